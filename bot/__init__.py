@@ -1,0 +1,1 @@
+"""Failure Resume: a Slack bot for blameless learning from mistakes."""

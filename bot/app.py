@@ -1,0 +1,42 @@
+"""The composition root: builds the Bolt app from settings, a session factory and a Web API client."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from datetime import datetime
+
+from slack_bolt import App, BoltContext
+from slack_sdk import WebClient
+from sqlalchemy.orm import Session, sessionmaker
+
+from bot import errors, listeners
+from bot.settings import Settings
+from storage.models import utcnow
+
+
+def create_app(
+    settings: Settings,
+    session_factory: sessionmaker[Session],
+    client: WebClient,
+    clock: Callable[[], datetime] = utcnow,
+    verify_requests: bool = True,
+) -> App:
+    app = App(
+        client=client,
+        signing_secret=settings.signing_secret,
+        request_verification_enabled=verify_requests,
+        # Ack first, then the slow work on Bolt's thread pool.
+        process_before_response=False,
+        logger=logging.getLogger("bot.app"),
+    )
+
+    @app.middleware
+    def provide_dependencies(context: BoltContext, next: Callable[[], None]) -> None:
+        context["session_factory"] = session_factory
+        context["clock"] = clock
+        next()
+
+    listeners.register(app)
+    errors.register(app)
+    return app

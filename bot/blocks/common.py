@@ -1,0 +1,80 @@
+"""Small shared pieces of Block Kit: text objects, escaping and trimming to Slack's limits."""
+
+from __future__ import annotations
+
+SECTION_TEXT_MAX = 3000
+MESSAGE_BLOCKS_MAX = 50
+VIEW_BLOCKS_MAX = 100
+
+
+def escape(text: str) -> str:
+    """Make user text inert in mrkdwn: `<!channel>` or `<@U123>` must never notify anyone."""
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def shorten(text: str, limit: int) -> str:
+    text = text.strip()
+    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
+
+
+def plain(text: str) -> dict:
+    return {"type": "plain_text", "text": text, "emoji": True}
+
+
+def mrkdwn(text: str) -> dict:
+    return {"type": "mrkdwn", "text": text}
+
+
+def section(text: str) -> dict:
+    return {"type": "section", "text": mrkdwn(text)}
+
+
+def plain_section(text: str) -> dict:
+    return {"type": "section", "text": plain(text)}
+
+
+def header(text: str) -> dict:
+    return {"type": "header", "text": plain(shorten(text, 150))}
+
+
+def context(text: str) -> dict:
+    return {"type": "context", "elements": [mrkdwn(text)]}
+
+
+def divider() -> dict:
+    return {"type": "divider"}
+
+
+def button(text: str, action_id: str, value: str = "", style: str | None = None) -> dict:
+    element = {"type": "button", "text": plain(shorten(text, 75)), "action_id": action_id}
+    if value:
+        element["value"] = value
+    if style:
+        element["style"] = style
+    return element
+
+
+def option(text: str, value: str) -> dict:
+    return {"text": plain(shorten(text, 75)), "value": value}
+
+
+def echo_sections(text: str) -> list[dict]:
+    """A person's own words shown back verbatim, split to fit; plain text never pings anyone."""
+    size = SECTION_TEXT_MAX
+    return [plain_section(text[start : start + size]) for start in range(0, len(text), size)]
+
+
+def escape_within(text: str, limit: int) -> str:
+    """Escaped user text cut to `limit` characters without splitting an entity like `&amp;`."""
+    text = text.strip()
+    escaped = escape(text)
+    if len(escaped) <= limit:
+        return escaped
+    pieces, used = [], 0
+    for char in text:
+        piece = escape(char)
+        if used + len(piece) > limit - 1:
+            break
+        pieces.append(piece)
+        used += len(piece)
+    return "".join(pieces).rstrip() + "…"

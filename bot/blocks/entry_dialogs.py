@@ -1,0 +1,58 @@
+"""Small modals about one existing entry: confirm a delete, change its visibility."""
+
+from __future__ import annotations
+
+import json
+
+from bot.blocks.common import option, plain, plain_section, section, shorten
+from bot.blocks.state import selected_value
+from bot.i18n import Translator
+from bot.ids import Action, Block, View
+from bot.vocabulary import VISIBILITIES
+from storage.models import Entry
+
+
+def build_delete_modal(t: Translator, entry: Entry) -> dict:
+    return {
+        "type": "modal",
+        "callback_id": View.DELETE,
+        "title": plain(t("Delete entry")),
+        "submit": plain(t("Delete")),
+        "close": plain(t("Keep it")),
+        "private_metadata": json.dumps({"entry_id": entry.id}),
+        "blocks": [
+            section(t("Delete this entry and its action items for good? This cannot be undone.")),
+            plain_section(shorten(entry.what_happened, 500)),
+        ],
+    }
+
+
+def build_visibility_modal(t: Translator, entry: Entry) -> dict:
+    options = [option(t(label), key) for key, label in VISIBILITIES.items()]
+    return {
+        "type": "modal",
+        "callback_id": View.VISIBILITY,
+        "title": plain(t("Change visibility")),
+        "submit": plain(t("Save")),
+        "close": plain(t("Cancel")),
+        "private_metadata": json.dumps({"entry_id": entry.id}),
+        "blocks": [
+            plain_section(shorten(entry.what_happened, 500)),
+            {
+                "type": "input",
+                "block_id": Block.VISIBILITY,
+                "label": plain(t("Who can see it")),
+                "element": {
+                    "type": "radio_buttons",
+                    "action_id": Action.VISIBILITY,
+                    "options": options,
+                    "initial_option": next(o for o in options if o["value"] == entry.visibility),
+                },
+            },
+        ],
+    }
+
+
+def parse_visibility_submission(values: object) -> str | None:
+    visibility = selected_value(values, Block.VISIBILITY, Action.VISIBILITY)
+    return visibility if visibility in VISIBILITIES else None

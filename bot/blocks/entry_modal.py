@@ -1,0 +1,255 @@
+"""The record/edit modal for one entry, and the parser for its submission."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from datetime import date
+
+from bot.blocks.common import escape, option, plain, section, shorten
+from bot.blocks.state import selected_value, selected_values, string_value, text_value
+from bot.i18n import Translator
+from bot.ids import Action, Block, View
+from bot.vocabulary import CATEGORIES, SAFEGUARDS, VISIBILITIES
+from storage.repository import EntryFields
+
+TEXT_MAX = 3000
+ACTION_ITEMS_MAX = 20
+ACTION_ITEM_MAX = 500
+METADATA_MAX = 3000
+
+
+@dataclass(frozen=True)
+class ModalContext:
+    """What the modal carries from where it was opened to its submission (private_metadata)."""
+
+    entry_id: int | None = None
+    response_url: str | None = None
+    source_link: str | None = None
+
+    def dump(self) -> str:
+        data = {k: v for k, v in self.__dict__.items() if v is not None}
+        text = json.dumps(data)
+        # A very long permalink is dropped rather than breaking Slack's 3,000-character limit.
+        if len(text) > METADATA_MAX:
+            data.pop("source_link", None)
+            text = json.dumps(data)
+        return text
+
+    @classmethod
+    def load(cls, text: object) -> ModalContext:
+        try:
+            data = json.loads(text) if isinstance(text, str) and text else {}
+        except ValueError:
+            data = {}
+        if not isinstance(data, dict):
+            data = {}
+        entry_id = data.get("entry_id")
+        return cls(
+            entry_id=entry_id if isinstance(entry_id, int) else None,
+            response_url=_str_or_none(data.get("response_url")),
+            source_link=_str_or_none(data.get("source_link")),
+        )
+
+
+def _str_or_none(value: object) -> str | None:
+    return value if isinstance(value, str) and value else None
+
+
+def _text_input(
+    t: Translator,
+    block_id: str,
+    action_id: str,
+    label: str,
+    *,
+    initial: str | None,
+    optional: bool,
+    placeholder: str,
+    multiline: bool = True,
+    hint: str | None = None,
+) -> dict:
+    element = {
+        "type": "plain_text_input",
+        "action_id": action_id,
+        "multiline": multiline,
+        "max_length": TEXT_MAX,
+        "placeholder": plain(placeholder),
+    }
+    if initial:
+        element["initial_value"] = initial[:TEXT_MAX]
+    block = {
+        "type": "input",
+        "block_id": block_id,
+        "label": plain(label),
+        "optional": optional,
+        "element": element,
+    }
+    if hint:
+        block["hint"] = plain(hint)
+    return block
+
+
+def build_record_modal(
+    t: Translator,
+    *,
+    today: date,
+    default_visibility: str,
+    context: ModalContext,
+    fields: EntryFields | None = None,
+) -> dict:
+    """The modal to record a new entry (fields None or a pre-fill) or to edit one (context.entry_id)."""
+    categories = [option(t(label), key) for key, label in CATEGORIES.items()]
+    safeguards = [option(t(label), key) for key, label in SAFEGUARDS.items()]
+    visibilities = [option(t(label), key) for key, label in VISIBILITIES.items()]
+    by_value = lambda options, value: next(o for o in options if o["value"] == value)  # noqa: E731
+
+    category = fields.category if fields and fields.category in CATEGORIES else "engineering"
+    visibility = (fields.visibility if fields else None) or default_visibility
+    visibility = visibility if visibility in VISIBILITIES else "private"
+    happened_on = fields.happened_on if fields else today
+    chosen_safeguards = [s for s in (fields.safeguards if fields else ()) if s in SAFEGUARDS]
+
+    blocks = []
+    if context.source_link:
+        blocks.append(
+            section(t("From <{link}|this message>.", link=escape(context.source_link)))
+        )
+    blocks += [
+        _text_input(
+            t, Block.WHAT, Action.WHAT, t("What happened"),
+            initial=fields.what_happened if fields else None,
+            optional=False,
+            placeholder=t("What did not go as planned? Describe what broke, not who."),
+        ),
+        _text_input(
+            t, Block.LESSON, Action.LESSON, t("What we learned"),
+            initial=fields.lesson if fields else None,
+            optional=True,
+            placeholder=t("The lesson can come later."),
+        ),
+        {
+            "type": "input",
+            "block_id": Block.CATEGORY,
+            "label": plain(t("Category")),
+            "element": {
+                "type": "static_select",
+                "action_id": Action.CATEGORY,
+                "options": categories,
+                "initial_option": by_value(categories, category),
+            },
+        },
+        {
+            "type": "input",
+            "block_id": Block.WHEN,
+            "label": plain(t("When")),
+            "hint": plain(t("Any past date: back-fill as many years as you like.")),
+            "element": {
+                "type": "datepicker",
+                "action_id": Action.WHEN,
+                "initial_date": happened_on.isoformat(),
+            },
+        },
+        {
+            "type": "input",
+            "block_id": Block.SAFEGUARDS,
+            "label": plain(t("Safeguards we will add")),
+            "optional": True,
+            "element": {
+                "type": "multi_static_select",
+                "action_id": Action.SAFEGUARDS,
+                "placeholder": plain(t("Choose any")),
+                "options": safeguards,
+                **(
+                    {"initial_options": [by_value(safeguards, s) for s in chosen_safeguards]}
+                    if chosen_safeguards
+                    else {}
+                ),
+            },
+        },
+        _text_input(
+            t, Block.ACTION_ITEMS, Action.ACTION_ITEMS, t("Action items"),
+            initial="\n".join(fields.action_items) if fields else None,
+            optional=True,
+            placeholder=t("One per line"),
+            hint=t("Small, concrete steps so that the same mistake never happens twice."),
+        ),
+        {
+            "type": "input",
+            "block_id": Block.VISIBILITY,
+            "label": plain(t("Visibility")),
+            "element": {
+                "type": "radio_buttons",
+                "action_id": Action.VISIBILITY,
+                "options": visibilities,
+                "initial_option": by_value(visibilities, visibility),
+            },
+        },
+    ]
+    editing = context.entry_id is not None
+    return {
+        "type": "modal",
+        "callback_id": View.RECORD,
+        "title": plain(shorten(t("Edit entry") if editing else t("Record a failure"), 24)),
+        "submit": plain(shorten(t("Save") if editing else t("Record"), 24)),
+        "close": plain(shorten(t("Cancel"), 24)),
+        "private_metadata": context.dump(),
+        "blocks": blocks,
+    }
+
+
+def parse_record_submission(
+    t: Translator, values: object, latest_day: date, source_link: str | None = None
+) -> tuple[EntryFields | None, dict[str, str]]:
+    """The entry a submission describes, or the errors to show on the fields at fault."""
+    errors: dict[str, str] = {}
+    what = text_value(values, Block.WHAT, Action.WHAT)
+    lesson = text_value(values, Block.LESSON, Action.LESSON)
+    items_text = text_value(values, Block.ACTION_ITEMS, Action.ACTION_ITEMS)
+    action_items = tuple(line.strip() for line in items_text.splitlines() if line.strip())
+
+    if not what:
+        errors[Block.WHAT] = t("Please say what happened, even in a few words.")
+    for block_id, text in ((Block.WHAT, what), (Block.LESSON, lesson), (Block.ACTION_ITEMS, items_text)):
+        if len(text) > TEXT_MAX:
+            errors[block_id] = t("Please keep this under {limit} characters.", limit=f"{TEXT_MAX:,}")
+    if len(action_items) > ACTION_ITEMS_MAX:
+        errors[Block.ACTION_ITEMS] = t("Please list at most {limit} action items.", limit=ACTION_ITEMS_MAX)
+    elif any(len(item) > ACTION_ITEM_MAX for item in action_items):
+        errors[Block.ACTION_ITEMS] = t(
+            "Please keep each action item under {limit} characters.", limit=ACTION_ITEM_MAX
+        )
+
+    category = selected_value(values, Block.CATEGORY, Action.CATEGORY)
+    if category not in CATEGORIES:
+        errors[Block.CATEGORY] = t("Please choose a category.")
+    visibility = selected_value(values, Block.VISIBILITY, Action.VISIBILITY)
+    if visibility not in VISIBILITIES:
+        errors[Block.VISIBILITY] = t("Please choose who can see this entry.")
+
+    happened_on = None
+    raw_date = string_value(values, Block.WHEN, Action.WHEN, "selected_date")
+    try:
+        happened_on = date.fromisoformat(raw_date) if raw_date else None
+    except ValueError:
+        pass
+    if happened_on is None:
+        errors[Block.WHEN] = t("Please pick the date it happened.")
+    elif happened_on > latest_day:
+        errors[Block.WHEN] = t("That date is in the future. Please pick today or earlier.")
+
+    safeguards = tuple(s for s in selected_values(values, Block.SAFEGUARDS, Action.SAFEGUARDS) if s in SAFEGUARDS)
+    if errors:
+        return None, errors
+    return (
+        EntryFields(
+            what_happened=what,
+            lesson=lesson or None,
+            category=category,
+            happened_on=happened_on,
+            safeguards=safeguards,
+            action_items=action_items,
+            visibility=visibility,
+            source_link=source_link,
+        ),
+        {},
+    )

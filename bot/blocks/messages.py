@@ -1,0 +1,90 @@
+"""Messages the bot sends: acknowledgements, help, and the clear answers when something goes wrong."""
+
+from __future__ import annotations
+
+from bot.blocks.common import button, context, echo_sections, escape_within, section
+from bot.entries import acknowledgement, category_label, visibility_label
+from bot.i18n import Translator
+from bot.ids import Action
+from storage.models import Entry
+
+
+def _message(text: str, blocks: list[dict]) -> dict:
+    return {"text": text, "blocks": blocks}
+
+
+def entry_summary(t: Translator, entry: Entry) -> str:
+    return " · ".join(
+        (category_label(t, entry.category), t.date(entry.happened_on), visibility_label(t, entry.visibility))
+    )
+
+
+def build_acknowledgement_message(t: Translator, entry: Entry, quick: bool) -> dict:
+    """The blameless 'Nice job' after a record; a quick entry also offers its next steps."""
+    thanks = acknowledgement(t, entry.id)
+    blocks = [section(thanks), context(escape_within(entry_summary(t, entry), 2000))]
+    if quick:
+        value = str(entry.id)
+        elements = [button(t("Add the lesson"), Action.ADD_LESSON, value, style="primary")]
+        if entry.visibility == "private":
+            elements.append(button(t("Share anonymously"), Action.SHARE_ANONYMOUSLY, value))
+        elements.append(button(t("Undo"), Action.UNDO, value, style="danger"))
+        blocks.append({"type": "actions", "elements": elements})
+    return _message(thanks, blocks)
+
+
+def build_text_message(text: str) -> dict:
+    return _message(text, [section(text)])
+
+
+def build_undone_message(t: Translator) -> dict:
+    return build_text_message(t("Removed for good. It is not on your resume any more."))
+
+
+def build_shared_anonymously_message(t: Translator) -> dict:
+    return build_text_message(
+        t("Thank you for sharing. The team will see this lesson without your name.")
+    )
+
+
+def build_help_message(t: Translator) -> dict:
+    lines = [
+        t("*Failure Resume* keeps what did not go as planned, and what we learned from it."),
+        "",
+        t("`/fail` opens a form to record a failure and its lesson."),
+        t("`/fail <what happened>` records it at once, privately."),
+        t("`/fail resume [year]` shows your failure resume."),
+        t("`/fail export` sends you your whole resume as a Markdown file."),
+        t("`/fail settings` lets workspace admins set the retro channel and defaults."),
+        t("`/fail help` shows this message."),
+    ]
+    return build_text_message("\n".join(lines))
+
+
+def build_not_saved_message(t: Translator, text: str) -> dict:
+    """The database did not answer: tell the person, and give their words back so nothing is lost."""
+    intro = t(
+        "Sorry, your entry could not be saved just now. Here is what you wrote, so nothing is lost. "
+        "Please try again in a few minutes."
+    )
+    return _message(intro, [section(intro), *echo_sections(text)[:40]])
+
+
+def build_too_long_message(t: Translator, text: str, limit: int) -> dict:
+    intro = t(
+        "That is longer than {limit} characters, the most one entry can hold. Nothing was saved. "
+        "Here is your text so you can shorten it, or use `/fail` for the form with separate lesson "
+        "and action items:",
+        limit=f"{limit:,}",
+    )
+    return _message(intro, [section(intro), *echo_sections(text)[:40]])
+
+
+def build_refusal_message(t: Translator) -> dict:
+    return build_text_message(t("That entry is not on your resume, or it was deleted."))
+
+
+def build_admins_only_message(t: Translator) -> dict:
+    return build_text_message(
+        t("Only workspace admins and owners can change Failure Resume's settings.")
+    )

@@ -1,0 +1,131 @@
+"""The failure resume as a message (`/fail resume`) and as the App Home tab."""
+
+from __future__ import annotations
+
+import json
+from math import ceil
+
+from bot.blocks.common import button, context, divider, escape_within, header, option, section
+from bot.entries import by_year, category_label, safeguard_labels, visibility_label
+from bot.i18n import Translator
+from bot.ids import Action, Block, EntryMenuOption
+from storage.models import Entry
+
+RESUME_PAGE_SIZE = 15
+HOME_ENTRIES_MAX = 30
+
+
+def entry_text(t: Translator, entry: Entry, with_visibility: bool = False) -> str:
+    """One entry in mrkdwn, user text escaped and trimmed so that the section stays under 3,000."""
+    first = f"*{t.date(entry.happened_on)}* · {category_label(t, entry.category)}"
+    if with_visibility:
+        first += f" · _{visibility_label(t, entry.visibility)}_"
+    lines = [first, escape_within(entry.what_happened, 900)]
+    lesson = escape_within(entry.lesson, 900) if entry.lesson else f"_{t('Lesson still to come.')}_"
+    lines.append(f"> *{t('What we learned')}:* {lesson}".replace("\n", "\n> "))
+    safeguards = safeguard_labels(t, entry.safeguards)
+    if safeguards:
+        lines.append(f"*{t('Safeguards')}:* {', '.join(safeguards)}")
+    for item in entry.action_items[:5]:
+        mark = "☑" if item.done_at else "☐"
+        lines.append(f"{mark} {escape_within(item.text, 150)}")
+    if len(entry.action_items) > 5:
+        lines.append(t("…and {count} more action items", count=len(entry.action_items) - 5))
+    return "\n".join(lines)
+
+
+def _year_header(t: Translator, year: int, count: int) -> dict:
+    return header(f"{year} · {t.plural('{n} entry', '{n} entries', count)}")
+
+
+def build_resume_message(
+    t: Translator, entries: list[Entry], *, year: int | None = None, page: int = 0
+) -> dict:
+    """One page of the resume, newest first; older pages behind a button, never over Block Kit's limits."""
+    if not entries:
+        text = (
+            t("Nothing recorded for {year}.", year=year)
+            if year
+            else t("Your failure resume is empty so far. `/fail` records the first entry.")
+        )
+        return {"text": text, "blocks": [section(text)]}
+    pages = ceil(len(entries) / RESUME_PAGE_SIZE)
+    page = min(max(page, 0), pages - 1)
+    shown = entries[page * RESUME_PAGE_SIZE : (page + 1) * RESUME_PAGE_SIZE]
+    title = t("Failure resume, {year}", year=year) if year else t("Your failure resume")
+    blocks = [header(title)]
+    counts = {y: len(group) for y, group in by_year(entries)}
+    for entry_year, group in by_year(shown):
+        blocks.append(_year_header(t, entry_year, counts[entry_year]))
+        blocks += [section(entry_text(t, entry)) for entry in group]
+    if pages > 1:
+        blocks.append(context(t("Page {page} of {pages}", page=page + 1, pages=pages)))
+        elements = []
+        for label, target in ((t("Newer"), page - 1), (t("Older"), page + 1)):
+            if 0 <= target < pages:
+                value = json.dumps({"year": year, "page": target})
+                elements.append(button(label, Action.RESUME_PAGE, value))
+        blocks.append({"type": "actions", "elements": elements})
+    return {"text": title, "blocks": blocks}
+
+
+def build_home_view(
+    t: Translator, entries: list[Entry], *, lessons: int, is_admin: bool
+) -> dict:
+    """The person's own resume in the App Home: recent entries by year, with a menu on each."""
+    buttons = [
+        button(t("Record a failure"), Action.RECORD, style="primary"),
+        button(t("Export"), Action.EXPORT),
+    ]
+    if is_admin:
+        buttons.append(button(t("Settings"), Action.SETTINGS))
+    blocks = [
+        header(t("Your failure resume")),
+        context(
+            t.plural("{n} entry", "{n} entries", len(entries))
+            + " · "
+            + t.plural("{n} lesson so far", "{n} lessons so far", lessons)
+        ),
+        {"type": "actions", "block_id": Block.HOME_ACTIONS, "elements": buttons},
+    ]
+    if not entries:
+        blocks.append(
+            section(
+                t(
+                    "Nothing here yet. When something does not go as planned, record it with "
+                    "`/fail` or the button above: what happened, and what we learned."
+                )
+            )
+        )
+    shown = entries[:HOME_ENTRIES_MAX]
+    counts = {y: len(group) for y, group in by_year(entries)}
+    menu = [
+        option(t("Edit"), EntryMenuOption.EDIT),
+        option(t("Change visibility"), EntryMenuOption.VISIBILITY),
+        option(t("Delete"), EntryMenuOption.DELETE),
+    ]
+    for year, group in by_year(shown):
+        blocks += [divider(), _year_header(t, year, counts[year])]
+        for entry in group:
+            options = [
+                {**o, "value": f"{o['value']}:{entry.id}"} for o in menu
+            ]
+            blocks.append(
+                {
+                    "type": "section",
+                    "block_id": f"entry_{entry.id}",
+                    "text": {"type": "mrkdwn", "text": entry_text(t, entry, with_visibility=True)},
+                    "accessory": {"type": "overflow", "action_id": Action.ENTRY_MENU, "options": options},
+                }
+            )
+    if len(entries) > HOME_ENTRIES_MAX:
+        blocks.append(
+            context(
+                t(
+                    "Showing the {shown} most recent of {total}. `/fail resume` or Export shows them all.",
+                    shown=HOME_ENTRIES_MAX,
+                    total=len(entries),
+                )
+            )
+        )
+    return {"type": "home", "blocks": blocks}

@@ -1,0 +1,97 @@
+"""The workspace settings modal for admins, and its parser."""
+
+from __future__ import annotations
+
+from bot.blocks.common import option, plain
+from bot.blocks.state import selected_value, string_value
+from bot.i18n import Translator
+from bot.ids import Action, Block, View
+from bot.vocabulary import DIGEST_CADENCES, PROMPT_DAYS, VISIBILITIES
+from storage.models import WorkspaceSettings
+
+
+def _select(block_id: str, action_id: str, label: str, options: list[dict], current: str) -> dict:
+    initial = next((o for o in options if o["value"] == current), options[0])
+    return {
+        "type": "input",
+        "block_id": block_id,
+        "label": plain(label),
+        "element": {"type": "static_select", "action_id": action_id, "options": options, "initial_option": initial},
+    }
+
+
+def build_settings_modal(t: Translator, settings: WorkspaceSettings) -> dict:
+    channel = {
+        "type": "conversations_select",
+        "action_id": Action.RETRO_CHANNEL,
+        "placeholder": plain(t("Choose a channel")),
+        "filter": {"include": ["public", "private"], "exclude_bot_users": True},
+    }
+    if settings.retro_channel:
+        channel["initial_conversation"] = settings.retro_channel
+    visibilities = [option(t(label), key) for key, label in VISIBILITIES.items()]
+    return {
+        "type": "modal",
+        "callback_id": View.SETTINGS,
+        "title": plain(t("Settings")),
+        "submit": plain(t("Save")),
+        "close": plain(t("Cancel")),
+        "blocks": [
+            {
+                "type": "input",
+                "block_id": Block.RETRO_CHANNEL,
+                "label": plain(t("Retro channel for the team digest")),
+                "optional": True,
+                "element": channel,
+            },
+            _select(
+                Block.DIGEST_CADENCE, Action.DIGEST_CADENCE, t("Digest cadence"),
+                [option(t(label), key) for key, label in DIGEST_CADENCES.items()],
+                settings.digest_cadence,
+            ),
+            _select(
+                Block.PROMPT_DAY, Action.PROMPT_DAY, t("Reflection prompt day"),
+                [option(t(label, day=day), str(day)) for day, label in PROMPT_DAYS.items()],
+                str(settings.prompt_day),
+            ),
+            {
+                "type": "input",
+                "block_id": Block.DEFAULT_VISIBILITY,
+                "label": plain(t("Default visibility of new entries")),
+                "element": {
+                    "type": "radio_buttons",
+                    "action_id": Action.DEFAULT_VISIBILITY,
+                    "options": visibilities,
+                    "initial_option": next(
+                        (o for o in visibilities if o["value"] == settings.default_visibility),
+                        visibilities[0],
+                    ),
+                },
+            },
+        ],
+    }
+
+
+def parse_settings_submission(t: Translator, values: object) -> tuple[dict | None, dict[str, str]]:
+    """The settings a submission asks for, or errors keyed by block id."""
+    errors = {}
+    channel = string_value(values, Block.RETRO_CHANNEL, Action.RETRO_CHANNEL, "selected_conversation")
+    cadence = selected_value(values, Block.DIGEST_CADENCE, Action.DIGEST_CADENCE)
+    day = selected_value(values, Block.PROMPT_DAY, Action.PROMPT_DAY)
+    visibility = selected_value(values, Block.DEFAULT_VISIBILITY, Action.DEFAULT_VISIBILITY)
+    if channel is not None and not (channel[:1] in "CG" and channel.isalnum()):
+        errors[Block.RETRO_CHANNEL] = t("Please choose a channel, not a direct message.")
+    if cadence not in DIGEST_CADENCES:
+        errors[Block.DIGEST_CADENCE] = t("Please choose weekly or monthly.")
+    if not (day or "").isdigit() or int(day) not in PROMPT_DAYS:
+        errors[Block.PROMPT_DAY] = t("Please choose a day.")
+    if visibility not in VISIBILITIES:
+        errors[Block.DEFAULT_VISIBILITY] = t("Please choose a default visibility.")
+    if errors:
+        return None, errors
+    return {
+        "retro_channel": channel,
+        "digest_cadence": cadence,
+        "prompt_day": int(day),
+        "default_visibility": visibility,
+    }, {}

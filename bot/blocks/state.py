@@ -1,0 +1,32 @@
+"""Reading submitted modal state defensively: a forged or truncated payload yields None, never a crash."""
+
+from __future__ import annotations
+
+
+def field(values: object, block_id: str, action_id: str) -> dict:
+    block = values.get(block_id) if isinstance(values, dict) else None
+    element = block.get(action_id) if isinstance(block, dict) else None
+    return element if isinstance(element, dict) else {}
+
+
+def text_value(values: object, block_id: str, action_id: str) -> str:
+    value = field(values, block_id, action_id).get("value")
+    return value.strip() if isinstance(value, str) else ""
+
+
+def selected_value(values: object, block_id: str, action_id: str) -> str | None:
+    selected = field(values, block_id, action_id).get("selected_option")
+    value = selected.get("value") if isinstance(selected, dict) else None
+    return value if isinstance(value, str) else None
+
+
+def selected_values(values: object, block_id: str, action_id: str) -> list[str]:
+    selected = field(values, block_id, action_id).get("selected_options")
+    if not isinstance(selected, list):
+        return []
+    return [o["value"] for o in selected if isinstance(o, dict) and isinstance(o.get("value"), str)]
+
+
+def string_value(values: object, block_id: str, action_id: str, key: str) -> str | None:
+    value = field(values, block_id, action_id).get(key)
+    return value if isinstance(value, str) and value else None

@@ -1,0 +1,33 @@
+"""What a person meant by the text after `/fail`."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+SUBCOMMANDS = ("resume", "export", "help", "settings")
+_RESUME = re.compile(r"^resume(?:\s+(\d{4}))?$", re.IGNORECASE)
+_ONE_WORD = re.compile(r"^[A-Za-z-]{1,15}$")
+
+
+@dataclass(frozen=True)
+class FailCommand:
+    action: str  # "form", "record", "resume", "export", "help", "settings"
+    text: str = ""
+    year: int | None = None
+
+
+def parse_fail_command(text: str) -> FailCommand:
+    """`/fail` opens the form; a known word is a subcommand; a short unknown word gets usage;
+    anything else is the text of a quick entry (so "resume of mine got rejected" is recorded)."""
+    text = (text or "").strip()
+    if not text:
+        return FailCommand("form")
+    resume = _RESUME.match(text)
+    if resume:
+        return FailCommand("resume", year=int(resume.group(1)) if resume.group(1) else None)
+    if text.lower() in SUBCOMMANDS:
+        return FailCommand(text.lower())
+    if _ONE_WORD.match(text):
+        return FailCommand("help", text=text)
+    return FailCommand("record", text=text)

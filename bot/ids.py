@@ -1,0 +1,64 @@
+"""Every callback, block and action id the app uses, one enum per Slack surface."""
+
+from enum import StrEnum
+
+
+class Command(StrEnum):
+    FAIL = "/fail"
+
+
+class Shortcut(StrEnum):
+    RECORD_LESSON = "record_lesson_shortcut"
+
+
+class View(StrEnum):
+    RECORD = "record_entry_modal"
+    DELETE = "delete_entry_modal"
+    VISIBILITY = "change_visibility_modal"
+    SETTINGS = "settings_modal"
+
+
+class Block(StrEnum):
+    WHAT = "what_block"
+    LESSON = "lesson_block"
+    CATEGORY = "category_block"
+    WHEN = "when_block"
+    SAFEGUARDS = "safeguards_block"
+    ACTION_ITEMS = "action_items_block"
+    VISIBILITY = "visibility_block"
+    RETRO_CHANNEL = "retro_channel_block"
+    DIGEST_CADENCE = "digest_cadence_block"
+    PROMPT_DAY = "prompt_day_block"
+    DEFAULT_VISIBILITY = "default_visibility_block"
+    HOME_ACTIONS = "home_actions_block"
+    ENTRY_ACTIONS = "entry_actions_block"
+
+
+class Action(StrEnum):
+    # modal inputs
+    WHAT = "what_input"
+    LESSON = "lesson_input"
+    CATEGORY = "category_input"
+    WHEN = "when_input"
+    SAFEGUARDS = "safeguards_input"
+    ACTION_ITEMS = "action_items_input"
+    VISIBILITY = "visibility_input"
+    RETRO_CHANNEL = "retro_channel_input"
+    DIGEST_CADENCE = "digest_cadence_input"
+    PROMPT_DAY = "prompt_day_input"
+    DEFAULT_VISIBILITY = "default_visibility_input"
+    # buttons and menus
+    ADD_LESSON = "add_lesson_button"
+    SHARE_ANONYMOUSLY = "share_anonymously_button"
+    UNDO = "undo_button"
+    RECORD = "record_button"
+    EXPORT = "export_button"
+    SETTINGS = "settings_button"
+    ENTRY_MENU = "entry_overflow"
+    RESUME_PAGE = "resume_page_button"
+
+
+class EntryMenuOption(StrEnum):
+    EDIT = "edit"
+    VISIBILITY = "visibility"
+    DELETE = "delete"

@@ -1,0 +1,149 @@
+"""Buttons and menus: on acknowledgements, resume pages and the App Home."""
+
+from __future__ import annotations
+
+import json
+import logging
+
+from slack_bolt import Ack, App, BoltContext
+from slack_sdk import WebClient
+
+from bot import services
+from bot.blocks.entry_dialogs import build_delete_modal, build_visibility_modal
+from bot.blocks.entry_modal import ModalContext
+from bot.blocks.messages import (
+    build_acknowledgement_message,
+    build_refusal_message,
+    build_undone_message,
+)
+from bot.blocks.resume import build_resume_message
+from bot.ids import Action, EntryMenuOption
+from bot.listeners.flows import (
+    fields_of,
+    open_record_modal,
+    open_settings,
+    publish_home,
+    send_export,
+    translator_for,
+    workspace_of,
+)
+from bot.services import NotYourEntry
+from bot.slack_io import reply
+
+log = logging.getLogger(__name__)
+
+
+def _action(body: dict) -> dict:
+    actions = body.get("actions") or [{}]
+    return actions[0] if isinstance(actions[0], dict) else {}
+
+
+def _entry_id(text: object) -> int:
+    """An entry id from a button value; anything else becomes 0, which matches no entry."""
+    return int(text) if isinstance(text, str) and text.isdigit() and len(text) < 12 else 0
+
+
+def handle_add_lesson(ack: Ack, body: dict, client: WebClient, context: BoltContext) -> None:
+    ack()
+    user_id = body["user"]["id"]
+    try:
+        entry = services.get_own_entry(
+            context["session_factory"], workspace_of(context), user_id, _entry_id(_action(body).get("value"))
+        )
+    except NotYourEntry:
+        reply(client, user_id, body.get("response_url"), build_refusal_message(translator_for(context)))
+        return
+    modal = ModalContext(entry_id=entry.id, response_url=body.get("response_url"), source_link=entry.source_link)
+    open_record_modal(client, context, body["trigger_id"], modal, context["clock"](), fields=fields_of(entry))
+
+
+def handle_share_anonymously(ack: Ack, body: dict, client: WebClient, context: BoltContext) -> None:
+    ack()
+    t = translator_for(context)
+    user_id = body["user"]["id"]
+    try:
+        entry = services.change_visibility(
+            context["session_factory"], workspace_of(context), user_id,
+            _entry_id(_action(body).get("value")), "anonymous", context["clock"](),
+        )
+    except NotYourEntry:
+        reply(client, user_id, body.get("response_url"), build_refusal_message(t))
+        return
+    reply(client, user_id, body.get("response_url"), build_acknowledgement_message(t, entry, quick=True), replace_original=True)
+    publish_home(client, context, user_id)
+
+
+def handle_undo(ack: Ack, body: dict, client: WebClient, context: BoltContext) -> None:
+    ack()
+    t = translator_for(context)
+    user_id = body["user"]["id"]
+    try:
+        services.delete_own_entry(context["session_factory"], workspace_of(context), user_id, _entry_id(_action(body).get("value")))
+    except NotYourEntry:
+        reply(client, user_id, body.get("response_url"), build_refusal_message(t))
+        return
+    reply(client, user_id, body.get("response_url"), build_undone_message(t), replace_original=True)
+    publish_home(client, context, user_id)
+
+
+def handle_record_button(ack: Ack, body: dict, client: WebClient, context: BoltContext) -> None:
+    ack()
+    open_record_modal(client, context, body["trigger_id"], ModalContext(), context["clock"]())
+
+
+def handle_export_button(ack: Ack, body: dict, client: WebClient, context: BoltContext) -> None:
+    ack()
+    send_export(client, context, body["user"]["id"], None, context["clock"]())
+
+
+def handle_settings_button(ack: Ack, body: dict, client: WebClient, context: BoltContext) -> None:
+    ack()
+    open_settings(client, context, body["trigger_id"], body["user"]["id"], None)
+
+
+def handle_entry_menu(ack: Ack, body: dict, client: WebClient, context: BoltContext) -> None:
+    ack()
+    t = translator_for(context)
+    user_id = body["user"]["id"]
+    selected = _action(body).get("selected_option") or {}
+    choice, _, raw_id = str(selected.get("value", "")).partition(":")
+    try:
+        entry = services.get_own_entry(context["session_factory"], workspace_of(context), user_id, _entry_id(raw_id))
+    except NotYourEntry:
+        reply(client, user_id, None, build_refusal_message(t))
+        return
+    if choice == EntryMenuOption.EDIT:
+        modal = ModalContext(entry_id=entry.id, source_link=entry.source_link)
+        open_record_modal(client, context, body["trigger_id"], modal, context["clock"](), fields=fields_of(entry))
+    elif choice == EntryMenuOption.VISIBILITY:
+        client.views_open(trigger_id=body["trigger_id"], view=build_visibility_modal(t, entry))
+    elif choice == EntryMenuOption.DELETE:
+        client.views_open(trigger_id=body["trigger_id"], view=build_delete_modal(t, entry))
+    else:
+        log.info("Ignored unknown entry menu choice")
+
+
+def handle_resume_page(ack: Ack, body: dict, client: WebClient, context: BoltContext) -> None:
+    ack()
+    user_id = body["user"]["id"]
+    try:
+        wanted = json.loads(_action(body).get("value") or "{}")
+        year, page = wanted.get("year"), int(wanted.get("page", 0))
+    except (ValueError, TypeError, AttributeError):
+        log.info("Ignored a resume page button with a malformed value")
+        return
+    year = year if isinstance(year, int) else None
+    entries = services.list_resume(context["session_factory"], workspace_of(context), user_id, year)
+    message = build_resume_message(translator_for(context), entries, year=year, page=page)
+    reply(client, user_id, body.get("response_url"), message, replace_original=True)
+
+
+def register(app: App) -> None:
+    app.action(Action.ADD_LESSON)(handle_add_lesson)
+    app.action(Action.SHARE_ANONYMOUSLY)(handle_share_anonymously)
+    app.action(Action.UNDO)(handle_undo)
+    app.action(Action.RECORD)(handle_record_button)
+    app.action(Action.EXPORT)(handle_export_button)
+    app.action(Action.SETTINGS)(handle_settings_button)
+    app.action(Action.ENTRY_MENU)(handle_entry_menu)
+    app.action(Action.RESUME_PAGE)(handle_resume_page)

@@ -1,0 +1,100 @@
+"""Slack-side steps that several listeners share: opening modals, publishing the Home tab, exporting."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from slack_bolt import BoltContext
+from slack_sdk import WebClient
+
+from bot import services
+from bot.blocks.entry_modal import ModalContext, build_record_modal
+from bot.blocks.messages import build_admins_only_message, build_text_message
+from bot.blocks.resume import build_home_view
+from bot.blocks.settings_modal import build_settings_modal
+from bot.entries import resume_markdown
+from bot.i18n import ENGLISH, Translator
+from bot.slack_io import display_name, is_workspace_admin, reply
+from storage.repository import EntryFields, Workspace
+
+
+def workspace_of(context: BoltContext) -> Workspace:
+    return Workspace(enterprise_id=context.enterprise_id or "", team_id=context.team_id or "")
+
+
+def translator_for(context: BoltContext) -> Translator:
+    # One language for now; a per-person locale plugs in here.
+    return ENGLISH
+
+
+def open_record_modal(
+    client: WebClient,
+    context: BoltContext,
+    trigger_id: str,
+    modal_context: ModalContext,
+    now: datetime,
+    fields: EntryFields | None = None,
+) -> None:
+    sf = context["session_factory"]
+    view = build_record_modal(
+        translator_for(context),
+        today=now.date(),
+        default_visibility=services.default_visibility(sf, workspace_of(context)),
+        context=modal_context,
+        fields=fields,
+    )
+    client.views_open(trigger_id=trigger_id, view=view)
+
+
+def fields_of(entry) -> EntryFields:
+    return EntryFields(
+        what_happened=entry.what_happened,
+        lesson=entry.lesson,
+        category=entry.category,
+        happened_on=entry.happened_on,
+        safeguards=tuple(entry.safeguards),
+        action_items=tuple(item.text for item in entry.action_items),
+        visibility=entry.visibility,
+        source_link=entry.source_link,
+    )
+
+
+def publish_home(client: WebClient, context: BoltContext, user_id: str) -> None:
+    entries, lessons = services.home_contents(context["session_factory"], workspace_of(context), user_id)
+    view = build_home_view(
+        translator_for(context),
+        entries,
+        lessons=lessons,
+        is_admin=is_workspace_admin(client, user_id),
+    )
+    client.views_publish(user_id=user_id, view=view)
+
+
+def open_settings(
+    client: WebClient, context: BoltContext, trigger_id: str, user_id: str, response_url: str | None
+) -> None:
+    t = translator_for(context)
+    if not is_workspace_admin(client, user_id):
+        reply(client, user_id, response_url, build_admins_only_message(t))
+        return
+    settings = services.workspace_settings(context["session_factory"], workspace_of(context))
+    client.views_open(trigger_id=trigger_id, view=build_settings_modal(t, settings))
+
+
+def send_export(
+    client: WebClient, context: BoltContext, user_id: str, response_url: str | None, now: datetime
+) -> None:
+    """The whole resume as a Markdown file in the person's DM, through Slack's external upload flow."""
+    t = translator_for(context)
+    entries = services.list_resume(context["session_factory"], workspace_of(context), user_id)
+    document = resume_markdown(t, entries, person=display_name(client, user_id))
+    channel = client.conversations_open(users=user_id)["channel"]["id"]
+    client.files_upload_v2(
+        channel=channel,
+        filename=f"failure-resume-{now.date().isoformat()}.md",
+        title=t("Failure resume"),
+        content=document,
+        initial_comment=t("Here is your failure resume, all {count} entries.", count=len(entries)),
+    )
+    if response_url:
+        reply(client, user_id, response_url, build_text_message(t("Sent to you in a direct message.")))

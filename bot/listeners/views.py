@@ -1,0 +1,124 @@
+"""Modal submissions: record or edit an entry, confirm a delete, change visibility, save settings."""
+
+from __future__ import annotations
+
+import json
+import logging
+
+from slack_bolt import Ack, App, BoltContext
+from slack_sdk import WebClient
+from sqlalchemy.exc import SQLAlchemyError
+
+from bot import services
+from bot.blocks.entry_dialogs import parse_visibility_submission
+from bot.blocks.entry_modal import ModalContext, parse_record_submission
+from bot.blocks.messages import (
+    build_acknowledgement_message,
+    build_admins_only_message,
+    build_not_saved_message,
+    build_refusal_message,
+    build_text_message,
+)
+from bot.blocks.settings_modal import parse_settings_submission
+from bot.entries import latest_allowed_day
+from bot.ids import Block, View
+from bot.listeners.flows import publish_home, translator_for, workspace_of
+from bot.services import NotYourEntry
+from bot.slack_io import is_workspace_admin, reply
+
+log = logging.getLogger(__name__)
+
+
+def _entry_id(view: dict) -> int | None:
+    """The entry a small dialog is about, from its private_metadata."""
+    try:
+        entry_id = json.loads(view.get("private_metadata") or "{}").get("entry_id")
+    except (ValueError, AttributeError):
+        return None
+    return entry_id if isinstance(entry_id, int) else None
+
+
+def handle_record_submission(ack: Ack, body: dict, view: dict, client: WebClient, context: BoltContext) -> None:
+    t = translator_for(context)
+    now = context["clock"]()
+    user_id = body["user"]["id"]
+    meta = ModalContext.load(view.get("private_metadata"))
+    fields, errors = parse_record_submission(
+        t, (view.get("state") or {}).get("values"), latest_allowed_day(now), meta.source_link
+    )
+    if errors:
+        ack(response_action="errors", errors=errors)
+        return
+    ack()
+    try:
+        entry, created = services.save_entry(
+            context["session_factory"], workspace_of(context), user_id, fields, now,
+            entry_id=meta.entry_id, request_key=f"view:{view.get('id')}",
+        )
+    except NotYourEntry:
+        reply(client, user_id, meta.response_url, build_refusal_message(t))
+        return
+    except SQLAlchemyError as error:
+        log.error("Entry not saved: database error %s", type(error).__name__)
+        echo = "\n\n".join(
+            part for part in (fields.what_happened, fields.lesson, "\n".join(fields.action_items)) if part
+        )
+        reply(client, user_id, meta.response_url, build_not_saved_message(t, echo))
+        return
+    if created:
+        reply(client, user_id, meta.response_url, build_acknowledgement_message(t, entry, quick=False))
+    elif meta.entry_id is not None and meta.response_url:
+        reply(client, user_id, meta.response_url, build_text_message(t("Saved. Thank you for adding the lesson.")))
+    publish_home(client, context, user_id)
+
+
+def handle_delete_submission(ack: Ack, body: dict, view: dict, client: WebClient, context: BoltContext) -> None:
+    ack()
+    user_id = body["user"]["id"]
+    try:
+        services.delete_own_entry(context["session_factory"], workspace_of(context), user_id, _entry_id(view) or 0)
+    except NotYourEntry:
+        log.info("Delete refused: entry not owned by the requester")
+        reply(client, user_id, None, build_refusal_message(translator_for(context)))
+        return
+    publish_home(client, context, user_id)
+
+
+def handle_visibility_submission(ack: Ack, body: dict, view: dict, client: WebClient, context: BoltContext) -> None:
+    visibility = parse_visibility_submission((view.get("state") or {}).get("values"))
+    if visibility is None:
+        ack(response_action="errors", errors={Block.VISIBILITY: translator_for(context)("Please choose one.")})
+        return
+    ack()
+    user_id = body["user"]["id"]
+    try:
+        services.change_visibility(
+            context["session_factory"], workspace_of(context), user_id, _entry_id(view) or 0, visibility, context["clock"]()
+        )
+    except NotYourEntry:
+        reply(client, user_id, None, build_refusal_message(translator_for(context)))
+        return
+    publish_home(client, context, user_id)
+
+
+def handle_settings_submission(ack: Ack, body: dict, view: dict, client: WebClient, context: BoltContext) -> None:
+    t = translator_for(context)
+    values, errors = parse_settings_submission(t, (view.get("state") or {}).get("values"))
+    if errors:
+        ack(response_action="errors", errors=errors)
+        return
+    ack()
+    user_id = body["user"]["id"]
+    # Checked again here: only an admin's submission may change the workspace.
+    if not is_workspace_admin(client, user_id):
+        reply(client, user_id, None, build_admins_only_message(t))
+        return
+    services.save_workspace_settings(context["session_factory"], workspace_of(context), user_id, values, context["clock"]())
+    reply(client, user_id, None, build_text_message(t("Settings saved.")))
+
+
+def register(app: App) -> None:
+    app.view(View.RECORD)(handle_record_submission)
+    app.view(View.DELETE)(handle_delete_submission)
+    app.view(View.VISIBILITY)(handle_visibility_submission)
+    app.view(View.SETTINGS)(handle_settings_submission)

@@ -1,0 +1,130 @@
+"""Domain operations on a person's entries: each one a unit of work, scoped to a workspace and its owner."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import Engine
+from sqlalchemy.exc import IntegrityError, SQLAlchemyError
+from sqlalchemy.orm import Session, sessionmaker
+
+from storage import repository as repo
+from storage.models import Entry, WorkspaceSettings
+from storage.repository import EntryFields, Workspace
+
+SessionFactory = sessionmaker[Session]
+
+
+class NotYourEntry(Exception):
+    """The entry does not exist in this workspace, or belongs to someone else."""
+
+
+def record_quick_entry(
+    sf: SessionFactory, ws: Workspace, user_id: str, text: str, request_key: str, now: datetime
+) -> Entry:
+    fields = EntryFields(
+        what_happened=text,
+        lesson=None,
+        category="other",
+        happened_on=now.date(),
+        safeguards=(),
+        action_items=(),
+        visibility="private",
+    )
+    entry, _created = save_entry(sf, ws, user_id, fields, now, request_key=request_key)
+    return entry
+
+
+def save_entry(
+    sf: SessionFactory,
+    ws: Workspace,
+    user_id: str,
+    fields: EntryFields,
+    now: datetime,
+    *,
+    entry_id: int | None = None,
+    request_key: str | None = None,
+) -> tuple[Entry, bool]:
+    """Create (or, with entry_id, update) an entry. A repeated request_key returns the first entry, not a copy."""
+    try:
+        with sf.begin() as session:
+            if entry_id is not None:
+                entry = _own(session, ws, user_id, entry_id)
+                repo.apply_fields(entry, fields, now)
+                return entry, False
+            if request_key:
+                existing = repo.get_entry_by_request_key(session, ws, user_id, request_key)
+                if existing is not None:
+                    return existing, False
+            return repo.add_entry(session, ws, user_id, fields, now, request_key), True
+    except IntegrityError:
+        # Two copies of one submission raced; the other one won.
+        with sf() as session:
+            existing = repo.get_entry_by_request_key(session, ws, user_id, request_key or "")
+        if existing is None:
+            raise
+        return existing, False
+
+
+def _own(session: Session, ws: Workspace, user_id: str, entry_id: int) -> Entry:
+    entry = repo.get_own_entry(session, ws, user_id, entry_id)
+    if entry is None:
+        raise NotYourEntry(entry_id)
+    return entry
+
+
+def get_own_entry(sf: SessionFactory, ws: Workspace, user_id: str, entry_id: int) -> Entry:
+    with sf() as session:
+        return _own(session, ws, user_id, entry_id)
+
+
+def change_visibility(
+    sf: SessionFactory, ws: Workspace, user_id: str, entry_id: int, visibility: str, now: datetime
+) -> Entry:
+    with sf.begin() as session:
+        entry = _own(session, ws, user_id, entry_id)
+        repo.set_visibility(entry, visibility, now)
+        return entry
+
+
+def delete_own_entry(sf: SessionFactory, ws: Workspace, user_id: str, entry_id: int) -> None:
+    with sf.begin() as session:
+        if not repo.delete_entry(session, ws, user_id, entry_id):
+            raise NotYourEntry(entry_id)
+
+
+def list_resume(sf: SessionFactory, ws: Workspace, user_id: str, year: int | None = None) -> list[Entry]:
+    with sf() as session:
+        return repo.list_entries(session, ws, user_id, year)
+
+
+def home_contents(sf: SessionFactory, ws: Workspace, user_id: str) -> tuple[list[Entry], int]:
+    """(entries newest first, how many have a lesson)."""
+    with sf() as session:
+        entries = repo.list_entries(session, ws, user_id)
+        _count, lessons = repo.count_entries(session, ws, user_id)
+        return entries, lessons
+
+
+def workspace_settings(sf: SessionFactory, ws: Workspace) -> WorkspaceSettings:
+    with sf() as session:
+        return repo.get_settings(session, ws)
+
+
+def default_visibility(sf: SessionFactory, ws: Workspace) -> str:
+    """The workspace default, or 'private' when the database is unreachable: the modal still opens."""
+    try:
+        return workspace_settings(sf, ws).default_visibility
+    except SQLAlchemyError:
+        return "private"
+
+
+def save_workspace_settings(
+    sf: SessionFactory, ws: Workspace, user_id: str, values: dict, now: datetime
+) -> None:
+    with sf.begin() as session:
+        repo.save_settings(session, ws, user_id, now, **values)
+
+
+def engine_of(sf: SessionFactory) -> Engine:
+    return sf.kw["bind"]

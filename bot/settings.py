@@ -1,0 +1,66 @@
+"""Configuration, read once from the environment (and `.env`) at start-up."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+
+DEFAULT_API_URL = "https://slack.com/api/"
+DEFAULT_DATABASE_URL = "sqlite:///failure_resume.db"
+
+
+@dataclass(frozen=True)
+class Settings:
+    bot_token: str | None = None
+    signing_secret: str | None = None
+    app_token: str | None = None
+    database_url: str = DEFAULT_DATABASE_URL
+    slack_api_url: str = DEFAULT_API_URL
+    retro_channel: str | None = None
+    port: int = 3000
+    log_level: str = "INFO"
+
+    @classmethod
+    def from_env(cls, env: dict[str, str] | None = None) -> Settings:
+        env = os.environ if env is None else env
+
+        def get(name: str) -> str | None:
+            value = env.get(name, "").strip()
+            return value or None
+
+        port = get("PORT") or "3000"
+        if not port.isdigit():
+            raise ValueError(f"PORT must be a number, not {port!r}")
+        api_url = get("SLACK_API_URL") or DEFAULT_API_URL
+        return cls(
+            bot_token=get("SLACK_BOT_TOKEN"),
+            signing_secret=get("SLACK_SIGNING_SECRET"),
+            app_token=get("SLACK_APP_TOKEN"),
+            database_url=get("DATABASE_URL") or DEFAULT_DATABASE_URL,
+            slack_api_url=api_url if api_url.endswith("/") else api_url + "/",
+            retro_channel=get("RETRO_CHANNEL"),
+            port=int(port),
+            log_level=(get("LOG_LEVEL") or "INFO").upper(),
+        )
+
+    def missing_for(self, mode: str) -> list[str]:
+        """What a newcomer still has to configure before `mode` ("serve" or "socket") can run."""
+        missing = []
+        if not self.bot_token:
+            missing.append(
+                "SLACK_BOT_TOKEN: the Bot User OAuth Token (starts with xoxb-). Create the app "
+                "from manifest.yml at https://api.slack.com/apps (Create New App > From an app "
+                "manifest), install it to your workspace, then copy it from OAuth & Permissions."
+            )
+        if mode == "serve" and not self.signing_secret:
+            missing.append(
+                "SLACK_SIGNING_SECRET: from your app's Basic Information page, App Credentials "
+                "> Signing Secret. The bot refuses HTTP requests it cannot verify."
+            )
+        if mode == "socket" and not self.app_token:
+            missing.append(
+                "SLACK_APP_TOKEN: an app-level token (starts with xapp-) with the "
+                "connections:write scope, from Basic Information > App-Level Tokens; also turn "
+                "on Socket Mode under Settings > Socket Mode."
+            )
+        return missing

@@ -1,0 +1,57 @@
+"""How the bot talks back to Slack: one retry policy for every Web API and response_url call."""
+
+from __future__ import annotations
+
+from slack_sdk import WebClient
+from slack_sdk.http_retry.builtin_handlers import (
+    ConnectionErrorRetryHandler,
+    RateLimitErrorRetryHandler,
+    ServerErrorRetryHandler,
+)
+from slack_sdk.webhook import WebhookClient
+
+
+def retry_handlers() -> list:
+    # 429s wait for Retry-After; 5xx and dropped connections are tried again a couple of times.
+    return [
+        RateLimitErrorRetryHandler(max_retry_count=3),
+        ServerErrorRetryHandler(max_retry_count=2),
+        ConnectionErrorRetryHandler(max_retry_count=2),
+    ]
+
+
+def build_web_client(token: str | None, base_url: str) -> WebClient:
+    return WebClient(token=token, base_url=base_url, timeout=10, retry_handlers=retry_handlers())
+
+
+def reply(
+    client: WebClient,
+    user_id: str,
+    response_url: str | None,
+    message: dict,
+    replace_original: bool = False,
+) -> None:
+    """An answer only the person sees: in place (response_url) when we have one, else in their app DM."""
+    if response_url:
+        webhook = WebhookClient(response_url, timeout=10, retry_handlers=retry_handlers())
+        response = webhook.send(
+            text=message["text"],
+            blocks=message.get("blocks"),
+            response_type="ephemeral",
+            replace_original=replace_original,
+        )
+        if response.status_code < 400:
+            return
+        # A response_url lasts 30 minutes and 5 uses: fall back to the DM rather than lose the answer.
+    client.chat_postMessage(channel=user_id, text=message["text"], blocks=message.get("blocks"))
+
+
+def is_workspace_admin(client: WebClient, user_id: str) -> bool:
+    user = client.users_info(user=user_id).get("user") or {}
+    return bool(user.get("is_admin") or user.get("is_owner") or user.get("is_primary_owner"))
+
+
+def display_name(client: WebClient, user_id: str) -> str:
+    user = client.users_info(user=user_id).get("user") or {}
+    profile = user.get("profile") or {}
+    return profile.get("real_name") or user.get("real_name") or user.get("name") or user_id

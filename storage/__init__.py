@@ -1,0 +1,1 @@
+"""Persistence for Failure Resume: engine, models, repository functions, migrations."""

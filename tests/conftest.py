@@ -1,0 +1,184 @@
+"""Fixtures that run the real app the way Slack reaches it: signed HTTP in, a fake Web API out."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import threading
+import urllib.error
+import urllib.request
+from datetime import UTC, datetime
+from pathlib import Path
+from socketserver import ThreadingMixIn
+from wsgiref.simple_server import WSGIRequestHandler, WSGIServer, make_server
+
+import pytest
+from sqlalchemy import text
+
+from bot.app import create_app
+from bot.settings import Settings
+from bot.slack_io import build_web_client
+from bot.web import make_wsgi_app
+from storage.db import make_engine, make_session_factory
+from storage.migrate import upgrade_to_head
+from storage.models import Base
+from tests import payloads
+from tests.fakes.slack_api import FakeSlack
+
+REPO = Path(__file__).resolve().parents[1]
+SLACK_REFERENCE = Path(os.environ.get("SLACK_REFERENCE_DIR", REPO.parent / "shared" / "slack"))
+SIGNING_SECRET = "test-signing-secret"
+TOKEN = "xoxb-test"
+
+
+def reference_methods() -> Path | None:
+    methods = SLACK_REFERENCE / "methods"
+    return methods if methods.is_dir() else None
+
+
+@pytest.fixture(autouse=True)
+def clean_environment(monkeypatch):
+    for name in list(os.environ):
+        if name.startswith("SLACK_") and name != "SLACK_REFERENCE_DIR":
+            monkeypatch.delenv(name)
+
+
+@pytest.fixture(scope="session")
+def migrated_template(tmp_path_factory):
+    """SQLite: one migrated file, copied for every test. PostgreSQL: migrated once, emptied per test."""
+    server_url = os.environ.get("TEST_DATABASE_URL")
+    if server_url:
+        engine = make_engine(server_url)
+        with engine.begin() as connection:
+            connection.execute(text("DROP SCHEMA public CASCADE"))
+            connection.execute(text("CREATE SCHEMA public"))
+        engine.dispose()
+        upgrade_to_head(server_url)
+        return server_url
+    template = tmp_path_factory.mktemp("db") / "template.db"
+    upgrade_to_head(f"sqlite:///{template}")
+    return template
+
+
+@pytest.fixture
+def database_url(migrated_template, tmp_path) -> str:
+    if isinstance(migrated_template, str):
+        engine = make_engine(migrated_template)
+        tables = ", ".join(table.name for table in Base.metadata.sorted_tables)
+        with engine.begin() as connection:
+            connection.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
+        engine.dispose()
+        return migrated_template
+    path = tmp_path / "test.db"
+    shutil.copy(migrated_template, path)
+    return f"sqlite:///{path}"
+
+
+@pytest.fixture
+def fake_slack():
+    with FakeSlack(REPO / "manifest.yml", reference_methods(), tokens=(TOKEN,)) as fake:
+        yield fake
+
+
+class ThreadingWSGIServer(ThreadingMixIn, WSGIServer):
+    daemon_threads = True
+
+
+class QuietHandler(WSGIRequestHandler):
+    def log_message(self, format, *args):  # noqa: A002
+        pass
+
+
+class Response:
+    def __init__(self, status: int, body: bytes) -> None:
+        self.status = status
+        self.body = body
+
+    def json(self):
+        return json.loads(self.body) if self.body else None
+
+
+class BotHarness:
+    """The running app on loopback, with helpers that send what Slack sends."""
+
+    def __init__(self, fake: FakeSlack, database_url: str, engine=None) -> None:
+        self.fake = fake
+        self.now = None  # a fixed datetime, or None for the real clock
+        self.settings = Settings(
+            bot_token=TOKEN,
+            signing_secret=SIGNING_SECRET,
+            database_url=database_url,
+            slack_api_url=fake.url,
+        )
+        self.engine = engine or make_engine(database_url)
+        self.session_factory = make_session_factory(self.engine)
+        client = build_web_client(TOKEN, fake.url)
+        app = create_app(self.settings, self.session_factory, client, clock=self.clock)
+        self.server = make_server(
+            "127.0.0.1", 0, make_wsgi_app(app, self.engine),
+            server_class=ThreadingWSGIServer, handler_class=QuietHandler,
+        )
+        self.url = f"http://127.0.0.1:{self.server.server_port}"
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+        self.thread.start()
+        fake.reset()  # forget the auth.test Bolt made at start-up
+
+    def clock(self) -> datetime:
+        return self.now or datetime.now(UTC)
+
+    def close(self) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+        self.engine.dispose()
+
+    # -- raw HTTP ---------------------------------------------------------------------------
+    def post(
+        self,
+        body: bytes,
+        content_type: str = "application/x-www-form-urlencoded",
+        headers: dict | None = None,
+        signed: bool = True,
+        path: str = "/slack/events",
+    ) -> Response:
+        all_headers = {"Content-Type": content_type}
+        if signed:
+            all_headers.update(payloads.sign(SIGNING_SECRET, body))
+        all_headers.update(headers or {})
+        request = urllib.request.Request(self.url + path, data=body, headers=all_headers, method="POST")
+        return self._send(request)
+
+    def get(self, path: str) -> Response:
+        return self._send(urllib.request.Request(self.url + path))
+
+    @staticmethod
+    def _send(request) -> Response:
+        try:
+            with urllib.request.urlopen(request, timeout=10) as answer:
+                return Response(answer.status, answer.read())
+        except urllib.error.HTTPError as error:
+            return Response(error.code, error.read())
+
+    # -- what Slack sends -------------------------------------------------------------------
+    def command(self, text: str, user: str = "U1", team: str = payloads.TEAM, key: str = "cmd") -> Response:
+        body = payloads.slash_command(text, user=user, team=team, response_url=self.fake.response_url(key))
+        return self.post(body)
+
+    def interact(self, payload: dict) -> Response:
+        return self.post(payloads.interactive(payload))
+
+    def event(self, event: dict, team: str = payloads.TEAM) -> Response:
+        return self.post(payloads.event_callback(event, team=team), content_type="application/json")
+
+    def submit_entry(self, user: str = "U1", team: str = payloads.TEAM, metadata: str = "", **values) -> Response:
+        payload = payloads.view_submission(
+            payloads.record_values(**values), user=user, team=team, private_metadata=metadata
+        )
+        return self.interact(payload)
+
+
+@pytest.fixture
+def bot(fake_slack, database_url):
+    harness = BotHarness(fake_slack, database_url)
+    yield harness
+    harness.close()

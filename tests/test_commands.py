@@ -1,0 +1,188 @@
+"""`/fail` over signed HTTP, answered through the fake Slack Web API."""
+
+from __future__ import annotations
+
+from sqlalchemy import func, select
+
+from storage.models import Entry
+from tests import payloads
+
+
+def entries(bot) -> list[Entry]:
+    with bot.session_factory() as session:
+        return list(session.scalars(select(Entry).order_by(Entry.id)))
+
+
+def response_text(body: dict) -> str:
+    """Everything a person can read in a message, blocks included."""
+    import json
+
+    return json.dumps(body, ensure_ascii=False)
+
+
+def test_fail_without_text_opens_the_record_modal(bot):
+    answer = bot.command("")
+    assert answer.status == 200
+    call = bot.fake.wait_for("views.open")[0]
+    view = call.args["view"]
+    assert view["callback_id"] == "record_entry_modal"
+    block_ids = [block.get("block_id") for block in view["blocks"]]
+    for expected in ("what_block", "lesson_block", "category_block", "when_block", "safeguards_block",
+                     "action_items_block", "visibility_block"):
+        assert expected in block_ids
+    visibility = next(b for b in view["blocks"] if b.get("block_id") == "visibility_block")
+    assert visibility["element"]["initial_option"]["value"] == "private"
+    assert entries(bot) == []
+
+
+def test_quick_text_records_a_private_entry_and_says_nice_job(bot):
+    answer = bot.command("I merged without running the migrations locally")
+    assert answer.status == 200
+    key, message = bot.fake.wait_for_responses()[0]
+    assert key == "cmd"
+    assert "Nice job" in message["text"]
+    assert message["response_type"] == "ephemeral"
+    action_ids = [e["action_id"] for b in message["blocks"] if b["type"] == "actions" for e in b["elements"]]
+    assert action_ids == ["add_lesson_button", "share_anonymously_button", "undo_button"]
+    [entry] = entries(bot)
+    assert entry.what_happened == "I merged without running the migrations locally"
+    assert entry.visibility == "private"
+    assert (entry.team_id, entry.user_id) == ("T0001", "U1")
+    bot.fake.wait_for("views.publish")
+
+
+def test_mentions_in_text_are_stored_verbatim_and_never_ping(bot):
+    text = "<!channel> <!here> <@U999> & friends broke prod"
+    bot.command(text)
+    _key, message = bot.fake.wait_for_responses()[0]
+    assert entries(bot)[0].what_happened == text
+    bot.command("resume", key="resume")
+    resume = [body for key, body in bot.fake.wait_for_responses(2) if key == "resume"][0]
+    shown = response_text(resume)
+    assert "&lt;!channel&gt;" in shown and "&lt;@U999&gt;" in shown and "&amp; friends" in shown
+    assert "<!channel>" not in shown and "<@U999>" not in shown
+
+
+def test_korean_and_emoji_round_trip(bot):
+    text = "배포를 금요일에 했어요 🙈 — 캐시가 무너졌습니다"
+    bot.command(text)
+    bot.fake.wait_for_responses()
+    assert entries(bot)[0].what_happened == text
+
+
+def test_over_long_quick_text_is_refused_and_echoed(bot):
+    text = "x" * 3001
+    bot.command(text)
+    _key, message = bot.fake.wait_for_responses()[0]
+    assert entries(bot) == []
+    echoed = "".join(b["text"]["text"] for b in message["blocks"][1:])
+    assert echoed == text
+
+
+def test_resume_groups_by_year_newest_first(bot):
+    bot.submit_entry(what="Old mistake", when="2021-05-04")
+    bot.submit_entry(what="New mistake", when="2024-02-01", lesson=None)
+    bot.fake.wait_for("views.publish", count=2)
+    bot.command("resume", key="resume")
+    _key, resume = bot.fake.wait_for_responses()[0]
+    headers = [b["text"]["text"] for b in resume["blocks"] if b["type"] == "header"]
+    assert headers[1].startswith("2024") and headers[2].startswith("2021")
+    shown = response_text(resume)
+    assert shown.index("New mistake") < shown.index("Old mistake")
+    assert "Lesson still to come" in shown
+
+
+def test_resume_for_one_year(bot):
+    bot.submit_entry(what="Old mistake", when="2021-05-04")
+    bot.submit_entry(what="New mistake", when="2024-02-01")
+    bot.fake.wait_for("views.publish", count=2)
+    bot.command("resume 2021", key="resume")
+    _key, resume = bot.fake.wait_for_responses()[0]
+    shown = response_text(resume)
+    assert "Old mistake" in shown and "New mistake" not in shown
+
+
+def test_long_resume_is_paginated_within_block_limits(bot):
+    with bot.session_factory.begin() as session:
+        for n in range(40):
+            session.add(Entry(team_id="T0001", enterprise_id="", user_id="U1", what_happened=f"Mistake {n} " + "y" * 2900,
+                              lesson="z" * 2900, category="data", happened_on=__import__("datetime").date(2000 + n % 25, 1, 1),
+                              safeguards=[], visibility="private"))
+    bot.command("resume", key="resume")
+    _key, resume = bot.fake.wait_for_responses()[0]
+    assert len(resume["blocks"]) <= 50
+    buttons = [e for b in resume["blocks"] if b["type"] == "actions" for e in b["elements"]]
+    assert [b["action_id"] for b in buttons] == ["resume_page_button"]
+    bot.interact(payloads.block_actions(
+        payloads.button("resume_page_button", buttons[0]["value"]), response_url=bot.fake.response_url("page")))
+    _key, page2 = [r for r in bot.fake.wait_for_responses(2) if r[0] == "page"][0]
+    assert page2["replace_original"] is True
+    assert "Page 2 of 3" in response_text(page2)
+
+
+def test_help_and_unknown_words_show_usage(bot):
+    bot.command("help", key="help")
+    bot.command("resumee", key="typo")
+    answers = dict(bot.fake.wait_for_responses(2))
+    for key in ("help", "typo"):
+        assert "/fail resume" in answers[key]["text"]
+    assert entries(bot) == []
+
+
+def test_text_starting_with_a_subcommand_word_is_still_an_entry(bot):
+    bot.command("resume of mine got rejected by twelve companies")
+    bot.fake.wait_for_responses()
+    assert entries(bot)[0].what_happened == "resume of mine got rejected by twelve companies"
+
+
+def test_export_sends_markdown_in_a_dm(bot):
+    bot.submit_entry(what="Broke the nightly model", lesson="Pin the feature schema", when="2023-06-01",
+                     action_items="Schema check in CI")
+    bot.fake.wait_for("views.publish")
+    bot.command("export", key="export")
+    complete = bot.fake.wait_for("files.completeUploadExternal")[0]
+    assert complete.args["channel_id"] == "DU1"
+    [document] = bot.fake.uploads.values()
+    markdown = document.decode()
+    assert "## 2023" in markdown
+    assert "Broke the nightly model" in markdown and "Pin the feature schema" in markdown
+    assert "- [ ] Schema check in CI" in markdown
+    answers = dict(bot.fake.wait_for_responses())
+    assert "direct message" in answers["export"]["text"]
+
+
+def test_bad_signature_is_refused_and_stores_nothing(bot):
+    body = payloads.slash_command("a mistake", response_url=bot.fake.response_url())
+    answer = bot.post(body, headers={"X-Slack-Signature": "v0=" + "0" * 64})
+    assert answer.status == 401
+    stale = bot.post(body, headers=payloads.sign("test-signing-secret", body, timestamp=1_600_000_000))
+    assert stale.status == 401
+    unsigned = bot.post(body, signed=False)
+    assert unsigned.status == 401
+    assert entries(bot) == []
+    assert bot.fake.calls == []
+
+
+def test_database_down_echoes_the_text_back(fake_slack, tmp_path):
+    from tests.conftest import BotHarness
+
+    harness = BotHarness(fake_slack, f"sqlite:///{tmp_path}/missing/dir/x.db")
+    try:
+        text = "The database was down when I wrote this"
+        harness.command(text)
+        _key, message = fake_slack.wait_for_responses()[0]
+        assert "could not be saved" in message["text"]
+        assert text in response_text(message)
+        assert harness.get("/healthz").status == 503
+    finally:
+        harness.close()
+
+
+def test_workspaces_do_not_see_each_other(bot):
+    bot.command("Team one's secret mistake", team="T0001")
+    bot.fake.wait_for_responses()
+    bot.command("resume", team="T0002", key="other")
+    answers = dict(bot.fake.wait_for_responses(2))
+    assert "secret" not in response_text(answers["other"])
+    with bot.session_factory() as session:
+        assert session.scalar(select(func.count(Entry.id))) == 1
