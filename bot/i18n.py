@@ -26,9 +26,9 @@ def N_(message: str) -> str:
 
 
 class Translator:
-    def __init__(self, locale: str = "en") -> None:
+    def __init__(self, locale: str = "en", directory: Path = LOCALE_DIR) -> None:
         self.locale = _babel_locale(locale)
-        self._catalogue = _load(str(self.locale))
+        self._catalogue = _load(str(self.locale), directory)
 
     def __call__(self, message: str, **params: object) -> str:
         text = self._catalogue.gettext(message)
@@ -49,9 +49,9 @@ def _babel_locale(tag: str) -> Locale:
 
 
 @lru_cache(maxsize=16)
-def _load(locale: str) -> gettext.NullTranslations:
+def _load(locale: str, directory: Path) -> gettext.NullTranslations:
     for candidate in (locale, locale.split("_")[0]):
-        po_file = LOCALE_DIR / candidate / "LC_MESSAGES" / "messages.po"
+        po_file = directory / candidate / "LC_MESSAGES" / "messages.po"
         if po_file.exists():
             with po_file.open("rb") as po:
                 catalog = read_po(po, locale=candidate)

@@ -7,16 +7,19 @@ from sqlalchemy.orm import Session, sessionmaker
 
 
 def make_engine(database_url: str) -> Engine:
+    # hide_parameters keeps entry text out of error messages, and so out of logs.
     if database_url.startswith("sqlite"):
         # Listener threads share the engine; wait for a busy SQLite file instead of failing.
         engine = create_engine(
-            database_url, connect_args={"check_same_thread": False, "timeout": 5}
+            database_url,
+            connect_args={"check_same_thread": False, "timeout": 5},
+            hide_parameters=True,
         )
         event.listen(engine, "connect", _sqlite_pragmas)
         return engine
     # Fail fast when the server is down so a person hears about it within Slack's patience.
     return create_engine(
-        database_url, pool_pre_ping=True, connect_args={"connect_timeout": 3}
+        database_url, pool_pre_ping=True, connect_args={"connect_timeout": 2}, hide_parameters=True
     )
 
 

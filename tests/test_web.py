@@ -1,0 +1,166 @@
+"""The WSGI front door over real HTTP: health check, routing, size limit, and signed garbage."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from sqlalchemy import func, select
+
+from storage.models import ActionItem, Entry, WorkspaceSettings
+from tests import payloads
+from tests.conftest import BotHarness
+
+
+def row_counts(bot) -> tuple[int, int, int]:
+    with bot.session_factory() as session:
+        return (
+            session.scalar(select(func.count()).select_from(Entry)),
+            session.scalar(select(func.count()).select_from(ActionItem)),
+            session.scalar(select(func.count()).select_from(WorkspaceSettings)),
+        )
+
+
+def assert_still_serves(bot) -> None:
+    """A good request after the bad one is answered and recorded as usual."""
+    before = len(bot.fake.responses)
+    answer = bot.command("The good request after the garbage", key="after")
+    assert answer.status == 200
+    [message] = [m for key, m in bot.fake.wait_for_responses(before + 1) if key == "after"]
+    assert "Nice job" in message["text"]
+    with bot.session_factory() as session:
+        texts = list(session.scalars(select(Entry.what_happened)))
+    assert texts == ["The good request after the garbage"]
+
+
+# -- health check and routing -------------------------------------------------------------
+
+
+def test_healthz_answers_200_when_the_database_is_up(bot):
+    answer = bot.get("/healthz")
+    assert answer.status == 200
+    assert answer.json() == {"ok": True, "database": "ok"}
+
+
+def test_healthz_answers_503_when_the_database_is_down(fake_slack, tmp_path):
+    harness = BotHarness(fake_slack, f"sqlite:///{tmp_path}/missing/dir/x.db")
+    try:
+        answer = harness.get("/healthz")
+        assert answer.status == 503
+        assert answer.json() == {"ok": False, "database": "unreachable"}
+    finally:
+        harness.close()
+
+
+@pytest.mark.parametrize("path", ["/", "/nope", "/slack/events/extra", "/slack", "/healthz/x"])
+def test_unknown_path_is_404(bot, path):
+    assert bot.get(path).status == 404
+
+
+def test_post_to_an_unknown_path_is_404_and_not_dispatched(bot):
+    body = payloads.slash_command("posted to the wrong place", response_url=bot.fake.response_url())
+    answer = bot.post(body, path="/slack/other")
+    assert answer.status == 404
+    assert row_counts(bot) == (0, 0, 0)
+    assert bot.fake.calls == []
+
+
+def test_get_on_slack_events_is_405(bot):
+    answer = bot.get("/slack/events")
+    assert answer.status == 405
+    assert answer.json()["ok"] is False
+
+
+def test_body_over_one_megabyte_is_refused_with_413_and_nothing_stored(bot):
+    body = payloads.slash_command("x" * 1_100_000, response_url=bot.fake.response_url())
+    assert len(body) > 1_000_000
+    answer = bot.post(body)
+    assert answer.status == 413
+    assert row_counts(bot) == (0, 0, 0)
+    assert bot.fake.calls == []
+    assert_still_serves(bot)
+
+
+def test_body_just_under_the_limit_is_not_refused_for_size(bot):
+    # Long text (over 3,000 characters) is refused politely by the command, not by the size limit.
+    text = "y" * 200_000
+    answer = bot.command(text)
+    assert answer.status == 200
+    _key, message = bot.fake.wait_for_responses()[0]
+    assert "longer than" in message["text"]
+    assert row_counts(bot) == (0, 0, 0)
+
+
+# -- signed garbage: a 4xx or a 200 no-op, never a 500 --------------------------------------
+
+
+def _view_submission_without(key: str) -> bytes:
+    payload = payloads.view_submission(payloads.record_values())
+    del payload[key]
+    return payloads.interactive(payload)
+
+
+def _block_actions_with(**changes) -> bytes:
+    payload = payloads.block_actions(payloads.button("undo_button", "1"))
+    payload.update(changes)
+    return payloads.interactive(payload)
+
+
+def _event(event: dict, **changes) -> bytes:
+    body = json.loads(payloads.event_callback(event))
+    body.update(changes)
+    return json.dumps(body).encode()
+
+
+FORM = "application/x-www-form-urlencoded"
+JSON = "application/json"
+
+GARBAGE = {
+    "payload_not_json": (b"payload=notjson", FORM),
+    "payload_truncated_json": (b"payload=" + b'%7B%22type%22%3A%22view_submission%22%2C%22user', FORM),
+    "truncated_json_body": (payloads.event_callback({"type": "app_home_opened", "user": "U1"})[:40], JSON),
+    "json_array_body": (b"[1, 2, 3]", JSON),
+    "json_scalar_body": (b'"just a string"', JSON),
+    "unknown_envelope_type": (json.dumps({"type": "no_such_type", "team_id": "T0001"}).encode(), JSON),
+    "unknown_event_type": (_event({"type": "no_such_event", "user": "U1"}), JSON),
+    "event_not_an_object": (_event("app_home_opened"), JSON),
+    "app_home_opened_without_user": (_event({"type": "app_home_opened", "tab": "home"}), JSON),
+    "non_utf8_form": (b"payload=\xff\xfe\xfa\x00garbage", FORM),
+    "non_utf8_json": (b'{"type": "\xff\xfe"}', JSON),
+    "empty_body": (b"", FORM),
+    "form_without_payload": (b"foo=bar&baz=1", FORM),
+    "view_submission_without_user": (_view_submission_without("user"), FORM),
+    "view_submission_without_view": (_view_submission_without("view"), FORM),
+    "view_submission_view_is_a_string": (
+        payloads.interactive({**payloads.view_submission(payloads.record_values()), "view": "record_entry_modal"}),
+        FORM,
+    ),
+    "view_submission_state_is_a_list": (
+        payloads.interactive(payloads.view_submission([1, 2, 3])),  # type: ignore[arg-type]
+        FORM,
+    ),
+    "block_actions_actions_is_a_string": (_block_actions_with(actions="undo_button"), FORM),
+    "block_actions_actions_empty": (_block_actions_with(actions=[]), FORM),
+    "block_actions_action_is_a_string": (_block_actions_with(actions=["undo_button"]), FORM),
+    "block_actions_without_user": (_block_actions_with(user=None), FORM),
+    "block_actions_user_is_a_string": (_block_actions_with(user="U1"), FORM),
+    "slash_command_without_user": (
+        b"command=%2Ffail&text=something+broke&team_id=T0001&trigger_id=1.2.abc", FORM,
+    ),
+    "shortcut_without_trigger": (
+        payloads.interactive({k: v for k, v in payloads.message_shortcut(
+            "a message", response_url="http://127.0.0.1:9/none").items() if k != "trigger_id"}),
+        FORM,
+    ),
+}
+
+
+@pytest.mark.parametrize("name", sorted(GARBAGE))
+def test_signed_garbage_is_refused_or_ignored_never_a_500(bot, name):
+    body, content_type = GARBAGE[name]
+    answer = bot.post(body, content_type=content_type)
+    assert 200 <= answer.status < 500 and answer.status != 401, (
+        f"{name}: HTTP {answer.status} {answer.body[:200]!r}"
+    )
+    assert row_counts(bot) == (0, 0, 0)
+    assert_still_serves(bot)
