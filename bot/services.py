@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import Engine
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -98,12 +98,24 @@ def list_resume(sf: SessionFactory, ws: Workspace, user_id: str, year: int | Non
         return repo.list_entries(session, ws, user_id, year)
 
 
-def home_contents(sf: SessionFactory, ws: Workspace, user_id: str) -> tuple[list[Entry], int]:
-    """(entries newest first, how many have a lesson)."""
+@dataclass(frozen=True)
+class HomeContents:
+    recent: list[Entry]
+    total: int
+    lessons: int
+    per_year: dict[int, int]
+
+
+def home_contents(sf: SessionFactory, ws: Workspace, user_id: str, recent: int) -> HomeContents:
+    """The newest entries and the counts the Home tab shows, without loading a long resume whole."""
     with sf() as session:
-        entries = repo.list_entries(session, ws, user_id)
-        _count, lessons = repo.count_entries(session, ws, user_id)
-        return entries, lessons
+        total, lessons = repo.count_entries(session, ws, user_id)
+        return HomeContents(
+            recent=repo.list_entries(session, ws, user_id, limit=recent),
+            total=total,
+            lessons=lessons,
+            per_year=repo.count_entries_by_year(session, ws, user_id),
+        )
 
 
 def workspace_settings(sf: SessionFactory, ws: Workspace) -> WorkspaceSettings:
@@ -124,7 +136,3 @@ def save_workspace_settings(
 ) -> None:
     with sf.begin() as session:
         repo.save_settings(session, ws, user_id, now, **values)
-
-
-def engine_of(sf: SessionFactory) -> Engine:
-    return sf.kw["bind"]

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from sqlalchemy import Select, delete, extract, func, select
+from sqlalchemy import Select, extract, func, select
 from sqlalchemy.orm import Session
 
 from storage.models import ActionItem, Entry, WorkspaceSettings
@@ -95,12 +95,27 @@ def get_own_entry(session: Session, ws: Workspace, user_id: str, entry_id: int) 
 
 
 def list_entries(
-    session: Session, ws: Workspace, user_id: str, year: int | None = None
+    session: Session, ws: Workspace, user_id: str, year: int | None = None, limit: int | None = None
 ) -> list[Entry]:
-    query = _owned(ws, user_id).order_by(Entry.happened_on.desc(), Entry.id.desc())
+    """A person's entries, newest first."""
+    query = _owned(ws, user_id).order_by(Entry.happened_on.desc(), Entry.id.desc()).limit(limit)
     if year is not None:
         query = query.where(extract("year", Entry.happened_on) == year)
     return list(session.scalars(query))
+
+
+def count_entries_by_year(session: Session, ws: Workspace, user_id: str) -> dict[int, int]:
+    year = extract("year", Entry.happened_on)
+    rows = session.execute(
+        select(year, func.count(Entry.id))
+        .where(
+            Entry.enterprise_id == ws.enterprise_id,
+            Entry.team_id == ws.team_id,
+            Entry.user_id == user_id,
+        )
+        .group_by(year)
+    )
+    return {int(y): n for y, n in rows}
 
 
 def count_entries(session: Session, ws: Workspace, user_id: str) -> tuple[int, int]:
@@ -119,7 +134,6 @@ def delete_entry(session: Session, ws: Workspace, user_id: str, entry_id: int) -
     entry = get_own_entry(session, ws, user_id, entry_id)
     if entry is None:
         return False
-    session.execute(delete(ActionItem).where(ActionItem.entry_id == entry.id))
     session.delete(entry)
     session.flush()
     return True

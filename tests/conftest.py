@@ -120,7 +120,7 @@ class BotHarness:
             server_class=ThreadingWSGIServer, handler_class=QuietHandler,
         )
         self.url = f"http://127.0.0.1:{self.server.server_port}"
-        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+        self.thread = threading.Thread(target=self.server.serve_forever, args=(0.05,), daemon=True)
         self.thread.start()
         fake.reset()  # forget the auth.test Bolt made at start-up
 

@@ -25,8 +25,19 @@ def mrkdwn(text: str) -> dict:
     return {"type": "mrkdwn", "text": text}
 
 
+def fit_mrkdwn(text: str, limit: int = SECTION_TEXT_MAX) -> str:
+    """Cut already-escaped mrkdwn to `limit`, never leaving half an entity such as `&am`."""
+    if len(text) <= limit:
+        return text
+    cut = text[: limit - 1]
+    amp = cut.rfind("&")
+    if amp != -1 and ";" not in cut[amp:]:
+        cut = cut[:amp]
+    return cut.rstrip() + "…"
+
+
 def section(text: str) -> dict:
-    return {"type": "section", "text": mrkdwn(text)}
+    return {"type": "section", "text": mrkdwn(fit_mrkdwn(text))}
 
 
 def plain_section(text: str) -> dict:

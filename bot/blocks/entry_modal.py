@@ -46,7 +46,7 @@ class ModalContext:
             data = {}
         entry_id = data.get("entry_id")
         return cls(
-            entry_id=entry_id if isinstance(entry_id, int) else None,
+            entry_id=entry_id if isinstance(entry_id, int) and not isinstance(entry_id, bool) else None,
             response_url=_str_or_none(data.get("response_url")),
             source_link=_str_or_none(data.get("source_link")),
         )

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from math import ceil
 
-from bot.blocks.common import button, context, divider, escape_within, header, option, section
+from bot.blocks.common import button, context, divider, escape_within, fit_mrkdwn, header, option, section
 from bot.entries import by_year, category_label, safeguard_labels, visibility_label
 from bot.i18n import Translator
 from bot.ids import Action, Block, EntryMenuOption
@@ -70,9 +70,19 @@ def build_resume_message(
 
 
 def build_home_view(
-    t: Translator, entries: list[Entry], *, lessons: int, is_admin: bool
+    t: Translator,
+    entries: list[Entry],
+    *,
+    lessons: int,
+    is_admin: bool,
+    total: int | None = None,
+    per_year: dict[int, int] | None = None,
 ) -> dict:
-    """The person's own resume in the App Home: recent entries by year, with a menu on each."""
+    """The person's own resume in the App Home: recent entries by year, with a menu on each.
+
+    `entries` may be only the newest ones; `total` and `per_year` then count the whole resume."""
+    total = len(entries) if total is None else total
+    counts = per_year or {y: len(group) for y, group in by_year(entries)}
     buttons = [
         button(t("Record a failure"), Action.RECORD, style="primary"),
         button(t("Export"), Action.EXPORT),
@@ -82,7 +92,7 @@ def build_home_view(
     blocks = [
         header(t("Your failure resume")),
         context(
-            t.plural("{n} entry", "{n} entries", len(entries))
+            t.plural("{n} entry", "{n} entries", total)
             + " · "
             + t.plural("{n} lesson so far", "{n} lessons so far", lessons)
         ),
@@ -98,14 +108,13 @@ def build_home_view(
             )
         )
     shown = entries[:HOME_ENTRIES_MAX]
-    counts = {y: len(group) for y, group in by_year(entries)}
     menu = [
         option(t("Edit"), EntryMenuOption.EDIT),
         option(t("Change visibility"), EntryMenuOption.VISIBILITY),
         option(t("Delete"), EntryMenuOption.DELETE),
     ]
     for year, group in by_year(shown):
-        blocks += [divider(), _year_header(t, year, counts[year])]
+        blocks += [divider(), _year_header(t, year, counts.get(year, len(group)))]
         for entry in group:
             options = [
                 {**o, "value": f"{o['value']}:{entry.id}"} for o in menu
@@ -114,17 +123,17 @@ def build_home_view(
                 {
                     "type": "section",
                     "block_id": f"entry_{entry.id}",
-                    "text": {"type": "mrkdwn", "text": entry_text(t, entry, with_visibility=True)},
+                    "text": {"type": "mrkdwn", "text": fit_mrkdwn(entry_text(t, entry, with_visibility=True))},
                     "accessory": {"type": "overflow", "action_id": Action.ENTRY_MENU, "options": options},
                 }
             )
-    if len(entries) > HOME_ENTRIES_MAX:
+    if total > len(shown):
         blocks.append(
             context(
                 t(
                     "Showing the {shown} most recent of {total}. `/fail resume` or Export shows them all.",
-                    shown=HOME_ENTRIES_MAX,
-                    total=len(entries),
+                    shown=len(shown),
+                    total=total,
                 )
             )
         )

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 
 from slack_bolt import Ack, App, BoltContext
 from slack_sdk import WebClient
@@ -31,6 +32,7 @@ from bot.services import NotYourEntry
 from bot.slack_io import reply
 
 log = logging.getLogger(__name__)
+ENTRY_ID = re.compile(r"[0-9]{1,11}")
 
 
 def _action(body: dict) -> dict:
@@ -40,7 +42,7 @@ def _action(body: dict) -> dict:
 
 def _entry_id(text: object) -> int:
     """An entry id from a button value; anything else becomes 0, which matches no entry."""
-    return int(text) if isinstance(text, str) and text.isdigit() and len(text) < 12 else 0
+    return int(text) if isinstance(text, str) and ENTRY_ID.fullmatch(text) else 0
 
 
 def handle_add_lesson(ack: Ack, body: dict, client: WebClient, context: BoltContext) -> None:
@@ -128,11 +130,13 @@ def handle_resume_page(ack: Ack, body: dict, client: WebClient, context: BoltCon
     user_id = body["user"]["id"]
     try:
         wanted = json.loads(_action(body).get("value") or "{}")
-        year, page = wanted.get("year"), int(wanted.get("page", 0))
-    except (ValueError, TypeError, AttributeError):
+        year, page = wanted.get("year"), wanted.get("page", 0)
+    except (ValueError, AttributeError):
+        year = page = None
+    if not isinstance(page, int) or isinstance(page, bool):
         log.info("Ignored a resume page button with a malformed value")
         return
-    year = year if isinstance(year, int) else None
+    year = year if isinstance(year, int) and not isinstance(year, bool) else None
     entries = services.list_resume(context["session_factory"], workspace_of(context), user_id, year)
     message = build_resume_message(translator_for(context), entries, year=year, page=page)
     reply(client, user_id, body.get("response_url"), message, replace_original=True)

@@ -10,7 +10,7 @@ from slack_sdk import WebClient
 from bot import services
 from bot.blocks.entry_modal import ModalContext, build_record_modal
 from bot.blocks.messages import build_admins_only_message, build_text_message
-from bot.blocks.resume import build_home_view
+from bot.blocks.resume import HOME_ENTRIES_MAX, build_home_view
 from bot.blocks.settings_modal import build_settings_modal
 from bot.entries import resume_markdown
 from bot.i18n import ENGLISH, Translator
@@ -60,12 +60,14 @@ def fields_of(entry) -> EntryFields:
 
 
 def publish_home(client: WebClient, context: BoltContext, user_id: str) -> None:
-    entries, lessons = services.home_contents(context["session_factory"], workspace_of(context), user_id)
+    home = services.home_contents(context["session_factory"], workspace_of(context), user_id, HOME_ENTRIES_MAX)
     view = build_home_view(
         translator_for(context),
-        entries,
-        lessons=lessons,
+        home.recent,
+        lessons=home.lessons,
         is_admin=is_workspace_admin(client, user_id),
+        total=home.total,
+        per_year=home.per_year,
     )
     client.views_publish(user_id=user_id, view=view)
 

@@ -35,7 +35,7 @@ def _entry_id(view: dict) -> int | None:
         entry_id = json.loads(view.get("private_metadata") or "{}").get("entry_id")
     except (ValueError, AttributeError):
         return None
-    return entry_id if isinstance(entry_id, int) else None
+    return entry_id if isinstance(entry_id, int) and not isinstance(entry_id, bool) else None
 
 
 def handle_record_submission(ack: Ack, body: dict, view: dict, client: WebClient, context: BoltContext) -> None:

@@ -1,0 +1,186 @@
+"""The Events API over signed HTTP: the App Home tab, URL verification and signatures."""
+
+from __future__ import annotations
+
+import json
+import time
+from datetime import date
+
+import pytest
+
+from storage.models import ActionItem, Entry
+from tests import payloads
+from tests.conftest import SIGNING_SECRET
+
+ADMIN = {"id": "U1", "team_id": "T0001", "name": "ada", "real_name": "Ada Admin", "tz": "Europe/London",
+         "tz_offset": 0, "is_admin": True, "is_owner": False, "is_bot": False, "deleted": False}
+
+
+def seed(bot, what: str, when: date, *, user="U1", team="T0001", lesson=None, items=(), safeguards=()) -> int:
+    with bot.session_factory.begin() as session:
+        entry = Entry(enterprise_id="", team_id=team, user_id=user, what_happened=what, lesson=lesson,
+                      category="engineering", happened_on=when, safeguards=list(safeguards), visibility="private",
+                      action_items=[ActionItem(position=n, text=text) for n, text in enumerate(items)])
+        session.add(entry)
+        session.flush()
+        return entry.id
+
+
+def home_opened(user="U1", tab="home") -> dict:
+    return {"type": "app_home_opened", "user": user, "channel": f"D{user}", "tab": tab,
+            "event_ts": "1700000000.000400"}
+
+
+def published_home(bot, user="U1") -> dict:
+    call = bot.fake.wait_for("views.publish")[0]
+    assert call.args["user_id"] == user
+    assert call.args["view"]["type"] == "home"
+    return call.args["view"]
+
+
+def headers(view: dict) -> list[str]:
+    return [b["text"]["text"] for b in view["blocks"] if b["type"] == "header"]
+
+
+def home_buttons(view: dict) -> list[str]:
+    actions = next(b for b in view["blocks"] if b.get("block_id") == "home_actions_block")
+    return [e["action_id"] for e in actions["elements"]]
+
+
+def entry_sections(view: dict) -> list[dict]:
+    return [b for b in view["blocks"] if str(b.get("block_id", "")).startswith("entry_")]
+
+
+def publish_attempts(bot, timeout: float = 5.0) -> list:
+    """views.publish calls, failed ones included, once there is at least one."""
+    deadline = time.monotonic() + timeout
+    while not bot.fake.calls_to("views.publish", ok_only=False) and time.monotonic() < deadline:
+        time.sleep(0.02)
+    return bot.fake.calls_to("views.publish", ok_only=False)
+
+
+def assert_no_failed_calls(bot) -> None:
+    failed = [(c.method, c.status, c.error) for c in bot.fake.calls if not c.ok]
+    assert failed == []
+
+
+def test_home_tab_shows_the_persons_entries_by_year_with_the_lessons_count(bot):
+    old = seed(bot, "Broke the 2021 release", date(2021, 5, 4))
+    march = seed(bot, "Lost a customer's data export", date(2024, 3, 1), lesson="Verify restores")
+    june = seed(bot, "Paged the wrong team", date(2024, 6, 1), lesson="Own the rota", items=("Fix the rota",))
+    seed(bot, "U2's own secret", date(2024, 4, 1), user="U2", lesson="U2's lesson")
+    seed(bot, "Another workspace's secret", date(2024, 4, 1), team="T0002", lesson="T2 lesson")
+
+    answer = bot.event(home_opened())
+    assert answer.status == 200
+    view = published_home(bot)
+    text = json.dumps(view, ensure_ascii=False)
+
+    assert headers(view) == ["Your failure resume", "2024 · 2 entries", "2021 · 1 entry"]
+    assert "3 entries · 2 lessons so far" in text
+    assert [s["block_id"] for s in entry_sections(view)] == [f"entry_{june}", f"entry_{march}", f"entry_{old}"]
+    assert "Paged the wrong team" in text and "Verify restores" in text and "Fix the rota" in text
+    assert "secret" not in text and "U2's lesson" not in text and "T2 lesson" not in text
+    menu = entry_sections(view)[0]["accessory"]
+    assert menu["action_id"] == "entry_overflow"
+    assert [o["value"] for o in menu["options"]] == [f"edit:{june}", f"visibility:{june}", f"delete:{june}"]
+    assert home_buttons(view) == ["record_button", "export_button"]
+    assert_no_failed_calls(bot)
+
+
+def test_home_tab_offers_settings_to_an_admin(bot):
+    bot.fake.users["U1"] = ADMIN
+    bot.event(home_opened())
+    view = published_home(bot)
+    assert home_buttons(view) == ["record_button", "export_button", "settings_button"]
+    assert_no_failed_calls(bot)
+
+
+def test_empty_home_tab_invites_a_first_entry(bot):
+    seed(bot, "Someone else's", date(2024, 1, 1), user="U2")
+    bot.event(home_opened())
+    view = published_home(bot)
+    text = json.dumps(view, ensure_ascii=False)
+    assert "Nothing here yet" in text
+    assert "0 entries · 0 lessons so far" in text
+    assert entry_sections(view) == []
+    assert_no_failed_calls(bot)
+
+
+def test_each_workspace_sees_only_its_own_entries(bot):
+    seed(bot, "T0001 entry", date(2024, 1, 1), team="T0001")
+    seed(bot, "T0002 entry", date(2024, 1, 1), team="T0002")
+    bot.event(home_opened(), team="T0002")
+    text = json.dumps(published_home(bot))
+    assert "T0002 entry" in text and "T0001 entry" not in text
+
+
+def test_messages_tab_publishes_nothing(bot):
+    seed(bot, "Not to be published", date(2024, 1, 1))
+    answer = bot.event(home_opened(tab="messages"))
+    assert answer.status == 200
+    # A later Home visit by someone else is the marker that the first event has been handled.
+    bot.event(home_opened(user="U2"))
+    published_home(bot, user="U2")
+    time.sleep(0.3)
+    assert [c.args["user_id"] for c in bot.fake.calls_to("views.publish", ok_only=False)] == ["U2"]
+    assert all(c.args.get("user") in (None, "U2") for c in bot.fake.calls)
+
+
+def test_many_entries_are_capped_within_block_kit_limits(bot):
+    for n in range(35):
+        seed(bot, f"Mistake {n} " + "m" * 800, date(1990 + n, 1, 1), lesson="l" * 800,
+             items=tuple(f"Step {k} " + "s" * 140 for k in range(7)), safeguards=("tests", "kill_switch"))
+    bot.event(home_opened())
+    call = bot.fake.wait_for("views.publish")[0]
+    view = call.args["view"]
+    assert len(view["blocks"]) <= 100
+    assert len(entry_sections(view)) == 30
+    assert "Showing the 30 most recent of 35" in json.dumps(view)
+    assert headers(view)[1].startswith("2024")
+    assert_no_failed_calls(bot)
+
+
+def test_a_maximal_entry_still_fits_the_home_tab(bot):
+    # The longest entry the record modal accepts: 3,000 characters of what happened, a lesson written
+    # as a list of short lines, 20 action items of 500 characters, every safeguard.
+    seed(bot, "W" * 3000, date(2024, 1, 1), lesson="- ok\n" * 600,
+         items=tuple("A" * 500 for _ in range(20)),
+         safeguards=("tests", "reviewers", "monitoring", "gradual_rollout", "kill_switch", "runbook"))
+    bot.event(home_opened())
+    [call] = publish_attempts(bot)
+    section_lengths = [len(s["text"]["text"]) for s in entry_sections(call.args["view"])]
+    assert call.ok, (call.error, section_lengths)
+    assert max(section_lengths) <= 3000
+
+
+def test_url_verification_challenge_is_answered(bot):
+    body = json.dumps({"token": "legacy", "challenge": "3eZbrw1aBm2rZgRNFdxV2595E9CY3gmdALWMmHkvFXO7tYXAYM8P",
+                       "type": "url_verification"}).encode()
+    answer = bot.post(body, content_type="application/json")
+    assert answer.status == 200
+    assert answer.json() == {"challenge": "3eZbrw1aBm2rZgRNFdxV2595E9CY3gmdALWMmHkvFXO7tYXAYM8P"}
+    assert bot.fake.calls == []
+
+
+@pytest.mark.parametrize("signature", ["forged", "stale", "unsigned", "other-secret"])
+def test_event_with_a_bad_signature_is_refused(bot, signature):
+    seed(bot, "Secret entry", date(2024, 1, 1))
+    body = payloads.event_callback(home_opened())
+    headers = {
+        "forged": {"X-Slack-Signature": "v0=" + "0" * 64},
+        "stale": payloads.sign(SIGNING_SECRET, body, timestamp=int(time.time()) - 600),
+        "unsigned": {},
+        "other-secret": payloads.sign("not-the-secret", body),
+    }[signature]
+    answer = bot.post(body, content_type="application/json", headers=headers, signed=signature == "forged")
+    assert answer.status == 401
+    time.sleep(0.2)
+    assert bot.fake.calls == []
+
+
+def test_url_verification_with_a_bad_signature_is_refused(bot):
+    body = json.dumps({"token": "legacy", "challenge": "abc", "type": "url_verification"}).encode()
+    answer = bot.post(body, content_type="application/json", headers={"X-Slack-Signature": "v0=" + "1" * 64})
+    assert answer.status == 401
+    assert b"abc" not in answer.body
