@@ -22,8 +22,10 @@ log = logging.getLogger("failure_resume")
 def configure_logging(level: str) -> None:
     logging.basicConfig(level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     # At DEBUG these libraries print request bodies, and so entry text: keep them at INFO at most.
-    for noisy in ("slack_sdk", "slack_bolt", "sqlalchemy", "urllib3", "waitress"):
+    for noisy in ("slack_sdk", "slack_bolt", "urllib3", "waitress"):
         logging.getLogger(noisy).setLevel(max(logging.INFO, logging.getLogger().level))
+    # At INFO SQLAlchemy logs every statement: keep it at its own default.
+    logging.getLogger("sqlalchemy").setLevel(logging.WARNING)
 
 
 def _explain(problems: list[str]) -> int:

@@ -1,12 +1,14 @@
-"""The one handler for errors no listener expected: log a correlation id, never the payload, and
-tell the person something went wrong on our side where Slack gave us a way to answer them."""
+"""Errors no listener expected: log a reference, never the payload, and tell the person something
+went wrong on our side where Slack gave us a way to answer them."""
 
 from __future__ import annotations
 
+import functools
 import logging
 import uuid
+from collections.abc import Callable
 
-from slack_bolt import App
+from slack_bolt import App, BoltResponse
 from slack_sdk.webhook import WebhookClient
 
 from bot.i18n import ENGLISH
@@ -14,23 +16,51 @@ from bot.i18n import ENGLISH
 log = logging.getLogger("bot.errors")
 
 
+def report(error: Exception, body: object) -> None:
+    # Exception messages can quote SQL parameters or Slack payloads, so only the type is logged.
+    reference = uuid.uuid4().hex[:12]
+    body = body if isinstance(body, dict) else {}
+    kind = body.get("type") or ("slash_command" if "command" in body else "Slack")
+    log.error("Unhandled %s while handling a %s request (reference %s)", type(error).__name__, kind, reference)
+    response_url = body.get("response_url")
+    if not isinstance(response_url, str) or not response_url:
+        return
+    text = ENGLISH(
+        "Sorry, something went wrong on our side (reference {reference}). Nothing you saved "
+        "was lost; please try again in a moment.",
+        reference=reference,
+    )
+    try:
+        WebhookClient(response_url, timeout=5).send(text=text, response_type="ephemeral", replace_original=False)
+    except Exception as reply_error:  # Slack itself may be what failed
+        log.warning("Could not tell the person about reference %s (%s)", reference, type(reply_error).__name__)
+
+
+def reported(handler: Callable) -> Callable:
+    """Wraps a listener so that its failures are reported here and Slack still gets its ack.
+
+    Bolt loses an ack when a listener raises after acking (Slack then sees a 404 or a timeout),
+    so listeners are registered through this instead of relying on @app.error alone."""
+
+    @functools.wraps(handler)
+    def listener(**kwargs):
+        try:
+            return handler(**kwargs)
+        except Exception as error:
+            ack = kwargs.get("ack")
+            if ack is not None and ack.response is None:
+                ack()
+            request = next((kwargs[k] for k in ("body", "command", "shortcut", "event") if k in kwargs), None)
+            report(error, request)
+
+    return listener
+
+
 def register(app: App) -> None:
     @app.error
-    def handle_unexpected_error(error: Exception, body: dict) -> None:
-        # Exception messages can quote SQL parameters or Slack payloads, so only the type is logged.
-        correlation_id = uuid.uuid4().hex[:12]
-        body = body if isinstance(body, dict) else {}
-        kind = body.get("type") or ("slash_command" if "command" in body else "Slack")
-        log.error("Unhandled %s while handling a %s request (reference %s)", type(error).__name__, kind, correlation_id)
-        response_url = body.get("response_url")
-        if not isinstance(response_url, str) or not response_url:
-            return
-        text = ENGLISH(
-            "Sorry, something went wrong on our side (reference {reference}). Nothing you saved "
-            "was lost; please try again in a moment.",
-            reference=correlation_id,
-        )
-        try:
-            WebhookClient(response_url, timeout=5).send(text=text, response_type="ephemeral", replace_original=False)
-        except Exception as reply_error:  # Slack itself may be what failed
-            log.warning("Could not tell the person about reference %s (%s)", correlation_id, type(reply_error).__name__)
+    def handle_unexpected_error(error: Exception, body: dict, response: BoltResponse | None):
+        # Reached for requests Bolt could not even route, such as signed but malformed payloads.
+        report(error, body)
+        if response is not None:
+            return BoltResponse(status=400, body="")
+        return None

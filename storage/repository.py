@@ -68,9 +68,12 @@ def apply_fields(entry: Entry, fields: EntryFields, now: datetime) -> None:
     entry.safeguards = list(fields.safeguards)
     entry.source_link = fields.source_link
     set_visibility(entry, fields.visibility, now)
-    kept = {item.text: item for item in entry.action_items}
+    # Unchanged lines keep their rows (and so whether they are done); each line has its own row.
+    kept: dict[str, list[ActionItem]] = {}
+    for item in entry.action_items:
+        kept.setdefault(item.text, []).append(item)
     entry.action_items = [
-        kept.get(text) or ActionItem(text=text) for text in fields.action_items
+        kept[text].pop(0) if kept.get(text) else ActionItem(text=text) for text in fields.action_items
     ]
     for position, item in enumerate(entry.action_items):
         item.position = position

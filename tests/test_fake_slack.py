@@ -12,8 +12,13 @@ import pytest
 import yaml
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
-from slack_sdk.http_retry import FixedValueRetryIntervalCalculator, RateLimitErrorRetryHandler
-from slack_sdk.http_retry.builtin_handlers import ServerErrorRetryHandler  # not re-exported by http_retry
+from slack_sdk.http_retry import (
+    FixedValueRetryIntervalCalculator,
+    RateLimitErrorRetryHandler,
+)
+from slack_sdk.http_retry.builtin_handlers import (
+    ServerErrorRetryHandler,  # not re-exported by http_retry
+)
 from slack_sdk.webhook import WebhookClient
 
 from tests.fakes.slack_api import FakeSlack

@@ -40,7 +40,7 @@ class ModalContext:
     def load(cls, text: object) -> ModalContext:
         try:
             data = json.loads(text) if isinstance(text, str) and text else {}
-        except ValueError:
+        except (ValueError, RecursionError):
             data = {}
         if not isinstance(data, dict):
             data = {}

@@ -5,7 +5,16 @@ from __future__ import annotations
 import json
 from math import ceil
 
-from bot.blocks.common import button, context, divider, escape_within, fit_mrkdwn, header, option, section
+from bot.blocks.common import (
+    button,
+    context,
+    divider,
+    escape_within,
+    fit_mrkdwn,
+    header,
+    option,
+    section,
+)
 from bot.entries import by_year, category_label, safeguard_labels, visibility_label
 from bot.i18n import Translator
 from bot.ids import Action, Block, EntryMenuOption

@@ -83,7 +83,7 @@ def parse_settings_submission(t: Translator, values: object) -> tuple[dict | Non
         errors[Block.RETRO_CHANNEL] = t("Please choose a channel, not a direct message.")
     if cadence not in DIGEST_CADENCES:
         errors[Block.DIGEST_CADENCE] = t("Please choose weekly or monthly.")
-    if not (day or "").isdigit() or int(day) not in PROMPT_DAYS:
+    if day not in {str(key) for key in PROMPT_DAYS}:
         errors[Block.PROMPT_DAY] = t("Please choose a day.")
     if visibility not in VISIBILITIES:
         errors[Block.DEFAULT_VISIBILITY] = t("Please choose a default visibility.")

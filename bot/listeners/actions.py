@@ -18,6 +18,7 @@ from bot.blocks.messages import (
     build_undone_message,
 )
 from bot.blocks.resume import build_resume_message
+from bot.errors import reported
 from bot.ids import Action, EntryMenuOption
 from bot.listeners.flows import (
     fields_of,
@@ -143,11 +144,11 @@ def handle_resume_page(ack: Ack, body: dict, client: WebClient, context: BoltCon
 
 
 def register(app: App) -> None:
-    app.action(Action.ADD_LESSON)(handle_add_lesson)
-    app.action(Action.SHARE_ANONYMOUSLY)(handle_share_anonymously)
-    app.action(Action.UNDO)(handle_undo)
-    app.action(Action.RECORD)(handle_record_button)
-    app.action(Action.EXPORT)(handle_export_button)
-    app.action(Action.SETTINGS)(handle_settings_button)
-    app.action(Action.ENTRY_MENU)(handle_entry_menu)
-    app.action(Action.RESUME_PAGE)(handle_resume_page)
+    app.action(Action.ADD_LESSON)(reported(handle_add_lesson))
+    app.action(Action.SHARE_ANONYMOUSLY)(reported(handle_share_anonymously))
+    app.action(Action.UNDO)(reported(handle_undo))
+    app.action(Action.RECORD)(reported(handle_record_button))
+    app.action(Action.EXPORT)(reported(handle_export_button))
+    app.action(Action.SETTINGS)(reported(handle_settings_button))
+    app.action(Action.ENTRY_MENU)(reported(handle_entry_menu))
+    app.action(Action.RESUME_PAGE)(reported(handle_resume_page))

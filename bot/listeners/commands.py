@@ -18,6 +18,7 @@ from bot.blocks.messages import (
 )
 from bot.blocks.resume import build_resume_message
 from bot.commands_parser import parse_fail_command
+from bot.errors import reported
 from bot.ids import Command
 from bot.listeners.flows import (
     open_record_modal,
@@ -68,4 +69,4 @@ def handle_fail_command(ack: Ack, command: dict, client: WebClient, context: Bol
 
 
 def register(app: App) -> None:
-    app.command(Command.FAIL)(handle_fail_command)
+    app.command(Command.FAIL)(reported(handle_fail_command))

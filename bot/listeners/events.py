@@ -5,6 +5,7 @@ from __future__ import annotations
 from slack_bolt import App, BoltContext
 from slack_sdk import WebClient
 
+from bot.errors import reported
 from bot.listeners.flows import publish_home
 
 
@@ -14,4 +15,4 @@ def handle_app_home_opened(event: dict, client: WebClient, context: BoltContext)
 
 
 def register(app: App) -> None:
-    app.event("app_home_opened")(handle_app_home_opened)
+    app.event("app_home_opened")(reported(handle_app_home_opened))

@@ -7,6 +7,7 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
 from bot.blocks.entry_modal import TEXT_MAX, ModalContext
+from bot.errors import reported
 from bot.ids import Shortcut
 from bot.listeners.flows import open_record_modal
 from storage.repository import EntryFields
@@ -38,4 +39,4 @@ def handle_record_lesson_shortcut(ack: Ack, shortcut: dict, client: WebClient, c
 
 
 def register(app: App) -> None:
-    app.shortcut(Shortcut.RECORD_LESSON)(handle_record_lesson_shortcut)
+    app.shortcut(Shortcut.RECORD_LESSON)(reported(handle_record_lesson_shortcut))

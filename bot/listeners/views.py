@@ -21,6 +21,7 @@ from bot.blocks.messages import (
 )
 from bot.blocks.settings_modal import parse_settings_submission
 from bot.entries import latest_allowed_day
+from bot.errors import reported
 from bot.ids import Block, View
 from bot.listeners.flows import publish_home, translator_for, workspace_of
 from bot.services import NotYourEntry
@@ -118,7 +119,7 @@ def handle_settings_submission(ack: Ack, body: dict, view: dict, client: WebClie
 
 
 def register(app: App) -> None:
-    app.view(View.RECORD)(handle_record_submission)
-    app.view(View.DELETE)(handle_delete_submission)
-    app.view(View.VISIBILITY)(handle_visibility_submission)
-    app.view(View.SETTINGS)(handle_settings_submission)
+    app.view(View.RECORD)(reported(handle_record_submission))
+    app.view(View.DELETE)(reported(handle_delete_submission))
+    app.view(View.VISIBILITY)(reported(handle_visibility_submission))
+    app.view(View.SETTINGS)(reported(handle_settings_submission))

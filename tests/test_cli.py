@@ -1,0 +1,247 @@
+"""`failure-resume` as a newcomer runs it: a real subprocess, a clean environment, a fresh directory."""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from pathlib import Path
+
+import pytest
+from sqlalchemy import create_engine, inspect, text
+
+from tests import payloads
+from tests.conftest import REPO, TOKEN, reference_methods
+from tests.fakes.slack_api import FakeSlack
+
+# Variables the bot reads; none may leak in from the shell that runs the tests.
+BOT_VARIABLES = ("DATABASE_URL", "PORT", "LOG_LEVEL", "RETRO_CHANNEL")
+TABLES = {"entries", "action_items", "workspace_settings", "alembic_version"}
+STARTUP_TIMEOUT = 15.0
+
+
+def clean_env(**extra: str) -> dict[str, str]:
+    env = {
+        name: value
+        for name, value in os.environ.items()
+        if not name.startswith("SLACK_") and name not in BOT_VARIABLES
+    }
+    env.update(extra)
+    return env
+
+
+def run_cli(cwd: Path, *args: str, **env: str) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, "-m", "bot.cli", *args],
+        cwd=cwd, env=clean_env(**env), capture_output=True, text=True, timeout=120,
+    )
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def table_names(database: Path) -> set[str]:
+    engine = create_engine(f"sqlite:///{database}")
+    try:
+        return set(inspect(engine).get_table_names())
+    finally:
+        engine.dispose()
+
+
+def assert_no_traceback(result: subprocess.CompletedProcess) -> None:
+    assert "Traceback" not in result.stdout + result.stderr, result.stderr
+
+
+# -- configuration problems: exit 2, a clear explanation, no traceback ----------------------
+
+
+def test_serve_without_tokens_explains_what_is_missing(tmp_path):
+    result = run_cli(tmp_path, "serve")
+    assert result.returncode == 2
+    assert "SLACK_BOT_TOKEN" in result.stderr
+    assert "SLACK_SIGNING_SECRET" in result.stderr
+    assert "manifest.yml" in result.stderr
+    assert "SLACK_APP_TOKEN" not in result.stderr  # not needed over HTTP
+    assert_no_traceback(result)
+    assert list(tmp_path.iterdir()) == []  # nothing created before the configuration is complete
+
+
+def test_serve_with_only_a_bot_token_asks_for_the_signing_secret_alone(tmp_path):
+    result = run_cli(tmp_path, "serve", SLACK_BOT_TOKEN="xoxb-1")
+    assert result.returncode == 2
+    assert "SLACK_SIGNING_SECRET" in result.stderr
+    assert "SLACK_BOT_TOKEN:" not in result.stderr
+    assert_no_traceback(result)
+
+
+def test_socket_asks_for_the_app_token(tmp_path):
+    result = run_cli(tmp_path, "socket", SLACK_BOT_TOKEN="xoxb-1")
+    assert result.returncode == 2
+    assert "SLACK_APP_TOKEN" in result.stderr
+    assert "SLACK_SIGNING_SECRET" not in result.stderr  # Socket Mode needs no signing secret
+    assert_no_traceback(result)
+
+
+def test_socket_without_any_token_asks_for_both(tmp_path):
+    result = run_cli(tmp_path, "socket")
+    assert result.returncode == 2
+    assert "SLACK_BOT_TOKEN" in result.stderr and "SLACK_APP_TOKEN" in result.stderr
+    assert_no_traceback(result)
+
+
+@pytest.mark.parametrize("port", ["abc", "80a", "-1", "3000.5"])
+def test_non_numeric_port_is_a_clear_error(tmp_path, port):
+    result = run_cli(tmp_path, "serve", PORT=port, SLACK_BOT_TOKEN="xoxb-1", SLACK_SIGNING_SECRET="s")
+    assert result.returncode == 2
+    assert "PORT" in result.stderr and port in result.stderr
+    assert_no_traceback(result)
+
+
+def test_unknown_subcommand_is_a_usage_error(tmp_path):
+    result = run_cli(tmp_path, "fly")
+    assert result.returncode == 2
+    assert "usage" in result.stderr.lower()
+    assert_no_traceback(result)
+
+
+# -- migrate ------------------------------------------------------------------------------
+
+
+def test_migrate_creates_the_tables_and_is_idempotent(tmp_path):
+    database = tmp_path / "data" / "resume.db"
+    database.parent.mkdir()
+    url = f"sqlite:///{database}"
+    first = run_cli(tmp_path, "migrate", DATABASE_URL=url)
+    assert first.returncode == 0, first.stderr
+    assert_no_traceback(first)
+    assert TABLES <= table_names(database)
+
+    engine = create_engine(url)
+    with engine.begin() as connection:
+        connection.execute(text(
+            "INSERT INTO entries (enterprise_id, team_id, user_id, what_happened, category, happened_on,"
+            " safeguards, visibility, created_at, updated_at) VALUES ('', 'T1', 'U1', 'kept', 'other',"
+            " '2024-01-01', '[]', 'private', '2024-01-01 00:00:00', '2024-01-01 00:00:00')"
+        ))
+        revision = connection.scalar(text("SELECT version_num FROM alembic_version"))
+    engine.dispose()
+
+    second = run_cli(tmp_path, "migrate", DATABASE_URL=url)
+    assert second.returncode == 0, second.stderr
+    assert_no_traceback(second)
+    engine = create_engine(url)
+    with engine.connect() as connection:
+        assert connection.scalar(text("SELECT version_num FROM alembic_version")) == revision
+        assert connection.scalar(text("SELECT count(*) FROM alembic_version")) == 1
+        assert connection.scalar(text("SELECT what_happened FROM entries")) == "kept"
+    engine.dispose()
+
+
+def test_dotenv_in_the_working_directory_is_read(tmp_path):
+    (tmp_path / ".env").write_text("DATABASE_URL=sqlite:///from-dotenv.db\n")
+    result = run_cli(tmp_path, "migrate")
+    assert result.returncode == 0, result.stderr
+    assert TABLES <= table_names(tmp_path / "from-dotenv.db")
+    assert not (tmp_path / "failure_resume.db").exists()
+
+
+def test_dotenv_tokens_count_towards_the_configuration(tmp_path):
+    (tmp_path / ".env").write_text("SLACK_BOT_TOKEN=xoxb-from-dotenv\n")
+    result = run_cli(tmp_path, "serve")
+    assert result.returncode == 2
+    assert "SLACK_SIGNING_SECRET" in result.stderr
+    assert "SLACK_BOT_TOKEN:" not in result.stderr
+    assert_no_traceback(result)
+
+
+# -- serve against the fake Slack Web API ---------------------------------------------------
+
+
+@pytest.fixture
+def fake_slack_for_cli():
+    with FakeSlack(REPO / "manifest.yml", reference_methods(), tokens=(TOKEN,)) as fake:
+        yield fake
+
+
+def get(url: str) -> int | None:
+    try:
+        with urllib.request.urlopen(url, timeout=2) as answer:
+            return answer.status
+    except urllib.error.HTTPError as error:
+        return error.code
+    except OSError:
+        return None
+
+
+def post(url: str, body: bytes, headers: dict) -> int | None:
+    request = urllib.request.Request(url, data=body, headers=headers, method="POST")
+    try:
+        with urllib.request.urlopen(request, timeout=5) as answer:
+            return answer.status
+    except urllib.error.HTTPError as error:
+        return error.code
+
+
+def test_serve_starts_creates_the_database_and_answers_health_checks(tmp_path, fake_slack_for_cli):
+    fake = fake_slack_for_cli
+    port = free_port()
+    env = clean_env(SLACK_BOT_TOKEN=TOKEN, SLACK_SIGNING_SECRET="cli-secret",
+                    SLACK_API_URL=fake.url, PORT=str(port))
+    process = subprocess.Popen(
+        [sys.executable, "-m", "bot.cli", "serve"], cwd=tmp_path, env=env,
+        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+    )
+    try:
+        base = f"http://127.0.0.1:{port}"
+        status = None
+        deadline = time.monotonic() + STARTUP_TIMEOUT
+        while time.monotonic() < deadline and process.poll() is None:
+            status = get(base + "/healthz")
+            if status == 200:
+                break
+            time.sleep(0.1)
+        if status != 200:
+            process.kill()
+            output = process.communicate(timeout=10)[0]
+            pytest.fail(f"/healthz never answered 200 (last {status}); exit {process.returncode}; output:\n{output}")
+
+        assert (tmp_path / "failure_resume.db").exists()
+        assert TABLES <= table_names(tmp_path / "failure_resume.db")
+        assert [c.method for c in fake.calls_to("auth.test")] == ["auth.test"]
+        # The signing secret is really in force: an unsigned request is refused, a signed one accepted.
+        body = payloads.slash_command("help", response_url=fake.response_url("cli"))
+        form = {"Content-Type": "application/x-www-form-urlencoded"}
+        assert post(base + "/slack/events", body, form) == 401
+        assert post(base + "/slack/events", body, {**form, **payloads.sign("cli-secret", body)}) == 200
+        key, message = fake.wait_for_responses()[0]
+        assert key == "cli" and "/fail resume" in message["text"]
+    finally:
+        if process.poll() is None:
+            process.terminate()
+            try:
+                process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait(timeout=10)
+        if process.stdout:
+            process.stdout.close()
+
+
+def test_serve_with_a_token_slack_rejects_exits_2_with_a_clear_message(tmp_path, fake_slack_for_cli):
+    fake = fake_slack_for_cli
+    result = run_cli(
+        tmp_path, "serve", SLACK_BOT_TOKEN="xoxb-revoked", SLACK_SIGNING_SECRET="s",
+        SLACK_API_URL=fake.url, PORT=str(free_port()),
+    )
+    assert result.returncode == 2
+    assert "SLACK_BOT_TOKEN" in result.stderr
+    assert "invalid_auth" in result.stderr
+    assert_no_traceback(result)
+    assert [c.error for c in fake.calls_to("auth.test", ok_only=False)] == ["invalid_auth"]
