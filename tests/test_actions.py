@@ -5,14 +5,14 @@ from __future__ import annotations
 import json
 import logging
 import time
-from datetime import UTC, date, datetime
+from datetime import UTC, datetime
 
 import pytest
-from sqlalchemy import select
 
 from bot.blocks.entry_modal import ModalContext
-from storage.models import ActionItem, Entry, WorkspaceSettings
+from storage.models import WorkspaceSettings
 from tests import payloads
+from tests.rows import entries, seed, snapshot
 
 ADMIN = {"id": "U1", "team_id": "T0001", "name": "ada", "real_name": "Ada Admin", "tz": "Europe/London",
          "tz_offset": 0, "is_admin": True, "is_owner": False, "is_bot": False, "deleted": False}
@@ -22,39 +22,6 @@ GARBAGE = ["", "abc", "-1", "99999999999999999999", "0", " 1", "1.0", "²"]
 
 
 # ---- helpers --------------------------------------------------------------------------
-
-
-def entries(bot) -> list[Entry]:
-    with bot.session_factory() as session:
-        return list(session.scalars(select(Entry).order_by(Entry.id)))
-
-
-def snapshot(bot) -> tuple:
-    """Every stored value that a request could change."""
-    with bot.session_factory() as session:
-        rows = [
-            (e.id, e.enterprise_id, e.team_id, e.user_id, e.what_happened, e.lesson, e.category, e.happened_on,
-             tuple(e.safeguards), e.visibility, e.source_link, e.shared_at, e.updated_at,
-             tuple((i.position, i.text, i.done_at) for i in e.action_items))
-            for e in session.scalars(select(Entry).order_by(Entry.id))
-        ]
-        settings = [
-            (s.enterprise_id, s.team_id, s.retro_channel, s.digest_cadence, s.prompt_day, s.default_visibility)
-            for s in session.scalars(select(WorkspaceSettings))
-        ]
-    return rows, settings
-
-
-def seed(bot, *, user="U1", team="T0001", what="A mistake", lesson=None, visibility="private",
-         items=("First step", "Second step"), safeguards=("tests", "runbook")) -> int:
-    with bot.session_factory.begin() as session:
-        entry = Entry(enterprise_id="", team_id=team, user_id=user, what_happened=what, lesson=lesson,
-                      category="data", happened_on=date(2023, 1, 2), safeguards=list(safeguards),
-                      visibility=visibility, source_link=None,
-                      action_items=[ActionItem(position=n, text=text) for n, text in enumerate(items)])
-        session.add(entry)
-        session.flush()
-        return entry.id
 
 
 def quick_entry(bot, text="I force-pushed to main") -> tuple[int, dict[str, str]]:
@@ -193,7 +160,8 @@ def test_buttons_refuse_entries_that_are_not_yours(bot, caplog, action_id, value
 
 
 def test_home_overflow_edit_opens_the_record_modal_for_that_entry(bot):
-    entry_id = seed(bot, what="Dropped the prod table", lesson="Backups first", visibility="named")
+    entry_id = seed(bot, what="Dropped the prod table", lesson="Backups first", visibility="named",
+                    items=("First step", "Second step"), safeguards=("tests", "runbook"))
     answer = home_click(bot, payloads.overflow(f"edit:{entry_id}"))
     assert answer.status == 200
     view = bot.fake.wait_for("views.open")[0].args["view"]

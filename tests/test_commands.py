@@ -6,11 +6,7 @@ from sqlalchemy import func, select
 
 from storage.models import Entry
 from tests import payloads
-
-
-def entries(bot) -> list[Entry]:
-    with bot.session_factory() as session:
-        return list(session.scalars(select(Entry).order_by(Entry.id)))
+from tests.rows import entries
 
 
 def response_text(body: dict) -> str:

@@ -8,22 +8,12 @@ from datetime import date
 
 import pytest
 
-from storage.models import ActionItem, Entry
 from tests import payloads
 from tests.conftest import SIGNING_SECRET
+from tests.rows import seed
 
 ADMIN = {"id": "U1", "team_id": "T0001", "name": "ada", "real_name": "Ada Admin", "tz": "Europe/London",
          "tz_offset": 0, "is_admin": True, "is_owner": False, "is_bot": False, "deleted": False}
-
-
-def seed(bot, what: str, when: date, *, user="U1", team="T0001", lesson=None, items=(), safeguards=()) -> int:
-    with bot.session_factory.begin() as session:
-        entry = Entry(enterprise_id="", team_id=team, user_id=user, what_happened=what, lesson=lesson,
-                      category="engineering", happened_on=when, safeguards=list(safeguards), visibility="private",
-                      action_items=[ActionItem(position=n, text=text) for n, text in enumerate(items)])
-        session.add(entry)
-        session.flush()
-        return entry.id
 
 
 def home_opened(user="U1", tab="home") -> dict:

@@ -5,19 +5,12 @@ from __future__ import annotations
 import json
 from datetime import UTC, date, datetime
 
-from sqlalchemy import select
-
 from bot.blocks.entry_modal import ModalContext
-from storage.models import Entry
 from tests import payloads
+from tests.rows import entries
 
 NOW = datetime(2024, 6, 1, 12, 0, tzinfo=UTC)
 PERMALINK = "https://fake-team.slack.com/archives/C0001/p1700000000000300"
-
-
-def entries(bot) -> list[Entry]:
-    with bot.session_factory() as session:
-        return list(session.scalars(select(Entry).order_by(Entry.id)))
 
 
 def shortcut(bot, text: str, key: str = "shortcut"):

@@ -10,9 +10,10 @@ import pytest
 from sqlalchemy import select
 
 from bot.blocks.entry_modal import ModalContext
-from storage.models import ActionItem, Entry, WorkspaceSettings
+from storage.models import ActionItem, WorkspaceSettings
 from tests import payloads
 from tests.conftest import BotHarness
+from tests.rows import entries, seed, snapshot
 
 ADMIN = {"id": "U1", "team_id": "T0001", "name": "ada", "real_name": "Ada Admin", "tz": "Europe/London",
          "tz_offset": 0, "is_admin": True, "is_owner": False, "is_bot": False, "deleted": False}
@@ -20,11 +21,6 @@ NOW = datetime(2024, 6, 1, 12, 0, tzinfo=UTC)
 
 
 # ---- helpers --------------------------------------------------------------------------
-
-
-def entries(bot) -> list[Entry]:
-    with bot.session_factory() as session:
-        return list(session.scalars(select(Entry).order_by(Entry.id)))
 
 
 def action_item_rows(bot) -> list[tuple[int, int, str]]:
@@ -35,33 +31,6 @@ def action_item_rows(bot) -> list[tuple[int, int, str]]:
 def settings_rows(bot) -> list[WorkspaceSettings]:
     with bot.session_factory() as session:
         return list(session.scalars(select(WorkspaceSettings)))
-
-
-def snapshot(bot) -> tuple:
-    """Every stored value that a request could change."""
-    with bot.session_factory() as session:
-        rows = [
-            (e.id, e.enterprise_id, e.team_id, e.user_id, e.what_happened, e.lesson, e.category, e.happened_on,
-             tuple(e.safeguards), e.visibility, e.source_link, e.shared_at, e.updated_at,
-             tuple((i.position, i.text, i.done_at) for i in e.action_items))
-            for e in session.scalars(select(Entry).order_by(Entry.id))
-        ]
-        settings = [
-            (s.enterprise_id, s.team_id, s.retro_channel, s.digest_cadence, s.prompt_day, s.default_visibility)
-            for s in session.scalars(select(WorkspaceSettings))
-        ]
-    return rows, settings
-
-
-def seed(bot, *, user="U1", team="T0001", what="Someone's entry", lesson=None, visibility="private",
-         items=("First step",)) -> int:
-    with bot.session_factory.begin() as session:
-        entry = Entry(enterprise_id="", team_id=team, user_id=user, what_happened=what, lesson=lesson,
-                      category="data", happened_on=date(2023, 1, 2), safeguards=["tests"], visibility=visibility,
-                      action_items=[ActionItem(position=n, text=text) for n, text in enumerate(items)])
-        session.add(entry)
-        session.flush()
-        return entry.id
 
 
 def modal_ctx(bot, key="modal", **kwargs) -> str:
