@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime
 
 from slack_bolt import App, BoltContext
@@ -40,8 +41,10 @@ def create_app(
         client=client,
         signing_secret=settings.signing_secret,
         request_verification_enabled=verify_requests,
-        # Ack first, then the slow work on Bolt's thread pool.
+        # Ack first, then the slow work on Bolt's thread pool. The pool is large because an ack
+        # waits for a free thread: slow Slack or database calls must not hold up new requests.
         process_before_response=False,
+        listener_executor=ThreadPoolExecutor(max_workers=64, thread_name_prefix="listener"),
         logger=logging.getLogger("bot.app"),
     )
 
@@ -49,6 +52,7 @@ def create_app(
     def provide_dependencies(context: BoltContext, next: Callable[[], None]) -> None:
         context["session_factory"] = session_factory
         context["clock"] = clock
+        context["default_retro_channel"] = settings.retro_channel
         next()
 
     listeners.register(app)

@@ -9,6 +9,7 @@ import sys
 from dotenv import find_dotenv, load_dotenv
 from slack_bolt.error import BoltError
 from slack_sdk.errors import SlackApiError, SlackClientError
+from sqlalchemy.exc import SQLAlchemyError
 
 from bot.app import create_app
 from bot.settings import Settings
@@ -53,9 +54,9 @@ def _build(settings: Settings, mode: str):
         app = create_app(
             settings, make_session_factory(engine), client, verify_requests=(mode == "serve")
         )
-    except (BoltError, SlackApiError, SlackClientError) as error:
+    except (BoltError, SlackApiError, SlackClientError, OSError) as error:
         print(
-            f"Slack did not accept SLACK_BOT_TOKEN ({error}). Check that you copied the Bot User "
+            f"Slack did not accept SLACK_BOT_TOKEN, or could not be reached ({error}). Check that you copied the Bot User "
             "OAuth Token (xoxb-…) of an app installed to your workspace, and that "
             f"{settings.slack_api_url} can be reached.",
             file=sys.stderr,
@@ -122,6 +123,13 @@ def main(argv: list[str] | None = None) -> int:
         return handler[args.command](settings)
     except KeyboardInterrupt:
         return 0
+    except SQLAlchemyError as error:
+        print(
+            f"The database at DATABASE_URL could not be used ({type(error).__name__}: "
+            f"{getattr(error, 'orig', None) or 'see the log'}). Check that it is running and reachable.",
+            file=sys.stderr,
+        )
+        return 2
 
 
 if __name__ == "__main__":

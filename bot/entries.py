@@ -50,6 +50,19 @@ def safeguard_labels(t: Translator, keys: Iterable[str]) -> list[str]:
     return [t(SAFEGUARDS[key]) for key in keys if key in SAFEGUARDS]
 
 
+MARKDOWN_LINE_MARKS = ("#", ">", "-", "*", "+", "|", "=")
+
+
+def markdown_text(text: str) -> str:
+    """User text as Markdown paragraphs: a line of theirs never becomes a heading, list or quote."""
+    lines = []
+    for line in text.splitlines():
+        body = line.lstrip()
+        indent = line[: len(line) - len(body)]
+        lines.append(indent + "\\" + body if body.startswith(MARKDOWN_LINE_MARKS) else line)
+    return "\n".join(lines)
+
+
 def resume_markdown(t: Translator, entries: Iterable[Entry], person: str) -> str:
     """The whole failure resume as a Markdown document, in the spirit of a CV of failures."""
     lines = [f"# {t('Failure resume of {person}', person=person)}", ""]
@@ -60,8 +73,8 @@ def resume_markdown(t: Translator, entries: Iterable[Entry], person: str) -> str
         lines += [f"## {year}", ""]
         for entry in group:
             lines.append(f"### {t.date(entry.happened_on)} · {category_label(t, entry.category)}")
-            lines += ["", entry.what_happened, ""]
-            lesson = entry.lesson or t("Lesson still to come.")
+            lines += ["", markdown_text(entry.what_happened), ""]
+            lesson = markdown_text(entry.lesson) if entry.lesson else t("Lesson still to come.")
             lines += [f"**{t('What we learned')}:** {lesson}", ""]
             safeguards = safeguard_labels(t, entry.safeguards)
             if safeguards:
@@ -69,7 +82,7 @@ def resume_markdown(t: Translator, entries: Iterable[Entry], person: str) -> str
             if entry.action_items:
                 lines.append(f"**{t('Action items')}:**")
                 lines += [
-                    f"- [{'x' if item.done_at else ' '}] {item.text}" for item in entry.action_items
+                    f"- [{'x' if item.done_at else ' '}] {markdown_text(item.text)}" for item in entry.action_items
                 ]
                 lines.append("")
             if entry.source_link:

@@ -5,10 +5,12 @@ from __future__ import annotations
 
 import functools
 import logging
+import traceback
 import uuid
 from collections.abc import Callable
 
 from slack_bolt import App, BoltResponse
+from slack_sdk import WebClient
 from slack_sdk.webhook import WebhookClient
 
 from bot.i18n import ENGLISH
@@ -16,22 +18,29 @@ from bot.i18n import ENGLISH
 log = logging.getLogger("bot.errors")
 
 
-def report(error: Exception, body: object) -> None:
-    # Exception messages can quote SQL parameters or Slack payloads, so only the type is logged.
+def report(error: Exception, body: object, client: WebClient | None = None) -> None:
+    """Log the failure with a reference, and tell the person: in place if Slack gave us a
+    response_url, else in their DM with the app."""
     reference = uuid.uuid4().hex[:12]
     body = body if isinstance(body, dict) else {}
     kind = body.get("type") or ("slash_command" if "command" in body else "Slack")
-    log.error("Unhandled %s while handling a %s request (reference %s)", type(error).__name__, kind, reference)
-    response_url = body.get("response_url")
-    if not isinstance(response_url, str) or not response_url:
-        return
+    # Exception messages can quote SQL parameters or Slack payloads: log the type and where it
+    # happened, never the message.
+    where = "".join(traceback.format_tb(error.__traceback__))
+    log.error("Unhandled %s while handling a %s request (reference %s)\n%s", type(error).__name__, kind, reference, where)
     text = ENGLISH(
         "Sorry, something went wrong on our side (reference {reference}). Nothing you saved "
         "was lost; please try again in a moment.",
         reference=reference,
     )
+    response_url = body.get("response_url")
+    user = body.get("user")
+    user_id = body.get("user_id") or (user.get("id") if isinstance(user, dict) else None)
     try:
-        WebhookClient(response_url, timeout=5).send(text=text, response_type="ephemeral", replace_original=False)
+        if isinstance(response_url, str) and response_url:
+            WebhookClient(response_url, timeout=5).send(text=text, response_type="ephemeral", replace_original=False)
+        elif client is not None and isinstance(user_id, str) and user_id:
+            client.chat_postMessage(channel=user_id, text=text)
     except Exception as reply_error:  # Slack itself may be what failed
         log.warning("Could not tell the person about reference %s (%s)", reference, type(reply_error).__name__)
 
@@ -51,7 +60,7 @@ def reported(handler: Callable) -> Callable:
             if ack is not None and ack.response is None:
                 ack()
             request = next((kwargs[k] for k in ("body", "command", "shortcut", "event") if k in kwargs), None)
-            report(error, request)
+            report(error, request, kwargs.get("client"))
 
     return listener
 

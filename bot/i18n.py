@@ -16,6 +16,7 @@ from babel import Locale, UnknownLocaleError
 from babel.dates import format_date
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
+from babel.numbers import format_decimal
 
 LOCALE_DIR = Path(__file__).parent / "locale"
 
@@ -39,6 +40,9 @@ class Translator:
 
     def date(self, day: date, format: str = "medium") -> str:
         return format_date(day, format=format, locale=self.locale)
+
+    def number(self, value: int) -> str:
+        return format_decimal(value, locale=self.locale)
 
 
 def _babel_locale(tag: str) -> Locale:

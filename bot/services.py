@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
@@ -20,19 +21,25 @@ class NotYourEntry(Exception):
 
 
 def record_quick_entry(
-    sf: SessionFactory, ws: Workspace, user_id: str, text: str, request_key: str, now: datetime
+    sf: SessionFactory, ws: Workspace, user_id: str, text: str, request_key: str, now: datetime, today: date
 ) -> Entry:
     fields = EntryFields(
         what_happened=text,
         lesson=None,
         category="other",
-        happened_on=now.date(),
+        happened_on=today,
         safeguards=(),
         action_items=(),
         visibility="private",
     )
     entry, _created = save_entry(sf, ws, user_id, fields, now, request_key=request_key)
     return entry
+
+
+def request_key(kind: str, slack_id: object) -> str:
+    """A key that identifies one Slack request (a trigger or a view) within the column's 64 characters."""
+    key = f"{kind}:{slack_id}"
+    return key if len(key) <= 64 else f"{kind}:" + hashlib.sha256(key.encode()).hexdigest()[:48]
 
 
 def save_entry(

@@ -7,6 +7,15 @@ from dataclasses import dataclass
 
 DEFAULT_API_URL = "https://slack.com/api/"
 DEFAULT_DATABASE_URL = "sqlite:///failure_resume.db"
+LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
+
+
+def sqlalchemy_url(url: str) -> str:
+    """Hosting platforms hand out `postgres://…`; SQLAlchemy needs the dialect and driver spelled out."""
+    for prefix in ("postgres://", "postgresql://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url[len(prefix):]
+    return url
 
 
 @dataclass(frozen=True)
@@ -31,16 +40,19 @@ class Settings:
         port = get("PORT") or "3000"
         if not port.isdigit():
             raise ValueError(f"PORT must be a number, not {port!r}")
+        log_level = (get("LOG_LEVEL") or "INFO").upper()
+        if log_level not in LOG_LEVELS:
+            raise ValueError(f"LOG_LEVEL must be one of {', '.join(LOG_LEVELS)}, not {log_level!r}")
         api_url = get("SLACK_API_URL") or DEFAULT_API_URL
         return cls(
             bot_token=get("SLACK_BOT_TOKEN"),
             signing_secret=get("SLACK_SIGNING_SECRET"),
             app_token=get("SLACK_APP_TOKEN"),
-            database_url=get("DATABASE_URL") or DEFAULT_DATABASE_URL,
+            database_url=sqlalchemy_url(get("DATABASE_URL") or DEFAULT_DATABASE_URL),
             slack_api_url=api_url if api_url.endswith("/") else api_url + "/",
             retro_channel=get("RETRO_CHANNEL"),
             port=int(port),
-            log_level=(get("LOG_LEVEL") or "INFO").upper(),
+            log_level=log_level,
         )
 
     def missing_for(self, mode: str) -> list[str]:

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from datetime import date, datetime, timedelta
+
 from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
 from slack_sdk.http_retry.builtin_handlers import (
     ConnectionErrorRetryHandler,
     RateLimitErrorRetryHandler,
@@ -21,7 +24,7 @@ def retry_handlers() -> list:
 
 
 def build_web_client(token: str | None, base_url: str) -> WebClient:
-    return WebClient(token=token, base_url=base_url, timeout=10, retry_handlers=retry_handlers())
+    return WebClient(token=token, base_url=base_url, timeout=5, retry_handlers=retry_handlers())
 
 
 def reply(
@@ -33,25 +36,51 @@ def reply(
 ) -> None:
     """An answer only the person sees: in place (response_url) when we have one, else in their app DM."""
     if response_url:
-        webhook = WebhookClient(response_url, timeout=10, retry_handlers=retry_handlers())
-        response = webhook.send(
-            text=message["text"],
-            blocks=message.get("blocks"),
-            response_type="ephemeral",
-            replace_original=replace_original,
-        )
-        if response.status_code < 400:
-            return
+        webhook = WebhookClient(response_url, timeout=5, retry_handlers=retry_handlers())
+        try:
+            response = webhook.send(
+                text=message["text"],
+                blocks=message.get("blocks"),
+                response_type="ephemeral",
+                replace_original=replace_original,
+            )
+            if response.status_code < 400:
+                return
+        except OSError:
+            pass
         # A response_url lasts 30 minutes and 5 uses: fall back to the DM rather than lose the answer.
     client.chat_postMessage(channel=user_id, text=message["text"], blocks=message.get("blocks"))
 
 
+def user_info(client: WebClient, user_id: str) -> dict:
+    return client.users_info(user=user_id).get("user") or {}
+
+
 def is_workspace_admin(client: WebClient, user_id: str) -> bool:
-    user = client.users_info(user=user_id).get("user") or {}
+    user = user_info(client, user_id)
     return bool(user.get("is_admin") or user.get("is_owner") or user.get("is_primary_owner"))
 
 
 def display_name(client: WebClient, user_id: str) -> str:
-    user = client.users_info(user=user_id).get("user") or {}
+    user = user_info(client, user_id)
     profile = user.get("profile") or {}
     return profile.get("real_name") or user.get("real_name") or user.get("name") or user_id
+
+
+def local_date(client: WebClient, user_id: str, now: datetime) -> date:
+    """Today where the person is (Slack's tz_offset), or in UTC when Slack cannot tell us."""
+    try:
+        offset = user_info(client, user_id).get("tz_offset")
+    except SlackApiError:
+        offset = None
+    if not isinstance(offset, int) or isinstance(offset, bool) or abs(offset) > 14 * 3600:
+        offset = 0
+    return (now + timedelta(seconds=offset)).date()
+
+
+def permalink(client: WebClient, channel: str, message_ts: str) -> str | None:
+    """A link back to a message; the entry is still saved without one when Slack says no."""
+    try:
+        return client.chat_getPermalink(channel=channel, message_ts=message_ts).get("permalink")
+    except SlackApiError:
+        return None

@@ -7,8 +7,13 @@ bootstrap() {
     exit 2
   fi
   VENV="${VENV:-.venv}"
-  [ -x "$VENV/bin/python" ] || python3 -m venv "$VENV"
-  local stamp="$VENV/.installed-$(sha1sum pyproject.toml | cut -c1-12)-${extras//,/-}"
+  if [ ! -x "$VENV/bin/python" ] && ! python3 -m venv "$VENV"; then
+    echo "Could not create a virtual environment. On Debian or Ubuntu: sudo apt install python3-venv" >&2
+    exit 2
+  fi
+  local digest
+  digest=$(python3 -c 'import hashlib, sys; print(hashlib.sha1(open(sys.argv[1], "rb").read()).hexdigest()[:12])' pyproject.toml)
+  local stamp="$VENV/.installed-$digest-${extras//,/-}"
   if [ ! -f "$stamp" ]; then
     echo "Installing Failure Resume and its dependencies into $VENV ..." >&2
     "$VENV/bin/python" -m pip install --quiet --disable-pip-version-check -e ".[$extras]"

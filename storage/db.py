@@ -12,14 +12,18 @@ def make_engine(database_url: str) -> Engine:
         # Listener threads share the engine; wait for a busy SQLite file instead of failing.
         engine = create_engine(
             database_url,
-            connect_args={"check_same_thread": False, "timeout": 5},
+            connect_args={"check_same_thread": False, "timeout": 2},
             hide_parameters=True,
         )
         event.listen(engine, "connect", _sqlite_pragmas)
         return engine
     # Fail fast when the server is down so a person hears about it within Slack's patience.
     return create_engine(
-        database_url, pool_pre_ping=True, connect_args={"connect_timeout": 2}, hide_parameters=True
+        database_url,
+        pool_pre_ping=True,
+        pool_timeout=5,
+        connect_args={"connect_timeout": 2, "options": "-c statement_timeout=10000"},
+        hide_parameters=True,
     )
 
 

@@ -6,6 +6,7 @@ import hashlib
 import hmac
 import itertools
 import json
+import secrets
 import time
 from urllib.parse import urlencode
 
@@ -21,9 +22,15 @@ def sign(secret: str, body: bytes, timestamp: int | None = None) -> dict[str, st
     return {"X-Slack-Request-Timestamp": str(timestamp), "X-Slack-Signature": signature}
 
 
+def slack_encoded(text: str) -> str:
+    """Slack sends `&`, `<` and `>` in command and message text as HTML entities."""
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
 def trigger_id() -> str:
+    """Unique, and stamped with its creation time (ms): the fake refuses one over 3 s old or reused."""
     n = next(_counter)
-    return f"{n}.{n * 7}.trigger{n:08x}"
+    return f"{n}.{int(time.time() * 1000)}.{secrets.token_hex(8)}"
 
 
 def slash_command(
@@ -38,7 +45,7 @@ def slash_command(
         "user_id": user,
         "user_name": user.lower(),
         "command": "/fail",
-        "text": text,
+        "text": slack_encoded(text),
         "api_app_id": "A0001",
         "is_enterprise_install": "false",
         "response_url": response_url,
@@ -139,7 +146,7 @@ def message_shortcut(text: str, *, user: str = "U1", team: str = TEAM, response_
         "team": {"id": team, "domain": "example"},
         "user": _user(user, team),
         "channel": {"id": CHANNEL, "name": "general"},
-        "message": {"type": "message", "user": "U2", "ts": "1700000000.000300", "text": text},
+        "message": {"type": "message", "user": "U2", "ts": "1700000000.000300", "text": slack_encoded(text)},
         "message_ts": "1700000000.000300",
         "response_url": response_url,
         "action_ts": "1700000001.000000",

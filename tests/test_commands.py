@@ -113,7 +113,7 @@ def test_long_resume_is_paginated_within_block_limits(bot):
         payloads.button("resume_page_button", buttons[0]["value"]), response_url=bot.fake.response_url("page")))
     _key, page2 = [r for r in bot.fake.wait_for_responses(2) if r[0] == "page"][0]
     assert page2["replace_original"] is True
-    assert "Page 2 of 3" in response_text(page2)
+    assert "Page 2 of 4" in response_text(page2)
 
 
 def test_help_and_unknown_words_show_usage(bot):
@@ -182,3 +182,59 @@ def test_workspaces_do_not_see_each_other(bot):
     assert "secret" not in response_text(answers["other"])
     with bot.session_factory() as session:
         assert session.scalar(select(func.count(Entry.id))) == 1
+
+
+def test_enterprise_grid_entries_are_scoped_by_enterprise_and_team(bot):
+    body = payloads.slash_command("Grid mistake", enterprise="E0001", response_url=bot.fake.response_url("grid"))
+    bot.post(body)
+    bot.fake.wait_for_responses()
+    [entry] = entries(bot)
+    assert (entry.enterprise_id, entry.team_id, entry.user_id) == ("E0001", "T0001", "U1")
+    # The same team and user outside the enterprise see nothing of it.
+    bot.command("resume", key="plain")
+    answers = dict(bot.fake.wait_for_responses(2))
+    assert "Grid mistake" not in response_text(answers["plain"])
+    bot.post(payloads.slash_command("resume", enterprise="E0001", response_url=bot.fake.response_url("grid-resume")))
+    answers = dict(bot.fake.wait_for_responses(3))
+    assert "Grid mistake" in response_text(answers["grid-resume"])
+
+
+def test_settings_command_opens_the_modal_for_admins_only(bot):
+    bot.fake.users["U9"] = {"id": "U9", "team_id": "T0001", "name": "ada", "is_admin": True, "tz_offset": 0}
+    bot.command("settings", user="U9", key="admin")
+    [opened] = bot.fake.wait_for("views.open")
+    assert opened.args["view"]["callback_id"] == "settings_modal"
+    bot.command("settings", user="U1", key="member")
+    [(_key, refusal)] = bot.fake.wait_for_responses()
+    assert "Only workspace admins and owners" in refusal["text"]
+    assert len(bot.fake.calls_to("views.open")) == 1
+
+
+def test_quick_entries_are_dated_in_the_persons_time_zone(bot):
+    from datetime import UTC, date, datetime
+
+    bot.now = datetime(2024, 3, 1, 3, 0, tzinfo=UTC)  # still 29 February in Honolulu
+    bot.fake.users["U1"] = {"id": "U1", "team_id": "T0001", "name": "kai", "tz": "Pacific/Honolulu", "tz_offset": -36000}
+    bot.command("Leap day outage")
+    bot.fake.wait_for_responses()
+    assert entries(bot)[0].happened_on == date(2024, 2, 29)
+
+
+def test_subcommand_typos_get_usage_not_an_entry(bot):
+    for n, text in enumerate(("resume 24", "export now", "settings please", "resume last year")):
+        bot.command(text, key=f"typo{n}")
+    answers = dict(bot.fake.wait_for_responses(4))
+    assert all("/fail resume" in answer["text"] for answer in answers.values())
+    assert entries(bot) == []
+
+
+def test_export_keeps_user_text_from_becoming_markdown(bot):
+    bot.submit_entry(what="# Not a heading\n- not a list", lesson="> not a quote", when="2022-02-02")
+    bot.fake.wait_for("views.publish")
+    bot.command("export", key="export")
+    bot.fake.wait_for("files.completeUploadExternal")
+    [document] = bot.fake.uploads.values()
+    markdown = document.decode()
+    assert "\\# Not a heading\n\\- not a list" in markdown
+    assert "\\> not a quote" in markdown
+    assert "\n# Not a heading" not in markdown

@@ -21,6 +21,7 @@ from slack_sdk.http_retry.builtin_handlers import (
 )
 from slack_sdk.webhook import WebhookClient
 
+from tests import payloads
 from tests.fakes.slack_api import FakeSlack
 
 REPO = Path(__file__).resolve().parents[1]
@@ -193,13 +194,88 @@ def test_message_without_text_or_blocks_is_refused(client):
 
 
 def test_modal_title_of_25_characters_is_refused(fake, client):
-    opened = client.views_open(trigger_id="t1", view=modal("x" * 24))
-    error = slack_error(lambda: client.views_open(trigger_id="t2", view=modal("x" * 25)))
+    opened = client.views_open(trigger_id=payloads.trigger_id(), view=modal("x" * 24))
+    error = slack_error(lambda: client.views_open(trigger_id=payloads.trigger_id(), view=modal("x" * 25)))
 
     assert opened["view"]["id"].startswith("V") and opened["view"]["callback_id"] == "record_modal"
     assert error.response["error"] == "invalid_arguments"
     assert "title" in error.response["response_metadata"]["messages"][0]
     assert [c.ok for c in fake.calls_to("views.open", ok_only=False)] == [True, False]
+
+
+def old_trigger_id(seconds_ago: float) -> str:
+    return f"1.{int((time.time() - seconds_ago) * 1000)}.abcdef0123"
+
+
+@pytest.mark.parametrize("method", ["views_open", "views_push"])
+def test_a_fresh_trigger_id_opens_one_view(client, fake, method):
+    open_view = getattr(client, method)
+    trigger = payloads.trigger_id()
+
+    assert open_view(trigger_id=trigger, view=modal())["ok"]
+    error = slack_error(lambda: open_view(trigger_id=trigger, view=modal()))
+
+    assert error.response["error"] == "exchanged_trigger_id"
+    assert [c.error for c in fake.calls_to(method.replace("_", "."), ok_only=False)] == [None, "exchanged_trigger_id"]
+
+
+def test_a_trigger_id_spent_by_open_cannot_push(client):
+    trigger = payloads.trigger_id()
+    client.views_open(trigger_id=trigger, view=modal())
+
+    assert slack_error(lambda: client.views_push(trigger_id=trigger, view=modal())).response["error"] == (
+        "exchanged_trigger_id"
+    )
+
+
+def test_a_refused_view_does_not_spend_its_trigger_id(client):
+    trigger = payloads.trigger_id()
+
+    assert slack_error(lambda: client.views_open(trigger_id=trigger, view=modal("x" * 25))).response["error"] == (
+        "invalid_arguments"
+    )
+    assert client.views_open(trigger_id=trigger, view=modal())["ok"]
+
+
+def test_a_trigger_id_over_3_seconds_old_has_expired(client, fake):
+    assert client.views_open(trigger_id=old_trigger_id(2.5), view=modal())["ok"]
+
+    for method in (client.views_open, client.views_push):
+        error = slack_error(lambda method=method: method(trigger_id=old_trigger_id(3.5), view=modal()))
+        assert error.response["error"] == "expired_trigger_id"
+    # Slack's own, e.g. from a recorded payload, are long expired too.
+    error = slack_error(lambda: client.views_open(trigger_id="13345224609.738474920.8088930838d88f008e0", view=modal()))
+    assert error.response["error"] == "expired_trigger_id"
+
+
+@pytest.mark.parametrize("trigger", ["t1", "12345", "1.2", "1.abc.def", "1.2.3.4", "1.2.ab-cd", " 1.2.abc"])
+def test_a_trigger_id_the_fake_cannot_parse_is_invalid(client, trigger):
+    assert slack_error(lambda: client.views_open(trigger_id=trigger, view=modal())).response["error"] == (
+        "invalid_trigger_id"
+    )
+
+
+@pytest.mark.parametrize("method", ["views_open", "views_push"])
+def test_a_view_without_trigger_id_is_refused(client, fake, method):
+    error = slack_error(lambda: getattr(client, method)(view=modal()))
+
+    assert error.response["error"] == "invalid_arguments"
+    assert "trigger_id" in error.response["response_metadata"]["messages"][0]
+    assert fake.calls_to(method.replace("_", "."), ok_only=False)[0].ok is False
+
+
+def test_an_interactivity_pointer_stands_in_for_a_trigger_id(client):
+    pointer = payloads.trigger_id()
+
+    assert client.views_open(interactivity_pointer=pointer, view=modal())["ok"]
+    assert slack_error(lambda: client.views_push(trigger_id=pointer, view=modal())).response["error"] == (
+        "exchanged_trigger_id"
+    )
+
+
+def test_views_update_and_publish_need_no_trigger_id(client):
+    assert client.views_update(view_id="V1", view=modal())["ok"]
+    assert client.views_publish(user_id="U1", view={"type": "home", "blocks": [section()]})["ok"]
 
 
 def test_view_limits(client):
@@ -324,6 +400,37 @@ def test_response_url_refuses_bad_blocks_and_queued_failures(fake):
     assert (refused.status_code, refused.body) == (400, "invalid_blocks")
     assert fake.responses == []
     assert [c.error for c in fake.calls_to("response", ok_only=False)] == ["expired_url", "invalid_blocks"]
+
+
+def test_response_url_takes_five_posts_then_answers_404_used_url(fake):
+    webhook = WebhookClient(fake.response_url("r5"))
+    assert fake.response_url("r5") == fake.response_url("r5")
+    webhook.send(text="bad", blocks=[section()] * 51)  # refused posts don't count
+
+    sent = [webhook.send(text=f"post {n}") for n in range(1, 7)]
+
+    assert [(s.status_code, s.body) for s in sent] == [(200, "ok")] * 5 + [(404, "used_url")]
+    assert [payload["text"] for _, payload in fake.responses] == [f"post {n}" for n in range(1, 6)]
+    (last,) = fake.calls_to("response", ok_only=False)[-1:]
+    assert (last.status, last.ok, last.error, last.args) == (404, False, "used_url", {"text": "post 6"})
+    # Each key is its own URL, and reset() doesn't revive a used one.
+    assert WebhookClient(fake.response_url("other")).send(text="first").status_code == 200
+    fake.reset()
+    assert webhook.send(text="again").status_code == 404
+
+
+@pytest.mark.parametrize("method", ["chat_postMessage", "chat_postEphemeral", "chat_update"])
+def test_message_text_over_40000_characters_is_refused(client, fake, method):
+    send = getattr(client, method)
+    args = {"channel": "C1", "user": "U1"} if method == "chat_postEphemeral" else {"channel": "C1"}
+    if method == "chat_update":
+        args["ts"] = "1700000000.000100"
+
+    assert send(text="x" * 40_000, **args)["ok"]
+    error = slack_error(lambda: send(text="x" * 40_001, **args))
+
+    assert error.response["error"] == "msg_too_long"
+    assert [c.error for c in fake.calls_to(method.replace("_", "."), ok_only=False)] == [None, "msg_too_long"]
 
 
 def test_wait_for_lists_what_it_saw(client, fake):

@@ -107,7 +107,7 @@ def test_entry_text_is_never_logged_when_the_database_is_down(fake_slack, tmp_pa
     harness = BotHarness(fake_slack, f"sqlite:///{tmp_path}/missing/dir/x.db")
     try:
         use_every_surface(harness, expect_saved=False)
-        wait_for_log(debug_logs, lambda r: r.levelno >= logging.ERROR and "app_home_opened" in r.getMessage())
+        wait_for_log(debug_logs, lambda r: r.levelno >= logging.WARNING and "Home tab not refreshed" in r.getMessage())
     finally:
         harness.close()
     assert any(r.levelno >= logging.ERROR for r in debug_logs.records)

@@ -26,24 +26,26 @@ def assert_no_failed_calls(bot) -> None:
     assert failed == []
 
 
-def test_shortcut_opens_the_record_modal_prefilled_with_the_message_and_its_link(bot):
+def test_shortcut_opens_the_record_modal_prefilled_with_the_message(bot):
     bot.now = NOW
-    answer = shortcut(bot, "The nightly job deleted last week's backups")
+    answer = shortcut(bot, "The nightly job deleted last week's backups & logs, <!here>")
     assert answer.status == 200
-    permalink = bot.fake.wait_for("chat.getPermalink")[0]
-    assert (permalink.args["channel"], permalink.args["message_ts"]) == ("C0001", "1700000000.000300")
     call = bot.fake.wait_for("views.open")[0]
     view = call.args["view"]
     assert call.args["trigger_id"]
     assert view["callback_id"] == "record_entry_modal"
-    assert block(view, "what_block")["element"]["initial_value"] == "The nightly job deleted last week's backups"
+    # Slack's entities are decoded: the form shows what was typed.
+    assert block(view, "what_block")["element"]["initial_value"] == "The nightly job deleted last week's backups & logs, <!here>"
     assert block(view, "when_block")["element"]["initial_date"] == "2024-06-01"
     assert block(view, "category_block")["element"]["initial_option"]["value"] == "engineering"
     assert block(view, "visibility_block")["element"]["initial_option"]["value"] == "private"
-    assert f"<{PERMALINK}|this message>" in json.dumps(view)
+    assert "From a message in <#C0001>." in json.dumps(view)
     meta = ModalContext.load(view["private_metadata"])
-    assert meta == ModalContext(entry_id=None, response_url=bot.fake.response_url("shortcut"), source_link=PERMALINK)
+    assert meta == ModalContext(response_url=bot.fake.response_url("shortcut"), source_channel="C0001",
+                                source_ts="1700000000.000300")
     assert view["title"]["text"] == "Record a failure"
+    # Nothing but opening the modal happens inside Slack's 3-second trigger window.
+    assert [c.method for c in bot.fake.calls] == ["views.open"]
     assert entries(bot) == []
     assert_no_failed_calls(bot)
 
@@ -68,6 +70,8 @@ def test_submitting_the_shortcut_modal_stores_the_source_link(bot):
     key, message = bot.fake.wait_for_responses()[0]
     assert key == "shortcut" and message["text"].startswith("Nice job")
     bot.fake.wait_for("views.publish")
+    permalink = bot.fake.wait_for("chat.getPermalink")[0]
+    assert (permalink.args["channel"], permalink.args["message_ts"]) == ("C0001", "1700000000.000300")
     [entry] = entries(bot)
     assert entry.source_link == PERMALINK
     assert (entry.team_id, entry.user_id, entry.happened_on) == ("T0001", "U1", date(2024, 1, 15))

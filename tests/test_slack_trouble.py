@@ -42,3 +42,16 @@ def test_unexpected_failure_tells_the_person_with_a_reference(bot):
     [(_key, message)] = bot.fake.wait_for_responses()
     assert "something went wrong on our side" in message["text"]
     assert "reference" in message["text"]
+
+
+def test_slow_slack_does_not_stop_new_requests_being_acked(bot):
+    """Listeners waiting on a slow Web API must not hold up the ack of the next request."""
+    bot.fake.set_delay("users.info", 4)
+    for n in range(12):
+        event = {"type": "app_home_opened", "user": f"U{n + 10}", "channel": "D1", "tab": "home", "event_ts": "1.1"}
+        assert bot.event(event).status == 200
+    assert bot.command("Slack was slow today").status == 200
+    bot.fake.set_delay("users.info", 0)
+    bot.fake.wait_for("views.publish", count=13, timeout=30)
+    with bot.session_factory() as session:
+        assert len(list(session.scalars(select(Entry)))) == 1

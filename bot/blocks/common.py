@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 SECTION_TEXT_MAX = 3000
-MESSAGE_BLOCKS_MAX = 50
-VIEW_BLOCKS_MAX = 100
 
 
 def escape(text: str) -> str:

@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-import json
-
 from bot.blocks.common import option, plain, plain_section, section, shorten
+from bot.blocks.entry_modal import ModalContext
 from bot.blocks.state import selected_value
 from bot.i18n import Translator
 from bot.ids import Action, Block, View
@@ -19,7 +18,7 @@ def build_delete_modal(t: Translator, entry: Entry) -> dict:
         "title": plain(t("Delete entry")),
         "submit": plain(t("Delete")),
         "close": plain(t("Keep it")),
-        "private_metadata": json.dumps({"entry_id": entry.id}),
+        "private_metadata": ModalContext(entry_id=entry.id).dump(),
         "blocks": [
             section(t("Delete this entry and its action items for good? This cannot be undone.")),
             plain_section(shorten(entry.what_happened, 500)),
@@ -35,7 +34,7 @@ def build_visibility_modal(t: Translator, entry: Entry) -> dict:
         "title": plain(t("Change visibility")),
         "submit": plain(t("Save")),
         "close": plain(t("Cancel")),
-        "private_metadata": json.dumps({"entry_id": entry.id}),
+        "private_metadata": ModalContext(entry_id=entry.id).dump(),
         "blocks": [
             plain_section(shorten(entry.what_happened, 500)),
             {

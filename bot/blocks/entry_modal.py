@@ -3,11 +3,18 @@
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass
 from datetime import date
 
 from bot.blocks.common import escape, option, plain, section, shorten
-from bot.blocks.state import selected_value, selected_values, string_value, text_value
+from bot.blocks.state import (
+    entry_id_value,
+    selected_value,
+    selected_values,
+    string_value,
+    text_value,
+)
 from bot.i18n import Translator
 from bot.ids import Action, Block, View
 from bot.vocabulary import CATEGORIES, SAFEGUARDS, VISIBILITIES
@@ -17,6 +24,7 @@ TEXT_MAX = 3000
 ACTION_ITEMS_MAX = 20
 ACTION_ITEM_MAX = 500
 METADATA_MAX = 3000
+CHANNEL_ID = re.compile(r"[CGD][A-Z0-9]{2,20}")
 
 
 @dataclass(frozen=True)
@@ -26,6 +34,10 @@ class ModalContext:
     entry_id: int | None = None
     response_url: str | None = None
     source_link: str | None = None
+    # A message recorded through the shortcut: its permalink is looked up after the modal is
+    # open, at submission, so that the 3-second trigger window goes to opening the modal.
+    source_channel: str | None = None
+    source_ts: str | None = None
 
     def dump(self) -> str:
         data = {k: v for k, v in self.__dict__.items() if v is not None}
@@ -44,11 +56,12 @@ class ModalContext:
             data = {}
         if not isinstance(data, dict):
             data = {}
-        entry_id = data.get("entry_id")
         return cls(
-            entry_id=entry_id if isinstance(entry_id, int) and not isinstance(entry_id, bool) else None,
+            entry_id=entry_id_value(data.get("entry_id")),
             response_url=_str_or_none(data.get("response_url")),
             source_link=_str_or_none(data.get("source_link")),
+            source_channel=_str_or_none(data.get("source_channel")),
+            source_ts=_str_or_none(data.get("source_ts")),
         )
 
 
@@ -114,6 +127,8 @@ def build_record_modal(
         blocks.append(
             section(t("From <{link}|this message>.", link=escape(context.source_link)))
         )
+    elif context.source_channel and CHANNEL_ID.fullmatch(context.source_channel):
+        blocks.append(section(t("From a message in <#{channel}>.", channel=context.source_channel)))
     blocks += [
         _text_input(
             t, Block.WHAT, Action.WHAT, t("What happened"),
@@ -211,7 +226,7 @@ def parse_record_submission(
         errors[Block.WHAT] = t("Please say what happened, even in a few words.")
     for block_id, text in ((Block.WHAT, what), (Block.LESSON, lesson), (Block.ACTION_ITEMS, items_text)):
         if len(text) > TEXT_MAX:
-            errors[block_id] = t("Please keep this under {limit} characters.", limit=f"{TEXT_MAX:,}")
+            errors[block_id] = t("Please keep this under {limit} characters.", limit=t.number(TEXT_MAX))
     if len(action_items) > ACTION_ITEMS_MAX:
         errors[Block.ACTION_ITEMS] = t("Please list at most {limit} action items.", limit=ACTION_ITEMS_MAX)
     elif any(len(item) > ACTION_ITEM_MAX for item in action_items):

@@ -75,7 +75,7 @@ def build_too_long_message(t: Translator, text: str, limit: int) -> dict:
         "That is longer than {limit} characters, the most one entry can hold. Nothing was saved. "
         "Here is your text so you can shorten it, or use `/fail` for the form with separate lesson "
         "and action items:",
-        limit=f"{limit:,}",
+        limit=t.number(limit),
     )
     return _message(intro, [section(intro), *echo_sections(text)[:40]])
 

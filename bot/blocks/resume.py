@@ -20,7 +20,7 @@ from bot.i18n import Translator
 from bot.ids import Action, Block, EntryMenuOption
 from storage.models import Entry
 
-RESUME_PAGE_SIZE = 15
+RESUME_PAGE_SIZE = 10
 HOME_ENTRIES_MAX = 30
 
 
@@ -29,8 +29,8 @@ def entry_text(t: Translator, entry: Entry, with_visibility: bool = False) -> st
     first = f"*{t.date(entry.happened_on)}* · {category_label(t, entry.category)}"
     if with_visibility:
         first += f" · _{visibility_label(t, entry.visibility)}_"
-    lines = [first, escape_within(entry.what_happened, 900)]
-    lesson = escape_within(entry.lesson, 900) if entry.lesson else f"_{t('Lesson still to come.')}_"
+    lines = [first, escape_within(entry.what_happened, 600)]
+    lesson = escape_within(entry.lesson, 600) if entry.lesson else f"_{t('Lesson still to come.')}_"
     lines.append(f"> *{t('What we learned')}:* {lesson}".replace("\n", "\n> "))
     safeguards = safeguard_labels(t, entry.safeguards)
     if safeguards:
@@ -39,7 +39,8 @@ def entry_text(t: Translator, entry: Entry, with_visibility: bool = False) -> st
         mark = "☑" if item.done_at else "☐"
         lines.append(f"{mark} {escape_within(item.text, 150)}")
     if len(entry.action_items) > 5:
-        lines.append(t("…and {count} more action items", count=len(entry.action_items) - 5))
+        more = len(entry.action_items) - 5
+        lines.append(t.plural("…and {n} more action item", "…and {n} more action items", more))
     return "\n".join(lines)
 
 

@@ -20,15 +20,16 @@ def _select(block_id: str, action_id: str, label: str, options: list[dict], curr
     }
 
 
-def build_settings_modal(t: Translator, settings: WorkspaceSettings) -> dict:
+def build_settings_modal(t: Translator, settings: WorkspaceSettings, default_channel: str | None = None) -> dict:
+    """`default_channel` (RETRO_CHANNEL) is shown until an admin picks the workspace's own."""
     channel = {
         "type": "conversations_select",
         "action_id": Action.RETRO_CHANNEL,
         "placeholder": plain(t("Choose a channel")),
         "filter": {"include": ["public", "private"], "exclude_bot_users": True},
     }
-    if settings.retro_channel:
-        channel["initial_conversation"] = settings.retro_channel
+    if settings.retro_channel or default_channel:
+        channel["initial_conversation"] = settings.retro_channel or default_channel
     visibilities = [option(t(label), key) for key, label in VISIBILITIES.items()]
     return {
         "type": "modal",

@@ -2,6 +2,11 @@
 
 from __future__ import annotations
 
+import re
+
+ENTRY_ID_MAX = 2**31 - 1  # the database's integer range
+_DIGITS = re.compile(r"[0-9]{1,10}")
+
 
 def field(values: object, block_id: str, action_id: str) -> dict:
     block = values.get(block_id) if isinstance(values, dict) else None
@@ -30,3 +35,12 @@ def selected_values(values: object, block_id: str, action_id: str) -> list[str]:
 def string_value(values: object, block_id: str, action_id: str, key: str) -> str | None:
     value = field(values, block_id, action_id).get(key)
     return value if isinstance(value, str) and value else None
+
+
+def entry_id_value(value: object) -> int | None:
+    """An entry id from a button value or metadata; anything else (bools, Unicode digits, huge numbers) is None."""
+    if isinstance(value, str) and _DIGITS.fullmatch(value):
+        value = int(value)
+    if isinstance(value, int) and not isinstance(value, bool) and 0 < value <= ENTRY_ID_MAX:
+        return value
+    return None

@@ -1,10 +1,25 @@
 """Slack-surface code: one module per kind of request, each exposing register(app)."""
 
-from slack_bolt import App
+import logging
+import re
+
+from slack_bolt import Ack, App
 
 from bot.listeners import actions, commands, events, shortcuts, views
+
+log = logging.getLogger(__name__)
+ANYTHING = re.compile(".*")
+
+
+def handle_unknown_interaction(ack: Ack, body: dict) -> None:
+    """A button from an older version of a message or Home tab: ack, so Slack shows no error."""
+    ack()
+    log.info("Ignored an interaction nothing listens for (%s)", body.get("type"))
 
 
 def register(app: App) -> None:
     for surface in (commands, views, actions, events, shortcuts):
         surface.register(app)
+    # Registered last, so they only see what no listener above matched.
+    app.action(ANYTHING)(handle_unknown_interaction)
+    app.view(ANYTHING)(handle_unknown_interaction)

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import logging
-import re
 
 from slack_bolt import Ack, App, BoltContext
 from slack_sdk import WebClient
@@ -18,6 +17,7 @@ from bot.blocks.messages import (
     build_undone_message,
 )
 from bot.blocks.resume import build_resume_message
+from bot.blocks.state import entry_id_value
 from bot.errors import reported
 from bot.ids import Action, EntryMenuOption
 from bot.listeners.flows import (
@@ -33,7 +33,6 @@ from bot.services import NotYourEntry
 from bot.slack_io import reply
 
 log = logging.getLogger(__name__)
-ENTRY_ID = re.compile(r"[0-9]{1,11}")
 
 
 def _action(body: dict) -> dict:
@@ -41,9 +40,9 @@ def _action(body: dict) -> dict:
     return actions[0] if isinstance(actions[0], dict) else {}
 
 
-def _entry_id(text: object) -> int:
+def _entry_id(value: object) -> int:
     """An entry id from a button value; anything else becomes 0, which matches no entry."""
-    return int(text) if isinstance(text, str) and ENTRY_ID.fullmatch(text) else 0
+    return entry_id_value(value) or 0
 
 
 def handle_add_lesson(ack: Ack, body: dict, client: WebClient, context: BoltContext) -> None:

@@ -28,7 +28,7 @@ from bot.listeners.flows import (
     translator_for,
     workspace_of,
 )
-from bot.slack_io import reply
+from bot.slack_io import local_date, reply
 
 log = logging.getLogger(__name__)
 
@@ -58,7 +58,8 @@ def handle_fail_command(ack: Ack, command: dict, client: WebClient, context: Bol
     else:
         try:
             entry = services.record_quick_entry(
-                sf, workspace_of(context), user_id, parsed.text, f"command:{command['trigger_id']}", now
+                sf, workspace_of(context), user_id, parsed.text, services.request_key("command", command["trigger_id"]),
+                now, local_date(client, user_id, now),
             )
         except SQLAlchemyError as error:
             log.error("Quick entry not saved: database error %s", type(error).__name__)

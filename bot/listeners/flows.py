@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import logging
 from datetime import datetime
 
 from slack_bolt import BoltContext
 from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
+from sqlalchemy.exc import SQLAlchemyError
 
 from bot import services
 from bot.blocks.entry_modal import ModalContext, build_record_modal
@@ -16,6 +19,8 @@ from bot.entries import resume_markdown
 from bot.i18n import ENGLISH, Translator
 from bot.slack_io import display_name, is_workspace_admin, reply
 from storage.repository import EntryFields, Workspace
+
+log = logging.getLogger(__name__)
 
 
 def workspace_of(context: BoltContext) -> Workspace:
@@ -60,16 +65,21 @@ def fields_of(entry) -> EntryFields:
 
 
 def publish_home(client: WebClient, context: BoltContext, user_id: str) -> None:
-    home = services.home_contents(context["session_factory"], workspace_of(context), user_id, HOME_ENTRIES_MAX)
-    view = build_home_view(
-        translator_for(context),
-        home.recent,
-        lessons=home.lessons,
-        is_admin=is_workspace_admin(client, user_id),
-        total=home.total,
-        per_year=home.per_year,
-    )
-    client.views_publish(user_id=user_id, view=view)
+    """Refresh the person's Home tab. Best effort after a change: the change itself already
+    succeeded, so a failure here is logged, never reported to the person as lost work."""
+    try:
+        home = services.home_contents(context["session_factory"], workspace_of(context), user_id, HOME_ENTRIES_MAX)
+        view = build_home_view(
+            translator_for(context),
+            home.recent,
+            lessons=home.lessons,
+            is_admin=is_workspace_admin(client, user_id),
+            total=home.total,
+            per_year=home.per_year,
+        )
+        client.views_publish(user_id=user_id, view=view)
+    except (SlackApiError, SQLAlchemyError, OSError) as error:
+        log.warning("Home tab not refreshed (%s)", type(error).__name__)
 
 
 def open_settings(
@@ -80,7 +90,8 @@ def open_settings(
         reply(client, user_id, response_url, build_admins_only_message(t))
         return
     settings = services.workspace_settings(context["session_factory"], workspace_of(context))
-    client.views_open(trigger_id=trigger_id, view=build_settings_modal(t, settings))
+    view = build_settings_modal(t, settings, default_channel=context["default_retro_channel"])
+    client.views_open(trigger_id=trigger_id, view=view)
 
 
 def send_export(
@@ -96,7 +107,9 @@ def send_export(
         filename=f"failure-resume-{now.date().isoformat()}.md",
         title=t("Failure resume"),
         content=document,
-        initial_comment=t("Here is your failure resume, all {count} entries.", count=len(entries)),
+        initial_comment=t.plural(
+            "Here is your failure resume: {n} entry.", "Here is your failure resume: {n} entries.", len(entries)
+        ),
     )
     if response_url:
         reply(client, user_id, response_url, build_text_message(t("Sent to you in a direct message.")))

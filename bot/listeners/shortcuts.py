@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from slack_bolt import Ack, App, BoltContext
 from slack_sdk import WebClient
-from slack_sdk.errors import SlackApiError
 
+from bot import services
 from bot.blocks.entry_modal import TEXT_MAX, ModalContext
 from bot.errors import reported
 from bot.ids import Shortcut
-from bot.listeners.flows import open_record_modal
+from bot.listeners.flows import open_record_modal, workspace_of
+from bot.slack_text import decode_slack_text
 from storage.repository import EntryFields
 
 
@@ -17,24 +18,20 @@ def handle_record_lesson_shortcut(ack: Ack, shortcut: dict, client: WebClient, c
     ack()
     now = context["clock"]()
     message = shortcut.get("message") or {}
-    channel_id = (shortcut.get("channel") or {}).get("id")
-    link = None
-    if channel_id and message.get("ts"):
-        try:
-            link = client.chat_getPermalink(channel=channel_id, message_ts=message["ts"]).get("permalink")
-        except SlackApiError:
-            link = None  # the form still opens; only the link back is missing
     fields = EntryFields(
-        what_happened=(message.get("text") or "")[:TEXT_MAX],
+        what_happened=decode_slack_text(message.get("text") or "")[:TEXT_MAX],
         lesson=None,
         category="engineering",
         happened_on=now.date(),
         safeguards=(),
         action_items=(),
-        visibility=None,
-        source_link=link,
+        visibility=services.default_visibility(context["session_factory"], workspace_of(context)),
     )
-    modal = ModalContext(response_url=shortcut.get("response_url"), source_link=link)
+    modal = ModalContext(
+        response_url=shortcut.get("response_url"),
+        source_channel=(shortcut.get("channel") or {}).get("id"),
+        source_ts=message.get("ts"),
+    )
     open_record_modal(client, context, shortcut["trigger_id"], modal, now, fields=fields)
 
 

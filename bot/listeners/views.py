@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-import json
 import logging
+from dataclasses import replace
 
 from slack_bolt import Ack, App, BoltContext
 from slack_sdk import WebClient
@@ -25,19 +25,14 @@ from bot.errors import reported
 from bot.ids import Block, View
 from bot.listeners.flows import publish_home, translator_for, workspace_of
 from bot.services import NotYourEntry
-from bot.slack_io import is_workspace_admin, reply
+from bot.slack_io import is_workspace_admin, permalink, reply
 
 log = logging.getLogger(__name__)
 
 
-def _entry_id(view: dict) -> int | None:
-    """The entry a small dialog is about, from its private_metadata."""
-    try:
-        entry_id = json.loads(view.get("private_metadata") or "{}").get("entry_id")
-    except (ValueError, AttributeError):
-        return None
-    return entry_id if isinstance(entry_id, int) and not isinstance(entry_id, bool) else None
-
+def _entry_id(view: dict) -> int:
+    """The entry a small dialog is about; 0 (no entry) when the metadata is not ours."""
+    return ModalContext.load(view.get("private_metadata")).entry_id or 0
 
 def handle_record_submission(ack: Ack, body: dict, view: dict, client: WebClient, context: BoltContext) -> None:
     t = translator_for(context)
@@ -51,10 +46,12 @@ def handle_record_submission(ack: Ack, body: dict, view: dict, client: WebClient
         ack(response_action="errors", errors=errors)
         return
     ack()
+    if meta.source_channel and meta.source_ts and not meta.source_link:
+        fields = replace(fields, source_link=permalink(client, meta.source_channel, meta.source_ts))
     try:
         entry, created = services.save_entry(
             context["session_factory"], workspace_of(context), user_id, fields, now,
-            entry_id=meta.entry_id, request_key=f"view:{view.get('id')}",
+            entry_id=meta.entry_id, request_key=services.request_key("view", view.get("id")),
         )
     except NotYourEntry:
         reply(client, user_id, meta.response_url, build_refusal_message(t))
@@ -77,7 +74,7 @@ def handle_delete_submission(ack: Ack, body: dict, view: dict, client: WebClient
     ack()
     user_id = body["user"]["id"]
     try:
-        services.delete_own_entry(context["session_factory"], workspace_of(context), user_id, _entry_id(view) or 0)
+        services.delete_own_entry(context["session_factory"], workspace_of(context), user_id, _entry_id(view))
     except NotYourEntry:
         log.info("Delete refused: entry not owned by the requester")
         reply(client, user_id, None, build_refusal_message(translator_for(context)))
@@ -94,7 +91,7 @@ def handle_visibility_submission(ack: Ack, body: dict, view: dict, client: WebCl
     user_id = body["user"]["id"]
     try:
         services.change_visibility(
-            context["session_factory"], workspace_of(context), user_id, _entry_id(view) or 0, visibility, context["clock"]()
+            context["session_factory"], workspace_of(context), user_id, _entry_id(view), visibility, context["clock"]()
         )
     except NotYourEntry:
         reply(client, user_id, None, build_refusal_message(translator_for(context)))

@@ -3,7 +3,9 @@
 Point `WebClient(base_url=fake.url)` at it and `response_url` at `fake.response_url()`.
 It answers the way Slack does where a bot can get it wrong: unknown methods, missing
 arguments, scopes the manifest doesn't request, bad tokens, and Block Kit that Slack would
-refuse. Everything it receives is recorded, and failures (429, 500, `ok: false`) can be
+refuse. Like Slack, it lets a trigger id open or push one view within 3 seconds of its creation
+(see `trigger_refusal`), a response_url take 5 posts, and a message carry 40,000 characters of
+`text`. Everything it receives is recorded, and failures (429, 500, `ok: false`) can be
 queued one at a time.
 
 slack_sdk sends most methods form-encoded (`chat.delete`, `users.info`, `files.*`, booleans as
@@ -14,6 +16,7 @@ from __future__ import annotations
 
 import itertools
 import json
+import re
 import threading
 import time
 from collections import defaultdict, deque
@@ -42,6 +45,12 @@ VIEW_BLOCKS_MAX = 100
 JSON_ARGS = ("blocks", "view", "files", "attachments", "metadata")
 # Errors slack_sdk's models raise while building a block from a malformed dict.
 MODEL_ERRORS = (SlackObjectFormationError, TypeError, ValueError, AttributeError, KeyError)
+TRIGGER_METHODS = frozenset({"views.open", "views.push"})
+TRIGGER_TTL_MS = 3000
+# "<counter>.<creation time in ms since the epoch>.<hex>", as tests/payloads.py's trigger_id() makes.
+TRIGGER_ID = re.compile(r"(\d+)\.(\d+)\.([0-9a-zA-Z]+)")
+RESPONSE_URL_USES = 5
+MESSAGE_TEXT_MAX = 40_000
 
 
 @dataclass(frozen=True)
@@ -185,12 +194,40 @@ def required_args_refusal(spec: dict, args: dict) -> _Answer | None:
     return None
 
 
+def trigger_refusal(method: str, args: dict, now_ms: int) -> _Answer | None:
+    """Refuse views.open/push without a trigger, or with one that is malformed or over 3 s old.
+
+    Reuse (`exchanged_trigger_id`) is FakeSlack's to check: it needs the triggers already spent.
+    """
+    if method not in TRIGGER_METHODS:
+        return None
+    trigger = trigger_of(args)
+    if trigger is None:
+        return with_messages("invalid_arguments", ["missing required field: trigger_id or interactivity_pointer"])
+    match = TRIGGER_ID.fullmatch(trigger) if isinstance(trigger, str) else None
+    if match is None:
+        return api_error("invalid_trigger_id")
+    if now_ms - int(match.group(2)) > TRIGGER_TTL_MS:
+        return api_error("expired_trigger_id")
+    return None
+
+
+def trigger_of(args: dict):
+    """The trigger a views.open/push exchanges: `trigger_id`, else `interactivity_pointer`."""
+    for name in ("trigger_id", "interactivity_pointer"):
+        if args.get(name) not in (None, ""):
+            return args[name]
+    return None
+
+
 def content_refusal(method: str, args: dict) -> _Answer | None:
     """Refuse a message or view that Slack would not render."""
     if method in ("chat.postMessage", "chat.postEphemeral") and not any(
         args.get(k) for k in ("text", "blocks", "attachments")
     ):
         return api_error("no_text")
+    if method in MESSAGE_METHODS and isinstance(args.get("text"), str) and len(args["text"]) > MESSAGE_TEXT_MAX:
+        return api_error("msg_too_long")
     if method in MESSAGE_METHODS and "blocks" in args:
         problem = blocks_problem(args["blocks"], MESSAGE_BLOCKS_MAX)
         if problem:
@@ -266,6 +303,9 @@ class FakeSlack:
         self._cond = threading.Condition()
         self._counters = defaultdict(lambda: itertools.count(1))
         self._upload_names: dict[str, str] = {}
+        # Slack's own state, which reset() keeps: triggers spent and posts per response_url key.
+        self._spent_triggers: set[str] = set()
+        self._response_url_uses: defaultdict[str, int] = defaultdict(int)
         self._server: _Server | None = None
         self._thread: threading.Thread | None = None
         self.reset()
@@ -319,7 +359,10 @@ class FakeSlack:
         self._delays[method] = seconds
 
     def reset(self) -> None:
-        """Forget what was received, queued failures and delays; keep `users` and counters."""
+        """Forget what was received, queued failures and delays.
+
+        Keep `users`, counters, spent trigger ids and response_url use counts, as Slack would.
+        """
         with self._cond:
             self._calls: list[Call] = []
             self._responses: list[tuple[str, dict]] = []
@@ -396,7 +439,10 @@ class FakeSlack:
         else:
             answer = _Answer(200, "ok")
         with self._cond:
+            if answer.ok and self._response_url_uses[key] >= RESPONSE_URL_USES:
+                answer = _Answer(404, "used_url")  # a response_url takes 5 posts, then is gone
             if answer.ok:
+                self._response_url_uses[key] += 1
                 self._responses.append((key, payload))
             self._record(Call("response", payload, answer.status, answer.ok, answer.error))
         return answer
@@ -455,7 +501,19 @@ class FakeSlack:
             refusal = self._scope_refusal(spec) or required_args_refusal(spec, args)
             if refusal is not None:
                 return refusal
-        return content_refusal(method, args)
+        refusal = trigger_refusal(method, args, int(time.time() * 1000)) or content_refusal(method, args)
+        return refusal or self._exchange_trigger(method, args)
+
+    def _exchange_trigger(self, method: str, args: dict) -> _Answer | None:
+        """Spend the trigger of a views.open/push about to succeed; refuse one already spent."""
+        if method not in TRIGGER_METHODS:
+            return None
+        trigger = trigger_of(args)
+        with self._cond:
+            if trigger in self._spent_triggers:
+                return api_error("exchanged_trigger_id")
+            self._spent_triggers.add(trigger)
+        return None
 
     def _scope_refusal(self, spec: dict) -> _Answer | None:
         needed = (spec.get("scope") or {}).get("bot") or []
