@@ -16,7 +16,6 @@ from pathlib import Path
 
 from storage.migrate import upgrade_to_head
 from storage.models import ActionItem, Entry
-from tests import payloads
 from tests.conftest import REPO, TOKEN, BotHarness, reference_methods
 from tests.fakes.slack_api import FakeSlack
 
@@ -26,10 +25,19 @@ def seed(bot: BotHarness, count: int) -> None:
         for n in range(count):
             session.add(
                 Entry(
-                    team_id="T0001", enterprise_id="", user_id="U1", category="engineering",
-                    what_happened=f"Mistake {n}: " + "what broke " * 40, lesson="what we learned " * 30,
-                    happened_on=date(2000 + n % 26, 1 + n % 12, 1), safeguards=["tests"], visibility="private",
-                    action_items=[ActionItem(position=0, text="Add a test"), ActionItem(position=1, text="Add an alert")],
+                    team_id="T0001",
+                    enterprise_id="",
+                    user_id="U1",
+                    category="engineering",
+                    what_happened=f"Mistake {n}: " + "what broke " * 40,
+                    lesson="what we learned " * 30,
+                    happened_on=date(2000 + n % 26, 1 + n % 12, 1),
+                    safeguards=["tests"],
+                    visibility="private",
+                    action_items=[
+                        ActionItem(position=0, text="Add a test"),
+                        ActionItem(position=1, text="Add an alert"),
+                    ],
                 )
             )
 
@@ -52,7 +60,10 @@ def main() -> None:
     parser.add_argument("--requests", type=int, default=200)
     args = parser.parse_args()
 
-    with tempfile.TemporaryDirectory() as tmp, FakeSlack(REPO / "manifest.yml", reference_methods(), tokens=(TOKEN,)) as fake:
+    with (
+        tempfile.TemporaryDirectory() as tmp,
+        FakeSlack(REPO / "manifest.yml", reference_methods(), tokens=(TOKEN,)) as fake,
+    ):
         url = f"sqlite:///{Path(tmp) / 'bench.db'}"
         upgrade_to_head(url)
         bot = BotHarness(fake, url)
@@ -66,23 +77,29 @@ def main() -> None:
         start = time.perf_counter()
         bot.command("resume", key="resume")
         fake.wait_for_responses(timeout=60)
-        print(f"/fail resume with {args.entries + args.requests} entries, until the answer is posted: "
-              f"{(time.perf_counter() - start) * 1000:.1f} ms")
+        print(
+            f"/fail resume with {args.entries + args.requests} entries, until the answer is posted: "
+            f"{(time.perf_counter() - start) * 1000:.1f} ms"
+        )
 
         fake.reset()
         start = time.perf_counter()
         bot.event({"type": "app_home_opened", "user": "U1", "channel": "D1", "tab": "home", "event_ts": "1.1"})
         [published] = fake.wait_for("views.publish", timeout=60)
-        print(f"App Home with {args.entries + args.requests} entries, until views.publish: "
-              f"{(time.perf_counter() - start) * 1000:.1f} ms, {len(published.args['view']['blocks'])} blocks")
+        print(
+            f"App Home with {args.entries + args.requests} entries, until views.publish: "
+            f"{(time.perf_counter() - start) * 1000:.1f} ms, {len(published.args['view']['blocks'])} blocks"
+        )
 
         fake.reset()
         start = time.perf_counter()
         bot.command("export", key="export")
         fake.wait_for("files.completeUploadExternal", timeout=60)
         size = sum(len(data) for data in fake.uploads.values())
-        print(f"/fail export of {args.entries + args.requests} entries, until the file is shared: "
-              f"{(time.perf_counter() - start) * 1000:.1f} ms, {size / 1024:.0f} KiB of Markdown")
+        print(
+            f"/fail export of {args.entries + args.requests} entries, until the file is shared: "
+            f"{(time.perf_counter() - start) * 1000:.1f} ms, {size / 1024:.0f} KiB of Markdown"
+        )
 
         submit = [timed(lambda: bot.submit_entry(what="Submitted through the modal")) for _ in range(50)]
         print(f"record modal submission ack, 50 submissions:          {percentiles(submit)}")

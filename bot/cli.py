@@ -51,13 +51,11 @@ def _build(settings: Settings, mode: str):
     engine = make_engine(settings.database_url)
     client = build_web_client(settings.bot_token, settings.slack_api_url)
     try:
-        app = create_app(
-            settings, make_session_factory(engine), client, verify_requests=(mode == "serve")
-        )
+        app = create_app(settings, make_session_factory(engine), client, verify_requests=(mode == "serve"))
     except (BoltError, SlackApiError, SlackClientError, OSError) as error:
         print(
-            f"Slack did not accept SLACK_BOT_TOKEN, or could not be reached ({error}). Check that you copied the Bot User "
-            "OAuth Token (xoxb-…) of an app installed to your workspace, and that "
+            f"Slack did not accept SLACK_BOT_TOKEN, or could not be reached ({error}). "
+            "Check that you copied the Bot User OAuth Token (xoxb-…) of an app installed to your workspace, and that "
             f"{settings.slack_api_url} can be reached.",
             file=sys.stderr,
         )

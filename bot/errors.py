@@ -27,7 +27,9 @@ def report(error: Exception, body: object, client: WebClient | None = None) -> N
     # Exception messages can quote SQL parameters or Slack payloads: log the type and where it
     # happened, never the message.
     where = "".join(traceback.format_tb(error.__traceback__))
-    log.error("Unhandled %s while handling a %s request (reference %s)\n%s", type(error).__name__, kind, reference, where)
+    log.error(
+        "Unhandled %s while handling a %s request (reference %s)\n%s", type(error).__name__, kind, reference, where
+    )
     text = ENGLISH(
         "Sorry, something went wrong on our side (reference {reference}). Nothing you saved "
         "was lost; please try again in a moment.",

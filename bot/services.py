@@ -138,8 +138,6 @@ def default_visibility(sf: SessionFactory, ws: Workspace) -> str:
         return "private"
 
 
-def save_workspace_settings(
-    sf: SessionFactory, ws: Workspace, user_id: str, values: dict, now: datetime
-) -> None:
+def save_workspace_settings(sf: SessionFactory, ws: Workspace, user_id: str, values: dict, now: datetime) -> None:
     with sf.begin() as session:
         repo.save_settings(session, ws, user_id, now, **values)

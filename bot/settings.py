@@ -14,7 +14,7 @@ def sqlalchemy_url(url: str) -> str:
     """Hosting platforms hand out `postgres://…`; SQLAlchemy needs the dialect and driver spelled out."""
     for prefix in ("postgres://", "postgresql://"):
         if url.startswith(prefix):
-            return "postgresql+psycopg://" + url[len(prefix):]
+            return "postgresql+psycopg://" + url[len(prefix) :]
     return url
 
 

@@ -91,9 +91,7 @@ def set_visibility(entry: Entry, visibility: str, now: datetime) -> None:
     entry.visibility = visibility
 
 
-def get_entry_by_request_key(
-    session: Session, ws: Workspace, user_id: str, request_key: str
-) -> Entry | None:
+def get_entry_by_request_key(session: Session, ws: Workspace, user_id: str, request_key: str) -> Entry | None:
     return session.scalar(_owned(ws, user_id).where(Entry.request_key == request_key))
 
 
@@ -114,17 +112,13 @@ def list_entries(
 
 def count_entries_by_year(session: Session, ws: Workspace, user_id: str) -> dict[int, int]:
     year = extract("year", Entry.happened_on)
-    rows = session.execute(
-        select(year, func.count(Entry.id)).where(*_owner_is(ws, user_id)).group_by(year)
-    )
+    rows = session.execute(select(year, func.count(Entry.id)).where(*_owner_is(ws, user_id)).group_by(year))
     return {int(y): n for y, n in rows}
 
 
 def count_entries(session: Session, ws: Workspace, user_id: str) -> tuple[int, int]:
     """(entries, entries with a lesson) for one person."""
-    row = session.execute(
-        select(func.count(Entry.id), func.count(Entry.lesson)).where(*_owner_is(ws, user_id))
-    ).one()
+    row = session.execute(select(func.count(Entry.id), func.count(Entry.lesson)).where(*_owner_is(ws, user_id))).one()
     return row[0], row[1]
 
 
@@ -152,9 +146,7 @@ def get_settings(session: Session, ws: Workspace) -> WorkspaceSettings:
     )
 
 
-def save_settings(
-    session: Session, ws: Workspace, user_id: str, now: datetime, **values: object
-) -> WorkspaceSettings:
+def save_settings(session: Session, ws: Workspace, user_id: str, now: datetime, **values: object) -> WorkspaceSettings:
     settings = session.get(WorkspaceSettings, (ws.enterprise_id, ws.team_id))
     if settings is None:
         settings = get_settings(session, ws)

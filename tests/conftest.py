@@ -116,8 +116,11 @@ class BotHarness:
         client = build_web_client(TOKEN, fake.url)
         app = create_app(self.settings, self.session_factory, client, clock=self.clock)
         self.server = make_server(
-            "127.0.0.1", 0, make_wsgi_app(app, self.engine),
-            server_class=ThreadingWSGIServer, handler_class=QuietHandler,
+            "127.0.0.1",
+            0,
+            make_wsgi_app(app, self.engine),
+            server_class=ThreadingWSGIServer,
+            handler_class=QuietHandler,
         )
         self.url = f"http://127.0.0.1:{self.server.server_port}"
         self.thread = threading.Thread(target=self.server.serve_forever, args=(0.05,), daemon=True)

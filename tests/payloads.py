@@ -117,12 +117,25 @@ def block_actions(
         "enterprise": None,
     }
     if container == "message":
-        payload["container"] = {"type": "message", "message_ts": "1700000000.000100", "channel_id": CHANNEL, "is_ephemeral": True}
+        payload["container"] = {
+            "type": "message",
+            "message_ts": "1700000000.000100",
+            "channel_id": CHANNEL,
+            "is_ephemeral": True,
+        }
         payload["channel"] = {"id": CHANNEL, "name": "general"}
         payload["response_url"] = response_url
     else:
         payload["container"] = {"type": "view", "view_id": "VHOME"}
-        payload["view"] = {"id": "VHOME", "type": "home", "team_id": team, "blocks": [], "private_metadata": "", "callback_id": "", "state": {"values": {}}}
+        payload["view"] = {
+            "id": "VHOME",
+            "type": "home",
+            "team_id": team,
+            "blocks": [],
+            "private_metadata": "",
+            "callback_id": "",
+            "state": {"values": {}},
+        }
     return payload
 
 
@@ -180,11 +193,17 @@ def record_values(
     visibility: str = "private",
 ) -> dict:
     """The `view.state.values` Slack sends for the record modal."""
+
     def text(action_id, value):
         return {action_id: {"type": "plain_text_input", "value": value}}
 
     def choice(action_id, kind, value):
-        return {action_id: {"type": kind, "selected_option": {"text": {"type": "plain_text", "text": value}, "value": value}}}
+        return {
+            action_id: {
+                "type": kind,
+                "selected_option": {"text": {"type": "plain_text", "text": value}, "value": value},
+            }
+        }
 
     return {
         "what_block": text("what_input", what),

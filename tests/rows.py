@@ -18,9 +18,22 @@ def snapshot(bot) -> tuple:
     """Every stored value that a request could change."""
     with bot.session_factory() as session:
         rows = [
-            (e.id, e.enterprise_id, e.team_id, e.user_id, e.what_happened, e.lesson, e.category, e.happened_on,
-             tuple(e.safeguards), e.visibility, e.source_link, e.shared_at, e.updated_at,
-             tuple((i.position, i.text, i.done_at) for i in e.action_items))
+            (
+                e.id,
+                e.enterprise_id,
+                e.team_id,
+                e.user_id,
+                e.what_happened,
+                e.lesson,
+                e.category,
+                e.happened_on,
+                tuple(e.safeguards),
+                e.visibility,
+                e.source_link,
+                e.shared_at,
+                e.updated_at,
+                tuple((i.position, i.text, i.done_at) for i in e.action_items),
+            )
             for e in session.scalars(select(Entry).order_by(Entry.id))
         ]
         settings = [
@@ -30,13 +43,33 @@ def snapshot(bot) -> tuple:
     return rows, settings
 
 
-def seed(bot, what: str = "A mistake", when: date = date(2023, 1, 2), *, user="U1", team="T0001", lesson=None,
-         visibility="private", items=("First step",), safeguards=("tests",), category="data") -> int:
+def seed(
+    bot,
+    what: str = "A mistake",
+    when: date = date(2023, 1, 2),
+    *,
+    user="U1",
+    team="T0001",
+    lesson=None,
+    visibility="private",
+    items=("First step",),
+    safeguards=("tests",),
+    category="data",
+) -> int:
     """An entry written straight into the database, as if recorded earlier; returns its id."""
     with bot.session_factory.begin() as session:
-        entry = Entry(enterprise_id="", team_id=team, user_id=user, what_happened=what, lesson=lesson,
-                      category=category, happened_on=when, safeguards=list(safeguards), visibility=visibility,
-                      action_items=[ActionItem(position=n, text=text) for n, text in enumerate(items)])
+        entry = Entry(
+            enterprise_id="",
+            team_id=team,
+            user_id=user,
+            what_happened=what,
+            lesson=lesson,
+            category=category,
+            happened_on=when,
+            safeguards=list(safeguards),
+            visibility=visibility,
+            action_items=[ActionItem(position=n, text=text) for n, text in enumerate(items)],
+        )
         session.add(entry)
         session.flush()
         return entry.id

@@ -14,8 +14,18 @@ from storage.models import WorkspaceSettings
 from tests import payloads
 from tests.rows import entries, seed, snapshot
 
-ADMIN = {"id": "U1", "team_id": "T0001", "name": "ada", "real_name": "Ada Admin", "tz": "Europe/London",
-         "tz_offset": 0, "is_admin": True, "is_owner": False, "is_bot": False, "deleted": False}
+ADMIN = {
+    "id": "U1",
+    "team_id": "T0001",
+    "name": "ada",
+    "real_name": "Ada Admin",
+    "tz": "Europe/London",
+    "tz_offset": 0,
+    "is_admin": True,
+    "is_owner": False,
+    "is_bot": False,
+    "deleted": False,
+}
 NOW = datetime(2024, 6, 1, 12, 0, tzinfo=UTC)
 # Values a forged or corrupted button could carry; none of them names an entry.
 GARBAGE = ["", "abc", "-1", "99999999999999999999", "0", " 1", "1.0", "²"]
@@ -36,8 +46,11 @@ def quick_entry(bot, text="I force-pushed to main") -> tuple[int, dict[str, str]
 
 
 def click(bot, action_id: str, value: str, *, user="U1", team="T0001", key="click"):
-    return bot.interact(payloads.block_actions(
-        payloads.button(action_id, value), user=user, team=team, response_url=bot.fake.response_url(key)))
+    return bot.interact(
+        payloads.block_actions(
+            payloads.button(action_id, value), user=user, team=team, response_url=bot.fake.response_url(key)
+        )
+    )
 
 
 def home_click(bot, action: dict, *, user="U1", team="T0001"):
@@ -99,8 +112,12 @@ def test_add_the_lesson_opens_the_record_modal_prefilled_for_that_entry(bot):
     assert_no_failed_calls(bot)
 
     # Submitting that modal fills in the lesson of the same entry, and says thank you in place.
-    bot.submit_entry(metadata=view["private_metadata"], what="Shipped without a rollback plan",
-                     lesson="Write the rollback first", action_items="Rollback script")
+    bot.submit_entry(
+        metadata=view["private_metadata"],
+        what="Shipped without a rollback plan",
+        lesson="Write the rollback first",
+        action_items="Rollback script",
+    )
     _key, message = bot.fake.wait_for_responses()[0]
     assert message["text"] == "Saved. Thank you for adding the lesson."
     bot.fake.wait_for("views.publish")
@@ -160,8 +177,14 @@ def test_buttons_refuse_entries_that_are_not_yours(bot, caplog, action_id, value
 
 
 def test_home_overflow_edit_opens_the_record_modal_for_that_entry(bot):
-    entry_id = seed(bot, what="Dropped the prod table", lesson="Backups first", visibility="named",
-                    items=("First step", "Second step"), safeguards=("tests", "runbook"))
+    entry_id = seed(
+        bot,
+        what="Dropped the prod table",
+        lesson="Backups first",
+        visibility="named",
+        items=("First step", "Second step"),
+        safeguards=("tests", "runbook"),
+    )
     answer = home_click(bot, payloads.overflow(f"edit:{entry_id}"))
     assert answer.status == 200
     view = bot.fake.wait_for("views.open")[0].args["view"]
@@ -289,8 +312,16 @@ def test_settings_button_for_a_member_is_refused(bot):
 def test_settings_button_for_an_admin_opens_the_settings_modal_with_current_values(bot):
     bot.fake.users["U1"] = ADMIN
     with bot.session_factory.begin() as session:
-        session.add(WorkspaceSettings(enterprise_id="", team_id="T0001", retro_channel="C0RETRO",
-                                      digest_cadence="weekly", prompt_day=12, default_visibility="named"))
+        session.add(
+            WorkspaceSettings(
+                enterprise_id="",
+                team_id="T0001",
+                retro_channel="C0RETRO",
+                digest_cadence="weekly",
+                prompt_day=12,
+                default_visibility="named",
+            )
+        )
     answer = home_click(bot, payloads.button("settings_button"))
     assert answer.status == 200
     view = bot.fake.wait_for("views.open")[0].args["view"]
@@ -320,8 +351,9 @@ def test_unknown_action_is_acked_and_changes_nothing(bot, caplog):
 # ---- resume pages ------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("value", ["not json", "[1]", '{"page": "x"}', '{"page": null}', '{"page": NaN}',
-                                   '{"page": Infinity}'])
+@pytest.mark.parametrize(
+    "value", ["not json", "[1]", '{"page": "x"}', '{"page": null}', '{"page": NaN}', '{"page": Infinity}']
+)
 def test_malformed_resume_page_value_is_a_logged_no_op(bot, caplog, value):
     caplog.set_level(logging.INFO)
     seed(bot)

@@ -55,7 +55,8 @@ MESSAGE_BLOCKS_MAX = 50
 VIEW_BLOCKS_MAX = 100
 MENTION_TOKENS = ("<!", "<@", "<#")
 PROPERTY = settings(
-    max_examples=100, deadline=None,
+    max_examples=100,
+    deadline=None,
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
 )
 
@@ -111,12 +112,29 @@ def by_block_id(view: dict, block_id: str) -> dict:
     return next(b for b in view["blocks"] if b.get("block_id") == block_id)
 
 
-def make_entry(entry_id: int = 1, *, what: str = "Deployed on a Friday", lesson: str | None = "Deploy early",
-               category: str = "engineering", happened_on: date = date(2024, 2, 1), safeguards=("tests",),
-               visibility: str = "private", items: tuple[str, ...] = (), done: tuple[bool, ...] = ()) -> Entry:
+def make_entry(
+    entry_id: int = 1,
+    *,
+    what: str = "Deployed on a Friday",
+    lesson: str | None = "Deploy early",
+    category: str = "engineering",
+    happened_on: date = date(2024, 2, 1),
+    safeguards=("tests",),
+    visibility: str = "private",
+    items: tuple[str, ...] = (),
+    done: tuple[bool, ...] = (),
+) -> Entry:
     return Entry(
-        id=entry_id, enterprise_id="", team_id="T0001", user_id="U1", what_happened=what, lesson=lesson,
-        category=category, happened_on=happened_on, safeguards=list(safeguards), visibility=visibility,
+        id=entry_id,
+        enterprise_id="",
+        team_id="T0001",
+        user_id="U1",
+        what_happened=what,
+        lesson=lesson,
+        category=category,
+        happened_on=happened_on,
+        safeguards=list(safeguards),
+        visibility=visibility,
         action_items=[
             ActionItem(text=text, position=n, done_at=NOW if n < len(done) and done[n] else None)
             for n, text in enumerate(items)
@@ -126,11 +144,30 @@ def make_entry(entry_id: int = 1, *, what: str = "Deployed on a Friday", lesson:
 
 # -- strategies ---------------------------------------------------------------------------
 
-SPICY = ["<!channel>", "<!here>", "<!everyone>", "<@U0001>", "<#C0001>", "&<>", "&amp;", "&lt;!channel&gt;",
-         "<https://evil.example|click>", "*bold* _it_ ~s~ `c`", "\n", "> ", "🙈", "배포", "\u200b", "\x00"]
+SPICY = [
+    "<!channel>",
+    "<!here>",
+    "<!everyone>",
+    "<@U0001>",
+    "<#C0001>",
+    "&<>",
+    "&amp;",
+    "&lt;!channel&gt;",
+    "<https://evil.example|click>",
+    "*bold* _it_ ~s~ `c`",
+    "\n",
+    "> ",
+    "🙈",
+    "배포",
+    "\u200b",
+    "\x00",
+]
 # Repeats of one piece reach every limit (3,000, 900, 500, 150) in few examples.
-repeated = st.builds(lambda piece, n: (piece * n)[:5000], st.sampled_from(["&", "<!channel>", "a\n", "x", "🙈 ", "<@U1>"]),
-                     st.integers(0, 5000))
+repeated = st.builds(
+    lambda piece, n: (piece * n)[:5000],
+    st.sampled_from(["&", "<!channel>", "a\n", "x", "🙈 ", "<@U1>"]),
+    st.integers(0, 5000),
+)
 user_text = st.one_of(
     st.text(max_size=5000),
     st.lists(st.one_of(st.sampled_from(SPICY), st.text(max_size=40)), max_size=30).map("".join),
@@ -148,17 +185,19 @@ def entries_strategy(draw, min_size: int = 0, max_size: int = 12) -> list[dict]:
     result = []
     for entry_id in ids:
         items = draw(st.lists(user_text, max_size=7))
-        result.append(dict(
-            entry_id=entry_id,
-            what=draw(what_text),
-            lesson=draw(st.none() | user_text),
-            category=draw(st.sampled_from([*CATEGORIES, "retired-category"])),
-            happened_on=draw(st.dates()),
-            safeguards=tuple(draw(st.lists(st.sampled_from([*SAFEGUARDS, "retired-safeguard"]), unique=True))),
-            visibility=draw(st.sampled_from(list(VISIBILITIES))),
-            items=tuple(items),
-            done=tuple(draw(st.lists(st.booleans(), min_size=len(items), max_size=len(items)))),
-        ))
+        result.append(
+            dict(
+                entry_id=entry_id,
+                what=draw(what_text),
+                lesson=draw(st.none() | user_text),
+                category=draw(st.sampled_from([*CATEGORIES, "retired-category"])),
+                happened_on=draw(st.dates()),
+                safeguards=tuple(draw(st.lists(st.sampled_from([*SAFEGUARDS, "retired-safeguard"]), unique=True))),
+                visibility=draw(st.sampled_from(list(VISIBILITIES))),
+                items=tuple(items),
+                done=tuple(draw(st.lists(st.booleans(), min_size=len(items), max_size=len(items)))),
+            )
+        )
     return sorted(result, key=lambda e: (e["happened_on"], e["entry_id"]), reverse=True)
 
 
@@ -169,8 +208,12 @@ def built(entries: list[dict]) -> list[Entry]:
 # The longest an entry can be once the record modal's checks passed (TEXT_MAX, ACTION_ITEM(S)_MAX),
 # with a lesson written as many short lines.
 WORST_ENTRY = dict(
-    entry_id=1, what="&" * TEXT_MAX, lesson="a\n" * (TEXT_MAX // 2), safeguards=tuple(SAFEGUARDS),
-    visibility="anonymous", items=tuple("&" * ACTION_ITEM_MAX for _ in range(ACTION_ITEMS_MAX)),
+    entry_id=1,
+    what="&" * TEXT_MAX,
+    lesson="a\n" * (TEXT_MAX // 2),
+    safeguards=tuple(SAFEGUARDS),
+    visibility="anonymous",
+    items=tuple("&" * ACTION_ITEM_MAX for _ in range(ACTION_ITEMS_MAX)),
 )
 
 
@@ -187,19 +230,26 @@ response_urls = st.builds(lambda n: f"https://hooks.slack.com/commands/T0001/{n}
 
 @PROPERTY
 @given(
-    what=st.none() | user_text, lesson=st.none() | user_text, items=st.lists(user_text, max_size=25),
-    entry_id=st.none() | st.integers(1, 2**31 - 1), response_url=st.none() | response_urls,
-    source_link=st.none() | permalinks, happened_on=st.dates(),
-    category=st.sampled_from([*CATEGORIES, "nope"]), visibility=st.sampled_from([*VISIBILITIES, "nope", None]),
+    what=st.none() | user_text,
+    lesson=st.none() | user_text,
+    items=st.lists(user_text, max_size=25),
+    entry_id=st.none() | st.integers(1, 2**31 - 1),
+    response_url=st.none() | response_urls,
+    source_link=st.none() | permalinks,
+    happened_on=st.dates(),
+    category=st.sampled_from([*CATEGORIES, "nope"]),
+    visibility=st.sampled_from([*VISIBILITIES, "nope", None]),
     default_visibility=st.sampled_from([*VISIBILITIES, "nope"]),
 )
-def test_record_modal_is_valid_for_any_text(what, lesson, items, entry_id, response_url, source_link,
-                                            happened_on, category, visibility, default_visibility):
+def test_record_modal_is_valid_for_any_text(
+    what, lesson, items, entry_id, response_url, source_link, happened_on, category, visibility, default_visibility
+):
     context = ModalContext(entry_id=entry_id, response_url=response_url, source_link=source_link)
     fields = None
     if what is not None:
-        fields = EntryFields(what, lesson, category, happened_on, ("tests", "bogus"), tuple(items), visibility,
-                             source_link)
+        fields = EntryFields(
+            what, lesson, category, happened_on, ("tests", "bogus"), tuple(items), visibility, source_link
+        )
     view = build_record_modal(t, today=TODAY, default_visibility=default_visibility, context=context, fields=fields)
     assert_valid_view(view)
     assert len(view["private_metadata"]) <= 3000
@@ -248,8 +298,15 @@ def test_an_entry_at_every_limit_still_fits_one_section():
 
 # -- build_record_modal ---------------------------------------------------------------------
 
-RECORD_BLOCKS = [Block.WHAT, Block.LESSON, Block.CATEGORY, Block.WHEN, Block.SAFEGUARDS, Block.ACTION_ITEMS,
-                 Block.VISIBILITY]
+RECORD_BLOCKS = [
+    Block.WHAT,
+    Block.LESSON,
+    Block.CATEGORY,
+    Block.WHEN,
+    Block.SAFEGUARDS,
+    Block.ACTION_ITEMS,
+    Block.VISIBILITY,
+]
 
 
 def test_new_record_modal_has_every_input_with_defaults():
@@ -269,10 +326,18 @@ def test_new_record_modal_has_every_input_with_defaults():
 
 
 def test_edit_modal_is_prefilled_from_the_fields():
-    fields = EntryFields("Broke prod", "Use flags", "data", date(2023, 6, 1), ("kill_switch", "retired"),
-                         ("Add a flag", "Alert"), "named")
-    view = build_record_modal(t, today=TODAY, default_visibility="private", context=ModalContext(entry_id=7),
-                              fields=fields)
+    fields = EntryFields(
+        "Broke prod",
+        "Use flags",
+        "data",
+        date(2023, 6, 1),
+        ("kill_switch", "retired"),
+        ("Add a flag", "Alert"),
+        "named",
+    )
+    view = build_record_modal(
+        t, today=TODAY, default_visibility="private", context=ModalContext(entry_id=7), fields=fields
+    )
     assert_valid_view(view)
     assert view["title"]["text"] == "Edit entry" and view["submit"]["text"] == "Save"
     assert by_block_id(view, Block.WHAT)["element"]["initial_value"] == "Broke prod"
@@ -323,10 +388,23 @@ def modal_state(view: dict) -> dict:
 
 
 def test_record_modal_and_its_parser_round_trip():
-    fields = EntryFields("Broke prod", "Use flags", "data", date(2023, 6, 1), ("kill_switch", "tests"),
-                         ("Add a flag", "Alert"), "named", "https://example.slack.com/archives/C1/p1")
-    view = build_record_modal(t, today=TODAY, default_visibility="private",
-                              context=ModalContext(source_link=fields.source_link), fields=fields)
+    fields = EntryFields(
+        "Broke prod",
+        "Use flags",
+        "data",
+        date(2023, 6, 1),
+        ("kill_switch", "tests"),
+        ("Add a flag", "Alert"),
+        "named",
+        "https://example.slack.com/archives/C1/p1",
+    )
+    view = build_record_modal(
+        t,
+        today=TODAY,
+        default_visibility="private",
+        context=ModalContext(source_link=fields.source_link),
+        fields=fields,
+    )
     parsed, errors = parse_record_submission(t, modal_state(view), TODAY, fields.source_link)
     assert errors == {}
     assert parsed == fields
@@ -410,11 +488,14 @@ def test_resume_escapes_mentions_in_every_user_field():
 # -- acknowledgement, dialogs, settings, echo messages ------------------------------------------
 
 
-@pytest.mark.parametrize(("visibility", "expected"), [
-    ("private", [Action.ADD_LESSON, Action.SHARE_ANONYMOUSLY, Action.UNDO]),
-    ("anonymous", [Action.ADD_LESSON, Action.UNDO]),
-    ("named", [Action.ADD_LESSON, Action.UNDO]),
-])
+@pytest.mark.parametrize(
+    ("visibility", "expected"),
+    [
+        ("private", [Action.ADD_LESSON, Action.SHARE_ANONYMOUSLY, Action.UNDO]),
+        ("anonymous", [Action.ADD_LESSON, Action.UNDO]),
+        ("named", [Action.ADD_LESSON, Action.UNDO]),
+    ],
+)
 def test_quick_acknowledgement_offers_next_steps(visibility, expected):
     message = build_acknowledgement_message(t, make_entry(42, visibility=visibility), quick=True)
     assert_valid_message(message)
@@ -446,8 +527,14 @@ def test_delete_and_visibility_modals_carry_the_entry_id():
 
 @pytest.mark.parametrize("retro_channel", [None, "C0123"])
 def test_settings_modal_shows_the_current_settings(retro_channel):
-    current = WorkspaceSettings(enterprise_id="", team_id="T1", retro_channel=retro_channel,
-                                digest_cadence="weekly", prompt_day=12, default_visibility="named")
+    current = WorkspaceSettings(
+        enterprise_id="",
+        team_id="T1",
+        retro_channel=retro_channel,
+        digest_cadence="weekly",
+        prompt_day=12,
+        default_visibility="named",
+    )
     view = build_settings_modal(t, current)
     assert_valid_view(view)
     assert view["callback_id"] == View.SETTINGS
@@ -461,15 +548,25 @@ def test_settings_modal_shows_the_current_settings(retro_channel):
 
 
 def test_settings_modal_and_its_parser_round_trip():
-    current = WorkspaceSettings(enterprise_id="", team_id="T1", retro_channel="G0456",
-                                digest_cadence="monthly", prompt_day=0, default_visibility="anonymous")
+    current = WorkspaceSettings(
+        enterprise_id="",
+        team_id="T1",
+        retro_channel="G0456",
+        digest_cadence="monthly",
+        prompt_day=0,
+        default_visibility="anonymous",
+    )
     view = build_settings_modal(t, current)
     values = modal_state(view)
     values[Block.RETRO_CHANNEL][Action.RETRO_CHANNEL]["selected_conversation"] = "G0456"
     parsed, errors = parse_settings_submission(t, values)
     assert errors == {}
-    assert parsed == {"retro_channel": "G0456", "digest_cadence": "monthly", "prompt_day": 0,
-                      "default_visibility": "anonymous"}
+    assert parsed == {
+        "retro_channel": "G0456",
+        "digest_cadence": "monthly",
+        "prompt_day": 0,
+        "default_visibility": "anonymous",
+    }
 
 
 def test_not_saved_message_gives_every_word_back():
@@ -493,15 +590,21 @@ def test_too_long_message_names_the_limit_and_echoes_the_text():
 
 
 def test_parse_record_submission_reads_a_valid_submission():
-    values = payloads.record_values(safeguards=("gradual_rollout", "retired"), visibility="named",
-                                    action_items=" Add a kill switch \n\n Alert on cache misses\n")
+    values = payloads.record_values(
+        safeguards=("gradual_rollout", "retired"),
+        visibility="named",
+        action_items=" Add a kill switch \n\n Alert on cache misses\n",
+    )
     fields, errors = parse_record_submission(t, values, TODAY, "https://example.slack.com/archives/C1/p1")
     assert errors == {}
     assert fields == EntryFields(
         what_happened="We deployed on a Friday and the cache fell over.",
-        lesson="Deploy early in the week, behind a flag.", category="engineering",
-        happened_on=date(2024, 3, 1), safeguards=("gradual_rollout",),
-        action_items=("Add a kill switch", "Alert on cache misses"), visibility="named",
+        lesson="Deploy early in the week, behind a flag.",
+        category="engineering",
+        happened_on=date(2024, 3, 1),
+        safeguards=("gradual_rollout",),
+        action_items=("Add a kill switch", "Alert on cache misses"),
+        visibility="named",
         source_link="https://example.slack.com/archives/C1/p1",
     )
 
@@ -512,19 +615,22 @@ def test_parse_record_submission_blank_lesson_is_none():
     assert fields.lesson is None and fields.action_items == ()
 
 
-@pytest.mark.parametrize(("changes", "block_id"), [
-    ({"what": None}, Block.WHAT),
-    ({"what": "   \n "}, Block.WHAT),
-    ({"what": "x" * (TEXT_MAX + 1)}, Block.WHAT),
-    ({"lesson": "x" * (TEXT_MAX + 1)}, Block.LESSON),
-    ({"when": None}, Block.WHEN),
-    ({"when": "2024-13-40"}, Block.WHEN),
-    ({"when": "2024-03-03"}, Block.WHEN),  # after the latest allowed day
-    ({"category": "retired"}, Block.CATEGORY),
-    ({"visibility": "everyone"}, Block.VISIBILITY),
-    ({"action_items": "\n".join(f"item {n}" for n in range(ACTION_ITEMS_MAX + 1))}, Block.ACTION_ITEMS),
-    ({"action_items": "y" * (ACTION_ITEM_MAX + 1)}, Block.ACTION_ITEMS),
-])
+@pytest.mark.parametrize(
+    ("changes", "block_id"),
+    [
+        ({"what": None}, Block.WHAT),
+        ({"what": "   \n "}, Block.WHAT),
+        ({"what": "x" * (TEXT_MAX + 1)}, Block.WHAT),
+        ({"lesson": "x" * (TEXT_MAX + 1)}, Block.LESSON),
+        ({"when": None}, Block.WHEN),
+        ({"when": "2024-13-40"}, Block.WHEN),
+        ({"when": "2024-03-03"}, Block.WHEN),  # after the latest allowed day
+        ({"category": "retired"}, Block.CATEGORY),
+        ({"visibility": "everyone"}, Block.VISIBILITY),
+        ({"action_items": "\n".join(f"item {n}" for n in range(ACTION_ITEMS_MAX + 1))}, Block.ACTION_ITEMS),
+        ({"action_items": "y" * (ACTION_ITEM_MAX + 1)}, Block.ACTION_ITEMS),
+    ],
+)
 def test_parse_record_submission_puts_errors_on_the_field_at_fault(changes, block_id):
     fields, errors = parse_record_submission(t, payloads.record_values(**changes), date(2024, 3, 2))
     assert fields is None
@@ -540,8 +646,9 @@ def test_parse_record_submission_accepts_the_latest_allowed_day():
 # -- parse_settings_submission --------------------------------------------------------------
 
 
-def settings_values(channel: str | None = "C0123", cadence: str = "weekly", day: str = "3",
-                    visibility: str = "anonymous") -> dict:
+def settings_values(
+    channel: str | None = "C0123", cadence: str = "weekly", day: str = "3", visibility: str = "anonymous"
+) -> dict:
     def choice(block, action, value):
         return {block: {action: {"type": "static_select", "selected_option": {"value": value}}}}
 
@@ -562,15 +669,18 @@ def test_parse_settings_submission_reads_a_valid_submission():
     assert errors == {} and parsed["retro_channel"] is None and parsed["prompt_day"] == 0
 
 
-@pytest.mark.parametrize(("changes", "block_id"), [
-    ({"channel": "D0123"}, Block.RETRO_CHANNEL),
-    ({"channel": "C01 23"}, Block.RETRO_CHANNEL),
-    ({"cadence": "daily"}, Block.DIGEST_CADENCE),
-    ({"day": "29"}, Block.PROMPT_DAY),
-    ({"day": "-1"}, Block.PROMPT_DAY),
-    ({"day": "three"}, Block.PROMPT_DAY),
-    ({"visibility": "public"}, Block.DEFAULT_VISIBILITY),
-])
+@pytest.mark.parametrize(
+    ("changes", "block_id"),
+    [
+        ({"channel": "D0123"}, Block.RETRO_CHANNEL),
+        ({"channel": "C01 23"}, Block.RETRO_CHANNEL),
+        ({"cadence": "daily"}, Block.DIGEST_CADENCE),
+        ({"day": "29"}, Block.PROMPT_DAY),
+        ({"day": "-1"}, Block.PROMPT_DAY),
+        ({"day": "three"}, Block.PROMPT_DAY),
+        ({"visibility": "public"}, Block.DEFAULT_VISIBILITY),
+    ],
+)
 def test_parse_settings_submission_puts_errors_on_the_field_at_fault(changes, block_id):
     parsed, errors = parse_settings_submission(t, settings_values(**changes))
     assert parsed is None
@@ -580,17 +690,48 @@ def test_parse_settings_submission_puts_errors_on_the_field_at_fault(changes, bl
 # -- parsers on arbitrary JSON-like values never raise ----------------------------------------
 
 KEYS = st.one_of(
-    st.sampled_from([*(b.value for b in Block), *(a.value for a in Action), "value", "selected_option",
-                     "selected_options", "selected_date", "selected_conversation", "type"]),
+    st.sampled_from(
+        [
+            *(b.value for b in Block),
+            *(a.value for a in Action),
+            "value",
+            "selected_option",
+            "selected_options",
+            "selected_date",
+            "selected_conversation",
+            "type",
+        ]
+    ),
     st.text(max_size=8),
 )
 SCALARS = st.one_of(
-    st.none(), st.booleans(), st.integers(), st.floats(), st.text(max_size=40),
-    st.sampled_from(["", "2024-02-29", "2024-03-01T10:00", "9999-12-31", "engineering", "private", "weekly",
-                     "C0123", "D0123", "0", "28", "²", "１", "tests"]),
+    st.none(),
+    st.booleans(),
+    st.integers(),
+    st.floats(),
+    st.text(max_size=40),
+    st.sampled_from(
+        [
+            "",
+            "2024-02-29",
+            "2024-03-01T10:00",
+            "9999-12-31",
+            "engineering",
+            "private",
+            "weekly",
+            "C0123",
+            "D0123",
+            "0",
+            "28",
+            "²",
+            "１",
+            "tests",
+        ]
+    ),
 )
 json_like = st.recursive(
-    SCALARS, lambda children: st.lists(children, max_size=4) | st.dictionaries(KEYS, children, max_size=5),
+    SCALARS,
+    lambda children: st.lists(children, max_size=4) | st.dictionaries(KEYS, children, max_size=5),
     max_leaves=25,
 )
 
@@ -598,22 +739,41 @@ json_like = st.recursive(
 def shaped(pairs: list[tuple[str, str]]):
     """Values in Slack's block -> action -> element shape, with anything in the elements."""
     option = st.one_of(json_like, st.fixed_dictionaries({"value": json_like}))
-    element = st.fixed_dictionaries({}, optional={
-        "type": json_like, "value": json_like, "selected_option": option,
-        "selected_options": st.one_of(json_like, st.lists(option, max_size=4)),
-        "selected_date": json_like, "selected_conversation": json_like,
-    })
-    return st.fixed_dictionaries({}, optional={
-        block: st.one_of(json_like, st.fixed_dictionaries({}, optional={action: st.one_of(element, json_like)}))
-        for block, action in pairs
-    })
+    element = st.fixed_dictionaries(
+        {},
+        optional={
+            "type": json_like,
+            "value": json_like,
+            "selected_option": option,
+            "selected_options": st.one_of(json_like, st.lists(option, max_size=4)),
+            "selected_date": json_like,
+            "selected_conversation": json_like,
+        },
+    )
+    return st.fixed_dictionaries(
+        {},
+        optional={
+            block: st.one_of(json_like, st.fixed_dictionaries({}, optional={action: st.one_of(element, json_like)}))
+            for block, action in pairs
+        },
+    )
 
 
-RECORD_PAIRS = [(Block.WHAT, Action.WHAT), (Block.LESSON, Action.LESSON), (Block.CATEGORY, Action.CATEGORY),
-                (Block.WHEN, Action.WHEN), (Block.SAFEGUARDS, Action.SAFEGUARDS),
-                (Block.ACTION_ITEMS, Action.ACTION_ITEMS), (Block.VISIBILITY, Action.VISIBILITY)]
-SETTINGS_PAIRS = [(Block.RETRO_CHANNEL, Action.RETRO_CHANNEL), (Block.DIGEST_CADENCE, Action.DIGEST_CADENCE),
-                  (Block.PROMPT_DAY, Action.PROMPT_DAY), (Block.DEFAULT_VISIBILITY, Action.DEFAULT_VISIBILITY)]
+RECORD_PAIRS = [
+    (Block.WHAT, Action.WHAT),
+    (Block.LESSON, Action.LESSON),
+    (Block.CATEGORY, Action.CATEGORY),
+    (Block.WHEN, Action.WHEN),
+    (Block.SAFEGUARDS, Action.SAFEGUARDS),
+    (Block.ACTION_ITEMS, Action.ACTION_ITEMS),
+    (Block.VISIBILITY, Action.VISIBILITY),
+]
+SETTINGS_PAIRS = [
+    (Block.RETRO_CHANNEL, Action.RETRO_CHANNEL),
+    (Block.DIGEST_CADENCE, Action.DIGEST_CADENCE),
+    (Block.PROMPT_DAY, Action.PROMPT_DAY),
+    (Block.DEFAULT_VISIBILITY, Action.DEFAULT_VISIBILITY),
+]
 
 
 @settings(PROPERTY, max_examples=200)
@@ -655,25 +815,30 @@ def test_parse_settings_submission_never_raises_and_returns_only_valid_settings(
 
 command_text = st.one_of(
     st.text(max_size=300),
-    st.builds(lambda word, rest: word + rest, st.sampled_from(["resume", "RESUME", "export", "help", "settings",
-                                                             "Resume", "resumee", "  resume  "]),
-              st.sampled_from(["", " 2021", " 21", " 20211", "\n2021", " of mine", " ٢٠٢١", " help"])),
+    st.builds(
+        lambda word, rest: word + rest,
+        st.sampled_from(["resume", "RESUME", "export", "help", "settings", "Resume", "resumee", "  resume  "]),
+        st.sampled_from(["", " 2021", " 21", " 20211", "\n2021", " of mine", " ٢٠٢١", " help"]),
+    ),
 )
 
 
-@pytest.mark.parametrize(("text", "expected"), [
-    ("", FailCommand("form")),
-    ("   \n", FailCommand("form")),
-    ("resume", FailCommand("resume")),
-    ("Resume 2021", FailCommand("resume", year=2021)),
-    ("export", FailCommand("export")),
-    ("HELP", FailCommand("help")),
-    ("settings", FailCommand("settings")),
-    ("resumee", FailCommand("help", text="resumee")),
-    ("resume of mine got rejected", FailCommand("record", text="resume of mine got rejected")),
-    ("  I broke prod  ", FailCommand("record", text="I broke prod")),
-    ("<!channel>", FailCommand("record", text="<!channel>")),
-])
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("", FailCommand("form")),
+        ("   \n", FailCommand("form")),
+        ("resume", FailCommand("resume")),
+        ("Resume 2021", FailCommand("resume", year=2021)),
+        ("export", FailCommand("export")),
+        ("HELP", FailCommand("help")),
+        ("settings", FailCommand("settings")),
+        ("resumee", FailCommand("help", text="resumee")),
+        ("resume of mine got rejected", FailCommand("record", text="resume of mine got rejected")),
+        ("  I broke prod  ", FailCommand("record", text="I broke prod")),
+        ("<!channel>", FailCommand("record", text="<!channel>")),
+    ],
+)
 def test_parse_fail_command_examples(text, expected):
     assert parse_fail_command(text) == expected
 
@@ -704,8 +869,11 @@ def test_parse_fail_command_never_raises_and_classifies_consistently(text):
 
 
 @PROPERTY
-@given(entry_id=st.none() | st.integers(1, 2**31 - 1), response_url=st.none() | response_urls,
-       source_link=st.none() | st.text(min_size=1, max_size=5000))
+@given(
+    entry_id=st.none() | st.integers(1, 2**31 - 1),
+    response_url=st.none() | response_urls,
+    source_link=st.none() | st.text(min_size=1, max_size=5000),
+)
 def test_modal_context_round_trips_within_slacks_metadata_limit(entry_id, response_url, source_link):
     context = ModalContext(entry_id=entry_id, response_url=response_url, source_link=source_link)
     dumped = context.dump()
@@ -717,10 +885,25 @@ def test_modal_context_round_trips_within_slacks_metadata_limit(entry_id, respon
         assert loaded == context
 
 
-@pytest.mark.parametrize("garbage", [
-    None, "", "not json", "[1, 2]", "42", "null", '"a string"', b'{"entry_id": 1}', 17, {"entry_id": 1},
-    '{"entry_id": 1.5}', '{"entry_id": 2147483648}', '{"entry_id": true}', '{"response_url": 5, "source_link": ""}',
-])
+@pytest.mark.parametrize(
+    "garbage",
+    [
+        None,
+        "",
+        "not json",
+        "[1, 2]",
+        "42",
+        "null",
+        '"a string"',
+        b'{"entry_id": 1}',
+        17,
+        {"entry_id": 1},
+        '{"entry_id": 1.5}',
+        '{"entry_id": 2147483648}',
+        '{"entry_id": true}',
+        '{"response_url": 5, "source_link": ""}',
+    ],
+)
 def test_modal_context_load_turns_garbage_into_an_empty_context(garbage):
     assert ModalContext.load(garbage) == ModalContext()
 

@@ -26,9 +26,7 @@ STARTUP_TIMEOUT = 15.0
 
 def clean_env(**extra: str) -> dict[str, str]:
     env = {
-        name: value
-        for name, value in os.environ.items()
-        if not name.startswith("SLACK_") and name not in BOT_VARIABLES
+        name: value for name, value in os.environ.items() if not name.startswith("SLACK_") and name not in BOT_VARIABLES
     }
     env.update(extra)
     return env
@@ -37,7 +35,11 @@ def clean_env(**extra: str) -> dict[str, str]:
 def run_cli(cwd: Path, *args: str, **env: str) -> subprocess.CompletedProcess:
     return subprocess.run(
         [sys.executable, "-m", "bot.cli", *args],
-        cwd=cwd, env=clean_env(**env), capture_output=True, text=True, timeout=120,
+        cwd=cwd,
+        env=clean_env(**env),
+        capture_output=True,
+        text=True,
+        timeout=120,
     )
 
 
@@ -125,11 +127,13 @@ def test_migrate_creates_the_tables_and_is_idempotent(tmp_path):
 
     engine = create_engine(url)
     with engine.begin() as connection:
-        connection.execute(text(
-            "INSERT INTO entries (enterprise_id, team_id, user_id, what_happened, category, happened_on,"
-            " safeguards, visibility, created_at, updated_at) VALUES ('', 'T1', 'U1', 'kept', 'other',"
-            " '2024-01-01', '[]', 'private', '2024-01-01 00:00:00', '2024-01-01 00:00:00')"
-        ))
+        connection.execute(
+            text(
+                "INSERT INTO entries (enterprise_id, team_id, user_id, what_happened, category, happened_on,"
+                " safeguards, visibility, created_at, updated_at) VALUES ('', 'T1', 'U1', 'kept', 'other',"
+                " '2024-01-01', '[]', 'private', '2024-01-01 00:00:00', '2024-01-01 00:00:00')"
+            )
+        )
         revision = connection.scalar(text("SELECT version_num FROM alembic_version"))
     engine.dispose()
 
@@ -192,11 +196,14 @@ def post(url: str, body: bytes, headers: dict) -> int | None:
 def test_serve_starts_creates_the_database_and_answers_health_checks(tmp_path, fake_slack_for_cli):
     fake = fake_slack_for_cli
     port = free_port()
-    env = clean_env(SLACK_BOT_TOKEN=TOKEN, SLACK_SIGNING_SECRET="cli-secret",
-                    SLACK_API_URL=fake.url, PORT=str(port))
+    env = clean_env(SLACK_BOT_TOKEN=TOKEN, SLACK_SIGNING_SECRET="cli-secret", SLACK_API_URL=fake.url, PORT=str(port))
     process = subprocess.Popen(
-        [sys.executable, "-m", "bot.cli", "serve"], cwd=tmp_path, env=env,
-        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+        [sys.executable, "-m", "bot.cli", "serve"],
+        cwd=tmp_path,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
     )
     try:
         base = f"http://127.0.0.1:{port}"
@@ -237,8 +244,12 @@ def test_serve_starts_creates_the_database_and_answers_health_checks(tmp_path, f
 def test_serve_with_a_token_slack_rejects_exits_2_with_a_clear_message(tmp_path, fake_slack_for_cli):
     fake = fake_slack_for_cli
     result = run_cli(
-        tmp_path, "serve", SLACK_BOT_TOKEN="xoxb-revoked", SLACK_SIGNING_SECRET="s",
-        SLACK_API_URL=fake.url, PORT=str(free_port()),
+        tmp_path,
+        "serve",
+        SLACK_BOT_TOKEN="xoxb-revoked",
+        SLACK_SIGNING_SECRET="s",
+        SLACK_API_URL=fake.url,
+        PORT=str(free_port()),
     )
     assert result.returncode == 2
     assert "SLACK_BOT_TOKEN" in result.stderr

@@ -23,8 +23,15 @@ def test_fail_without_text_opens_the_record_modal(bot):
     view = call.args["view"]
     assert view["callback_id"] == "record_entry_modal"
     block_ids = [block.get("block_id") for block in view["blocks"]]
-    for expected in ("what_block", "lesson_block", "category_block", "when_block", "safeguards_block",
-                     "action_items_block", "visibility_block"):
+    for expected in (
+        "what_block",
+        "lesson_block",
+        "category_block",
+        "when_block",
+        "safeguards_block",
+        "action_items_block",
+        "visibility_block",
+    ):
         assert expected in block_ids
     visibility = next(b for b in view["blocks"] if b.get("block_id") == "visibility_block")
     assert visibility["element"]["initial_option"]["value"] == "private"
@@ -101,16 +108,29 @@ def test_resume_for_one_year(bot):
 def test_long_resume_is_paginated_within_block_limits(bot):
     with bot.session_factory.begin() as session:
         for n in range(40):
-            session.add(Entry(team_id="T0001", enterprise_id="", user_id="U1", what_happened=f"Mistake {n} " + "y" * 2900,
-                              lesson="z" * 2900, category="data", happened_on=__import__("datetime").date(2000 + n % 25, 1, 1),
-                              safeguards=[], visibility="private"))
+            session.add(
+                Entry(
+                    team_id="T0001",
+                    enterprise_id="",
+                    user_id="U1",
+                    what_happened=f"Mistake {n} " + "y" * 2900,
+                    lesson="z" * 2900,
+                    category="data",
+                    happened_on=__import__("datetime").date(2000 + n % 25, 1, 1),
+                    safeguards=[],
+                    visibility="private",
+                )
+            )
     bot.command("resume", key="resume")
     _key, resume = bot.fake.wait_for_responses()[0]
     assert len(resume["blocks"]) <= 50
     buttons = [e for b in resume["blocks"] if b["type"] == "actions" for e in b["elements"]]
     assert [b["action_id"] for b in buttons] == ["resume_page_button"]
-    bot.interact(payloads.block_actions(
-        payloads.button("resume_page_button", buttons[0]["value"]), response_url=bot.fake.response_url("page")))
+    bot.interact(
+        payloads.block_actions(
+            payloads.button("resume_page_button", buttons[0]["value"]), response_url=bot.fake.response_url("page")
+        )
+    )
     _key, page2 = [r for r in bot.fake.wait_for_responses(2) if r[0] == "page"][0]
     assert page2["replace_original"] is True
     assert "Page 2 of 4" in response_text(page2)
@@ -132,8 +152,12 @@ def test_text_starting_with_a_subcommand_word_is_still_an_entry(bot):
 
 
 def test_export_sends_markdown_in_a_dm(bot):
-    bot.submit_entry(what="Broke the nightly model", lesson="Pin the feature schema", when="2023-06-01",
-                     action_items="Schema check in CI")
+    bot.submit_entry(
+        what="Broke the nightly model",
+        lesson="Pin the feature schema",
+        when="2023-06-01",
+        action_items="Schema check in CI",
+    )
     bot.fake.wait_for("views.publish")
     bot.command("export", key="export")
     complete = bot.fake.wait_for("files.completeUploadExternal")[0]
@@ -214,7 +238,13 @@ def test_quick_entries_are_dated_in_the_persons_time_zone(bot):
     from datetime import UTC, date, datetime
 
     bot.now = datetime(2024, 3, 1, 3, 0, tzinfo=UTC)  # still 29 February in Honolulu
-    bot.fake.users["U1"] = {"id": "U1", "team_id": "T0001", "name": "kai", "tz": "Pacific/Honolulu", "tz_offset": -36000}
+    bot.fake.users["U1"] = {
+        "id": "U1",
+        "team_id": "T0001",
+        "name": "kai",
+        "tz": "Pacific/Honolulu",
+        "tz_offset": -36000,
+    }
     bot.command("Leap day outage")
     bot.fake.wait_for_responses()
     assert entries(bot)[0].happened_on == date(2024, 2, 29)

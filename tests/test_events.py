@@ -12,13 +12,22 @@ from tests import payloads
 from tests.conftest import SIGNING_SECRET
 from tests.rows import seed
 
-ADMIN = {"id": "U1", "team_id": "T0001", "name": "ada", "real_name": "Ada Admin", "tz": "Europe/London",
-         "tz_offset": 0, "is_admin": True, "is_owner": False, "is_bot": False, "deleted": False}
+ADMIN = {
+    "id": "U1",
+    "team_id": "T0001",
+    "name": "ada",
+    "real_name": "Ada Admin",
+    "tz": "Europe/London",
+    "tz_offset": 0,
+    "is_admin": True,
+    "is_owner": False,
+    "is_bot": False,
+    "deleted": False,
+}
 
 
 def home_opened(user="U1", tab="home") -> dict:
-    return {"type": "app_home_opened", "user": user, "channel": f"D{user}", "tab": tab,
-            "event_ts": "1700000000.000400"}
+    return {"type": "app_home_opened", "user": user, "channel": f"D{user}", "tab": tab, "event_ts": "1700000000.000400"}
 
 
 def published_home(bot, user="U1") -> dict:
@@ -119,8 +128,14 @@ def test_messages_tab_publishes_nothing(bot):
 
 def test_many_entries_are_capped_within_block_kit_limits(bot):
     for n in range(35):
-        seed(bot, f"Mistake {n} " + "m" * 800, date(1990 + n, 1, 1), lesson="l" * 800,
-             items=tuple(f"Step {k} " + "s" * 140 for k in range(7)), safeguards=("tests", "kill_switch"))
+        seed(
+            bot,
+            f"Mistake {n} " + "m" * 800,
+            date(1990 + n, 1, 1),
+            lesson="l" * 800,
+            items=tuple(f"Step {k} " + "s" * 140 for k in range(7)),
+            safeguards=("tests", "kill_switch"),
+        )
     bot.event(home_opened())
     call = bot.fake.wait_for("views.publish")[0]
     view = call.args["view"]
@@ -134,9 +149,14 @@ def test_many_entries_are_capped_within_block_kit_limits(bot):
 def test_a_maximal_entry_still_fits_the_home_tab(bot):
     # The longest entry the record modal accepts: 3,000 characters of what happened, a lesson written
     # as a list of short lines, 20 action items of 500 characters, every safeguard.
-    seed(bot, "W" * 3000, date(2024, 1, 1), lesson="- ok\n" * 600,
-         items=tuple("A" * 500 for _ in range(20)),
-         safeguards=("tests", "reviewers", "monitoring", "gradual_rollout", "kill_switch", "runbook"))
+    seed(
+        bot,
+        "W" * 3000,
+        date(2024, 1, 1),
+        lesson="- ok\n" * 600,
+        items=tuple("A" * 500 for _ in range(20)),
+        safeguards=("tests", "reviewers", "monitoring", "gradual_rollout", "kill_switch", "runbook"),
+    )
     bot.event(home_opened())
     [call] = publish_attempts(bot)
     section_lengths = [len(s["text"]["text"]) for s in entry_sections(call.args["view"])]
@@ -145,8 +165,13 @@ def test_a_maximal_entry_still_fits_the_home_tab(bot):
 
 
 def test_url_verification_challenge_is_answered(bot):
-    body = json.dumps({"token": "legacy", "challenge": "3eZbrw1aBm2rZgRNFdxV2595E9CY3gmdALWMmHkvFXO7tYXAYM8P",
-                       "type": "url_verification"}).encode()
+    body = json.dumps(
+        {
+            "token": "legacy",
+            "challenge": "3eZbrw1aBm2rZgRNFdxV2595E9CY3gmdALWMmHkvFXO7tYXAYM8P",
+            "type": "url_verification",
+        }
+    ).encode()
     answer = bot.post(body, content_type="application/json")
     assert answer.status == 200
     assert answer.json() == {"challenge": "3eZbrw1aBm2rZgRNFdxV2595E9CY3gmdALWMmHkvFXO7tYXAYM8P"}

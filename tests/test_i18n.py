@@ -14,16 +14,35 @@ REPO = Path(__file__).resolve().parents[1]
 
 
 def msgids(pot: str) -> set[str]:
-    return {line[len('msgid "'):-1] for line in pot.splitlines() if line.startswith('msgid "') and line != 'msgid ""'}
+    return {line[len('msgid "') : -1] for line in pot.splitlines() if line.startswith('msgid "') and line != 'msgid ""'}
 
 
 def test_catalogue_template_is_up_to_date(tmp_path):
     fresh = tmp_path / "messages.pot"
     subprocess.run(
-        [sys.executable, "-m", "babel.messages.frontend", "extract", "-F", "babel.cfg", "-k", "t",
-         "-k", "plural:1,2", "-k", "N_", "--no-location", "--omit-header", "--sort-output",
-         "-o", str(fresh), "bot"],
-        cwd=REPO, check=True, capture_output=True,
+        [
+            sys.executable,
+            "-m",
+            "babel.messages.frontend",
+            "extract",
+            "-F",
+            "babel.cfg",
+            "-k",
+            "t",
+            "-k",
+            "plural:1,2",
+            "-k",
+            "N_",
+            "--no-location",
+            "--omit-header",
+            "--sort-output",
+            "-o",
+            str(fresh),
+            "bot",
+        ],
+        cwd=REPO,
+        check=True,
+        capture_output=True,
     )
     committed = (REPO / "bot" / "locale" / "messages.pot").read_text()
     assert msgids(fresh.read_text()) == msgids(committed), "run the pybabel extract command in README.md"
@@ -34,7 +53,8 @@ def test_a_translation_file_changes_the_words_without_code(tmp_path):
     po = tmp_path / "ko" / "LC_MESSAGES" / "messages.po"
     po.parent.mkdir(parents=True)
     po.write_text(
-        'msgid ""\nmsgstr ""\n"Content-Type: text/plain; charset=UTF-8\\n"\n"Plural-Forms: nplurals=1; plural=0;\\n"\n\n'
+        'msgid ""\nmsgstr ""\n"Content-Type: text/plain; charset=UTF-8\\n"\n'
+        '"Plural-Forms: nplurals=1; plural=0;\\n"\n\n'
         f'msgid "{ACKNOWLEDGEMENTS[0]}"\nmsgstr "잘했어요! 기록해 두면 같은 실수를 두 번 하지 않아요."\n\n'
         'msgid "{n} entry"\nmsgid_plural "{n} entries"\nmsgstr[0] "항목 {n}개"\n',
         encoding="utf-8",

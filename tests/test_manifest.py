@@ -38,11 +38,15 @@ def test_manifest_validates_against_slacks_schema(validator):
     assert problems(validator, MANIFEST) == []
 
 
-@pytest.mark.parametrize("break_it", [
-    lambda m: m["features"]["slash_commands"][0].pop("description"),
-    lambda m: m["features"]["shortcuts"][0].update(type="sideways"),
-    lambda m: m.update(unknown_section={}),
-], ids=["command-without-description", "unknown-shortcut-type", "unknown-top-level-key"])
+@pytest.mark.parametrize(
+    "break_it",
+    [
+        lambda m: m["features"]["slash_commands"][0].pop("description"),
+        lambda m: m["features"]["shortcuts"][0].update(type="sideways"),
+        lambda m: m.update(unknown_section={}),
+    ],
+    ids=["command-without-description", "unknown-shortcut-type", "unknown-top-level-key"],
+)
 def test_the_schema_check_really_catches_mistakes(validator, break_it):
     broken = copy.deepcopy(MANIFEST)
     break_it(broken)
@@ -81,12 +85,14 @@ def test_every_declared_bot_event_is_handled_and_an_undeclared_one_is_not(bot):
     events = MANIFEST["settings"]["event_subscriptions"]["bot_events"]
     assert events == ["app_home_opened"]
     for event_type in events:
-        answer = bot.event({"type": event_type, "user": "U1", "tab": "home", "channel": "D0001",
-                            "event_ts": "1700000000.000100"})
+        answer = bot.event(
+            {"type": event_type, "user": "U1", "tab": "home", "channel": "D0001", "event_ts": "1700000000.000100"}
+        )
         assert answer.status == 200, event_type
     bot.fake.wait_for("views.publish")
-    undeclared = bot.event({"type": "reaction_added", "user": "U1", "reaction": "tada",
-                            "event_ts": "1700000000.000200"})
+    undeclared = bot.event(
+        {"type": "reaction_added", "user": "U1", "reaction": "tada", "event_ts": "1700000000.000200"}
+    )
     assert undeclared.status == 404  # Bolt's answer when no listener matched
 
 

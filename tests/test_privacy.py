@@ -72,9 +72,12 @@ def use_every_surface(bot, *, expect_saved: bool) -> None:
     """Record by /fail and by the modal, then export, resume and open the Home tab."""
     fake = bot.fake
     bot.command(f"{SECRET_WHAT} quick: I force-pushed to main", key="quick")
-    bot.submit_entry(what=f"{SECRET_WHAT} in the modal", lesson=SECRET_LESSON,
-                     action_items=f"Never again: {SECRET_WHAT}", metadata='{"response_url": "%s"}'
-                     % fake.response_url("modal"))
+    bot.submit_entry(
+        what=f"{SECRET_WHAT} in the modal",
+        lesson=SECRET_LESSON,
+        action_items=f"Never again: {SECRET_WHAT}",
+        metadata=json.dumps({"response_url": fake.response_url("modal")}),
+    )
     # A refused submission too: its errors travel back in the ack Bolt logs at DEBUG.
     bot.submit_entry(what=SECRET_WHAT, lesson=SECRET_LESSON, when="2999-01-01")
     bot.command(("x" * 3000) + SECRET_WHAT, key="too-long")
@@ -84,8 +87,9 @@ def use_every_surface(bot, *, expect_saved: bool) -> None:
         assert SECRET_WHAT in str(answers["quick"])  # given back because it could not be saved
     bot.command("export", key="export")
     bot.command("resume", key="resume")
-    bot.event({"type": "app_home_opened", "user": "U1", "tab": "home", "channel": "D0001",
-               "event_ts": "1700000000.000100"})
+    bot.event(
+        {"type": "app_home_opened", "user": "U1", "tab": "home", "channel": "D0001", "event_ts": "1700000000.000100"}
+    )
     answers = dict(fake.wait_for_responses(5))
     if expect_saved:
         assert SECRET_WHAT in str(answers["resume"]) and SECRET_LESSON in str(answers["resume"])
@@ -125,8 +129,11 @@ def test_entry_text_is_never_logged_when_the_database_refuses_writes(fake_slack,
     harness = BotHarness(fake_slack, url)
     try:
         harness.command(f"{SECRET_WHAT} quick", key="quick")
-        harness.submit_entry(what=SECRET_WHAT, lesson=SECRET_LESSON,
-                             metadata='{"response_url": "%s"}' % fake_slack.response_url("modal"))
+        harness.submit_entry(
+            what=SECRET_WHAT,
+            lesson=SECRET_LESSON,
+            metadata=json.dumps({"response_url": fake_slack.response_url("modal")}),
+        )
         answers = dict(fake_slack.wait_for_responses(2))
     finally:
         harness.close()
@@ -145,10 +152,14 @@ def test_malformed_requests_are_logged_without_their_payload(bot, debug_logs):
     assert_no_secrets_logged(debug_logs)
 
 
-@pytest.mark.parametrize("headers_for", [
-    lambda body: {"X-Slack-Signature": "v0=" + "0" * 64},  # a rotated signing secret, or a forgery
-    lambda body: payloads.sign(SIGNING_SECRET, body, timestamp=1_600_000_000),  # a delayed retry: stale
-], ids=["bad-signature", "stale-timestamp"])
+@pytest.mark.parametrize(
+    "headers_for",
+    [
+        lambda body: {"X-Slack-Signature": "v0=" + "0" * 64},  # a rotated signing secret, or a forgery
+        lambda body: payloads.sign(SIGNING_SECRET, body, timestamp=1_600_000_000),  # a delayed retry: stale
+    ],
+    ids=["bad-signature", "stale-timestamp"],
+)
 def test_requests_failing_verification_are_logged_without_their_body(bot, debug_logs, headers_for):
     body = payloads.slash_command(f"{SECRET_WHAT} what I typed", response_url=bot.fake.response_url())
     assert bot.post(body, headers=headers_for(body)).status == 401
@@ -171,12 +182,19 @@ def enabled_after_configure_logging(level: str, loggers: tuple[str, ...], at: in
 
 
 def test_debug_level_keeps_body_logging_libraries_quiet():
-    loggers = ("slack_sdk.web.base_client", "slack_sdk.webhook.client", "slack_bolt.App",
-               "sqlalchemy.engine.Engine", "urllib3.connectionpool", "waitress")
+    loggers = (
+        "slack_sdk.web.base_client",
+        "slack_sdk.webhook.client",
+        "slack_bolt.App",
+        "sqlalchemy.engine.Engine",
+        "urllib3.connectionpool",
+        "waitress",
+    )
     enabled = enabled_after_configure_logging("DEBUG", loggers, logging.DEBUG)
     assert enabled == dict.fromkeys(loggers, False)
     assert enabled_after_configure_logging("DEBUG", ("bot.app", "bot.listeners.views"), logging.DEBUG) == {
-        "bot.app": True, "bot.listeners.views": True,
+        "bot.app": True,
+        "bot.listeners.views": True,
     }
 
 

@@ -35,14 +35,18 @@ def test_shortcut_opens_the_record_modal_prefilled_with_the_message(bot):
     assert call.args["trigger_id"]
     assert view["callback_id"] == "record_entry_modal"
     # Slack's entities are decoded: the form shows what was typed.
-    assert block(view, "what_block")["element"]["initial_value"] == "The nightly job deleted last week's backups & logs, <!here>"
+    assert (
+        block(view, "what_block")["element"]["initial_value"]
+        == "The nightly job deleted last week's backups & logs, <!here>"
+    )
     assert block(view, "when_block")["element"]["initial_date"] == "2024-06-01"
     assert block(view, "category_block")["element"]["initial_option"]["value"] == "engineering"
     assert block(view, "visibility_block")["element"]["initial_option"]["value"] == "private"
     assert "From a message in <#C0001>." in json.dumps(view)
     meta = ModalContext.load(view["private_metadata"])
-    assert meta == ModalContext(response_url=bot.fake.response_url("shortcut"), source_channel="C0001",
-                                source_ts="1700000000.000300")
+    assert meta == ModalContext(
+        response_url=bot.fake.response_url("shortcut"), source_channel="C0001", source_ts="1700000000.000300"
+    )
     assert view["title"]["text"] == "Record a failure"
     # Nothing but opening the modal happens inside Slack's 3-second trigger window.
     assert [c.method for c in bot.fake.calls] == ["views.open"]
@@ -64,8 +68,12 @@ def test_submitting_the_shortcut_modal_stores_the_source_link(bot):
     shortcut(bot, "Alert fatigue: nobody looked at the pager")
     view = bot.fake.wait_for("views.open")[0].args["view"]
 
-    answer = bot.submit_entry(metadata=view["private_metadata"], what="Alert fatigue: nobody looked at the pager",
-                              lesson="Fewer, better alerts", when="2024-01-15")
+    answer = bot.submit_entry(
+        metadata=view["private_metadata"],
+        what="Alert fatigue: nobody looked at the pager",
+        lesson="Fewer, better alerts",
+        when="2024-01-15",
+    )
     assert answer.status == 200 and answer.body == b""
     key, message = bot.fake.wait_for_responses()[0]
     assert key == "shortcut" and message["text"].startswith("Nice job")

@@ -39,12 +39,24 @@ def session_factory(engine):
     return make_session_factory(engine)
 
 
-def fields(what: str = "Broke the build", *, lesson: str | None = "Run the tests first",
-           visibility: str = "private", action_items: tuple[str, ...] = (), happened_on: date = date(2024, 2, 1),
-           **extra) -> EntryFields:
+def fields(
+    what: str = "Broke the build",
+    *,
+    lesson: str | None = "Run the tests first",
+    visibility: str = "private",
+    action_items: tuple[str, ...] = (),
+    happened_on: date = date(2024, 2, 1),
+    **extra,
+) -> EntryFields:
     return EntryFields(
-        what_happened=what, lesson=lesson, category="engineering", happened_on=happened_on,
-        safeguards=("tests",), action_items=action_items, visibility=visibility, **extra,
+        what_happened=what,
+        lesson=lesson,
+        category="engineering",
+        happened_on=happened_on,
+        safeguards=("tests",),
+        action_items=action_items,
+        visibility=visibility,
+        **extra,
     )
 
 
@@ -229,15 +241,22 @@ def test_apply_fields_keeps_repeated_action_items(session_factory):
         entry = session.get(Entry, entry_id)
         repo.apply_fields(entry, fields("edited", action_items=("same", "same", "other")), NOW)
     assert [(text, position) for _id, text, position, _d in _items(session_factory, entry_id)] == [
-        ("same", 0), ("same", 1), ("other", 2),
+        ("same", 0),
+        ("same", 1),
+        ("other", 2),
     ]
 
 
 def test_apply_fields_updates_every_field(session_factory):
     entry_id = add(session_factory, E1_T1, "U1", "before")
     new = EntryFields(
-        what_happened="after", lesson=None, category="data", happened_on=date(2020, 1, 2),
-        safeguards=("runbook", "kill_switch"), action_items=(), visibility="named",
+        what_happened="after",
+        lesson=None,
+        category="data",
+        happened_on=date(2020, 1, 2),
+        safeguards=("runbook", "kill_switch"),
+        action_items=(),
+        visibility="named",
         source_link="https://example.slack.com/archives/C1/p1",
     )
     with session_factory.begin() as session:
@@ -245,7 +264,11 @@ def test_apply_fields_updates_every_field(session_factory):
     with session_factory() as session:
         entry = session.get(Entry, entry_id)
         assert (entry.what_happened, entry.lesson, entry.category, entry.happened_on) == (
-            "after", None, "data", date(2020, 1, 2))
+            "after",
+            None,
+            "data",
+            date(2020, 1, 2),
+        )
         assert entry.safeguards == ["runbook", "kill_switch"]
         assert (entry.visibility, entry.source_link) == ("named", "https://example.slack.com/archives/C1/p1")
 
@@ -297,9 +320,7 @@ def test_repository_functions_do_not_commit(session_factory):
 
 def schema_differences(engine) -> list:
     with engine.connect() as connection:
-        context = MigrationContext.configure(
-            connection, opts={"compare_type": True, "compare_server_default": True}
-        )
+        context = MigrationContext.configure(connection, opts={"compare_type": True, "compare_server_default": True})
         return compare_metadata(context, Base.metadata)
 
 

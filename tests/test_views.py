@@ -15,8 +15,18 @@ from tests import payloads
 from tests.conftest import BotHarness
 from tests.rows import entries, seed, snapshot
 
-ADMIN = {"id": "U1", "team_id": "T0001", "name": "ada", "real_name": "Ada Admin", "tz": "Europe/London",
-         "tz_offset": 0, "is_admin": True, "is_owner": False, "is_bot": False, "deleted": False}
+ADMIN = {
+    "id": "U1",
+    "team_id": "T0001",
+    "name": "ada",
+    "real_name": "Ada Admin",
+    "tz": "Europe/London",
+    "tz_offset": 0,
+    "is_admin": True,
+    "is_owner": False,
+    "is_bot": False,
+    "deleted": False,
+}
 NOW = datetime(2024, 6, 1, 12, 0, tzinfo=UTC)
 
 
@@ -67,8 +77,9 @@ def settings_values(channel: str | None = "C0RETRO", cadence="weekly", day="5", 
 
 
 def submit_dialog(bot, callback_id: str, values: dict, metadata: str = "", user="U1", team="T0001"):
-    return bot.interact(payloads.view_submission(
-        values, callback_id=callback_id, private_metadata=metadata, user=user, team=team))
+    return bot.interact(
+        payloads.view_submission(values, callback_id=callback_id, private_metadata=metadata, user=user, team=team)
+    )
 
 
 def assert_field_error(answer, block_id: str) -> None:
@@ -91,8 +102,9 @@ def assert_field_error(answer, block_id: str) -> None:
         pytest.param({"what": "x" * 3001}, "what_block", id="what-3001"),
         pytest.param({"lesson": "y" * 3001}, "lesson_block", id="lesson-3001"),
         pytest.param({"action_items": "z" * 3001}, "action_items_block", id="action-items-3001"),
-        pytest.param({"action_items": "\n".join(f"Step {n}" for n in range(21))}, "action_items_block",
-                     id="21-action-items"),
+        pytest.param(
+            {"action_items": "\n".join(f"Step {n}" for n in range(21))}, "action_items_block", id="21-action-items"
+        ),
         pytest.param({"action_items": "a" * 501}, "action_items_block", id="action-item-501"),
         pytest.param({"category": "sabotage"}, "category_block", id="forged-category"),
         pytest.param({"visibility": "everyone"}, "visibility_block", id="forged-visibility"),
@@ -326,7 +338,9 @@ def test_database_down_gives_back_what_the_person_wrote(fake_slack, tmp_path):
     try:
         answer = harness.submit_entry(
             metadata=ModalContext(response_url=fake_slack.response_url("down")).dump(),
-            what="The database was down", lesson="Keep a copy", action_items="Retry later\nTell the team",
+            what="The database was down",
+            lesson="Keep a copy",
+            action_items="Retry later\nTell the team",
         )
         assert answer.status == 200 and answer.body == b""
         key, message = fake_slack.wait_for_responses()[0]
@@ -373,8 +387,10 @@ def test_delete_modal_deletes_ones_own_entry_and_its_action_items(bot):
 def test_delete_modal_never_deletes_someone_elses_entry(bot, metadata):
     other_user = seed(bot, user="U2", what="U2's")
     other_team = seed(bot, user="U1", team="T0002", what="T2's")
-    metadata = {"another_user": json.dumps({"entry_id": other_user}),
-                "another_workspace": json.dumps({"entry_id": other_team})}.get(metadata, metadata)
+    metadata = {
+        "another_user": json.dumps({"entry_id": other_user}),
+        "another_workspace": json.dumps({"entry_id": other_team}),
+    }.get(metadata, metadata)
     before = snapshot(bot)
     answer = submit_dialog(bot, "delete_entry_modal", {}, metadata)
     assert answer.status == 200
@@ -431,7 +447,11 @@ def test_admin_saves_workspace_settings_and_new_modals_use_the_default(bot):
     [row] = settings_rows(bot)
     assert (row.enterprise_id, row.team_id) == ("", "T0001")
     assert (row.retro_channel, row.digest_cadence, row.prompt_day, row.default_visibility) == (
-        "C0RETRO", "weekly", 5, "anonymous")
+        "C0RETRO",
+        "weekly",
+        5,
+        "anonymous",
+    )
     assert (row.updated_by, row.updated_at) == ("U1", NOW)
 
     bot.command("")

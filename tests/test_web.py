@@ -85,8 +85,11 @@ def test_body_over_one_megabyte_is_refused_with_413_and_nothing_stored(bot):
     connection = http.client.HTTPConnection("127.0.0.1", bot.server.server_port, timeout=10)
     try:
         connection.putrequest("POST", "/slack/events")
-        for name, value in {"Content-Type": FORM, "Content-Length": str(len(body)),
-                            **payloads.sign(SIGNING_SECRET, body)}.items():
+        for name, value in {
+            "Content-Type": FORM,
+            "Content-Length": str(len(body)),
+            **payloads.sign(SIGNING_SECRET, body),
+        }.items():
             connection.putheader(name, value)
         connection.endheaders()
         answer = connection.getresponse()
@@ -135,7 +138,7 @@ def _event(event: dict, **changes) -> bytes:
 
 GARBAGE = {
     "payload_not_json": (b"payload=notjson", FORM),
-    "payload_truncated_json": (b"payload=" + b'%7B%22type%22%3A%22view_submission%22%2C%22user', FORM),
+    "payload_truncated_json": (b"payload=" + b"%7B%22type%22%3A%22view_submission%22%2C%22user", FORM),
     "truncated_json_body": (payloads.event_callback({"type": "app_home_opened", "user": "U1"})[:40], JSON),
     "json_array_body": (b"[1, 2, 3]", JSON),
     "json_scalar_body": (b'"just a string"', JSON),
@@ -163,11 +166,17 @@ GARBAGE = {
     "block_actions_without_user": (_block_actions_with(user=None), FORM),
     "block_actions_user_is_a_string": (_block_actions_with(user="U1"), FORM),
     "slash_command_without_user": (
-        b"command=%2Ffail&text=something+broke&team_id=T0001&trigger_id=1.2.abc", FORM,
+        b"command=%2Ffail&text=something+broke&team_id=T0001&trigger_id=1.2.abc",
+        FORM,
     ),
     "shortcut_without_trigger": (
-        payloads.interactive({k: v for k, v in payloads.message_shortcut(
-            "a message", response_url="http://127.0.0.1:9/none").items() if k != "trigger_id"}),
+        payloads.interactive(
+            {
+                k: v
+                for k, v in payloads.message_shortcut("a message", response_url="http://127.0.0.1:9/none").items()
+                if k != "trigger_id"
+            }
+        ),
         FORM,
     ),
 }
@@ -177,9 +186,7 @@ GARBAGE = {
 def test_signed_garbage_is_refused_or_ignored_never_a_500(bot, name):
     body, content_type = GARBAGE[name]
     answer = bot.post(body, content_type=content_type)
-    assert 200 <= answer.status < 500 and answer.status != 401, (
-        f"{name}: HTTP {answer.status} {answer.body[:200]!r}"
-    )
+    assert 200 <= answer.status < 500 and answer.status != 401, f"{name}: HTTP {answer.status} {answer.body[:200]!r}"
     assert row_counts(bot) == (0, 0, 0)
     assert_still_serves(bot)
 

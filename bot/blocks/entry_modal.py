@@ -124,20 +124,24 @@ def build_record_modal(
 
     blocks = []
     if context.source_link:
-        blocks.append(
-            section(t("From <{link}|this message>.", link=escape(context.source_link)))
-        )
+        blocks.append(section(t("From <{link}|this message>.", link=escape(context.source_link))))
     elif context.source_channel and CHANNEL_ID.fullmatch(context.source_channel):
         blocks.append(section(t("From a message in <#{channel}>.", channel=context.source_channel)))
     blocks += [
         _text_input(
-            t, Block.WHAT, Action.WHAT, t("What happened"),
+            t,
+            Block.WHAT,
+            Action.WHAT,
+            t("What happened"),
             initial=fields.what_happened if fields else None,
             optional=False,
             placeholder=t("What did not go as planned? Describe what broke, not who."),
         ),
         _text_input(
-            t, Block.LESSON, Action.LESSON, t("What we learned"),
+            t,
+            Block.LESSON,
+            Action.LESSON,
+            t("What we learned"),
             initial=fields.lesson if fields else None,
             optional=True,
             placeholder=t("The lesson can come later."),
@@ -182,7 +186,10 @@ def build_record_modal(
             },
         },
         _text_input(
-            t, Block.ACTION_ITEMS, Action.ACTION_ITEMS, t("Action items"),
+            t,
+            Block.ACTION_ITEMS,
+            Action.ACTION_ITEMS,
+            t("Action items"),
             initial="\n".join(fields.action_items) if fields else None,
             optional=True,
             placeholder=t("One per line"),
@@ -230,9 +237,7 @@ def parse_record_submission(
     if len(action_items) > ACTION_ITEMS_MAX:
         errors[Block.ACTION_ITEMS] = t("Please list at most {limit} action items.", limit=ACTION_ITEMS_MAX)
     elif any(len(item) > ACTION_ITEM_MAX for item in action_items):
-        errors[Block.ACTION_ITEMS] = t(
-            "Please keep each action item under {limit} characters.", limit=ACTION_ITEM_MAX
-        )
+        errors[Block.ACTION_ITEMS] = t("Please keep each action item under {limit} characters.", limit=ACTION_ITEM_MAX)
 
     category = selected_value(values, Block.CATEGORY, Action.CATEGORY)
     if category not in CATEGORIES:

@@ -42,9 +42,7 @@ def build_undone_message(t: Translator) -> dict:
 
 
 def build_shared_anonymously_message(t: Translator) -> dict:
-    return build_text_message(
-        t("Thank you for sharing. The team will see this lesson without your name.")
-    )
+    return build_text_message(t("Thank you for sharing. The team will see this lesson without your name."))
 
 
 def build_help_message(t: Translator) -> dict:
@@ -85,6 +83,4 @@ def build_refusal_message(t: Translator) -> dict:
 
 
 def build_admins_only_message(t: Translator) -> dict:
-    return build_text_message(
-        t("Only workspace admins and owners can change Failure Resume's settings.")
-    )
+    return build_text_message(t("Only workspace admins and owners can change Failure Resume's settings."))

@@ -48,9 +48,7 @@ def _year_header(t: Translator, year: int, count: int) -> dict:
     return header(f"{year} · {t.plural('{n} entry', '{n} entries', count)}")
 
 
-def build_resume_message(
-    t: Translator, entries: list[Entry], *, year: int | None = None, page: int = 0
-) -> dict:
+def build_resume_message(t: Translator, entries: list[Entry], *, year: int | None = None, page: int = 0) -> dict:
     """One page of the resume, newest first; older pages behind a button, never over Block Kit's limits."""
     if not entries:
         text = (
@@ -126,9 +124,7 @@ def build_home_view(
     for year, group in by_year(shown):
         blocks += [divider(), _year_header(t, year, counts.get(year, len(group)))]
         for entry in group:
-            options = [
-                {**o, "value": f"{o['value']}:{entry.id}"} for o in menu
-            ]
+            options = [{**o, "value": f"{o['value']}:{entry.id}"} for o in menu]
             blocks.append(
                 {
                     "type": "section",

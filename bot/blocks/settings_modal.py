@@ -46,12 +46,16 @@ def build_settings_modal(t: Translator, settings: WorkspaceSettings, default_cha
                 "element": channel,
             },
             _select(
-                Block.DIGEST_CADENCE, Action.DIGEST_CADENCE, t("Digest cadence"),
+                Block.DIGEST_CADENCE,
+                Action.DIGEST_CADENCE,
+                t("Digest cadence"),
                 [option(t(label), key) for key, label in DIGEST_CADENCES.items()],
                 settings.digest_cadence,
             ),
             _select(
-                Block.PROMPT_DAY, Action.PROMPT_DAY, t("Reflection prompt day"),
+                Block.PROMPT_DAY,
+                Action.PROMPT_DAY,
+                t("Reflection prompt day"),
                 [option(t(label, day=day), str(day)) for day, label in PROMPT_DAYS.items()],
                 str(settings.prompt_day),
             ),

@@ -65,13 +65,23 @@ def handle_share_anonymously(ack: Ack, body: dict, client: WebClient, context: B
     user_id = body["user"]["id"]
     try:
         entry = services.change_visibility(
-            context["session_factory"], workspace_of(context), user_id,
-            _entry_id(_action(body).get("value")), "anonymous", context["clock"](),
+            context["session_factory"],
+            workspace_of(context),
+            user_id,
+            _entry_id(_action(body).get("value")),
+            "anonymous",
+            context["clock"](),
         )
     except NotYourEntry:
         reply(client, user_id, body.get("response_url"), build_refusal_message(t))
         return
-    reply(client, user_id, body.get("response_url"), build_acknowledgement_message(t, entry, quick=True), replace_original=True)
+    reply(
+        client,
+        user_id,
+        body.get("response_url"),
+        build_acknowledgement_message(t, entry, quick=True),
+        replace_original=True,
+    )
     publish_home(client, context, user_id)
 
 
@@ -80,7 +90,9 @@ def handle_undo(ack: Ack, body: dict, client: WebClient, context: BoltContext) -
     t = translator_for(context)
     user_id = body["user"]["id"]
     try:
-        services.delete_own_entry(context["session_factory"], workspace_of(context), user_id, _entry_id(_action(body).get("value")))
+        services.delete_own_entry(
+            context["session_factory"], workspace_of(context), user_id, _entry_id(_action(body).get("value"))
+        )
     except NotYourEntry:
         reply(client, user_id, body.get("response_url"), build_refusal_message(t))
         return

@@ -58,8 +58,13 @@ def handle_fail_command(ack: Ack, command: dict, client: WebClient, context: Bol
     else:
         try:
             entry = services.record_quick_entry(
-                sf, workspace_of(context), user_id, parsed.text, services.request_key("command", command["trigger_id"]),
-                now, local_date(client, user_id, now),
+                sf,
+                workspace_of(context),
+                user_id,
+                parsed.text,
+                services.request_key("command", command["trigger_id"]),
+                now,
+                local_date(client, user_id, now),
             )
         except SQLAlchemyError as error:
             log.error("Quick entry not saved: database error %s", type(error).__name__)

@@ -94,9 +94,7 @@ def open_settings(
     client.views_open(trigger_id=trigger_id, view=view)
 
 
-def send_export(
-    client: WebClient, context: BoltContext, user_id: str, response_url: str | None, now: datetime
-) -> None:
+def send_export(client: WebClient, context: BoltContext, user_id: str, response_url: str | None, now: datetime) -> None:
     """The whole resume as a Markdown file in the person's DM, through Slack's external upload flow."""
     t = translator_for(context)
     entries = services.list_resume(context["session_factory"], workspace_of(context), user_id)

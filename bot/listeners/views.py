@@ -34,6 +34,7 @@ def _entry_id(view: dict) -> int:
     """The entry a small dialog is about; 0 (no entry) when the metadata is not ours."""
     return ModalContext.load(view.get("private_metadata")).entry_id or 0
 
+
 def handle_record_submission(ack: Ack, body: dict, view: dict, client: WebClient, context: BoltContext) -> None:
     t = translator_for(context)
     now = context["clock"]()
@@ -50,8 +51,13 @@ def handle_record_submission(ack: Ack, body: dict, view: dict, client: WebClient
         fields = replace(fields, source_link=permalink(client, meta.source_channel, meta.source_ts))
     try:
         entry, created = services.save_entry(
-            context["session_factory"], workspace_of(context), user_id, fields, now,
-            entry_id=meta.entry_id, request_key=services.request_key("view", view.get("id")),
+            context["session_factory"],
+            workspace_of(context),
+            user_id,
+            fields,
+            now,
+            entry_id=meta.entry_id,
+            request_key=services.request_key("view", view.get("id")),
         )
     except NotYourEntry:
         reply(client, user_id, meta.response_url, build_refusal_message(t))
@@ -111,7 +117,9 @@ def handle_settings_submission(ack: Ack, body: dict, view: dict, client: WebClie
     if not is_workspace_admin(client, user_id):
         reply(client, user_id, None, build_admins_only_message(t))
         return
-    services.save_workspace_settings(context["session_factory"], workspace_of(context), user_id, values, context["clock"]())
+    services.save_workspace_settings(
+        context["session_factory"], workspace_of(context), user_id, values, context["clock"]()
+    )
     reply(client, user_id, None, build_text_message(t("Settings saved.")))
 
 

@@ -23,9 +23,7 @@ def run_migrations_online() -> None:
 
 def _run(connection) -> None:
     # render_as_batch lets later migrations alter SQLite tables.
-    context.configure(
-        connection=connection, target_metadata=Base.metadata, render_as_batch=True
-    )
+    context.configure(connection=connection, target_metadata=Base.metadata, render_as_batch=True)
     with context.begin_transaction():
         context.run_migrations()
 

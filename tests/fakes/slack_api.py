@@ -242,9 +242,18 @@ def content_refusal(method: str, args: dict) -> _Answer | None:
 def default_user(user_id: str | None) -> dict:
     """An ordinary member, for a user the test didn't put in `fake.users`."""
     user_id = user_id or ""
-    return {"id": user_id, "team_id": TEAM_ID, "name": f"user-{user_id.lower()}",
-            "real_name": f"User {user_id}", "tz": "Europe/London", "tz_offset": 0,
-            "is_admin": False, "is_owner": False, "is_bot": False, "deleted": False}
+    return {
+        "id": user_id,
+        "team_id": TEAM_ID,
+        "name": f"user-{user_id.lower()}",
+        "real_name": f"User {user_id}",
+        "tz": "Europe/London",
+        "tz_offset": 0,
+        "is_admin": False,
+        "is_owner": False,
+        "is_bot": False,
+        "deleted": False,
+    }
 
 
 # ---- the server ----------------------------------------------------------------------
@@ -550,8 +559,15 @@ class FakeSlack:
         return f"1700000000.{self._next('ts') * 100:06d}"
 
     def _auth_test(self, args: dict) -> dict:
-        return {"url": TEAM_URL, "team": "Fake Team", "user": "failure-resume", "team_id": TEAM_ID,
-                "user_id": BOT_USER_ID, "bot_id": BOT_ID, "is_enterprise_install": False}
+        return {
+            "url": TEAM_URL,
+            "team": "Fake Team",
+            "user": "failure-resume",
+            "team_id": TEAM_ID,
+            "user_id": BOT_USER_ID,
+            "bot_id": BOT_ID,
+            "is_enterprise_install": False,
+        }
 
     def _post_message(self, args: dict) -> dict:
         ts = self._next_ts()
@@ -589,4 +605,3 @@ class FakeSlack:
     def _file_info(self, file_id: str, title: str | None, data: bytes) -> dict:
         name = self._upload_names.get(file_id)
         return {"id": file_id, "name": name, "title": title or name, "size": len(data)}
-
