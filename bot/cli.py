@@ -1,10 +1,11 @@
-"""`failure-resume` subcommands: serve, socket, migrate (scheduler and run-job are reserved)."""
+"""`failure-resume` subcommands: serve, socket, migrate, scheduler, run-job."""
 
 from __future__ import annotations
 
 import argparse
 import logging
 import sys
+from datetime import UTC, datetime
 
 from dotenv import find_dotenv, load_dotenv
 from slack_bolt.error import BoltError
@@ -93,9 +94,44 @@ def migrate(settings: Settings) -> int:
     return 0
 
 
-def reserved(_settings: Settings) -> int:
-    print("Scheduled jobs are not available in this version yet.", file=sys.stderr)
-    return 2
+def _job_client(settings: Settings):
+    problems = settings.missing_for("job")
+    if problems:
+        _explain(problems)
+        return None, None
+    if settings.database_url.startswith("sqlite"):
+        upgrade_to_head(settings.database_url)
+    session_factory = make_session_factory(make_engine(settings.database_url))
+    return session_factory, build_web_client(settings.bot_token, settings.slack_api_url)
+
+
+def scheduler(settings: Settings) -> int:
+    from bot.scheduler import run_scheduler
+
+    session_factory, client = _job_client(settings)
+    if client is None:
+        return 2
+    run_scheduler(session_factory, client, settings.retro_channel)
+    return 0
+
+
+def run_job(settings: Settings, name: str) -> int:
+    from bot.jobs import JOBS
+
+    if name not in JOBS:
+        print(f"Unknown or not yet available job {name!r}. Jobs: {', '.join(sorted(JOBS))}.", file=sys.stderr)
+        return 2
+    session_factory, client = _job_client(settings)
+    if client is None:
+        return 2
+    try:
+        outcomes = JOBS[name](session_factory, client, datetime.now(UTC), settings.retro_channel)
+    except (SlackApiError, SlackClientError, OSError) as error:
+        print(f"Slack did not answer as expected ({error}).", file=sys.stderr)
+        return 2
+    for team, outcome in outcomes.items():
+        print(f"{name} for {team}: {outcome}")
+    return 0
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -104,9 +140,9 @@ def main(argv: list[str] | None = None) -> int:
     commands.add_parser("serve", help="HTTP mode: POST /slack/events on $PORT (default 3000)")
     commands.add_parser("socket", help="Socket Mode, for development without a public URL")
     commands.add_parser("migrate", help="bring the database schema up to date")
-    commands.add_parser("scheduler", help="the clock process for scheduled jobs (not yet available)")
-    run_job = commands.add_parser("run-job", help="run one scheduled job now (not yet available)")
-    run_job.add_argument("name")
+    commands.add_parser("scheduler", help="the clock process: posts the team digest on each workspace's cadence")
+    job = commands.add_parser("run-job", help="run one scheduled job now, for every workspace (team-digest)")
+    job.add_argument("name")
     args = parser.parse_args(argv)
 
     load_dotenv(find_dotenv(usecwd=True))
@@ -116,7 +152,13 @@ def main(argv: list[str] | None = None) -> int:
         print(f"Configuration error: {error}", file=sys.stderr)
         return 2
     configure_logging(settings.log_level)
-    handler = {"serve": serve, "socket": socket, "migrate": migrate, "scheduler": reserved, "run-job": reserved}
+    handler = {
+        "serve": serve,
+        "socket": socket,
+        "migrate": migrate,
+        "scheduler": scheduler,
+        "run-job": lambda settings: run_job(settings, args.name),
+    }
     try:
         return handler[args.command](settings)
     except KeyboardInterrupt:

@@ -71,6 +71,8 @@ class Entry(Base):
     safeguards: Mapped[list[str]] = mapped_column(JSON, default=list)
     visibility: Mapped[str] = mapped_column(String(16))
     source_link: Mapped[str | None] = mapped_column(String(1000))
+    # The team digest that carried this shared entry: each one appears in exactly one digest.
+    digest_id: Mapped[int | None] = mapped_column(ForeignKey("digests.id", ondelete="SET NULL"))
     # The Slack view or trigger that created the entry: a retried or double-clicked submit
     # finds the first entry instead of creating a second one.
     request_key: Mapped[str | None] = mapped_column(String(64))
@@ -114,5 +116,49 @@ class WorkspaceSettings(Base):
     # 0 means "the first working day of the month"; 1-28 a fixed day.
     prompt_day: Mapped[int] = mapped_column(Integer, default=0)
     default_visibility: Mapped[str] = mapped_column(String(16), default="private")
+    # Anonymous entries wait until this many different people share anonymously in one digest.
+    anonymity_crowd: Mapped[int] = mapped_column(Integer, default=3, server_default="3")
     updated_by: Mapped[str | None] = mapped_column(String(32))
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, onupdate=utcnow)
+
+
+class Digest(Base):
+    """One team digest posted to a retro channel."""
+
+    __tablename__ = "digests"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    enterprise_id: Mapped[str] = mapped_column(String(32))
+    team_id: Mapped[str] = mapped_column(String(32))
+    channel: Mapped[str] = mapped_column(String(32))
+    posted_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    message_ts: Mapped[str | None] = mapped_column(String(32))
+
+
+class Delivery(Base):
+    """The ledger of scheduled messages: one row per recipient, kind and period, claimed before sending."""
+
+    __tablename__ = "deliveries"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    enterprise_id: Mapped[str] = mapped_column(String(32))
+    team_id: Mapped[str] = mapped_column(String(32))
+    recipient: Mapped[str] = mapped_column(String(32))
+    kind: Mapped[str] = mapped_column(String(32))
+    period: Mapped[str] = mapped_column(String(16))
+    claimed_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+    __table_args__ = (
+        UniqueConstraint("enterprise_id", "team_id", "recipient", "kind", "period", name="uq_deliveries_once"),
+    )
+
+
+class SchedulerLease(Base):
+    """Which scheduler process may act: held while renewed, taken over once it expires."""
+
+    __tablename__ = "scheduler_leases"
+
+    name: Mapped[str] = mapped_column(String(64), primary_key=True)
+    holder: Mapped[str] = mapped_column(String(64))
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime())

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 
-from sqlalchemy import Select, extract, func, select
+from sqlalchemy import Select, delete, extract, func, or_, select, update
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from storage.models import ActionItem, Entry, WorkspaceSettings
+from storage.models import ActionItem, Delivery, Digest, Entry, SchedulerLease, WorkspaceSettings
 
 
 @dataclass(frozen=True)
@@ -143,6 +144,7 @@ def get_settings(session: Session, ws: Workspace) -> WorkspaceSettings:
         digest_cadence="monthly",
         prompt_day=0,
         default_visibility="private",
+        anonymity_crowd=3,
     )
 
 
@@ -157,3 +159,105 @@ def save_settings(session: Session, ws: Workspace, user_id: str, now: datetime, 
     settings.updated_at = now
     session.flush()
     return settings
+
+
+# -- team digests ---------------------------------------------------------------------------
+
+
+def list_undigested_shared(session: Session, ws: Workspace) -> list[Entry]:
+    """Shared entries no digest has carried yet, oldest share first. Private entries never."""
+    return list(
+        session.scalars(
+            select(Entry)
+            .where(
+                Entry.enterprise_id == ws.enterprise_id,
+                Entry.team_id == ws.team_id,
+                Entry.visibility.in_(("anonymous", "named")),
+                Entry.digest_id.is_(None),
+            )
+            .order_by(Entry.shared_at, Entry.id)
+        )
+    )
+
+
+class AlreadyInADigest(Exception):
+    """Another process put some of these entries in its digest first."""
+
+
+def claim_for_digest(session: Session, ws: Workspace, entry_ids: list[int], channel: str, now: datetime) -> Digest:
+    """Mark entries as carried by a new digest, all or none (the caller's unit of work rolls back)."""
+    digest = Digest(enterprise_id=ws.enterprise_id, team_id=ws.team_id, channel=channel, posted_at=now)
+    session.add(digest)
+    session.flush()
+    claimed = session.execute(
+        update(Entry)
+        .where(Entry.id.in_(entry_ids), Entry.digest_id.is_(None), Entry.visibility != "private")
+        .values(digest_id=digest.id)
+    ).rowcount
+    if claimed != len(entry_ids):
+        raise AlreadyInADigest
+    return digest
+
+
+def release_digest(session: Session, digest_id: int) -> None:
+    """A digest that could not be posted gives its entries back for the next one."""
+    session.execute(update(Entry).where(Entry.digest_id == digest_id).values(digest_id=None))
+    session.execute(delete(Digest).where(Digest.id == digest_id))
+
+
+# -- the delivery ledger and the scheduler lease ---------------------------------------------
+
+
+def claim_delivery(session: Session, ws: Workspace, recipient: str, kind: str, period: str, now: datetime) -> bool:
+    """True once per (workspace, recipient, kind, period): the caller may send."""
+    try:
+        with session.begin_nested():
+            session.add(
+                Delivery(
+                    enterprise_id=ws.enterprise_id,
+                    team_id=ws.team_id,
+                    recipient=recipient,
+                    kind=kind,
+                    period=period,
+                    claimed_at=now,
+                )
+            )
+        return True
+    except IntegrityError:
+        return False
+
+
+def confirm_delivery(session: Session, ws: Workspace, recipient: str, kind: str, period: str, now: datetime) -> None:
+    session.execute(_delivery(ws, recipient, kind, period, update(Delivery)).values(sent_at=now))
+
+
+def forget_delivery(session: Session, ws: Workspace, recipient: str, kind: str, period: str) -> None:
+    """Sending failed: drop the claim so that a later run tries again."""
+    session.execute(_delivery(ws, recipient, kind, period, delete(Delivery)))
+
+
+def _delivery(ws: Workspace, recipient: str, kind: str, period: str, statement):
+    return statement.where(
+        Delivery.enterprise_id == ws.enterprise_id,
+        Delivery.team_id == ws.team_id,
+        Delivery.recipient == recipient,
+        Delivery.kind == kind,
+        Delivery.period == period,
+    )
+
+
+def acquire_lease(session: Session, name: str, holder: str, now: datetime, ttl: timedelta) -> bool:
+    """Take or renew the named lease; False while another live holder has it."""
+    renewed = session.execute(
+        update(SchedulerLease)
+        .where(SchedulerLease.name == name, or_(SchedulerLease.holder == holder, SchedulerLease.expires_at < now))
+        .values(holder=holder, expires_at=now + ttl)
+    ).rowcount
+    if renewed:
+        return True
+    try:
+        with session.begin_nested():
+            session.add(SchedulerLease(name=name, holder=holder, expires_at=now + ttl))
+        return True
+    except IntegrityError:
+        return False

@@ -543,6 +543,7 @@ class FakeSlack:
             "conversations.open": self._open_conversation,
             "conversations.join": lambda a: {"channel": {"id": a.get("channel"), "is_member": True}},
             "users.info": lambda a: {"user": self.users.get(a.get("user")) or default_user(a.get("user"))},
+            "users.list": self._users_list,
             "files.getUploadURLExternal": self._upload_url,
             "files.completeUploadExternal": self._complete_upload,
             **{name: self._view for name in VIEW_METHODS},
@@ -574,6 +575,17 @@ class FakeSlack:
         message = {"type": "message", "user": BOT_USER_ID, "bot_id": BOT_ID, "ts": ts}
         message.update({k: args[k] for k in ("text", "blocks", "thread_ts", "metadata") if k in args})
         return {"channel": args.get("channel"), "ts": ts, "message": message}
+
+    def _users_list(self, args: dict) -> dict:
+        """The members in `users`, a page of `limit` at a time behind a numeric cursor."""
+        members = list(self.users.values())
+        start = int(args.get("cursor") or 0)
+        size = int(args.get("limit") or 200)
+        more = start + size < len(members)
+        return {
+            "members": members[start : start + size],
+            "response_metadata": {"next_cursor": str(start + size) if more else ""},
+        }
 
     def _permalink(self, args: dict) -> dict:
         channel, ts = args.get("channel", ""), str(args.get("message_ts", ""))

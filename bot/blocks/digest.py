@@ -1,0 +1,45 @@
+"""The team digest posted to the retro channel: lessons first, grouped by category."""
+
+from __future__ import annotations
+
+from bot.blocks.common import context, divider, escape_within, fit_mrkdwn, header, section
+from bot.digest import DigestItem
+from bot.entries import category_label, safeguard_labels
+from bot.i18n import Translator
+from bot.vocabulary import CATEGORIES
+
+# Slack allows 50 blocks a message; the rest of a long digest continues in the thread.
+BLOCKS_PER_MESSAGE = 45
+
+
+def digest_item_text(t: Translator, item: DigestItem) -> str:
+    lesson = escape_within(item.lesson, 800) if item.lesson else f"_{t('Lesson still to come.')}_"
+    if item.author_id:
+        lines = [t("*<@{author}> learned:* {lesson}", author=item.author_id, lesson=lesson)]
+    else:
+        lines = [t("*We learned:* {lesson}", lesson=lesson)]
+    lines.append(f"_{t('What happened')}:_ {escape_within(item.what_happened, 600)}")
+    for text in item.action_items[:5]:
+        lines.append(f"• {escape_within(text, 150)}")
+    safeguards = safeguard_labels(t, item.safeguards)
+    if safeguards:
+        lines.append(f"*{t('Safeguards')}:* {', '.join(safeguards)}")
+    return fit_mrkdwn("\n".join(lines))
+
+
+def build_digest_messages(t: Translator, items: list[DigestItem]) -> list[dict]:
+    """The digest as one or more messages (the first for the channel, the rest for its thread)."""
+    anonymous = sum(1 for item in items if item.author_id is None)
+    summary = t.plural("{n} lesson shared with the team", "{n} lessons shared with the team", len(items))
+    if anonymous:
+        summary += " · " + t.plural("{n} of them anonymously", "{n} of them anonymously", anonymous)
+    blocks = [header(t("What we learned")), context(summary)]
+    order = list(CATEGORIES)
+    for category in sorted({i.category for i in items}, key=lambda c: order.index(c) if c in order else len(order)):
+        blocks += [divider(), section(f"*{category_label(t, category)}*")]
+        blocks += [section(digest_item_text(t, item)) for item in items if item.category == category]
+    chunks = [blocks[n : n + BLOCKS_PER_MESSAGE] for n in range(0, len(blocks), BLOCKS_PER_MESSAGE)]
+    return [
+        {"text": summary if n == 0 else t("What we learned (continued)"), "blocks": chunk}
+        for n, chunk in enumerate(chunks)
+    ]

@@ -1,0 +1,106 @@
+"""The team digest job: post the lessons people chose to share to the retro channel."""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime
+
+from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
+from sqlalchemy.orm import Session, sessionmaker
+
+from bot.blocks.digest import build_digest_messages
+from bot.digest import digest_items, select_for_digest
+from bot.i18n import ENGLISH
+from bot.jobs.admins import tell_admins_once
+from storage import repository as repo
+from storage.models import Digest
+from storage.repository import AlreadyInADigest, Workspace
+
+log = logging.getLogger(__name__)
+
+# Slack's answers that mean the channel itself is the problem, which only an admin can fix.
+CHANNEL_PROBLEMS = {"channel_not_found", "is_archived", "method_not_supported_for_channel_type", "not_in_channel"}
+
+
+def post_team_digest(
+    sf: sessionmaker[Session], client: WebClient, ws: Workspace, now: datetime, default_channel: str | None
+) -> str:
+    """Post every shared entry no digest has carried yet (anonymous ones once there is a crowd).
+
+    Returns what happened: "posted", "nothing", "no_channel", "channel_problem" or "already"
+    (another process claimed the entries first). Entries are claimed before posting, so two
+    schedulers never post one entry twice; if the process dies between the claim and Slack's
+    answer, those entries are not posted again (at most once)."""
+    t = ENGLISH
+    with sf() as session:
+        settings = repo.get_settings(session, ws)
+        pending = repo.list_undigested_shared(session, ws)
+    channel = settings.retro_channel or default_channel
+    if not channel:
+        tell_admins_once(
+            sf,
+            client,
+            ws,
+            now,
+            "digest_no_channel",
+            "once",
+            t(
+                "Failure Resume has lessons to share in a team digest, but no retro channel is set. "
+                "An admin can choose one with `/fail settings`."
+            ),
+        )
+        return "no_channel"
+    chosen = select_for_digest(pending, settings.anonymity_crowd)
+    if not chosen:
+        return "nothing"
+    try:
+        with sf.begin() as session:
+            digest_id = repo.claim_for_digest(session, ws, [e.id for e in chosen], channel, now).id
+    except AlreadyInADigest:
+        return "already"
+
+    messages = build_digest_messages(t, digest_items(chosen))
+    try:
+        first_ts = _post_joining(client, channel, messages[0])
+    except SlackApiError as error:
+        with sf.begin() as session:
+            repo.release_digest(session, digest_id)
+        problem = error.response.get("error")
+        if problem not in CHANNEL_PROBLEMS:
+            raise
+        tell_admins_once(
+            sf,
+            client,
+            ws,
+            now,
+            "digest_channel_problem",
+            f"{now.year}-{now.month:02d}",
+            t(
+                "Failure Resume could not post the team digest to <#{channel}> ({problem}). If it is a private "
+                "channel, please invite the app to it; otherwise choose another with `/fail settings`.",
+                channel=channel,
+                problem=problem,
+            ),
+        )
+        return "channel_problem"
+    with sf.begin() as session:
+        session.get(Digest, digest_id).message_ts = first_ts
+    for message in messages[1:]:
+        # The digest is out: a failed continuation is logged, never posted again from the start.
+        try:
+            client.chat_postMessage(channel=channel, thread_ts=first_ts, **message)
+        except SlackApiError as error:
+            log.warning("Digest continuation not posted (%s)", error.response.get("error"))
+    return "posted"
+
+
+def _post_joining(client: WebClient, channel: str, message: dict) -> str:
+    """Post to the channel, joining it first if it is public and the app is not in it yet."""
+    try:
+        return client.chat_postMessage(channel=channel, **message)["ts"]
+    except SlackApiError as error:
+        if error.response.get("error") != "not_in_channel":
+            raise
+    client.conversations_join(channel=channel)
+    return client.chat_postMessage(channel=channel, **message)["ts"]

@@ -1,0 +1,77 @@
+"""The clock process: one scheduler acts at a time, holding a lease in the database."""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
+
+from apscheduler.schedulers.blocking import BlockingScheduler
+from slack_sdk import WebClient
+from sqlalchemy.orm import Session, sessionmaker
+
+from bot.digest import digest_period
+from bot.jobs import installed_workspaces
+from bot.jobs.team_digest import post_team_digest
+from storage import repository as repo
+
+log = logging.getLogger(__name__)
+
+LEASE = "scheduler"
+# A scheduler renews every minute; one that stops renewing is replaced after this long.
+LEASE_TTL = timedelta(minutes=3)
+# Scheduled digests go out from 09:00 UTC on the first day of their period.
+DIGEST_HOUR = 9
+
+
+def digest_due(cadence: str, now: datetime) -> bool:
+    start = now - timedelta(days=now.weekday()) if cadence == "weekly" else now.replace(day=1)
+    return now >= start.replace(hour=DIGEST_HOUR, minute=0, second=0, microsecond=0)
+
+
+def tick(sf: sessionmaker[Session], client: WebClient, now: datetime, holder: str, default_channel: str | None) -> bool:
+    """One beat of the clock; returns whether this process held the lease and so acted."""
+    with sf.begin() as session:
+        if not repo.acquire_lease(session, LEASE, holder, now, LEASE_TTL):
+            return False
+    for ws in installed_workspaces(client):
+        with sf() as session:
+            cadence = repo.get_settings(session, ws).digest_cadence
+        if not digest_due(cadence, now):
+            continue
+        period = digest_period(cadence, now)
+        with sf.begin() as session:
+            if not repo.claim_delivery(session, ws, "team", "digest_run", period, now):
+                continue
+        try:
+            outcome = post_team_digest(sf, client, ws, now, default_channel)
+        except Exception:
+            with sf.begin() as session:
+                repo.forget_delivery(session, ws, "team", "digest_run", period)
+            raise
+        with sf.begin() as session:
+            repo.confirm_delivery(session, ws, "team", "digest_run", period, now)
+        log.info("Scheduled digest for period %s: %s", period, outcome)
+    return True
+
+
+def run_scheduler(
+    sf: sessionmaker[Session],
+    client: WebClient,
+    default_channel: str | None,
+    clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+) -> None:
+    holder = f"{uuid.uuid4().hex[:12]}"
+    scheduler = BlockingScheduler(timezone=UTC)
+
+    def beat() -> None:
+        try:
+            if not tick(sf, client, clock(), holder, default_channel):
+                log.info("Another scheduler holds the lease; standing by")
+        except Exception as error:  # the clock keeps going; the next beat tries again
+            log.error("Scheduler beat failed (%s)", type(error).__name__)
+
+    scheduler.add_job(beat, "interval", minutes=1, next_run_time=clock(), max_instances=1, coalesce=True)
+    log.info("Scheduler %s started", holder)
+    scheduler.start()
