@@ -20,6 +20,7 @@ class DigestItem:
     action_items: tuple[str, ...]
     safeguards: tuple[str, ...]
     author_id: str | None
+    nice_jobs: int = 0
 
 
 def select_for_digest(entries: list[Entry], anonymity_crowd: int) -> list[Entry]:

@@ -56,6 +56,8 @@ class Action(StrEnum):
     SETTINGS = "settings_button"
     ENTRY_MENU = "entry_overflow"
     RESUME_PAGE = "resume_page_button"
+    NICE_JOB = "nice_job_button"
+    POST_DIGEST = "post_digest_button"
 
 
 class EntryMenuOption(StrEnum):

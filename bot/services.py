@@ -141,3 +141,22 @@ def default_visibility(sf: SessionFactory, ws: Workspace) -> str:
 def save_workspace_settings(sf: SessionFactory, ws: Workspace, user_id: str, values: dict, now: datetime) -> None:
     with sf.begin() as session:
         repo.save_settings(session, ws, user_id, now, **values)
+
+
+@dataclass(frozen=True)
+class NiceJob:
+    added: bool
+    count: int
+    author_id: str
+    entry: Entry
+
+
+def say_nice_job(sf: SessionFactory, ws: Workspace, user_id: str, entry_id: int, now: datetime) -> NiceJob | None:
+    """Record a teammate's Nice job on a digested entry, once; None when there is no such entry here.
+    The author's own press does not count."""
+    with sf.begin() as session:
+        entry = repo.get_digested_entry(session, ws, entry_id)
+        if entry is None:
+            return None
+        added = entry.user_id != user_id and repo.add_acknowledgement(session, entry.id, user_id, now)
+        return NiceJob(added, repo.count_acknowledgements(session, entry.id), entry.user_id, entry)

@@ -9,7 +9,7 @@ from sqlalchemy import Select, delete, extract, func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from storage.models import ActionItem, Delivery, Digest, Entry, SchedulerLease, WorkspaceSettings
+from storage.models import Acknowledgement, ActionItem, Delivery, Digest, Entry, SchedulerLease, WorkspaceSettings
 
 
 @dataclass(frozen=True)
@@ -261,3 +261,33 @@ def acquire_lease(session: Session, name: str, holder: str, now: datetime, ttl: 
         return True
     except IntegrityError:
         return False
+
+
+# -- "Nice job" from teammates --------------------------------------------------------------
+
+
+def get_digested_entry(session: Session, ws: Workspace, entry_id: int) -> Entry | None:
+    """A shared entry of this workspace that a digest has carried: the only kind teammates can see."""
+    return session.scalar(
+        select(Entry).where(
+            Entry.id == entry_id,
+            Entry.enterprise_id == ws.enterprise_id,
+            Entry.team_id == ws.team_id,
+            Entry.visibility.in_(("anonymous", "named")),
+            Entry.digest_id.is_not(None),
+        )
+    )
+
+
+def add_acknowledgement(session: Session, entry_id: int, user_id: str, now: datetime) -> bool:
+    """False when this person already said Nice job to this entry."""
+    try:
+        with session.begin_nested():
+            session.add(Acknowledgement(entry_id=entry_id, user_id=user_id, created_at=now))
+        return True
+    except IntegrityError:
+        return False
+
+
+def count_acknowledgements(session: Session, entry_id: int) -> int:
+    return session.scalar(select(func.count(Acknowledgement.id)).where(Acknowledgement.entry_id == entry_id)) or 0

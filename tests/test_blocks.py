@@ -418,7 +418,12 @@ def test_home_view_lists_entries_with_a_menu_each_and_admin_settings():
     view = build_home_view(t, entries, lessons=1, is_admin=True)
     assert_valid_view(view, kind="home")
     actions = by_block_id(view, Block.HOME_ACTIONS)
-    assert [e["action_id"] for e in actions["elements"]] == [Action.RECORD, Action.EXPORT, Action.SETTINGS]
+    assert [e["action_id"] for e in actions["elements"]] == [
+        Action.RECORD,
+        Action.EXPORT,
+        Action.SETTINGS,
+        Action.POST_DIGEST,
+    ]
     assert any("2 entries · 1 lesson so far" in text for text in text_objects(view, "mrkdwn"))
     headers = [b["text"]["text"] for b in view["blocks"] if b["type"] == "header"]
     assert headers[1].startswith("2024") and headers[2].startswith("2021")

@@ -91,7 +91,7 @@ def test_home_tab_offers_settings_to_an_admin(bot):
     bot.fake.users["U1"] = ADMIN
     bot.event(home_opened())
     view = published_home(bot)
-    assert home_buttons(view) == ["record_button", "export_button", "settings_button"]
+    assert home_buttons(view) == ["record_button", "export_button", "settings_button", "post_digest_button"]
     assert_no_failed_calls(bot)
 
 

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from bot.blocks.common import context, divider, escape_within, fit_mrkdwn, header, section
+from bot.blocks.common import button, context, divider, escape_within, fit_mrkdwn, header, section
 from bot.digest import DigestItem
 from bot.entries import category_label, safeguard_labels
 from bot.i18n import Translator
+from bot.ids import Action
 from bot.vocabulary import CATEGORIES
 
 # Slack allows 50 blocks a message; the rest of a long digest continues in the thread.
@@ -27,6 +28,24 @@ def digest_item_text(t: Translator, item: DigestItem) -> str:
     return fit_mrkdwn("\n".join(lines))
 
 
+def digest_block_id(entry_id: int) -> str:
+    return f"digest_entry_{entry_id}"
+
+
+def build_nice_job_button(t: Translator, entry_id: int, count: int) -> dict:
+    label = t("👏 Nice job") if not count else t("👏 Nice job · {count}", count=t.number(count))
+    return button(label, Action.NICE_JOB, str(entry_id))
+
+
+def build_digest_item_block(t: Translator, item: DigestItem) -> dict:
+    block = section(digest_item_text(t, item))
+    return {
+        **block,
+        "block_id": digest_block_id(item.entry_id),
+        "accessory": build_nice_job_button(t, item.entry_id, item.nice_jobs),
+    }
+
+
 def build_digest_messages(t: Translator, items: list[DigestItem]) -> list[dict]:
     """The digest as one or more messages (the first for the channel, the rest for its thread)."""
     anonymous = sum(1 for item in items if item.author_id is None)
@@ -37,7 +56,7 @@ def build_digest_messages(t: Translator, items: list[DigestItem]) -> list[dict]:
     order = list(CATEGORIES)
     for category in sorted({i.category for i in items}, key=lambda c: order.index(c) if c in order else len(order)):
         blocks += [divider(), section(f"*{category_label(t, category)}*")]
-        blocks += [section(digest_item_text(t, item)) for item in items if item.category == category]
+        blocks += [build_digest_item_block(t, item) for item in items if item.category == category]
     chunks = [blocks[n : n + BLOCKS_PER_MESSAGE] for n in range(0, len(blocks), BLOCKS_PER_MESSAGE)]
     return [
         {"text": summary if n == 0 else t("What we learned (continued)"), "blocks": chunk}

@@ -97,6 +97,7 @@ def build_home_view(
     ]
     if is_admin:
         buttons.append(button(t("Settings"), Action.SETTINGS))
+        buttons.append(button(t("Post digest now"), Action.POST_DIGEST))
     blocks = [
         header(t("Your failure resume")),
         context(
