@@ -57,6 +57,12 @@ class Action(StrEnum):
     ENTRY_MENU = "entry_overflow"
     RESUME_PAGE = "resume_page_button"
     NICE_JOB = "nice_job_button"
+    PROMPT_RECORD = "prompt_record_button"
+    PROMPT_NOTHING = "prompt_nothing_button"
+    PROMPT_SNOOZE = "prompt_snooze_button"
+    PROMPT_STOP = "prompt_stop_button"
+    PROMPTS_RESUME = "prompts_resume_button"
+    ACTION_ITEM_DONE = "action_item_done_button"
     POST_DIGEST = "post_digest_button"
 
 

@@ -1,4 +1,7 @@
-"""The clock process: one scheduler acts at a time, holding a lease in the database."""
+"""The clock process: one scheduler acts at a time, holding a lease in the database.
+
+Every minute it renews the lease and posts digests that are due; every 15 minutes it sends the
+reflection prompts that are due. A second scheduler stands by and takes over once the lease lapses."""
 
 from __future__ import annotations
 
@@ -13,6 +16,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from bot.digest import digest_period
 from bot.jobs import installed_workspaces
+from bot.jobs.reflection_prompts import send_reflection_prompts
 from bot.jobs.team_digest import post_team_digest
 from storage import repository as repo
 
@@ -56,6 +60,18 @@ def tick(sf: sessionmaker[Session], client: WebClient, now: datetime, holder: st
     return True
 
 
+def prompt_tick(sf: sessionmaker[Session], client: WebClient, now: datetime, holder: str) -> bool:
+    """Send the reflection prompts that are due; returns whether this process held the lease."""
+    with sf.begin() as session:
+        if not repo.acquire_lease(session, LEASE, holder, now, LEASE_TTL):
+            return False
+    for ws in installed_workspaces(client):
+        counts = send_reflection_prompts(sf, client, ws, now)
+        if counts:
+            log.info("Reflection prompts: %s", dict(counts))
+    return True
+
+
 def run_scheduler(
     sf: sessionmaker[Session],
     client: WebClient,
@@ -72,6 +88,14 @@ def run_scheduler(
         except Exception as error:  # the clock keeps going; the next beat tries again
             log.error("Scheduler beat failed (%s)", type(error).__name__)
 
+    def prompts() -> None:
+        try:
+            prompt_tick(sf, client, clock(), holder)
+        except Exception as error:
+            log.error("Reflection prompt run failed (%s)", type(error).__name__)
+
     scheduler.add_job(beat, "interval", minutes=1, next_run_time=clock(), max_instances=1, coalesce=True)
+    # Members are listed once a run (Tier 2), so prompts are checked every quarter of an hour.
+    scheduler.add_job(prompts, "interval", minutes=15, next_run_time=clock(), max_instances=1, coalesce=True)
     log.info("Scheduler %s started", holder)
     scheduler.start()

@@ -9,6 +9,7 @@ from datetime import date, datetime
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
+from bot.prompts import PROMPT_KIND, SNOOZE
 from storage import repository as repo
 from storage.models import Entry, WorkspaceSettings
 from storage.repository import EntryFields, Workspace
@@ -111,17 +112,20 @@ class HomeContents:
     total: int
     lessons: int
     per_year: dict[int, int]
+    prompts_stopped: bool = False
 
 
 def home_contents(sf: SessionFactory, ws: Workspace, user_id: str, recent: int) -> HomeContents:
     """The newest entries and the counts the Home tab shows, without loading a long resume whole."""
     with sf() as session:
         total, lessons = repo.count_entries(session, ws, user_id)
+        person = repo.get_person(session, ws, user_id)
         return HomeContents(
             recent=repo.list_entries(session, ws, user_id, limit=recent),
             total=total,
             lessons=lessons,
             per_year=repo.count_entries_by_year(session, ws, user_id),
+            prompts_stopped=bool(person and person.prompts_stopped),
         )
 
 
@@ -160,3 +164,24 @@ def say_nice_job(sf: SessionFactory, ws: Workspace, user_id: str, entry_id: int,
             return None
         added = entry.user_id != user_id and repo.add_acknowledgement(session, entry.id, user_id, now)
         return NiceJob(added, repo.count_acknowledgements(session, entry.id), entry.user_id, entry)
+
+
+def snooze_prompt(sf: SessionFactory, ws: Workspace, user_id: str, period: str, now: datetime) -> None:
+    """Not now: ask again in a week, within the same month's allowance of one prompt."""
+    with sf.begin() as session:
+        repo.save_prompt_choice(session, ws, user_id, now, snoozed_until=now + SNOOZE)
+        repo.forget_delivery(session, ws, user_id, PROMPT_KIND, period)
+
+
+def set_prompts_stopped(sf: SessionFactory, ws: Workspace, user_id: str, stopped: bool, now: datetime) -> None:
+    with sf.begin() as session:
+        repo.save_prompt_choice(session, ws, user_id, now, prompts_stopped=stopped, snoozed_until=None)
+
+
+def mark_action_item_done(sf: SessionFactory, ws: Workspace, user_id: str, item_id: int, now: datetime) -> str:
+    """Mark one of the person's own action items done; returns its text."""
+    with sf.begin() as session:
+        item = repo.mark_action_item_done(session, ws, user_id, item_id, now)
+        if item is None:
+            raise NotYourEntry(item_id)
+        return item.text

@@ -6,6 +6,7 @@ from datetime import UTC, date, datetime
 
 from sqlalchemy import (
     JSON,
+    Boolean,
     DateTime,
     ForeignKey,
     Index,
@@ -15,6 +16,7 @@ from sqlalchemy import (
     Text,
     TypeDecorator,
     UniqueConstraint,
+    false,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
@@ -118,6 +120,8 @@ class WorkspaceSettings(Base):
     default_visibility: Mapped[str] = mapped_column(String(16), default="private")
     # Anonymous entries wait until this many different people share anonymously in one digest.
     anonymity_crowd: Mapped[int] = mapped_column(Integer, default=3, server_default="3")
+    # Whether guests (single- and multi-channel) get the monthly reflection prompt.
+    prompt_guests: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     updated_by: Mapped[str | None] = mapped_column(String(32))
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, onupdate=utcnow)
 
@@ -175,3 +179,16 @@ class Acknowledgement(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
     __table_args__ = (UniqueConstraint("entry_id", "user_id", name="uq_acknowledgements_once"),)
+
+
+class Person(Base):
+    """A person's own choices about the monthly reflection prompt."""
+
+    __tablename__ = "people"
+
+    enterprise_id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    team_id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    user_id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    prompts_stopped: Mapped[bool] = mapped_column(Boolean, default=False)
+    snoozed_until: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, onupdate=utcnow)

@@ -9,7 +9,16 @@ from sqlalchemy import Select, delete, extract, func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from storage.models import Acknowledgement, ActionItem, Delivery, Digest, Entry, SchedulerLease, WorkspaceSettings
+from storage.models import (
+    Acknowledgement,
+    ActionItem,
+    Delivery,
+    Digest,
+    Entry,
+    Person,
+    SchedulerLease,
+    WorkspaceSettings,
+)
 
 
 @dataclass(frozen=True)
@@ -145,6 +154,7 @@ def get_settings(session: Session, ws: Workspace) -> WorkspaceSettings:
         prompt_day=0,
         default_visibility="private",
         anonymity_crowd=3,
+        prompt_guests=False,
     )
 
 
@@ -291,3 +301,72 @@ def add_acknowledgement(session: Session, entry_id: int, user_id: str, now: date
 
 def count_acknowledgements(session: Session, entry_id: int) -> int:
     return session.scalar(select(func.count(Acknowledgement.id)).where(Acknowledgement.entry_id == entry_id)) or 0
+
+
+# -- reflection prompts ---------------------------------------------------------------------
+
+
+def people_choices(session: Session, ws: Workspace) -> dict[str, Person]:
+    """Everyone's prompt choices in one query, for a fan-out over the whole workspace."""
+    rows = session.scalars(select(Person).where(Person.enterprise_id == ws.enterprise_id, Person.team_id == ws.team_id))
+    return {person.user_id: person for person in rows}
+
+
+def save_prompt_choice(session: Session, ws: Workspace, user_id: str, now: datetime, **values: object) -> Person:
+    person = session.get(Person, (ws.enterprise_id, ws.team_id, user_id))
+    if person is None:
+        person = Person(enterprise_id=ws.enterprise_id, team_id=ws.team_id, user_id=user_id, prompts_stopped=False)
+        session.add(person)
+    for name, value in values.items():
+        setattr(person, name, value)
+    person.updated_at = now
+    session.flush()
+    return person
+
+
+def list_open_action_items(session: Session, ws: Workspace, user_id: str, limit: int) -> list[ActionItem]:
+    return list(
+        session.scalars(
+            select(ActionItem)
+            .join(Entry)
+            .where(*_owner_is(ws, user_id), ActionItem.done_at.is_(None))
+            .order_by(Entry.happened_on.desc(), ActionItem.position)
+            .limit(limit)
+        )
+    )
+
+
+def mark_action_item_done(
+    session: Session, ws: Workspace, user_id: str, item_id: int, now: datetime
+) -> ActionItem | None:
+    item = session.scalar(select(ActionItem).join(Entry).where(*_owner_is(ws, user_id), ActionItem.id == item_id))
+    if item is not None and item.done_at is None:
+        item.done_at = now
+    return item
+
+
+def list_entries_missing_lessons(session: Session, ws: Workspace, user_id: str, since: date, limit: int) -> list[Entry]:
+    return list(
+        session.scalars(
+            _owned(ws, user_id)
+            .where(Entry.lesson.is_(None), Entry.happened_on >= since)
+            .order_by(Entry.happened_on.desc())
+            .limit(limit)
+        )
+    )
+
+
+def get_lesson_from_a_year_ago(session: Session, ws: Workspace, user_id: str, today: date) -> Entry | None:
+    """A lesson from the same month last year, to read again."""
+    start = date(today.year - 1, today.month, 1)
+    end = date(today.year, 1, 1) if today.month == 12 else date(today.year - 1, today.month + 1, 1)
+    return session.scalar(
+        _owned(ws, user_id)
+        .where(Entry.lesson.is_not(None), Entry.happened_on >= start, Entry.happened_on < end)
+        .order_by(Entry.happened_on)
+        .limit(1)
+    )
+
+
+def get_person(session: Session, ws: Workspace, user_id: str) -> Person | None:
+    return session.get(Person, (ws.enterprise_id, ws.team_id, user_id))

@@ -261,6 +261,6 @@ def test_run_job_team_digest_posts_now_and_exits_0(fake_slack, tmp_path):
 
 
 def test_run_job_refuses_unknown_jobs_clearly(fake_slack, tmp_path):
-    result = run_job(fake_slack, tmp_path, "reflection-prompts")
+    result = run_job(fake_slack, tmp_path, "no-such-job")
     assert result.returncode == 2
     assert "team-digest" in result.stderr and "Traceback" not in result.stderr

@@ -85,6 +85,7 @@ def build_home_view(
     is_admin: bool,
     total: int | None = None,
     per_year: dict[int, int] | None = None,
+    prompts_stopped: bool = False,
 ) -> dict:
     """The person's own resume in the App Home: recent entries by year, with a menu on each.
 
@@ -98,6 +99,8 @@ def build_home_view(
     if is_admin:
         buttons.append(button(t("Settings"), Action.SETTINGS))
         buttons.append(button(t("Post digest now"), Action.POST_DIGEST))
+    if prompts_stopped:
+        buttons.append(button(t("Turn monthly prompts back on"), Action.PROMPTS_RESUME))
     blocks = [
         header(t("Your failure resume")),
         context(

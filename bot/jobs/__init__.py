@@ -10,6 +10,7 @@ from datetime import datetime
 from slack_sdk import WebClient
 from sqlalchemy.orm import Session, sessionmaker
 
+from bot.jobs.reflection_prompts import send_reflection_prompts
 from bot.jobs.team_digest import post_team_digest
 from storage.repository import Workspace
 
@@ -27,4 +28,18 @@ def run_team_digest(
     return {ws.team_id: post_team_digest(sf, client, ws, now, default_channel) for ws in installed_workspaces(client)}
 
 
-JOBS: dict[str, Callable[..., dict[str, str]]] = {"team-digest": run_team_digest}
+def run_reflection_prompts(
+    sf: sessionmaker[Session], client: WebClient, now: datetime, default_channel: str | None
+) -> dict[str, str]:
+    """Prompt now everyone who has not had this month's prompt, for every workspace."""
+    outcomes = {}
+    for ws in installed_workspaces(client):
+        counts = send_reflection_prompts(sf, client, ws, now, force=True)
+        outcomes[ws.team_id] = ", ".join(f"{n} {what}" for what, n in sorted(counts.items())) or "nobody to prompt"
+    return outcomes
+
+
+JOBS: dict[str, Callable[..., dict[str, str]]] = {
+    "team-digest": run_team_digest,
+    "reflection-prompts": run_reflection_prompts,
+}

@@ -76,6 +76,7 @@ def publish_home(client: WebClient, context: BoltContext, user_id: str) -> None:
             is_admin=is_workspace_admin(client, user_id),
             total=home.total,
             per_year=home.per_year,
+            prompts_stopped=home.prompts_stopped,
         )
         client.views_publish(user_id=user_id, view=view)
     except (SlackApiError, SQLAlchemyError, OSError) as error:

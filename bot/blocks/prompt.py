@@ -1,0 +1,80 @@
+"""The monthly reflection prompt sent to each person's DM."""
+
+from __future__ import annotations
+
+from bot.blocks.common import button, context, divider, escape_within, section
+from bot.entries import category_label
+from bot.i18n import Translator
+from bot.ids import Action
+from storage.models import ActionItem, Entry
+
+
+def build_prompt_message(
+    t: Translator,
+    *,
+    period: str,
+    open_items: list[ActionItem],
+    missing_lessons: list[Entry],
+    year_ago: Entry | None,
+) -> dict:
+    question = t(
+        "How did this month go? Did anything not go as planned? Writing it down, with what we learned, "
+        "is how we make sure it never happens twice."
+    )
+    blocks = [
+        section(question),
+        {
+            "type": "actions",
+            "elements": [
+                button(t("Record one"), Action.PROMPT_RECORD, period, style="primary"),
+                button(t("Nothing this month"), Action.PROMPT_NOTHING, period),
+                button(t("Not now"), Action.PROMPT_SNOOZE, period),
+                {
+                    **button(t("Stop these prompts"), Action.PROMPT_STOP, period),
+                    "confirm": {
+                        "title": {"type": "plain_text", "text": t("Stop the prompts?")},
+                        "text": {"type": "plain_text", "text": t("You can turn them back on in the App Home.")},
+                        "confirm": {"type": "plain_text", "text": t("Stop")},
+                        "deny": {"type": "plain_text", "text": t("Keep them")},
+                    },
+                },
+            ],
+        },
+    ]
+    if open_items:
+        blocks += [divider(), section(t("*Your open action items.* Done any of them?"))]
+        blocks += [
+            {
+                "type": "section",
+                "text": {"type": "mrkdwn", "text": f"☐ {escape_within(item.text, 500)}"},
+                "accessory": button(t("Done"), Action.ACTION_ITEM_DONE, str(item.id)),
+            }
+            for item in open_items
+        ]
+    if missing_lessons:
+        blocks += [divider(), section(t("*Lessons still to come.* What did we learn?"))]
+        blocks += [
+            {
+                "type": "section",
+                "text": {"type": "mrkdwn", "text": f"{t.date(e.happened_on)} · {escape_within(e.what_happened, 300)}"},
+                "accessory": button(t("Add the lesson"), Action.ADD_LESSON, str(e.id)),
+            }
+            for e in missing_lessons
+        ]
+    if year_ago is not None:
+        blocks += [
+            divider(),
+            context(
+                t(
+                    "A year ago ({category}, {date}) you learned: {lesson}",
+                    category=category_label(t, year_ago.category),
+                    date=t.date(year_ago.happened_on),
+                    lesson=escape_within(year_ago.lesson or "", 1500),
+                )
+            ),
+        ]
+    return {"text": question, "blocks": blocks}
+
+
+def build_prompt_answered_message(t: Translator, text: str) -> dict:
+    return {"text": text, "blocks": [section(text)]}

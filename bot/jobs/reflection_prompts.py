@@ -1,0 +1,117 @@
+"""The monthly reflection prompt: a DM to each person, once a month, at 10:00 where they are."""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections import Counter
+from collections.abc import Callable, Iterator
+from datetime import datetime, timedelta
+
+from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
+from sqlalchemy.orm import Session, sessionmaker
+
+from bot.blocks.prompt import build_prompt_message
+from bot.i18n import ENGLISH
+from bot.prompts import PROMPT_KIND, is_away, is_person_to_prompt, person_timezone, prompt_is_due, prompt_period
+from storage import repository as repo
+from storage.repository import Workspace
+
+log = logging.getLogger(__name__)
+
+# Below Slack's limits for posting: 429s are still honoured through the client's retry handler.
+SENDS_PER_SECOND = 10.0
+
+
+class Pacer:
+    """Spaces calls at most `rate` a second."""
+
+    def __init__(self, rate: float, sleep: Callable[[float], None] = time.sleep) -> None:
+        self.interval = 1.0 / rate if rate > 0 else 0.0
+        self.sleep = sleep
+        self.next_at = 0.0
+
+    def __call__(self) -> None:
+        now = time.monotonic()
+        if now < self.next_at:
+            self.sleep(self.next_at - now)
+        self.next_at = max(now, self.next_at) + self.interval
+
+
+def workspace_members(client: WebClient) -> Iterator[dict]:
+    cursor = None
+    while True:
+        page = client.users_list(limit=200, cursor=cursor) if cursor else client.users_list(limit=200)
+        yield from page.get("members") or []
+        cursor = (page.get("response_metadata") or {}).get("next_cursor")
+        if not cursor:
+            return
+
+
+def send_reflection_prompts(
+    sf: sessionmaker[Session],
+    client: WebClient,
+    ws: Workspace,
+    now: datetime,
+    force: bool = False,
+    pace: Callable[[], None] | None = None,
+) -> Counter:
+    """Prompt everyone whose prompt is due (with `force`, everyone) and who has not had this month's.
+
+    Exactly once per person and month: a ledger row is claimed before sending and confirmed after.
+    A failed send gives the claim back, so the next run tries again. If the process dies after
+    Slack accepted a message but before the confirmation, the claim stays, unconfirmed: that person
+    is not prompted again that month (at most once, never twice)."""
+    pace = pace or Pacer(SENDS_PER_SECOND)
+    with sf() as session:
+        settings = repo.get_settings(session, ws)
+        choices = repo.people_choices(session, ws)
+    counts: Counter = Counter()
+    for user in workspace_members(client):
+        user_id = user.get("id")
+        if not isinstance(user_id, str) or not is_person_to_prompt(user, settings.prompt_guests):
+            continue
+        choice = choices.get(user_id)
+        if choice is not None and choice.prompts_stopped:
+            counts["stopped"] += 1
+            continue
+        if choice is not None and choice.snoozed_until and choice.snoozed_until > now:
+            counts["snoozed"] += 1
+            continue
+        if is_away(user, now):
+            counts["away"] += 1
+            continue
+        zone = person_timezone(user)
+        if not force and not prompt_is_due(now, zone, settings.prompt_day):
+            continue
+        period = prompt_period(now, zone)
+        with sf.begin() as session:
+            if not repo.claim_delivery(session, ws, user_id, PROMPT_KIND, period, now):
+                counts["already"] += 1
+                continue
+        try:
+            message = _prompt_for(sf, ws, user_id, period, now.astimezone(zone).date())
+            pace()
+            client.chat_postMessage(channel=user_id, **message)
+        except (SlackApiError, OSError) as error:
+            log.warning("Reflection prompt not sent (%s)", type(error).__name__)
+            with sf.begin() as session:
+                repo.forget_delivery(session, ws, user_id, PROMPT_KIND, period)
+            counts["failed"] += 1
+            continue
+        with sf.begin() as session:
+            repo.confirm_delivery(session, ws, user_id, PROMPT_KIND, period, now)
+        counts["sent"] += 1
+    return counts
+
+
+def _prompt_for(sf: sessionmaker[Session], ws: Workspace, user_id: str, period: str, today) -> dict:
+    with sf() as session:
+        return build_prompt_message(
+            ENGLISH,
+            period=period,
+            open_items=repo.list_open_action_items(session, ws, user_id, limit=5),
+            missing_lessons=repo.list_entries_missing_lessons(session, ws, user_id, today - timedelta(days=60), 3),
+            year_ago=repo.get_lesson_from_a_year_ago(session, ws, user_id, today),
+        )

@@ -1,0 +1,96 @@
+"""Buttons on the monthly reflection prompt, and turning prompts back on from the App Home."""
+
+from __future__ import annotations
+
+import logging
+import re
+
+from slack_bolt import Ack, App, BoltContext
+from slack_sdk import WebClient
+
+from bot import services
+from bot.blocks.entry_modal import ModalContext
+from bot.blocks.messages import build_refusal_message, build_text_message
+from bot.blocks.state import entry_id_value
+from bot.errors import reported
+from bot.ids import Action
+from bot.listeners.flows import open_record_modal, publish_home, translator_for, workspace_of
+from bot.services import NotYourEntry
+from bot.slack_io import reply
+
+log = logging.getLogger(__name__)
+PERIOD = re.compile(r"[0-9]{4}-[0-9]{2}")
+
+
+def _value(body: dict) -> str:
+    action = (body.get("actions") or [{}])[0]
+    value = action.get("value") if isinstance(action, dict) else None
+    return value if isinstance(value, str) else ""
+
+
+def handle_prompt_record(ack: Ack, body: dict, client: WebClient, context: BoltContext) -> None:
+    ack()
+    modal = ModalContext(response_url=body.get("response_url"))
+    open_record_modal(client, context, body["trigger_id"], modal, context["clock"]())
+
+
+def handle_prompt_nothing(ack: Ack, body: dict, client: WebClient, context: BoltContext) -> None:
+    ack()
+    t = translator_for(context)
+    text = t("Thank you. A month with nothing to record is a fine answer too. See you next month.")
+    reply(client, body["user"]["id"], body.get("response_url"), build_text_message(text), replace_original=True)
+
+
+def handle_prompt_snooze(ack: Ack, body: dict, client: WebClient, context: BoltContext) -> None:
+    ack()
+    period = _value(body)
+    if not PERIOD.fullmatch(period):
+        log.info("Ignored a snooze button with a malformed period")
+        return
+    user_id = body["user"]["id"]
+    services.snooze_prompt(context["session_factory"], workspace_of(context), user_id, period, context["clock"]())
+    text = translator_for(context)("No problem. I will ask again in a week.")
+    reply(client, user_id, body.get("response_url"), build_text_message(text), replace_original=True)
+
+
+def handle_prompt_stop(ack: Ack, body: dict, client: WebClient, context: BoltContext) -> None:
+    ack()
+    user_id = body["user"]["id"]
+    services.set_prompts_stopped(context["session_factory"], workspace_of(context), user_id, True, context["clock"]())
+    text = translator_for(context)("Done: no more monthly prompts. You can turn them back on any time in the App Home.")
+    reply(client, user_id, body.get("response_url"), build_text_message(text), replace_original=True)
+    publish_home(client, context, user_id)
+
+
+def handle_prompts_resume(ack: Ack, body: dict, client: WebClient, context: BoltContext) -> None:
+    ack()
+    user_id = body["user"]["id"]
+    services.set_prompts_stopped(context["session_factory"], workspace_of(context), user_id, False, context["clock"]())
+    publish_home(client, context, user_id)
+
+
+def handle_action_item_done(ack: Ack, body: dict, client: WebClient, context: BoltContext) -> None:
+    ack()
+    t = translator_for(context)
+    user_id = body["user"]["id"]
+    try:
+        services.mark_action_item_done(
+            context["session_factory"],
+            workspace_of(context),
+            user_id,
+            entry_id_value(_value(body)) or 0,
+            context["clock"](),
+        )
+    except NotYourEntry:
+        reply(client, user_id, body.get("response_url"), build_refusal_message(t))
+        return
+    reply(client, user_id, body.get("response_url"), build_text_message(t("Nice job! Marked as done.")))
+
+
+def register(app: App) -> None:
+    app.action(Action.PROMPT_RECORD)(reported(handle_prompt_record))
+    app.action(Action.PROMPT_NOTHING)(reported(handle_prompt_nothing))
+    app.action(Action.PROMPT_SNOOZE)(reported(handle_prompt_snooze))
+    app.action(Action.PROMPT_STOP)(reported(handle_prompt_stop))
+    app.action(Action.PROMPTS_RESUME)(reported(handle_prompts_resume))
+    app.action(Action.ACTION_ITEM_DONE)(reported(handle_action_item_done))
