@@ -237,6 +237,10 @@ def claim_delivery(session: Session, ws: Workspace, recipient: str, kind: str, p
         return False
 
 
+def has_delivery(session: Session, ws: Workspace, recipient: str, kind: str, period: str) -> bool:
+    return session.scalar(_delivery(ws, recipient, kind, period, select(Delivery.id))) is not None
+
+
 def confirm_delivery(session: Session, ws: Workspace, recipient: str, kind: str, period: str, now: datetime) -> None:
     session.execute(_delivery(ws, recipient, kind, period, update(Delivery)).values(sent_at=now))
 

@@ -451,3 +451,28 @@ def test_delay_and_reset(client, fake):
 
     assert fake.calls == [] and fake.responses == [] and fake.uploads == {}
     assert client.chat_postMessage(channel="C1", text="hi")["ok"]  # the queued 500 is gone
+
+
+def test_an_enforced_rate_limit_answers_429_with_retry_after_past_the_burst(fake, client):
+    fake.enforce_rate_limit("auth.test", per_minute=0.001, burst=2)
+    client.auth_test()
+    client.auth_test()
+    error = slack_error(lambda: client.auth_test())
+    assert error.response.status_code == 429
+    assert error.response.headers.get("Retry-After") == "1"
+
+
+def test_random_failures_are_repeatable_for_a_seed(fake, client):
+    def statuses(seed: int) -> list[int]:
+        fake.reset()
+        fake.fail_randomly("auth.test", 0.5, statuses=(500, 429), seed=seed)
+        for _ in range(20):
+            try:
+                client.auth_test()
+            except SlackApiError:
+                pass
+        return [c.status for c in fake.calls_to("auth.test", ok_only=False)]
+
+    first = statuses(3)
+    assert first == statuses(3)
+    assert {500, 429} <= set(first) and 200 in first

@@ -20,8 +20,10 @@ from storage.repository import Workspace
 
 log = logging.getLogger(__name__)
 
-# Below Slack's limits for posting: 429s are still honoured through the client's retry handler.
-SENDS_PER_SECOND = 10.0
+# Slack lets an app post "several hundred messages per minute" to a workspace (chat.postMessage's
+# special limit); 4 a second (240 a minute) stays below it. 429s are still honoured, by the
+# client's retry handler, with Retry-After.
+SENDS_PER_SECOND = 4.0
 
 
 class Pacer:
@@ -59,10 +61,12 @@ def send_reflection_prompts(
 ) -> Counter:
     """Prompt everyone whose prompt is due (with `force`, everyone) and who has not had this month's.
 
-    Exactly once per person and month: a ledger row is claimed before sending and confirmed after.
-    A failed send gives the claim back, so the next run tries again. If the process dies after
-    Slack accepted a message but before the confirmation, the claim stays, unconfirmed: that person
-    is not prompted again that month (at most once, never twice)."""
+    Exactly once per person and month: a ledger row is claimed immediately before the call to Slack
+    and confirmed after it. A send Slack refuses gives the claim back, so the next run tries again;
+    a process that dies before the claim leaves nothing behind, so the restarted run sends it. If the
+    process dies during the call itself, after Slack accepted the message but before the
+    confirmation, the claim stays unconfirmed and that person is not prompted again that month:
+    at most once, never twice."""
     pace = pace or Pacer(SENDS_PER_SECOND)
     with sf() as session:
         settings = repo.get_settings(session, ws)
@@ -86,13 +90,18 @@ def send_reflection_prompts(
         if not force and not prompt_is_due(now, zone, settings.prompt_day):
             continue
         period = prompt_period(now, zone)
+        with sf() as session:
+            if repo.has_delivery(session, ws, user_id, PROMPT_KIND, period):
+                counts["already"] += 1
+                continue
+        message = _prompt_for(sf, ws, user_id, period, now.astimezone(zone).date())
+        pace()
+        # Claimed right before the call to Slack, so that only the call itself lies between them.
         with sf.begin() as session:
             if not repo.claim_delivery(session, ws, user_id, PROMPT_KIND, period, now):
                 counts["already"] += 1
                 continue
         try:
-            message = _prompt_for(sf, ws, user_id, period, now.astimezone(zone).date())
-            pace()
             client.chat_postMessage(channel=user_id, **message)
         except (SlackApiError, OSError) as error:
             log.warning("Reflection prompt not sent (%s)", type(error).__name__)

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import itertools
 import json
+import random
 import re
 import threading
 import time
@@ -62,6 +63,24 @@ class Call:
     status: int
     ok: bool
     error: str | None = None
+
+
+@dataclass
+class _Bucket:
+    """A token bucket: `rate` calls a second on average, bursts of up to `capacity`."""
+
+    rate: float
+    capacity: float
+    tokens: float
+    updated: float
+
+    def take(self, now: float) -> bool:
+        self.tokens = min(self.capacity, self.tokens + (now - self.updated) * self.rate)
+        self.updated = now
+        if self.tokens < 1:
+            return False
+        self.tokens -= 1
+        return True
 
 
 @dataclass(frozen=True)
@@ -367,6 +386,18 @@ class FakeSlack:
     def set_delay(self, method: str, seconds: float) -> None:
         self._delays[method] = seconds
 
+    def enforce_rate_limit(self, method: str, per_minute: float, burst: int) -> None:
+        """Answer 429 (Retry-After: 1) when `method` is called faster than `per_minute` after a
+        burst of `burst` calls, as Slack's rate-limit tiers do."""
+        with self._cond:
+            self._buckets[method] = _Bucket(per_minute / 60.0, float(burst), float(burst), time.monotonic())
+
+    def fail_randomly(self, method: str, probability: float, statuses=(500,), seed: int = 0) -> None:
+        """Answer one of `statuses` (429 with Retry-After: 1) to a random share of the calls to
+        `method`, repeatably for a given `seed`."""
+        with self._cond:
+            self._random_failures[method] = (probability, tuple(statuses), random.Random(seed))
+
     def reset(self) -> None:
         """Forget what was received, queued failures and delays.
 
@@ -378,6 +409,8 @@ class FakeSlack:
             self._uploads: dict[str, bytes] = {}
             self._failures: dict[str, deque[_Failure]] = defaultdict(deque)
             self._delays: dict[str, float] = {}
+            self._buckets: dict[str, _Bucket] = {}
+            self._random_failures: dict[str, tuple[float, tuple[int, ...], random.Random]] = {}
 
     # -- what was received
 
@@ -477,7 +510,16 @@ class FakeSlack:
         time.sleep(self._delays.get(method, 0))
         with self._cond:
             queue = self._failures.get(method)
-            return queue.popleft() if queue else None
+            if queue:
+                return queue.popleft()
+            bucket = self._buckets.get(method)
+            if bucket is not None and not bucket.take(time.monotonic()):
+                return _Failure(429, 1, None)
+            chance = self._random_failures.get(method)
+            if chance is not None and chance[2].random() < chance[0]:
+                status = chance[2].choice(chance[1])
+                return _Failure(status, 1 if status == 429 else 0, None)
+            return None
 
     def _record(self, call: Call) -> None:
         with self._cond:
