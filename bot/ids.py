@@ -30,6 +30,8 @@ class Block(StrEnum):
     DIGEST_CADENCE = "digest_cadence_block"
     PROMPT_DAY = "prompt_day_block"
     DEFAULT_VISIBILITY = "default_visibility_block"
+    ANONYMITY_CROWD = "anonymity_crowd_block"
+    PROMPT_GUESTS = "prompt_guests_block"
     HOME_ACTIONS = "home_actions_block"
     ENTRY_ACTIONS = "entry_actions_block"
 
@@ -47,6 +49,8 @@ class Action(StrEnum):
     DIGEST_CADENCE = "digest_cadence_input"
     PROMPT_DAY = "prompt_day_input"
     DEFAULT_VISIBILITY = "default_visibility_input"
+    ANONYMITY_CROWD = "anonymity_crowd_input"
+    PROMPT_GUESTS = "prompt_guests_input"
     # buttons and menus
     ADD_LESSON = "add_lesson_button"
     SHARE_ANONYMOUSLY = "share_anonymously_button"

@@ -33,3 +33,6 @@ DIGEST_CADENCES = {
 
 # 0 is "the first working day"; other days stop at 28 so that every month has them.
 PROMPT_DAYS = {0: N_("First working day of the month")} | {day: N_("Day {day} of the month") for day in range(1, 29)}
+
+# Anonymous lessons wait for this many different people; fewer would let a small team guess.
+ANONYMITY_CROWDS = (3, 4, 5, 6, 8, 10)

@@ -379,7 +379,7 @@ def modal_state(view: dict) -> dict:
             state["value"] = element.get("initial_value")
         elif element["type"] == "datepicker":
             state["selected_date"] = element.get("initial_date")
-        elif element["type"] == "multi_static_select":
+        elif element["type"] in ("multi_static_select", "checkboxes"):
             state["selected_options"] = element.get("initial_options", [])
         else:
             state["selected_option"] = element.get("initial_option")
@@ -560,6 +560,8 @@ def test_settings_modal_and_its_parser_round_trip():
         digest_cadence="monthly",
         prompt_day=0,
         default_visibility="anonymous",
+        anonymity_crowd=5,
+        prompt_guests=True,
     )
     view = build_settings_modal(t, current)
     values = modal_state(view)
@@ -571,6 +573,8 @@ def test_settings_modal_and_its_parser_round_trip():
         "digest_cadence": "monthly",
         "prompt_day": 0,
         "default_visibility": "anonymous",
+        "anonymity_crowd": 5,
+        "prompt_guests": True,
     }
 
 
@@ -652,7 +656,12 @@ def test_parse_record_submission_accepts_the_latest_allowed_day():
 
 
 def settings_values(
-    channel: str | None = "C0123", cadence: str = "weekly", day: str = "3", visibility: str = "anonymous"
+    channel: str | None = "C0123",
+    cadence: str = "weekly",
+    day: str = "3",
+    visibility: str = "anonymous",
+    crowd: str = "4",
+    guests: bool = True,
 ) -> dict:
     def choice(block, action, value):
         return {block: {action: {"type": "static_select", "selected_option": {"value": value}}}}
@@ -662,14 +671,29 @@ def settings_values(
         **choice(Block.DIGEST_CADENCE, Action.DIGEST_CADENCE, cadence),
         **choice(Block.PROMPT_DAY, Action.PROMPT_DAY, day),
         **choice(Block.DEFAULT_VISIBILITY, Action.DEFAULT_VISIBILITY, visibility),
+        **choice(Block.ANONYMITY_CROWD, Action.ANONYMITY_CROWD, crowd),
+        Block.PROMPT_GUESTS: {
+            Action.PROMPT_GUESTS: {"type": "checkboxes", "selected_options": [{"value": "yes"}] if guests else []}
+        },
     }
 
 
 def test_parse_settings_submission_reads_a_valid_submission():
     assert parse_settings_submission(t, settings_values()) == (
-        {"retro_channel": "C0123", "digest_cadence": "weekly", "prompt_day": 3, "default_visibility": "anonymous"},
+        {
+            "retro_channel": "C0123",
+            "digest_cadence": "weekly",
+            "prompt_day": 3,
+            "default_visibility": "anonymous",
+            "anonymity_crowd": 4,
+            "prompt_guests": True,
+        },
         {},
     )
+    parsed, errors = parse_settings_submission(t, settings_values(crowd="1", guests=False))
+    assert parsed is None and set(errors) == {Block.ANONYMITY_CROWD}
+    parsed, errors = parse_settings_submission(t, settings_values(guests=False))
+    assert parsed["prompt_guests"] is False
     parsed, errors = parse_settings_submission(t, settings_values(channel=None, day="0"))
     assert errors == {} and parsed["retro_channel"] is None and parsed["prompt_day"] == 0
 
@@ -778,6 +802,8 @@ SETTINGS_PAIRS = [
     (Block.DIGEST_CADENCE, Action.DIGEST_CADENCE),
     (Block.PROMPT_DAY, Action.PROMPT_DAY),
     (Block.DEFAULT_VISIBILITY, Action.DEFAULT_VISIBILITY),
+    (Block.ANONYMITY_CROWD, Action.ANONYMITY_CROWD),
+    (Block.PROMPT_GUESTS, Action.PROMPT_GUESTS),
 ]
 
 
@@ -813,6 +839,7 @@ def test_parse_settings_submission_never_raises_and_returns_only_valid_settings(
         assert channel is None or (channel[0] in "CG" and channel.isalnum())
         assert parsed["digest_cadence"] in DIGEST_CADENCES
         assert parsed["prompt_day"] in PROMPT_DAYS
+        assert parsed["anonymity_crowd"] >= 3
         assert parsed["default_visibility"] in VISIBILITIES
 
 

@@ -264,3 +264,15 @@ def test_run_job_refuses_unknown_jobs_clearly(fake_slack, tmp_path):
     result = run_job(fake_slack, tmp_path, "no-such-job")
     assert result.returncode == 2
     assert "team-digest" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_the_workspace_sets_how_big_the_anonymous_crowd_must_be(job, fake_slack):
+    sf, client = job
+    with sf.begin() as session:
+        repo.save_settings(session, WS, "UADMIN", NOW, anonymity_crowd=4)
+    for n in range(3):
+        share(sf, f"UANON{n}", "anonymous", f"Anonymous {n}")
+    assert post_team_digest(sf, client, WS, NOW, "CRETRO") == "nothing"
+    share(sf, "UANON3", "anonymous", "Anonymous 3")
+    assert post_team_digest(sf, client, WS, NOW, "CRETRO") == "posted"
+    assert all(f"Anonymous {n}" in posted(fake_slack) for n in range(4))

@@ -65,7 +65,9 @@ def visibility_values(value: str) -> dict:
     return {"visibility_block": choice("visibility_input", "radio_buttons", value)}
 
 
-def settings_values(channel: str | None = "C0RETRO", cadence="weekly", day="5", visibility="anonymous") -> dict:
+def settings_values(
+    channel: str | None = "C0RETRO", cadence="weekly", day="5", visibility="anonymous", crowd="5", guests=True
+) -> dict:
     return {
         "retro_channel_block": {
             "retro_channel_input": {"type": "conversations_select", "selected_conversation": channel},
@@ -73,6 +75,13 @@ def settings_values(channel: str | None = "C0RETRO", cadence="weekly", day="5", 
         "digest_cadence_block": choice("digest_cadence_input", "static_select", cadence),
         "prompt_day_block": choice("prompt_day_input", "static_select", day),
         "default_visibility_block": choice("default_visibility_input", "radio_buttons", visibility),
+        "anonymity_crowd_block": choice("anonymity_crowd_input", "static_select", crowd),
+        "prompt_guests_block": {
+            "prompt_guests_input": {
+                "type": "checkboxes",
+                "selected_options": [{"text": {"type": "plain_text", "text": "x"}, "value": "yes"}] if guests else [],
+            }
+        },
     }
 
 

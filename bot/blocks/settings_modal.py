@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from bot.blocks.common import option, plain
-from bot.blocks.state import selected_value, string_value
+from bot.blocks.state import selected_value, selected_values, string_value
 from bot.i18n import Translator
 from bot.ids import Action, Block, View
-from bot.vocabulary import DIGEST_CADENCES, PROMPT_DAYS, VISIBILITIES
+from bot.vocabulary import ANONYMITY_CROWDS, DIGEST_CADENCES, PROMPT_DAYS, VISIBILITIES
 from storage.models import WorkspaceSettings
 
 
@@ -31,6 +31,7 @@ def build_settings_modal(t: Translator, settings: WorkspaceSettings, default_cha
     if settings.retro_channel or default_channel:
         channel["initial_conversation"] = settings.retro_channel or default_channel
     visibilities = [option(t(label), key) for key, label in VISIBILITIES.items()]
+    guests = option(t("Send guests the monthly reflection prompt too"), "yes")
     return {
         "type": "modal",
         "callback_id": View.SETTINGS,
@@ -73,6 +74,25 @@ def build_settings_modal(t: Translator, settings: WorkspaceSettings, default_cha
                     ),
                 },
             },
+            _select(
+                Block.ANONYMITY_CROWD,
+                Action.ANONYMITY_CROWD,
+                t("Anonymous lessons wait until this many people shared"),
+                [option(t.plural("{n} person", "{n} people", n), str(n)) for n in ANONYMITY_CROWDS],
+                str(settings.anonymity_crowd),
+            ),
+            {
+                "type": "input",
+                "block_id": Block.PROMPT_GUESTS,
+                "label": plain(t("Guests")),
+                "optional": True,
+                "element": {
+                    "type": "checkboxes",
+                    "action_id": Action.PROMPT_GUESTS,
+                    "options": [guests],
+                    **({"initial_options": [guests]} if settings.prompt_guests else {}),
+                },
+            },
         ],
     }
 
@@ -84,6 +104,8 @@ def parse_settings_submission(t: Translator, values: object) -> tuple[dict | Non
     cadence = selected_value(values, Block.DIGEST_CADENCE, Action.DIGEST_CADENCE)
     day = selected_value(values, Block.PROMPT_DAY, Action.PROMPT_DAY)
     visibility = selected_value(values, Block.DEFAULT_VISIBILITY, Action.DEFAULT_VISIBILITY)
+    crowd = selected_value(values, Block.ANONYMITY_CROWD, Action.ANONYMITY_CROWD)
+    guests = selected_values(values, Block.PROMPT_GUESTS, Action.PROMPT_GUESTS) == ["yes"]
     if channel is not None and not (channel[:1] in "CG" and channel.isalnum()):
         errors[Block.RETRO_CHANNEL] = t("Please choose a channel, not a direct message.")
     if cadence not in DIGEST_CADENCES:
@@ -92,6 +114,8 @@ def parse_settings_submission(t: Translator, values: object) -> tuple[dict | Non
         errors[Block.PROMPT_DAY] = t("Please choose a day.")
     if visibility not in VISIBILITIES:
         errors[Block.DEFAULT_VISIBILITY] = t("Please choose a default visibility.")
+    if crowd not in {str(n) for n in ANONYMITY_CROWDS}:
+        errors[Block.ANONYMITY_CROWD] = t("Please choose how many people.")
     if errors:
         return None, errors
     return {
@@ -99,4 +123,6 @@ def parse_settings_submission(t: Translator, values: object) -> tuple[dict | Non
         "digest_cadence": cadence,
         "prompt_day": int(day),
         "default_visibility": visibility,
+        "anonymity_crowd": int(crowd),
+        "prompt_guests": guests,
     }, {}
