@@ -140,8 +140,12 @@ def main(argv: list[str] | None = None) -> int:
     commands.add_parser("serve", help="HTTP mode: POST /slack/events on $PORT (default 3000)")
     commands.add_parser("socket", help="Socket Mode, for development without a public URL")
     commands.add_parser("migrate", help="bring the database schema up to date")
-    commands.add_parser("scheduler", help="the clock process: posts the team digest on each workspace's cadence")
-    job = commands.add_parser("run-job", help="run one scheduled job now, for every workspace (team-digest)")
+    commands.add_parser(
+        "scheduler", help="the clock process: team digests on their cadence, reflection prompts when due"
+    )
+    job = commands.add_parser(
+        "run-job", help="run one scheduled job now, for every workspace: team-digest or reflection-prompts"
+    )
     job.add_argument("name")
     args = parser.parse_args(argv)
 

@@ -55,6 +55,8 @@ def is_person_to_prompt(user: dict, include_guests: bool) -> bool:
     """Real, active members only: never bots, apps, Slackbot or deactivated accounts."""
     if user.get("deleted") or user.get("is_bot") or user.get("is_app_user") or user.get("id") == "USLACKBOT":
         return False
+    if user.get("is_invited_user") or user.get("is_stranger"):
+        return False  # not joined yet, or from another organisation: no DM to send
     if user.get("is_restricted") or user.get("is_ultra_restricted"):
         return include_guests
     return True

@@ -25,6 +25,7 @@ log = logging.getLogger(__name__)
 LEASE = "scheduler"
 # A scheduler renews every minute; one that stops renewing is replaced after this long.
 LEASE_TTL = timedelta(minutes=3)
+STALE_RUN = timedelta(minutes=30)
 # Scheduled digests go out from 09:00 UTC on the first day of their period.
 DIGEST_HOUR = 9
 
@@ -46,7 +47,8 @@ def tick(sf: sessionmaker[Session], client: WebClient, now: datetime, holder: st
             continue
         period = digest_period(cadence, now)
         with sf.begin() as session:
-            if not repo.claim_delivery(session, ws, "team", "digest_run", period, now):
+            # A claim its process never confirmed (it died mid-run) is taken over after a while.
+            if not repo.claim_delivery(session, ws, "team", "digest_run", period, now, stale_after=STALE_RUN):
                 continue
         try:
             outcome = post_team_digest(sf, client, ws, now, default_channel)
@@ -65,8 +67,13 @@ def prompt_tick(sf: sessionmaker[Session], client: WebClient, now: datetime, hol
     with sf.begin() as session:
         if not repo.acquire_lease(session, LEASE, holder, now, LEASE_TTL):
             return False
+
+    def still_in_charge() -> bool:
+        with sf.begin() as session:
+            return repo.acquire_lease(session, LEASE, holder, datetime.now(UTC), LEASE_TTL)
+
     for ws in installed_workspaces(client):
-        counts = send_reflection_prompts(sf, client, ws, now)
+        counts = send_reflection_prompts(sf, client, ws, now, still_in_charge=still_in_charge)
         if counts:
             log.info("Reflection prompts: %s", dict(counts))
     return True

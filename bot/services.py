@@ -185,3 +185,8 @@ def mark_action_item_done(sf: SessionFactory, ws: Workspace, user_id: str, item_
         if item is None:
             raise NotYourEntry(item_id)
         return item.text
+
+
+def nice_job_counts(sf: SessionFactory, entry_ids: list[int]) -> dict[int, int]:
+    with sf() as session:
+        return repo.count_acknowledgements_of(session, entry_ids)

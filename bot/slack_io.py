@@ -6,21 +6,14 @@ from datetime import date, datetime, timedelta
 
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
-from slack_sdk.http_retry.builtin_handlers import (
-    ConnectionErrorRetryHandler,
-    RateLimitErrorRetryHandler,
-    ServerErrorRetryHandler,
-)
+from slack_sdk.http_retry.builtin_handlers import RateLimitErrorRetryHandler, ServerErrorRetryHandler
 from slack_sdk.webhook import WebhookClient
 
 
 def retry_handlers() -> list:
-    # 429s wait for Retry-After; 5xx and dropped connections are tried again a couple of times.
-    return [
-        RateLimitErrorRetryHandler(max_retry_count=3),
-        ServerErrorRetryHandler(max_retry_count=2),
-        ConnectionErrorRetryHandler(max_retry_count=2),
-    ]
+    # 429s wait for Retry-After; 500 and 503 (Slack did not act) are tried again a couple of times.
+    # A dropped connection is not retried: Slack may have posted the message already.
+    return [RateLimitErrorRetryHandler(max_retry_count=3), ServerErrorRetryHandler(max_retry_count=2)]
 
 
 def build_web_client(token: str | None, base_url: str) -> WebClient:

@@ -201,7 +201,13 @@ def claim_for_digest(session: Session, ws: Workspace, entry_ids: list[int], chan
     session.flush()
     claimed = session.execute(
         update(Entry)
-        .where(Entry.id.in_(entry_ids), Entry.digest_id.is_(None), Entry.visibility != "private")
+        .where(
+            Entry.enterprise_id == ws.enterprise_id,
+            Entry.team_id == ws.team_id,
+            Entry.id.in_(entry_ids),
+            Entry.digest_id.is_(None),
+            Entry.visibility != "private",
+        )
         .values(digest_id=digest.id)
     ).rowcount
     if claimed != len(entry_ids):
@@ -209,17 +215,45 @@ def claim_for_digest(session: Session, ws: Workspace, entry_ids: list[int], chan
     return digest
 
 
-def release_digest(session: Session, digest_id: int) -> None:
+def release_digest(session: Session, ws: Workspace, digest_id: int) -> None:
     """A digest that could not be posted gives its entries back for the next one."""
-    session.execute(update(Entry).where(Entry.digest_id == digest_id).values(digest_id=None))
-    session.execute(delete(Digest).where(Digest.id == digest_id))
+    in_workspace = (Entry.enterprise_id == ws.enterprise_id, Entry.team_id == ws.team_id)
+    session.execute(update(Entry).where(*in_workspace, Entry.digest_id == digest_id).values(digest_id=None))
+    session.execute(
+        delete(Digest).where(
+            Digest.enterprise_id == ws.enterprise_id, Digest.team_id == ws.team_id, Digest.id == digest_id
+        )
+    )
+
+
+def release_unposted_digests(session: Session, ws: Workspace, claimed_before: datetime) -> None:
+    """Digests claimed long ago but never posted (their process died) give their entries back."""
+    stale = session.scalars(
+        select(Digest.id).where(
+            Digest.enterprise_id == ws.enterprise_id,
+            Digest.team_id == ws.team_id,
+            Digest.message_ts.is_(None),
+            Digest.posted_at < claimed_before,
+        )
+    ).all()
+    for digest_id in stale:
+        release_digest(session, ws, digest_id)
 
 
 # -- the delivery ledger and the scheduler lease ---------------------------------------------
 
 
-def claim_delivery(session: Session, ws: Workspace, recipient: str, kind: str, period: str, now: datetime) -> bool:
-    """True once per (workspace, recipient, kind, period): the caller may send."""
+def claim_delivery(
+    session: Session,
+    ws: Workspace,
+    recipient: str,
+    kind: str,
+    period: str,
+    now: datetime,
+    stale_after: timedelta | None = None,
+) -> bool:
+    """True once per (workspace, recipient, kind, period): the caller may send. With `stale_after`,
+    a claim that was never confirmed and is older than that may be taken over."""
     try:
         with session.begin_nested():
             session.add(
@@ -234,7 +268,14 @@ def claim_delivery(session: Session, ws: Workspace, recipient: str, kind: str, p
             )
         return True
     except IntegrityError:
-        return False
+        if stale_after is None:
+            return False
+    taken = session.execute(
+        _delivery(ws, recipient, kind, period, update(Delivery))
+        .where(Delivery.sent_at.is_(None), Delivery.claimed_at < now - stale_after)
+        .values(claimed_at=now)
+    ).rowcount
+    return bool(taken)
 
 
 def has_delivery(session: Session, ws: Workspace, recipient: str, kind: str, period: str) -> bool:
@@ -374,3 +415,12 @@ def get_lesson_from_a_year_ago(session: Session, ws: Workspace, user_id: str, to
 
 def get_person(session: Session, ws: Workspace, user_id: str) -> Person | None:
     return session.get(Person, (ws.enterprise_id, ws.team_id, user_id))
+
+
+def count_acknowledgements_of(session: Session, entry_ids: list[int]) -> dict[int, int]:
+    rows = session.execute(
+        select(Acknowledgement.entry_id, func.count(Acknowledgement.id))
+        .where(Acknowledgement.entry_id.in_(entry_ids))
+        .group_by(Acknowledgement.entry_id)
+    )
+    return {entry_id: n for entry_id, n in rows}

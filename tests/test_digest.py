@@ -276,3 +276,24 @@ def test_the_workspace_sets_how_big_the_anonymous_crowd_must_be(job, fake_slack)
     share(sf, "UANON3", "anonymous", "Anonymous 3")
     assert post_team_digest(sf, client, WS, NOW, "CRETRO") == "posted"
     assert all(f"Anonymous {n}" in posted(fake_slack) for n in range(4))
+
+
+def test_a_digest_whose_post_got_no_answer_gives_its_entries_back(job, fake_slack):
+    sf, client = job
+    share(sf, "UNAMED", "named", "Survives a dropped connection")
+    fake_slack.stop()  # Slack unreachable: the post raises, the claim is released
+    with pytest.raises(OSError):
+        post_team_digest(sf, client, WS, NOW, "CRETRO")
+    with sf() as session:
+        assert session.scalar(select(Entry.digest_id)) is None
+        assert session.scalars(select(Digest)).all() == []
+
+
+def test_a_digest_left_unposted_by_a_dead_process_is_given_back_later(job, fake_slack):
+    sf, client = job
+    entry_id = share(sf, "UNAMED", "named", "Claimed then the process died")
+    with sf.begin() as session:
+        repo.claim_for_digest(session, WS, [entry_id], "CRETRO", NOW)
+    assert post_team_digest(sf, client, WS, NOW + timedelta(minutes=1), "CRETRO") == "nothing"
+    assert post_team_digest(sf, client, WS, NOW + timedelta(minutes=11), "CRETRO") == "posted"
+    assert "Claimed then the process died" in posted(fake_slack)

@@ -125,3 +125,21 @@ def test_a_member_cannot_post_the_digest(bot):
     assert refusal.args["channel"] == "UMEMBER" and "Only workspace admins" in refusal.args["text"]
     with bot.session_factory() as session:
         assert session.scalar(select(Entry.digest_id)) is None
+
+
+def test_every_count_in_the_message_is_fresh_and_a_failed_dm_is_not_the_pressers_problem(bot):
+    first = share(bot, "UAUTHOR", "named", "First")
+    second = share(bot, "UGONE", "named", "Second")
+    message = post_digest(bot)
+    bot.fake.reset()
+    press(bot, message, first, "UTEAM1")
+    bot.fake.wait_for("chat.update")
+    # The second press carries the message as it was before the first press was shown.
+    bot.fake.queue_failure("chat.postMessage", error="user_not_found")
+    press(bot, message, second, "UTEAM2")
+    updates = bot.fake.wait_for("chat.update", count=2)
+    assert nice_job_label(updates[1], first) == "👏 Nice job · 1"
+    assert nice_job_label(updates[1], second) == "👏 Nice job · 1"
+    bot.command("help", key="sync")
+    bot.fake.wait_for_responses()
+    assert [key for key, _ in bot.fake.responses] == ["sync"]  # no apology to the presser

@@ -916,3 +916,28 @@ def test_two_prompt_ticks_at_the_same_time_only_one_acts(job, fake_slack, databa
     sf, client = job
     assert prompt_tick(sf, client, NOW + LEASE_TTL + timedelta(minutes=1), standby) is True
     assert prompted(fake_slack) == Counter(U1=1, U2=1)
+
+
+def test_a_send_without_an_answer_is_never_repeated(job, fake_slack):
+    fake_slack.users["U1"] = member("U1")
+    fake_slack.set_delay("chat.postMessage", 6)  # longer than the client's 5 s timeout
+    counts = run(job, NOW, force=True)
+    fake_slack.set_delay("chat.postMessage", 0)
+    assert counts["unconfirmed"] == 1
+    assert run(job, NOW + timedelta(hours=1), force=True)["already"] == 1
+    assert prompted(fake_slack)["U1"] <= 1  # never a second one
+
+
+def test_people_slack_will_never_let_us_dm_are_not_tried_all_month(job, fake_slack):
+    fake_slack.users.update({"U1": member("U1"), "UINV": member("UINV", is_invited_user=True)})
+    fake_slack.queue_failure("chat.postMessage", error="user_not_found")
+    assert run(job, NOW, force=True)["undeliverable"] == 1
+    assert run(job, NOW + timedelta(hours=1), force=True)["already"] == 1
+    assert "UINV" not in prompted(fake_slack)
+
+
+def test_a_fan_out_stops_when_another_scheduler_took_over(job, fake_slack):
+    fake_slack.users.update({f"U{n:03d}": member(f"U{n:03d}") for n in range(120)})
+    counts = run(job, NOW, force=True, still_in_charge=lambda: False)
+    assert counts["stopped_early"] == 1
+    assert 0 < sum(prompted(fake_slack).values()) < 120

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-import time
 from collections import Counter
 from collections.abc import Callable, Iterator
 from datetime import datetime, timedelta
@@ -14,6 +13,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from bot.blocks.prompt import build_prompt_message
 from bot.i18n import ENGLISH
+from bot.pacing import Pacer
 from bot.prompts import PROMPT_KIND, is_away, is_person_to_prompt, person_timezone, prompt_is_due, prompt_period
 from storage import repository as repo
 from storage.repository import Workspace
@@ -26,19 +26,10 @@ log = logging.getLogger(__name__)
 SENDS_PER_SECOND = 4.0
 
 
-class Pacer:
-    """Spaces calls at most `rate` a second."""
-
-    def __init__(self, rate: float, sleep: Callable[[float], None] = time.sleep) -> None:
-        self.interval = 1.0 / rate if rate > 0 else 0.0
-        self.sleep = sleep
-        self.next_at = 0.0
-
-    def __call__(self) -> None:
-        now = time.monotonic()
-        if now < self.next_at:
-            self.sleep(self.next_at - now)
-        self.next_at = max(now, self.next_at) + self.interval
+# A long fan-out renews the scheduler's lease as it goes, and stops if it lost it.
+LEASE_CHECK_EVERY = 50
+# Slack's refusals that will not change by trying again this month.
+UNDELIVERABLE = {"user_not_found", "cannot_dm_bot", "user_disabled"}
 
 
 def workspace_members(client: WebClient) -> Iterator[dict]:
@@ -58,6 +49,7 @@ def send_reflection_prompts(
     now: datetime,
     force: bool = False,
     pace: Callable[[], None] | None = None,
+    still_in_charge: Callable[[], bool] = lambda: True,
 ) -> Counter:
     """Prompt everyone whose prompt is due (with `force`, everyone) and who has not had this month's.
 
@@ -72,7 +64,11 @@ def send_reflection_prompts(
         settings = repo.get_settings(session, ws)
         choices = repo.people_choices(session, ws)
     counts: Counter = Counter()
-    for user in workspace_members(client):
+    for number, user in enumerate(workspace_members(client), start=1):
+        if number % LEASE_CHECK_EVERY == 0 and not still_in_charge():
+            log.warning("Stopped the reflection prompts: another scheduler took over")
+            counts["stopped_early"] += 1
+            break
         user_id = user.get("id")
         if not isinstance(user_id, str) or not is_person_to_prompt(user, settings.prompt_guests):
             continue
@@ -103,11 +99,20 @@ def send_reflection_prompts(
                 continue
         try:
             client.chat_postMessage(channel=user_id, **message)
-        except (SlackApiError, OSError) as error:
-            log.warning("Reflection prompt not sent (%s)", type(error).__name__)
+        except SlackApiError as error:
+            problem = error.response.get("error")
+            if problem in UNDELIVERABLE:
+                counts["undeliverable"] += 1  # the claim stays: no point trying again this month
+                continue
+            log.warning("Reflection prompt refused (%s); the next run tries again", problem)
             with sf.begin() as session:
                 repo.forget_delivery(session, ws, user_id, PROMPT_KIND, period)
             counts["failed"] += 1
+            continue
+        except OSError as error:
+            # No answer: Slack may have posted it. The claim stays, so it is never sent twice.
+            log.warning("Reflection prompt unconfirmed (%s)", type(error).__name__)
+            counts["unconfirmed"] += 1
             continue
         with sf.begin() as session:
             repo.confirm_delivery(session, ws, user_id, PROMPT_KIND, period, now)

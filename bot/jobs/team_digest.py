@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
@@ -13,12 +13,17 @@ from bot.blocks.digest import build_digest_messages
 from bot.digest import digest_items, select_for_digest
 from bot.i18n import ENGLISH
 from bot.jobs.admins import tell_admins_once
+from bot.pacing import Pacer
 from storage import repository as repo
 from storage.models import Digest
 from storage.repository import AlreadyInADigest, Workspace
 
 log = logging.getLogger(__name__)
 
+# Slack posts about one message a second to one channel.
+CHANNEL_POSTS_PER_SECOND = 1.0
+# A digest claimed this long ago and still not posted was left by a process that died.
+STALE_CLAIM = timedelta(minutes=10)
 # Slack's answers that mean the channel itself is the problem, which only an admin can fix.
 CHANNEL_PROBLEMS = {"channel_not_found", "is_archived", "method_not_supported_for_channel_type", "not_in_channel"}
 
@@ -30,13 +35,19 @@ def post_team_digest(
 
     Returns what happened: "posted", "nothing", "no_channel", "channel_problem" or "already"
     (another process claimed the entries first). Entries are claimed before posting, so two
-    schedulers never post one entry twice; if the process dies between the claim and Slack's
-    answer, those entries are not posted again (at most once)."""
+    schedulers never post one entry twice. A digest whose post failed gives its entries back at
+    once; one left unposted by a process that died is given back by the next run after
+    STALE_CLAIM, so entries are not lost (in the rare case that Slack had accepted the post just
+    before the process died, they appear in a second digest)."""
     t = ENGLISH
+    with sf.begin() as session:
+        repo.release_unposted_digests(session, ws, now - STALE_CLAIM)
     with sf() as session:
         settings = repo.get_settings(session, ws)
         pending = repo.list_undigested_shared(session, ws)
     channel = settings.retro_channel or default_channel
+    if not pending:
+        return "nothing"
     if not channel:
         tell_admins_once(
             sf,
@@ -63,10 +74,10 @@ def post_team_digest(
     messages = build_digest_messages(t, digest_items(chosen))
     try:
         first_ts = _post_joining(client, channel, messages[0])
-    except SlackApiError as error:
+    except (SlackApiError, OSError) as error:
         with sf.begin() as session:
-            repo.release_digest(session, digest_id)
-        problem = error.response.get("error")
+            repo.release_digest(session, ws, digest_id)
+        problem = error.response.get("error") if isinstance(error, SlackApiError) else None
         if problem not in CHANNEL_PROBLEMS:
             raise
         tell_admins_once(
@@ -86,9 +97,11 @@ def post_team_digest(
         return "channel_problem"
     with sf.begin() as session:
         session.get(Digest, digest_id).message_ts = first_ts
+    pace = Pacer(CHANNEL_POSTS_PER_SECOND)
     for message in messages[1:]:
         # The digest is out: a failed continuation is logged, never posted again from the start.
         try:
+            pace()
             client.chat_postMessage(channel=channel, thread_ts=first_ts, **message)
         except SlackApiError as error:
             log.warning("Digest continuation not posted (%s)", error.response.get("error"))

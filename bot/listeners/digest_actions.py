@@ -6,6 +6,7 @@ import logging
 
 from slack_bolt import Ack, App, BoltContext
 from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
 
 from bot import services
 from bot.blocks.digest import build_nice_job_button, digest_block_id
@@ -44,21 +45,41 @@ def handle_nice_job(ack: Ack, body: dict, client: WebClient, context: BoltContex
         return  # a second press, or the author's own, changes nothing
     message = body.get("message") or {}
     blocks = message.get("blocks") or []
+    shown = {digest_block_id(entry_id): entry_id for entry_id in _digest_entry_ids(blocks)}
+    # Every count in the message is read afresh, so presses on two entries at once both show.
+    counts = services.nice_job_counts(context["session_factory"], list(shown.values()))
     for block in blocks:
-        if block.get("block_id") == digest_block_id(result.entry.id):
-            block["accessory"] = build_nice_job_button(t, result.entry.id, result.count)
+        if block.get("block_id") in shown:
+            entry_id = shown[block["block_id"]]
+            block["accessory"] = build_nice_job_button(t, entry_id, counts.get(entry_id, 0))
     if blocks and body.get("channel"):
         client.chat_update(channel=body["channel"]["id"], ts=message["ts"], text=message.get("text", ""), blocks=blocks)
-    # Only the author hears who they are; the teammate who pressed learns nothing about them.
-    client.chat_postMessage(
-        channel=result.author_id,
-        text=t.plural(
-            "{n} teammate said Nice job to your lesson from {date}.",
-            "{n} teammates said Nice job to your lesson from {date}.",
-            result.count,
-            date=t.date(result.entry.happened_on),
-        ),
-    )
+    # Only the author hears who they are; the teammate who pressed learns nothing about them,
+    # not even whether this message reached the author.
+    try:
+        client.chat_postMessage(
+            channel=result.author_id,
+            text=t.plural(
+                "{n} teammate said Nice job to your lesson from {date}.",
+                "{n} teammates said Nice job to your lesson from {date}.",
+                result.count,
+                date=t.date(result.entry.happened_on),
+            ),
+        )
+    except SlackApiError as error:
+        log.info("Nice job not passed on to the author (%s)", error.response.get("error"))
+
+
+def _digest_entry_ids(blocks: list) -> list[int]:
+    prefix = digest_block_id(0)[:-1]
+    ids = []
+    for block in blocks:
+        block_id = block.get("block_id") if isinstance(block, dict) else None
+        if isinstance(block_id, str) and block_id.startswith(prefix):
+            entry_id = entry_id_value(block_id[len(prefix) :])
+            if entry_id is not None:
+                ids.append(entry_id)
+    return ids
 
 
 def handle_post_digest(ack: Ack, body: dict, client: WebClient, context: BoltContext) -> None:
