@@ -11,6 +11,19 @@ import time
 from urllib.parse import urlencode
 
 TEAM = "T0001"
+# users.info's answer for a workspace admin, U1.
+ADMIN = {
+    "id": "U1",
+    "team_id": "T0001",
+    "name": "ada",
+    "real_name": "Ada Admin",
+    "tz": "Europe/London",
+    "tz_offset": 0,
+    "is_admin": True,
+    "is_owner": False,
+    "is_bot": False,
+    "deleted": False,
+}
 CHANNEL = "C0001"
 _counter = itertools.count(1)
 

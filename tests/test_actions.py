@@ -12,20 +12,9 @@ import pytest
 from bot.blocks.entry_modal import ModalContext
 from storage.models import WorkspaceSettings
 from tests import payloads
+from tests.payloads import ADMIN
 from tests.rows import entries, seed, snapshot
 
-ADMIN = {
-    "id": "U1",
-    "team_id": "T0001",
-    "name": "ada",
-    "real_name": "Ada Admin",
-    "tz": "Europe/London",
-    "tz_offset": 0,
-    "is_admin": True,
-    "is_owner": False,
-    "is_bot": False,
-    "deleted": False,
-}
 NOW = datetime(2024, 6, 1, 12, 0, tzinfo=UTC)
 # Values a forged or corrupted button could carry; none of them names an entry.
 GARBAGE = ["", "abc", "-1", "99999999999999999999", "0", " 1", "1.0", "²"]

@@ -10,20 +10,8 @@ import pytest
 
 from tests import payloads
 from tests.conftest import SIGNING_SECRET
+from tests.payloads import ADMIN
 from tests.rows import seed
-
-ADMIN = {
-    "id": "U1",
-    "team_id": "T0001",
-    "name": "ada",
-    "real_name": "Ada Admin",
-    "tz": "Europe/London",
-    "tz_offset": 0,
-    "is_admin": True,
-    "is_owner": False,
-    "is_bot": False,
-    "deleted": False,
-}
 
 
 def home_opened(user="U1", tab="home") -> dict:

@@ -13,20 +13,9 @@ from bot.blocks.entry_modal import ModalContext
 from storage.models import ActionItem, WorkspaceSettings
 from tests import payloads
 from tests.conftest import BotHarness
+from tests.payloads import ADMIN
 from tests.rows import entries, seed, snapshot
 
-ADMIN = {
-    "id": "U1",
-    "team_id": "T0001",
-    "name": "ada",
-    "real_name": "Ada Admin",
-    "tz": "Europe/London",
-    "tz_offset": 0,
-    "is_admin": True,
-    "is_owner": False,
-    "is_bot": False,
-    "deleted": False,
-}
 NOW = datetime(2024, 6, 1, 12, 0, tzinfo=UTC)
 
 
