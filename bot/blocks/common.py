@@ -34,8 +34,13 @@ def fit_mrkdwn(text: str, limit: int = SECTION_TEXT_MAX) -> str:
     return cut.rstrip() + "…"
 
 
-def section(text: str) -> dict:
-    return {"type": "section", "text": mrkdwn(fit_mrkdwn(text))}
+def section(text: str, accessory: dict | None = None, block_id: str | None = None) -> dict:
+    block = {"type": "section", "text": mrkdwn(fit_mrkdwn(text))}
+    if accessory:
+        block["accessory"] = accessory
+    if block_id:
+        block["block_id"] = block_id
+    return block
 
 
 def plain_section(text: str) -> dict:

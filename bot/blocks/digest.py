@@ -38,12 +38,11 @@ def build_nice_job_button(t: Translator, entry_id: int, count: int) -> dict:
 
 
 def build_digest_item_block(t: Translator, item: DigestItem) -> dict:
-    block = section(digest_item_text(t, item))
-    return {
-        **block,
-        "block_id": digest_block_id(item.entry_id),
-        "accessory": build_nice_job_button(t, item.entry_id, item.nice_jobs),
-    }
+    return section(
+        digest_item_text(t, item),
+        build_nice_job_button(t, item.entry_id, item.nice_jobs),
+        block_id=digest_block_id(item.entry_id),
+    )
 
 
 def build_digest_messages(t: Translator, items: list[DigestItem]) -> list[dict]:

@@ -44,21 +44,16 @@ def build_prompt_message(
     if open_items:
         blocks += [divider(), section(t("*Your open action items.* Done any of them?"))]
         blocks += [
-            {
-                "type": "section",
-                "text": {"type": "mrkdwn", "text": f"☐ {escape_within(item.text, 500)}"},
-                "accessory": button(t("Done"), Action.ACTION_ITEM_DONE, str(item.id)),
-            }
+            section(f"☐ {escape_within(item.text, 500)}", button(t("Done"), Action.ACTION_ITEM_DONE, str(item.id)))
             for item in open_items
         ]
     if missing_lessons:
         blocks += [divider(), section(t("*Lessons still to come.* What did we learn?"))]
         blocks += [
-            {
-                "type": "section",
-                "text": {"type": "mrkdwn", "text": f"{t.date(e.happened_on)} · {escape_within(e.what_happened, 300)}"},
-                "accessory": button(t("Add the lesson"), Action.ADD_LESSON, str(e.id)),
-            }
+            section(
+                f"{t.date(e.happened_on)} · {escape_within(e.what_happened, 300)}",
+                button(t("Add the lesson"), Action.ADD_LESSON, str(e.id)),
+            )
             for e in missing_lessons
         ]
     if year_ago is not None:

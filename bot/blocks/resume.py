@@ -10,7 +10,6 @@ from bot.blocks.common import (
     context,
     divider,
     escape_within,
-    fit_mrkdwn,
     header,
     option,
     section,
@@ -129,14 +128,8 @@ def build_home_view(
         blocks += [divider(), _year_header(t, year, counts.get(year, len(group)))]
         for entry in group:
             options = [{**o, "value": f"{o['value']}:{entry.id}"} for o in menu]
-            blocks.append(
-                {
-                    "type": "section",
-                    "block_id": f"entry_{entry.id}",
-                    "text": {"type": "mrkdwn", "text": fit_mrkdwn(entry_text(t, entry, with_visibility=True))},
-                    "accessory": {"type": "overflow", "action_id": Action.ENTRY_MENU, "options": options},
-                }
-            )
+            menu_for_entry = {"type": "overflow", "action_id": Action.ENTRY_MENU, "options": options}
+            blocks.append(section(entry_text(t, entry, with_visibility=True), menu_for_entry, f"entry_{entry.id}"))
     if total > len(shown):
         blocks.append(
             context(

@@ -44,3 +44,20 @@ def entry_id_value(value: object) -> int | None:
     if isinstance(value, int) and not isinstance(value, bool) and 0 < value <= ENTRY_ID_MAX:
         return value
     return None
+
+
+def pressed(body: object) -> dict:
+    """The button or menu a block_actions payload reports, or {} for a malformed one."""
+    actions = body.get("actions") if isinstance(body, dict) else None
+    first = actions[0] if isinstance(actions, list) and actions else None
+    return first if isinstance(first, dict) else {}
+
+
+def pressed_value(body: object) -> str:
+    value = pressed(body).get("value")
+    return value if isinstance(value, str) else ""
+
+
+def pressed_entry_id(body: object) -> int:
+    """The entry a button names; 0, which matches no entry, for anything else."""
+    return entry_id_value(pressed_value(body)) or 0

@@ -17,7 +17,7 @@ from bot.blocks.messages import (
     build_undone_message,
 )
 from bot.blocks.resume import build_resume_message
-from bot.blocks.state import entry_id_value
+from bot.blocks.state import entry_id_value, pressed, pressed_entry_id, pressed_value
 from bot.errors import reported
 from bot.ids import Action, EntryMenuOption
 from bot.listeners.flows import (
@@ -35,22 +35,12 @@ from bot.slack_io import reply
 log = logging.getLogger(__name__)
 
 
-def _action(body: dict) -> dict:
-    actions = body.get("actions") or [{}]
-    return actions[0] if isinstance(actions[0], dict) else {}
-
-
-def _entry_id(value: object) -> int:
-    """An entry id from a button value; anything else becomes 0, which matches no entry."""
-    return entry_id_value(value) or 0
-
-
 def handle_add_lesson(ack: Ack, body: dict, client: WebClient, context: BoltContext) -> None:
     ack()
     user_id = body["user"]["id"]
     try:
         entry = services.get_own_entry(
-            context["session_factory"], workspace_of(context), user_id, _entry_id(_action(body).get("value"))
+            context["session_factory"], workspace_of(context), user_id, pressed_entry_id(body)
         )
     except NotYourEntry:
         reply(client, user_id, body.get("response_url"), build_refusal_message(translator_for(context)))
@@ -68,7 +58,7 @@ def handle_share_anonymously(ack: Ack, body: dict, client: WebClient, context: B
             context["session_factory"],
             workspace_of(context),
             user_id,
-            _entry_id(_action(body).get("value")),
+            pressed_entry_id(body),
             "anonymous",
             context["clock"](),
         )
@@ -90,9 +80,7 @@ def handle_undo(ack: Ack, body: dict, client: WebClient, context: BoltContext) -
     t = translator_for(context)
     user_id = body["user"]["id"]
     try:
-        services.delete_own_entry(
-            context["session_factory"], workspace_of(context), user_id, _entry_id(_action(body).get("value"))
-        )
+        services.delete_own_entry(context["session_factory"], workspace_of(context), user_id, pressed_entry_id(body))
     except NotYourEntry:
         reply(client, user_id, body.get("response_url"), build_refusal_message(t))
         return
@@ -119,10 +107,12 @@ def handle_entry_menu(ack: Ack, body: dict, client: WebClient, context: BoltCont
     ack()
     t = translator_for(context)
     user_id = body["user"]["id"]
-    selected = _action(body).get("selected_option") or {}
+    selected = pressed(body).get("selected_option") or {}
     choice, _, raw_id = str(selected.get("value", "")).partition(":")
     try:
-        entry = services.get_own_entry(context["session_factory"], workspace_of(context), user_id, _entry_id(raw_id))
+        entry = services.get_own_entry(
+            context["session_factory"], workspace_of(context), user_id, entry_id_value(raw_id) or 0
+        )
     except NotYourEntry:
         reply(client, user_id, None, build_refusal_message(t))
         return
@@ -141,7 +131,7 @@ def handle_resume_page(ack: Ack, body: dict, client: WebClient, context: BoltCon
     ack()
     user_id = body["user"]["id"]
     try:
-        wanted = json.loads(_action(body).get("value") or "{}")
+        wanted = json.loads(pressed_value(body) or "{}")
         year, page = wanted.get("year"), wanted.get("page", 0)
     except (ValueError, AttributeError):
         year = page = None

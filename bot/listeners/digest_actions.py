@@ -11,7 +11,7 @@ from slack_sdk.errors import SlackApiError
 from bot import services
 from bot.blocks.digest import build_nice_job_button, digest_block_id
 from bot.blocks.messages import build_admins_only_message, build_text_message
-from bot.blocks.state import entry_id_value
+from bot.blocks.state import entry_id_value, pressed_entry_id
 from bot.errors import reported
 from bot.i18n import N_
 from bot.ids import Action
@@ -33,10 +33,12 @@ OUTCOMES = {
 def handle_nice_job(ack: Ack, body: dict, client: WebClient, context: BoltContext) -> None:
     ack()
     t = translator_for(context)
-    action = (body.get("actions") or [{}])[0]
-    entry_id = entry_id_value(action.get("value")) if isinstance(action, dict) else None
     result = services.say_nice_job(
-        context["session_factory"], workspace_of(context), body["user"]["id"], entry_id or 0, context["clock"]()
+        context["session_factory"],
+        workspace_of(context),
+        body["user"]["id"],
+        pressed_entry_id(body),
+        context["clock"](),
     )
     if result is None:
         log.info("Ignored a Nice job on an entry that is not in a digest here")

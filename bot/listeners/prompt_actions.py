@@ -11,7 +11,7 @@ from slack_sdk import WebClient
 from bot import services
 from bot.blocks.entry_modal import ModalContext
 from bot.blocks.messages import build_refusal_message, build_text_message
-from bot.blocks.state import entry_id_value
+from bot.blocks.state import pressed_entry_id, pressed_value
 from bot.errors import reported
 from bot.ids import Action
 from bot.listeners.flows import open_record_modal, publish_home, translator_for, workspace_of
@@ -20,12 +20,6 @@ from bot.slack_io import reply
 
 log = logging.getLogger(__name__)
 PERIOD = re.compile(r"[0-9]{4}-[0-9]{2}")
-
-
-def _value(body: dict) -> str:
-    action = (body.get("actions") or [{}])[0]
-    value = action.get("value") if isinstance(action, dict) else None
-    return value if isinstance(value, str) else ""
 
 
 def handle_prompt_record(ack: Ack, body: dict, client: WebClient, context: BoltContext) -> None:
@@ -43,7 +37,7 @@ def handle_prompt_nothing(ack: Ack, body: dict, client: WebClient, context: Bolt
 
 def handle_prompt_snooze(ack: Ack, body: dict, client: WebClient, context: BoltContext) -> None:
     ack()
-    period = _value(body)
+    period = pressed_value(body)
     if not PERIOD.fullmatch(period):
         log.info("Ignored a snooze button with a malformed period")
         return
@@ -78,7 +72,7 @@ def handle_action_item_done(ack: Ack, body: dict, client: WebClient, context: Bo
             context["session_factory"],
             workspace_of(context),
             user_id,
-            entry_id_value(_value(body)) or 0,
+            pressed_entry_id(body),
             context["clock"](),
         )
     except NotYourEntry:
