@@ -5,14 +5,17 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
-from datetime import datetime
+from datetime import datetime, timedelta
 
-from slack_bolt import App, BoltContext
+from slack_bolt import App, BoltContext, BoltResponse
+from slack_bolt.oauth.oauth_settings import OAuthSettings
 from slack_sdk import WebClient
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot import errors, listeners
 from bot.settings import Settings
+from storage import repository as repo
 from storage.models import utcnow
 
 
@@ -35,7 +38,9 @@ def create_app(
     client: WebClient,
     clock: Callable[[], datetime] = utcnow,
     verify_requests: bool = True,
+    oauth: OAuthSettings | None = None,
 ) -> App:
+    """Single-workspace mode uses `client`'s token; with `oauth`, every request uses its workspace's own."""
     logging.getLogger("slack_bolt.RequestVerification").addFilter(NO_REQUEST_BODIES)
     app = App(
         client=client,
@@ -46,15 +51,51 @@ def create_app(
         process_before_response=False,
         listener_executor=ThreadPoolExecutor(max_workers=64, thread_name_prefix="listener"),
         logger=logging.getLogger("bot.app"),
+        oauth_settings=oauth,
     )
 
     @app.middleware
-    def provide_dependencies(context: BoltContext, next: Callable[[], None]) -> None:
+    def provide_dependencies(context: BoltContext, body: dict, next: Callable[[], None]) -> None:
+        if context.is_enterprise_install:
+            # An org-wide install: Bolt leaves team_id empty for many requests, and the org token
+            # must name the workspace it acts in.
+            context["team_id"] = context.team_id or _acting_team(body)
+            if context.team_id:
+                context.client.default_params["team_id"] = context.team_id
         context["session_factory"] = session_factory
         context["clock"] = clock
         context["default_retro_channel"] = settings.retro_channel
+        context["installation_store"] = oauth.installation_store if oauth else None
+        context["uninstall_grace"] = timedelta(days=settings.uninstall_grace_days)
         next()
+
+    @app.middleware
+    def once_per_event(body: dict, next: Callable[[], None]) -> BoltResponse | None:
+        # Slack retries an event it thinks we missed (X-Slack-Retry-Num); Bolt would handle it again.
+        event_id = body.get("event_id") if body.get("type") == "event_callback" else None
+        if isinstance(event_id, str) and event_id and not _first_delivery(session_factory, event_id, clock()):
+            return BoltResponse(status=200, body="")
+        return next()
 
     listeners.register(app)
     errors.register(app)
     return app
+
+
+def _first_delivery(session_factory: sessionmaker[Session], event_id: str, now: datetime) -> bool:
+    try:
+        with session_factory.begin() as session:
+            return repo.remember_event(session, event_id[:64], now)
+    except SQLAlchemyError:
+        return True  # better handled twice than never: every event handler is idempotent
+
+
+def _acting_team(body: dict) -> str | None:
+    """The workspace an org-wide install's request comes from (an ID starting with T; E is the org)."""
+    event = body.get("event") if isinstance(body.get("event"), dict) else {}
+    user = body.get("user") if isinstance(body.get("user"), dict) else {}
+    view = event.get("view") if isinstance(event.get("view"), dict) else {}
+    for candidate in (user.get("team_id"), view.get("team_id"), event.get("team"), body.get("team_id")):
+        if isinstance(candidate, str) and candidate.startswith("T"):
+            return candidate
+    return None

@@ -1,4 +1,4 @@
-"""`failure-resume` subcommands: serve, socket, migrate, scheduler, run-job."""
+"""`failure-resume` subcommands: serve, socket, migrate, scheduler, run-job, purge-workspace."""
 
 from __future__ import annotations
 
@@ -9,14 +9,20 @@ from datetime import UTC, datetime
 
 from dotenv import find_dotenv, load_dotenv
 from slack_bolt.error import BoltError
+from slack_bolt.oauth.oauth_settings import OAuthSettings
+from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError, SlackClientError
 from sqlalchemy.exc import SQLAlchemyError
 
 from bot.app import create_app
+from bot.installations import Installations, every_install, oauth_settings, single_workspace
 from bot.settings import Settings
 from bot.slack_io import build_web_client
+from storage import repository as repo
 from storage.db import make_engine, make_session_factory
+from storage.installations import InstallationStore, forget_tokens
 from storage.migrate import upgrade_to_head
+from storage.repository import Workspace
 
 log = logging.getLogger("failure_resume")
 
@@ -42,17 +48,32 @@ def _explain(problems: list[str]) -> int:
     return 2
 
 
-def _build(settings: Settings, mode: str):
-    problems = settings.missing_for(mode)
-    if problems:
-        return None, None, _explain(problems)
+def _database(settings: Settings):
     if settings.database_url.startswith("sqlite"):
         # The embedded default needs no manual step: bring the file up to date on every start.
         upgrade_to_head(settings.database_url)
     engine = make_engine(settings.database_url)
+    return engine, make_session_factory(engine)
+
+
+def _slack(settings: Settings, mode: str, engine, sf) -> tuple[WebClient, OAuthSettings | None, Installations]:
+    """The Web API client, OAuth settings and installed workspaces of one or every workspace."""
+    if settings.oauth and mode != "socket":
+        store = InstallationStore(settings.client_id, engine)
+        oauth = oauth_settings(settings, store) if mode == "serve" else None
+        return build_web_client(None, settings.slack_api_url), oauth, every_install(settings, store, sf)
     client = build_web_client(settings.bot_token, settings.slack_api_url)
+    return client, None, single_workspace(client)
+
+
+def _build(settings: Settings, mode: str):
+    problems = settings.missing_for(mode)
+    if problems:
+        return None, None, _explain(problems)
+    engine, sf = _database(settings)
+    client, oauth, _installations = _slack(settings, mode, engine, sf)
     try:
-        app = create_app(settings, make_session_factory(engine), client, verify_requests=(mode == "serve"))
+        app = create_app(settings, sf, client, verify_requests=(mode == "serve"), oauth=oauth)
     except (BoltError, SlackApiError, SlackClientError, OSError) as error:
         print(
             f"Slack did not accept SLACK_BOT_TOKEN, or could not be reached ({error}). "
@@ -73,6 +94,8 @@ def serve(settings: Settings) -> int:
     if app is None:
         return status
     log.info("Failure Resume listening on port %s (POST /slack/events, GET /healthz)", settings.port)
+    if app.oauth_flow:
+        log.info("OAuth mode: workspaces install the app from GET /slack/install")
     waitress_serve(make_wsgi_app(app, engine), host="0.0.0.0", port=settings.port, threads=8)
     return 0
 
@@ -94,24 +117,23 @@ def migrate(settings: Settings) -> int:
     return 0
 
 
-def _job_client(settings: Settings):
+def _job_setup(settings: Settings):
     problems = settings.missing_for("job")
     if problems:
         _explain(problems)
         return None, None
-    if settings.database_url.startswith("sqlite"):
-        upgrade_to_head(settings.database_url)
-    session_factory = make_session_factory(make_engine(settings.database_url))
-    return session_factory, build_web_client(settings.bot_token, settings.slack_api_url)
+    engine, sf = _database(settings)
+    _client, _oauth, installations = _slack(settings, "job", engine, sf)
+    return sf, installations
 
 
 def scheduler(settings: Settings) -> int:
     from bot.scheduler import run_scheduler
 
-    session_factory, client = _job_client(settings)
-    if client is None:
+    session_factory, installations = _job_setup(settings)
+    if installations is None:
         return 2
-    run_scheduler(session_factory, client, settings.retro_channel)
+    run_scheduler(session_factory, installations, settings.retro_channel)
     return 0
 
 
@@ -121,16 +143,47 @@ def run_job(settings: Settings, name: str) -> int:
     if name not in JOBS:
         print(f"Unknown or not yet available job {name!r}. Jobs: {', '.join(sorted(JOBS))}.", file=sys.stderr)
         return 2
-    session_factory, client = _job_client(settings)
-    if client is None:
+    session_factory, installations = _job_setup(settings)
+    if installations is None:
         return 2
     try:
-        outcomes = JOBS[name](session_factory, client, datetime.now(UTC), settings.retro_channel)
+        outcomes = JOBS[name](session_factory, installations, datetime.now(UTC), settings.retro_channel)
     except (SlackApiError, SlackClientError, OSError) as error:
         print(f"Slack did not answer as expected ({error}).", file=sys.stderr)
         return 2
     for team, outcome in outcomes.items():
         print(f"{name} for {team}: {outcome}")
+    return 0
+
+
+def purge_workspace(settings: Settings, team_id: str, enterprise_id: str, confirmed: bool) -> int:
+    from bot.data_retention import purge_workspace as purge
+
+    if not team_id and not enterprise_id:
+        print('Name the workspace: its team ID (T…), or "" with --enterprise-id E… for a whole org.', file=sys.stderr)
+        return 2
+    engine, sf = _database(settings)
+    if team_id and not enterprise_id:
+        with sf() as session:
+            known = repo.enterprises_of_team(session, team_id)
+        if len(known) > 1:
+            print(
+                f"Workspace {team_id} is known in several orgs ({', '.join(known)}): add --enterprise-id.",
+                file=sys.stderr,
+            )
+            return 2
+        enterprise_id = known[0] if known else ""
+    who = f"workspace {team_id or '(every one)'}" + (f" of enterprise {enterprise_id}" if enterprise_id else "")
+    if not confirmed:
+        print(f"This deletes for good everything stored for {who}. Run it again with --yes to do it.", file=sys.stderr)
+        return 2
+    if settings.client_id:
+        forget_tokens(InstallationStore(settings.client_id, engine), enterprise_id, team_id)
+    deleted = sum(purge(sf, Workspace(enterprise_id, team_id)).values())
+    if not deleted:
+        print(f"Nothing is stored for {who}: nothing deleted. Check the team ID.", file=sys.stderr)
+        return 1
+    print(f"Deleted the data of {who}: {deleted} rows.")
     return 0
 
 
@@ -147,6 +200,12 @@ def main(argv: list[str] | None = None) -> int:
         "run-job", help="run one scheduled job now, for every workspace: team-digest or reflection-prompts"
     )
     job.add_argument("name")
+    purge = commands.add_parser(
+        "purge-workspace", help="delete a workspace's data now, instead of after the grace period of an uninstall"
+    )
+    purge.add_argument("team_id")
+    purge.add_argument("--enterprise-id", default="", help="the Enterprise Grid org of the workspace, if any")
+    purge.add_argument("--yes", action="store_true", help="really delete")
     args = parser.parse_args(argv)
 
     load_dotenv(find_dotenv(usecwd=True))
@@ -162,6 +221,7 @@ def main(argv: list[str] | None = None) -> int:
         "migrate": migrate,
         "scheduler": scheduler,
         "run-job": lambda settings: run_job(settings, args.name),
+        "purge-workspace": lambda settings: purge_workspace(settings, args.team_id, args.enterprise_id, args.yes),
     }
     try:
         return handler[args.command](settings)

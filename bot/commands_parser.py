@@ -7,14 +7,14 @@ from dataclasses import dataclass
 
 from bot.slack_text import decode_slack_text
 
-SUBCOMMANDS = ("resume", "export", "help", "settings")
+SUBCOMMANDS = ("resume", "export", "help", "settings", "admin-export")
 _RESUME = re.compile(r"^resume(?:\s+(\d{4}))?$", re.IGNORECASE)
 _ONE_WORD = re.compile(r"^[A-Za-z-]{1,15}$")
 
 
 @dataclass(frozen=True)
 class FailCommand:
-    action: str  # "form", "record", "resume", "export", "help", "settings"
+    action: str  # "form", "record", "resume", "export", "help", "settings", "admin-export"
     text: str = ""
     year: int | None = None
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from datetime import date, datetime, timedelta
 from itertools import groupby
@@ -51,16 +52,18 @@ def safeguard_labels(t: Translator, keys: Iterable[str]) -> list[str]:
 
 
 MARKDOWN_LINE_MARKS = ("#", ">", "-", "*", "+", "|", "=")
+# Markdown's line endings, and only those: U+2028 and the like stay inside the line, as typed.
+MARKDOWN_LINE_ENDINGS = re.compile("(\r\n|\r|\n)")
 
 
 def markdown_text(text: str) -> str:
     """User text as Markdown paragraphs: a line of theirs never becomes a heading, list or quote."""
-    lines = []
-    for line in text.splitlines():
-        body = line.lstrip()
-        indent = line[: len(line) - len(body)]
-        lines.append(indent + "\\" + body if body.startswith(MARKDOWN_LINE_MARKS) else line)
-    return "\n".join(lines)
+    parts = MARKDOWN_LINE_ENDINGS.split(text)
+    for n in range(0, len(parts), 2):  # the lines; the odd parts are their endings, kept as they were
+        body = parts[n].lstrip()
+        if body.startswith(MARKDOWN_LINE_MARKS):
+            parts[n] = parts[n][: len(parts[n]) - len(body)] + "\\" + body
+    return "".join(parts)
 
 
 def resume_markdown(t: Translator, entries: Iterable[Entry], person: str) -> str:

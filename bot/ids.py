@@ -16,6 +16,7 @@ class View(StrEnum):
     DELETE = "delete_entry_modal"
     VISIBILITY = "change_visibility_modal"
     SETTINGS = "settings_modal"
+    DELETE_ALL_DATA = "delete_all_data_modal"
 
 
 class Block(StrEnum):
@@ -33,6 +34,7 @@ class Block(StrEnum):
     ANONYMITY_CROWD = "anonymity_crowd_block"
     PROMPT_GUESTS = "prompt_guests_block"
     HOME_ACTIONS = "home_actions_block"
+    DATA_ACTIONS = "data_actions_block"
     ENTRY_ACTIONS = "entry_actions_block"
 
 
@@ -68,6 +70,8 @@ class Action(StrEnum):
     PROMPTS_RESUME = "prompts_resume_button"
     ACTION_ITEM_DONE = "action_item_done_button"
     POST_DIGEST = "post_digest_button"
+    DELETE_ALL_DATA = "delete_all_data_button"
+    EXPORT_SHARED = "export_shared_button"
 
 
 class EntryMenuOption(StrEnum):

@@ -1,24 +1,29 @@
 """The clock process: one scheduler acts at a time, holding a lease in the database.
 
-Every minute it renews the lease and posts digests that are due; every 15 minutes it sends the
-reflection prompts that are due. A second scheduler stands by and takes over once the lease lapses."""
+Every minute it renews the lease, deletes the data of workspaces whose grace period after an uninstall
+has ended, and posts digests that are due; every 15 minutes it sends the reflection prompts that are due.
+Each installed workspace is served with its own token. A second scheduler stands by and takes over
+once the lease lapses."""
 
 from __future__ import annotations
 
 import logging
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 
 from apscheduler.schedulers.blocking import BlockingScheduler
 from slack_sdk import WebClient
 from sqlalchemy.orm import Session, sessionmaker
 
+from bot.data_retention import purge_due
 from bot.digest import digest_period
-from bot.jobs import installed_workspaces
+from bot.installations import Installations
 from bot.jobs.reflection_prompts import send_reflection_prompts
 from bot.jobs.team_digest import post_team_digest
 from storage import repository as repo
+from storage.repository import Workspace
 
 log = logging.getLogger(__name__)
 
@@ -35,34 +40,49 @@ def digest_due(cadence: str, now: datetime) -> bool:
     return now >= start.replace(hour=DIGEST_HOUR, minute=0, second=0, microsecond=0)
 
 
-def tick(sf: sessionmaker[Session], client: WebClient, now: datetime, holder: str, default_channel: str | None) -> bool:
+def tick(
+    sf: sessionmaker[Session], installations: Installations, now: datetime, holder: str, default_channel: str | None
+) -> bool:
     """One beat of the clock; returns whether this process held the lease and so acted."""
     with sf.begin() as session:
         if not repo.acquire_lease(session, LEASE, holder, now, LEASE_TTL):
             return False
-    for ws in installed_workspaces(client):
-        with sf() as session:
-            cadence = repo.get_settings(session, ws).digest_cadence
-        if not digest_due(cadence, now):
-            continue
-        period = digest_period(cadence, now)
-        with sf.begin() as session:
-            # A claim its process never confirmed (it died mid-run) is taken over after a while.
-            if not repo.claim_delivery(session, ws, "team", "digest_run", period, now, stale_after=STALE_RUN):
-                continue
-        try:
-            outcome = post_team_digest(sf, client, ws, now, default_channel)
-        except Exception:
-            with sf.begin() as session:
-                repo.forget_delivery(session, ws, "team", "digest_run", period)
-            raise
-        with sf.begin() as session:
-            repo.confirm_delivery(session, ws, "team", "digest_run", period, now)
-        log.info("Scheduled digest for period %s: %s", period, outcome)
+    installed = installations()
+    try:
+        for outcome in purge_due(sf, lambda: installed, now).items():
+            log.info("Data retention: %s %s", *outcome)
+    except Exception as error:  # the digests still go out; the purge is tried again next beat
+        log.error("Data retention run failed (%s)", type(error).__name__)
+    for each in installed:
+        with each_workspace_alone(each.workspace):
+            post_digest_if_due(sf, each.client, each.workspace, now, default_channel)
     return True
 
 
-def prompt_tick(sf: sessionmaker[Session], client: WebClient, now: datetime, holder: str) -> bool:
+def post_digest_if_due(
+    sf: sessionmaker[Session], client: WebClient, ws: Workspace, now: datetime, default_channel: str | None
+) -> None:
+    with sf() as session:
+        cadence = repo.get_settings(session, ws).digest_cadence
+    if not digest_due(cadence, now):
+        return
+    period = digest_period(cadence, now)
+    with sf.begin() as session:
+        # A claim its process never confirmed (it died mid-run) is taken over after a while.
+        if not repo.claim_delivery(session, ws, "team", "digest_run", period, now, stale_after=STALE_RUN):
+            return
+    try:
+        outcome = post_team_digest(sf, client, ws, now, default_channel)
+    except Exception:
+        with sf.begin() as session:
+            repo.forget_delivery(session, ws, "team", "digest_run", period)
+        raise
+    with sf.begin() as session:
+        repo.confirm_delivery(session, ws, "team", "digest_run", period, now)
+    log.info("Scheduled digest for period %s: %s", period, outcome)
+
+
+def prompt_tick(sf: sessionmaker[Session], installations: Installations, now: datetime, holder: str) -> bool:
     """Send the reflection prompts that are due; returns whether this process held the lease."""
     with sf.begin() as session:
         if not repo.acquire_lease(session, LEASE, holder, now, LEASE_TTL):
@@ -72,16 +92,26 @@ def prompt_tick(sf: sessionmaker[Session], client: WebClient, now: datetime, hol
         with sf.begin() as session:
             return repo.acquire_lease(session, LEASE, holder, datetime.now(UTC), LEASE_TTL)
 
-    for ws in installed_workspaces(client):
-        counts = send_reflection_prompts(sf, client, ws, now, still_in_charge=still_in_charge)
-        if counts:
-            log.info("Reflection prompts: %s", dict(counts))
+    for each in installations():
+        with each_workspace_alone(each.workspace):
+            counts = send_reflection_prompts(sf, each.client, each.workspace, now, still_in_charge=still_in_charge)
+            if counts:
+                log.info("Reflection prompts: %s", dict(counts))
     return True
+
+
+@contextmanager
+def each_workspace_alone(ws: Workspace) -> Iterator[None]:
+    """One workspace's trouble (a revoked token, a Slack error) must not stop the others' digests and prompts."""
+    try:
+        yield
+    except Exception as error:
+        log.error("Scheduled work for workspace %s failed (%s)", ws.team_id, type(error).__name__)
 
 
 def run_scheduler(
     sf: sessionmaker[Session],
-    client: WebClient,
+    installations: Installations,
     default_channel: str | None,
     clock: Callable[[], datetime] = lambda: datetime.now(UTC),
 ) -> None:
@@ -90,14 +120,14 @@ def run_scheduler(
 
     def beat() -> None:
         try:
-            if not tick(sf, client, clock(), holder, default_channel):
+            if not tick(sf, installations, clock(), holder, default_channel):
                 log.info("Another scheduler holds the lease; standing by")
         except Exception as error:  # the clock keeps going; the next beat tries again
             log.error("Scheduler beat failed (%s)", type(error).__name__)
 
     def prompts() -> None:
         try:
-            prompt_tick(sf, client, clock(), holder)
+            prompt_tick(sf, installations, clock(), holder)
         except Exception as error:
             log.error("Reflection prompt run failed (%s)", type(error).__name__)
 

@@ -10,9 +10,10 @@ from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.prompts import PROMPT_KIND, SNOOZE
+from storage import erasure
 from storage import repository as repo
-from storage.models import Entry, WorkspaceSettings
-from storage.repository import EntryFields, Workspace
+from storage.models import Delivery, Entry, Person, WorkspaceSettings
+from storage.repository import EntryCounts, EntryFields, Workspace
 
 SessionFactory = sessionmaker[Session]
 
@@ -23,7 +24,8 @@ class NotYourEntry(Exception):
 
 def record_quick_entry(
     sf: SessionFactory, ws: Workspace, user_id: str, text: str, request_key: str, now: datetime, today: date
-) -> Entry:
+) -> tuple[Entry, bool]:
+    """The entry, and whether it is new (False for a replay of the same request)."""
     fields = EntryFields(
         what_happened=text,
         lesson=None,
@@ -33,8 +35,7 @@ def record_quick_entry(
         action_items=(),
         visibility="private",
     )
-    entry, _created = save_entry(sf, ws, user_id, fields, now, request_key=request_key)
-    return entry
+    return save_entry(sf, ws, user_id, fields, now, request_key=request_key)
 
 
 def request_key(kind: str, slack_id: object) -> str:
@@ -190,3 +191,54 @@ def mark_action_item_done(sf: SessionFactory, ws: Workspace, user_id: str, item_
 def nice_job_counts(sf: SessionFactory, entry_ids: list[int]) -> dict[int, int]:
     with sf() as session:
         return repo.count_acknowledgements_of(session, entry_ids)
+
+
+# -- data rights ----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class PersonalData:
+    """Everything the app keeps about one person in one workspace."""
+
+    entries: list[Entry]
+    nice_jobs: dict[int, int]  # per entry: how many teammates said it, never who
+    nice_jobs_given: int
+    person: Person | None
+    deliveries: list[Delivery]
+
+
+def personal_data(sf: SessionFactory, ws: Workspace, user_id: str) -> PersonalData:
+    with sf() as session:
+        entries = repo.list_entries(session, ws, user_id)
+        return PersonalData(
+            entries=entries,
+            nice_jobs=repo.count_acknowledgements_of(session, [entry.id for entry in entries]),
+            nice_jobs_given=repo.count_acknowledgements_given(session, ws, user_id),
+            person=repo.get_person(session, ws, user_id),
+            deliveries=repo.list_deliveries(session, ws, user_id),
+        )
+
+
+def delete_all_my_data(sf: SessionFactory, ws: Workspace, user_id: str) -> dict[str, int]:
+    """Everything of the person in this workspace, in one unit of work; doing it twice removes nothing more.
+    Digests already posted stay as they are; the entries are gone, so no future digest can carry them."""
+    with sf.begin() as session:
+        return erasure.delete_person_data(session, ws, user_id)
+
+
+@dataclass(frozen=True)
+class SharedEntries:
+    entries: list[Entry]
+    nice_jobs: dict[int, int]
+    counts: EntryCounts
+
+
+def shared_entries_for_admins(sf: SessionFactory, ws: Workspace) -> SharedEntries:
+    """What a workspace admin may export: shared entries (never a private one's words) and counts."""
+    with sf() as session:
+        entries = repo.list_exportable_shared_entries(session, ws)
+        return SharedEntries(
+            entries=entries,
+            nice_jobs=repo.count_acknowledgements_of(session, [entry.id for entry in entries]),
+            counts=repo.count_workspace_entries(session, ws),
+        )

@@ -28,6 +28,16 @@ class Settings:
     retro_channel: str | None = None
     port: int = 3000
     log_level: str = "INFO"
+    # OAuth mode (any workspace can install from /slack/install) when these are set.
+    client_id: str | None = None
+    client_secret: str | None = None
+    state_secret: str | None = None
+    # How long a workspace's data outlives an uninstall, so that a reinstall finds it intact.
+    uninstall_grace_days: int = 30
+
+    @property
+    def oauth(self) -> bool:
+        return bool(self.client_id or self.client_secret or self.state_secret)
 
     @classmethod
     def from_env(cls, env: dict[str, str] | None = None) -> Settings:
@@ -43,6 +53,9 @@ class Settings:
         log_level = (get("LOG_LEVEL") or "INFO").upper()
         if log_level not in LOG_LEVELS:
             raise ValueError(f"LOG_LEVEL must be one of {', '.join(LOG_LEVELS)}, not {log_level!r}")
+        grace = get("UNINSTALL_GRACE_DAYS") or "30"
+        if not grace.isdigit():
+            raise ValueError(f"UNINSTALL_GRACE_DAYS must be a whole number of days, not {grace!r}")
         api_url = get("SLACK_API_URL") or DEFAULT_API_URL
         return cls(
             bot_token=get("SLACK_BOT_TOKEN"),
@@ -53,12 +66,19 @@ class Settings:
             retro_channel=get("RETRO_CHANNEL"),
             port=int(port),
             log_level=log_level,
+            client_id=get("SLACK_CLIENT_ID"),
+            client_secret=get("SLACK_CLIENT_SECRET"),
+            state_secret=get("SLACK_STATE_SECRET"),
+            uninstall_grace_days=int(grace),
         )
 
     def missing_for(self, mode: str) -> list[str]:
-        """What a newcomer still has to configure before `mode` ("serve" or "socket") can run."""
+        """What a newcomer still has to configure before `mode` ("serve", "socket" or "job") can run."""
         missing = []
-        if not self.bot_token:
+        # Socket Mode serves the one workspace of SLACK_BOT_TOKEN; OAuth installs need `serve`.
+        if self.oauth and mode != "socket":
+            missing += self._missing_for_oauth(mode)
+        elif not self.bot_token:
             missing.append(
                 "SLACK_BOT_TOKEN: the Bot User OAuth Token (starts with xoxb-). Create the app "
                 "from manifest.yml at https://api.slack.com/apps (Create New App > From an app "
@@ -76,3 +96,16 @@ class Settings:
                 "on Socket Mode under Settings > Socket Mode."
             )
         return missing
+
+    def _missing_for_oauth(self, mode: str) -> list[str]:
+        where = "from your app's Basic Information page, App Credentials"
+        needed = {
+            "SLACK_CLIENT_ID": (self.client_id, f"{where} > Client ID."),
+            "SLACK_CLIENT_SECRET": (self.client_secret, f"{where} > Client Secret."),
+            "SLACK_STATE_SECRET": (
+                self.state_secret if mode == "serve" else "not needed",
+                "any long random string you make up (e.g. `openssl rand -hex 32`); it signs the OAuth state "
+                "of each Add to Slack click.",
+            ),
+        }
+        return [f"{name}: {how}" for name, (value, how) in needed.items() if not value]

@@ -16,8 +16,14 @@ def retry_handlers() -> list:
     return [RateLimitErrorRetryHandler(max_retry_count=3), ServerErrorRetryHandler(max_retry_count=2)]
 
 
-def build_web_client(token: str | None, base_url: str) -> WebClient:
-    return WebClient(token=token, base_url=base_url, timeout=5, retry_handlers=retry_handlers())
+def build_oauth_client(base_url: str) -> WebClient:
+    """For oauth.v2.access: a refresh token works once, so a 500 is not retried (Slack may have used it)."""
+    return WebClient(base_url=base_url, timeout=5, retry_handlers=[RateLimitErrorRetryHandler(max_retry_count=3)])
+
+
+def build_web_client(token: str | None, base_url: str, team_id: str | None = None) -> WebClient:
+    # team_id: an org-wide install's token names the workspace it acts in with every call.
+    return WebClient(token=token, base_url=base_url, team_id=team_id, timeout=5, retry_handlers=retry_handlers())
 
 
 def reply(
@@ -61,10 +67,11 @@ def display_name(client: WebClient, user_id: str) -> str:
 
 
 def local_date(client: WebClient, user_id: str, now: datetime) -> date:
-    """Today where the person is (Slack's tz_offset), or in UTC when Slack cannot tell us."""
+    """Today where the person is (Slack's tz_offset), or in UTC when Slack cannot tell us (or does not
+    answer in time: the entry is worth more than its time zone)."""
     try:
         offset = user_info(client, user_id).get("tz_offset")
-    except SlackApiError:
+    except (SlackApiError, OSError):
         offset = None
     if not isinstance(offset, int) or isinstance(offset, bool) or abs(offset) > 14 * 3600:
         offset = 0

@@ -1,6 +1,19 @@
 """Text as Slack sends it to us."""
 
+import re
+
+# C0 control characters and DEL, except tab and newline: invisible, and PostgreSQL refuses NUL in
+# text. Lone UTF-16 surrogates (half an emoji) cannot be stored in UTF-8 at all.
+_CONTROLS = re.compile("[\x00-\x08\x0b-\x1f\x7f]")
+_LONE_SURROGATES = re.compile("[\ud800-\udfff]")
+
+
+def clean_text(text: str) -> str:
+    """What a person typed, fit to store on every database: controls dropped (a Windows line end
+    becomes a newline), a lone surrogate shown as U+FFFD. Everything else is kept as it was."""
+    return _LONE_SURROGATES.sub("\ufffd", _CONTROLS.sub("", text))
+
 
 def decode_slack_text(text: str) -> str:
     """Slack sends `&`, `<` and `>` in command and message text as entities; we store what was typed."""
-    return text.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")
+    return clean_text(text.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&"))

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import io
 import json
 import logging
+import re
+from urllib.parse import parse_qsl
 
 from slack_bolt import App
 from slack_bolt.adapter.wsgi import SlackRequestHandler
@@ -17,10 +20,14 @@ SLACK_PATH = "/slack/events"
 HEALTH_PATH = "/healthz"
 # Slack's own payloads are far smaller; anything bigger is refused before it is read.
 MAX_BODY_BYTES = 1_000_000
+SLACK_TIMESTAMP = re.compile(r"[0-9]{1,12}")
 
 
 def make_wsgi_app(bolt_app: App, engine: Engine):
     slack = SlackRequestHandler(bolt_app, path=SLACK_PATH)
+    # OAuth mode: the Add to Slack page and Slack's redirect back after a person allows the install.
+    oauth = bolt_app.oauth_flow
+    install_paths = (oauth.install_path, oauth.redirect_uri_path) if oauth else ()
 
     def application(environ, start_response):
         path = environ.get("PATH_INFO", "")
@@ -29,6 +36,11 @@ def make_wsgi_app(bolt_app: App, engine: Engine):
             healthy = database_answers(engine)
             status = "200 OK" if healthy else "503 Service Unavailable"
             return _json(start_response, status, {"ok": healthy, "database": "ok" if healthy else "unreachable"})
+        if path in install_paths and method == "GET":
+            if path == oauth.install_path:
+                # Bolt copies the page's query (team=…) into Slack's authorize URL unescaped.
+                environ["QUERY_STRING"] = ""
+            return dispatch(environ, start_response)
         if path != SLACK_PATH:
             return _json(start_response, "404 Not Found", {"ok": False, "error": "not_found"})
         if method != "POST":
@@ -39,13 +51,35 @@ def make_wsgi_app(bolt_app: App, engine: Engine):
             length = -1
         if length < 0 or length > MAX_BODY_BYTES:
             return _json(start_response, "413 Payload Too Large", {"ok": False, "error": "too_large"})
+        # Bolt raises on a timestamp that is not a number before it checks the signature, and would
+        # then answer the unverified body's response_url: refuse it here, like any bad signature.
+        if not SLACK_TIMESTAMP.fullmatch(environ.get("HTTP_X_SLACK_REQUEST_TIMESTAMP", "")):
+            return _json(start_response, "401 Unauthorized", {"ok": False, "error": "invalid_signature"})
+        body = environ["wsgi.input"].read(length) if length else b""
+        if not _is_utf8(body, environ.get("CONTENT_TYPE", "")):
+            return _json(start_response, "400 Bad Request", {"ok": False, "error": "malformed_request"})
+        environ["wsgi.input"] = io.BytesIO(body)
+        return dispatch(environ, start_response)
+
+    def dispatch(environ, start_response):
         try:
             return slack(environ, start_response)
-        except Exception as error:  # a body Bolt cannot parse: refuse it, keep serving
+        except Exception as error:  # a request Bolt cannot parse: refuse it, keep serving
             log.warning("Refused a malformed Slack request (%s)", type(error).__name__)
             return _json(start_response, "400 Bad Request", {"ok": False, "error": "malformed_request"})
 
     return application
+
+
+def _is_utf8(body: bytes, content_type: str) -> bool:
+    """Slack sends UTF-8, percent-encoded in a form: other bytes would be stored as U+FFFD, so refuse them."""
+    try:
+        text = body.decode("utf-8")
+        if content_type.startswith("application/x-www-form-urlencoded"):
+            parse_qsl(text, keep_blank_values=True, errors="strict")
+    except ValueError:  # UnicodeDecodeError is one
+        return False
+    return True
 
 
 def _json(start_response, status: str, body: dict) -> list[bytes]:

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime
 
+from slack_sdk.oauth.installation_store.sqlalchemy import SQLAlchemyInstallationStore
+from slack_sdk.oauth.state_store.sqlalchemy import SQLAlchemyOAuthStateStore
 from sqlalchemy import (
     JSON,
     Boolean,
@@ -192,3 +194,32 @@ class Person(Base):
     prompts_stopped: Mapped[bool] = mapped_column(Boolean, default=False)
     snoozed_until: Mapped[datetime | None] = mapped_column(UTCDateTime())
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, onupdate=utcnow)
+
+
+class Uninstall(Base):
+    """A workspace that removed the app: its data is deleted once the grace period ends, unless it comes back."""
+
+    __tablename__ = "uninstalls"
+
+    enterprise_id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    team_id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    uninstalled_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    purge_after: Mapped[datetime] = mapped_column(UTCDateTime(), index=True)
+
+
+class ProcessedEvent(Base):
+    """Events API deliveries already handled: Slack retries an event it thinks we missed."""
+
+    __tablename__ = "processed_events"
+
+    event_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    received_at: Mapped[datetime] = mapped_column(UTCDateTime(), index=True)
+
+
+# The installation and OAuth state stores of slack_sdk, described on our metadata so that our
+# migrations create them like every other table (the stores' own create_tables is never used).
+SQLAlchemyInstallationStore.build_installations_table(
+    Base.metadata, SQLAlchemyInstallationStore.default_installations_table_name
+)
+SQLAlchemyInstallationStore.build_bots_table(Base.metadata, SQLAlchemyInstallationStore.default_bots_table_name)
+SQLAlchemyOAuthStateStore.build_oauth_states_table(Base.metadata, SQLAlchemyOAuthStateStore.default_table_name)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 from sqlalchemy import Select, delete, extract, func, or_, select, update
 from sqlalchemy.exc import IntegrityError
@@ -12,11 +12,14 @@ from sqlalchemy.orm import Session
 from storage.models import (
     Acknowledgement,
     ActionItem,
+    Base,
     Delivery,
     Digest,
     Entry,
     Person,
+    ProcessedEvent,
     SchedulerLease,
+    Uninstall,
     WorkspaceSettings,
 )
 
@@ -424,3 +427,143 @@ def count_acknowledgements_of(session: Session, entry_ids: list[int]) -> dict[in
         .group_by(Acknowledgement.entry_id)
     )
     return {entry_id: n for entry_id, n in rows}
+
+
+# -- installs, uninstalls and Slack's retries -----------------------------------------------
+
+
+def mark_uninstalled(session: Session, ws: Workspace, now: datetime, grace: timedelta) -> Uninstall:
+    """Remember that a workspace removed the app; its data goes once the grace period ends.
+
+    An empty team_id stands for every workspace of an org-wide install."""
+    mark = session.get(Uninstall, (ws.enterprise_id, ws.team_id))
+    if mark is None:
+        mark = Uninstall(enterprise_id=ws.enterprise_id, team_id=ws.team_id, uninstalled_at=now)
+        session.add(mark)
+    mark.purge_after = now + grace
+    return mark
+
+
+def cancel_uninstall(session: Session, enterprise_id: str, team_id: str | None) -> None:
+    """The app is back: keep the data. An org-wide install brings back every workspace of the org;
+    one workspace's install brings back that workspace only."""
+    statement = delete(Uninstall).where(Uninstall.enterprise_id == enterprise_id)
+    if team_id:
+        statement = statement.where(Uninstall.team_id == team_id)
+    session.execute(statement)
+
+
+def due_purges(session: Session, now: datetime) -> list[Workspace]:
+    marks = session.scalars(select(Uninstall).where(Uninstall.purge_after <= now).order_by(Uninstall.purge_after))
+    return [Workspace(m.enterprise_id, m.team_id) for m in marks]
+
+
+def forget_uninstall(session: Session, ws: Workspace) -> bool:
+    """Drop the mark; False when there was none (a reinstall got there first)."""
+    statement = delete(Uninstall).where(Uninstall.enterprise_id == ws.enterprise_id, Uninstall.team_id == ws.team_id)
+    return bool(session.execute(statement).rowcount)
+
+
+def known_teams(session: Session, enterprise_id: str, served_only: bool = False) -> list[str]:
+    """The workspaces of an org that the app has data for: where people used it.
+
+    served_only: leave out those the org no longer lets the app reach (they wait for their purge)."""
+    teams = set()
+    for model in (WorkspaceSettings, Entry, Person, Delivery, Digest):
+        statement = select(model.team_id).where(model.enterprise_id == enterprise_id).distinct()
+        teams.update(session.scalars(statement))
+    if served_only:
+        teams -= set(session.scalars(select(Uninstall.team_id).where(Uninstall.enterprise_id == enterprise_id)))
+    return sorted(teams)
+
+
+def remember_event(session: Session, event_id: str, now: datetime) -> bool:
+    """True the first time an Events API event id is seen, False for Slack's retries of it."""
+    try:
+        with session.begin_nested():
+            session.add(ProcessedEvent(event_id=event_id, received_at=now))
+        return True
+    except IntegrityError:
+        return False
+
+
+def enterprises_of_team(session: Session, team_id: str) -> list[str]:
+    """The enterprise ('' outside Enterprise Grid) each workspace with this team id belongs to."""
+    enterprises = set()
+    for model in (WorkspaceSettings, Entry, Person, Delivery, Digest):
+        enterprises.update(session.scalars(select(model.enterprise_id).where(model.team_id == team_id).distinct()))
+    return sorted(enterprises)
+
+
+def forget_events_before(session: Session, cutoff: datetime) -> int:
+    return session.execute(delete(ProcessedEvent).where(ProcessedEvent.received_at < cutoff)).rowcount
+
+
+def forget_expired_oauth_states(session: Session, now: datetime) -> int:
+    """Each visit to the install page leaves a state row; the ones nobody came back with go."""
+    states = Base.metadata.tables["slack_oauth_states"]
+    # slack_sdk writes naive UTC times.
+    return session.execute(delete(states).where(states.c.expire_at < now.astimezone(UTC).replace(tzinfo=None))).rowcount
+
+
+# -- data rights: a person's export, the admins' view of what was shared --------------------
+
+
+def list_deliveries(session: Session, ws: Workspace, recipient: str) -> list[Delivery]:
+    return list(
+        session.scalars(
+            select(Delivery)
+            .where(Delivery.enterprise_id == ws.enterprise_id, Delivery.team_id == ws.team_id)
+            .where(Delivery.recipient == recipient)
+            .order_by(Delivery.claimed_at, Delivery.id)
+        )
+    )
+
+
+def count_acknowledgements_given(session: Session, ws: Workspace, user_id: str) -> int:
+    """How many Nice jobs a person gave to entries of this workspace."""
+    in_workspace = select(Entry.id).where(Entry.enterprise_id == ws.enterprise_id, Entry.team_id == ws.team_id)
+    given = select(func.count(Acknowledgement.id)).where(
+        Acknowledgement.user_id == user_id, Acknowledgement.entry_id.in_(in_workspace)
+    )
+    return session.scalar(given) or 0
+
+
+def list_exportable_shared_entries(session: Session, ws: Workspace) -> list[Entry]:
+    """The shared entries an admin may export, by date then id (an order that says nothing about
+    authors): named ones always, anonymous ones only once a digest has carried them, because until
+    then they wait for enough people to share anonymously. Private entries never."""
+    return list(
+        session.scalars(
+            select(Entry)
+            .where(Entry.enterprise_id == ws.enterprise_id, Entry.team_id == ws.team_id)
+            .where(
+                or_(
+                    Entry.visibility == "named",
+                    (Entry.visibility == "anonymous") & Entry.digest_id.is_not(None),
+                )
+            )
+            .order_by(Entry.happened_on, Entry.id)
+        )
+    )
+
+
+@dataclass(frozen=True)
+class EntryCounts:
+    total: int
+    by_visibility: dict[str, int]
+    by_category: dict[str, int]
+    by_year: dict[int, int]
+
+
+def count_workspace_entries(session: Session, ws: Workspace) -> EntryCounts:
+    """Numbers only, for every entry of a workspace, private ones included."""
+    in_workspace = (Entry.enterprise_id == ws.enterprise_id, Entry.team_id == ws.team_id)
+
+    def grouped(column) -> dict:
+        rows = session.execute(select(column, func.count(Entry.id)).where(*in_workspace).group_by(column))
+        return {key: n for key, n in rows}
+
+    by_year = {int(year): n for year, n in grouped(extract("year", Entry.happened_on)).items()}
+    by_visibility = grouped(Entry.visibility)
+    return EntryCounts(sum(by_visibility.values()), by_visibility, grouped(Entry.category), by_year)

@@ -17,19 +17,22 @@ import pytest
 from sqlalchemy import text
 
 from bot.app import create_app
+from bot.installations import every_install, oauth_settings, single_workspace
 from bot.settings import Settings
 from bot.slack_io import build_web_client
 from bot.web import make_wsgi_app
 from storage.db import make_engine, make_session_factory
+from storage.installations import InstallationStore
 from storage.migrate import upgrade_to_head
 from storage.models import Base
 from tests import payloads
-from tests.fakes.slack_api import FakeSlack
+from tests.fakes.slack_api import CLIENT_ID, CLIENT_SECRET, FakeSlack
 
 REPO = Path(__file__).resolve().parents[1]
 SLACK_REFERENCE = Path(os.environ.get("SLACK_REFERENCE_DIR", REPO.parent / "shared" / "slack"))
 SIGNING_SECRET = "test-signing-secret"
 TOKEN = "xoxb-test"
+STATE_SECRET = "test-state-secret"
 
 
 def reference_methods() -> Path | None:
@@ -91,9 +94,10 @@ class QuietHandler(WSGIRequestHandler):
 
 
 class Response:
-    def __init__(self, status: int, body: bytes) -> None:
+    def __init__(self, status: int, body: bytes, headers=None) -> None:
         self.status = status
         self.body = body
+        self.headers = headers
 
     def json(self):
         return json.loads(self.body) if self.body else None
@@ -102,19 +106,30 @@ class Response:
 class BotHarness:
     """The running app on loopback, with helpers that send what Slack sends."""
 
-    def __init__(self, fake: FakeSlack, database_url: str, engine=None) -> None:
+    def __init__(self, fake: FakeSlack, database_url: str, engine=None, oauth: bool = False, **settings) -> None:
+        """oauth: any workspace installs through /slack/install, instead of the one of SLACK_BOT_TOKEN.
+        settings: other Settings fields."""
         self.fake = fake
         self.now = None  # a fixed datetime, or None for the real clock
+        credentials = dict(client_id=CLIENT_ID, client_secret=CLIENT_SECRET, state_secret=STATE_SECRET)
         self.settings = Settings(
-            bot_token=TOKEN,
+            bot_token=None if oauth else TOKEN,
             signing_secret=SIGNING_SECRET,
             database_url=database_url,
             slack_api_url=fake.url,
+            **(credentials if oauth else {}),
+            **settings,
         )
         self.engine = engine or make_engine(database_url)
         self.session_factory = make_session_factory(self.engine)
-        client = build_web_client(TOKEN, fake.url)
-        app = create_app(self.settings, self.session_factory, client, clock=self.clock)
+        client = build_web_client(None if oauth else TOKEN, fake.url)
+        oauth_config = oauth_settings(self.settings, InstallationStore(CLIENT_ID, self.engine)) if oauth else None
+        app = create_app(self.settings, self.session_factory, client, clock=self.clock, oauth=oauth_config)
+        self.installations = (
+            every_install(self.settings, oauth_config.installation_store, self.session_factory)
+            if oauth_config
+            else single_workspace(client)
+        )
         self.server = make_server(
             "127.0.0.1",
             0,
@@ -151,27 +166,32 @@ class BotHarness:
         request = urllib.request.Request(self.url + path, data=body, headers=all_headers, method="POST")
         return self._send(request)
 
-    def get(self, path: str) -> Response:
-        return self._send(urllib.request.Request(self.url + path))
+    def get(self, path: str, headers: dict | None = None) -> Response:
+        return self._send(urllib.request.Request(self.url + path, headers=headers or {}))
 
     @staticmethod
     def _send(request) -> Response:
         try:
             with urllib.request.urlopen(request, timeout=10) as answer:
-                return Response(answer.status, answer.read())
+                return Response(answer.status, answer.read(), answer.headers)
         except urllib.error.HTTPError as error:
-            return Response(error.code, error.read())
+            return Response(error.code, error.read(), error.headers)
 
     # -- what Slack sends -------------------------------------------------------------------
-    def command(self, text: str, user: str = "U1", team: str = payloads.TEAM, key: str = "cmd") -> Response:
-        body = payloads.slash_command(text, user=user, team=team, response_url=self.fake.response_url(key))
+    def command(
+        self, text: str, user: str = "U1", team: str = payloads.TEAM, key: str = "cmd", **workspace
+    ) -> Response:
+        """workspace: enterprise and org_wide, for Enterprise Grid."""
+        body = payloads.slash_command(text, user=user, team=team, response_url=self.fake.response_url(key), **workspace)
         return self.post(body)
 
     def interact(self, payload: dict) -> Response:
         return self.post(payloads.interactive(payload))
 
-    def event(self, event: dict, team: str = payloads.TEAM) -> Response:
-        return self.post(payloads.event_callback(event, team=team), content_type="application/json")
+    def event(self, event: dict, team: str = payloads.TEAM, headers: dict | None = None, **identity) -> Response:
+        """identity: event_id, enterprise and org_wide."""
+        body = payloads.event_callback(event, team=team, **identity)
+        return self.post(body, content_type="application/json", headers=headers)
 
     def submit_entry(self, user: str = "U1", team: str = payloads.TEAM, metadata: str = "", **values) -> Response:
         payload = payloads.view_submission(

@@ -47,7 +47,13 @@ def trigger_id() -> str:
 
 
 def slash_command(
-    text: str, *, user: str = "U1", team: str = TEAM, response_url: str, enterprise: str | None = None
+    text: str,
+    *,
+    user: str = "U1",
+    team: str = TEAM,
+    response_url: str,
+    enterprise: str | None = None,
+    org_wide: bool = False,
 ) -> bytes:
     fields = {
         "token": "legacy-verification-token",
@@ -60,7 +66,7 @@ def slash_command(
         "command": "/fail",
         "text": slack_encoded(text),
         "api_app_id": "A0001",
-        "is_enterprise_install": "false",
+        "is_enterprise_install": "true" if org_wide else "false",
         "response_url": response_url,
         "trigger_id": trigger_id(),
     }
@@ -181,7 +187,9 @@ def message_shortcut(text: str, *, user: str = "U1", team: str = TEAM, response_
     }
 
 
-def event_callback(event: dict, *, team: str = TEAM, event_id: str | None = None) -> bytes:
+def event_callback(
+    event: dict, *, team: str = TEAM, event_id: str | None = None, enterprise: str | None = None, org_wide: bool = False
+) -> bytes:
     body = {
         "token": "legacy-verification-token",
         "team_id": team,
@@ -190,8 +198,21 @@ def event_callback(event: dict, *, team: str = TEAM, event_id: str | None = None
         "type": "event_callback",
         "event_id": event_id or f"Ev{next(_counter):08d}",
         "event_time": int(time.time()),
-        "authorizations": [{"team_id": team, "user_id": "UBOT", "is_bot": True, "is_enterprise_install": False}],
+        "authorizations": [
+            {
+                "enterprise_id": enterprise,
+                "team_id": None if org_wide else team,
+                "user_id": "UBOT",
+                "is_bot": True,
+                "is_enterprise_install": org_wide,
+            }
+        ],
+        "is_ext_shared_channel": False,
     }
+    if enterprise:
+        body["enterprise_id"] = enterprise
+    if org_wide:
+        body["is_enterprise_install"] = True
     return json.dumps(body).encode()
 
 

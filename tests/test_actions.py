@@ -14,6 +14,7 @@ from storage.models import WorkspaceSettings
 from tests import payloads
 from tests.payloads import ADMIN
 from tests.rows import entries, seed, snapshot
+from tests.uploads import uploaded
 
 NOW = datetime(2024, 6, 1, 12, 0, tzinfo=UTC)
 # Values a forged or corrupted button could carry; none of them names an entry.
@@ -282,7 +283,7 @@ def test_export_button_on_the_home_tab_sends_the_resume_by_direct_message(bot):
     assert answer.status == 200
     complete = bot.fake.wait_for("files.completeUploadExternal")[0]
     assert complete.args["channel_id"] == "DU1"
-    [document] = bot.fake.uploads.values()
+    document = uploaded(bot.fake, ".md")
     markdown = document.decode()
     assert "Exported mistake" in markdown and "Exported lesson" in markdown
     assert "Not mine to export" not in markdown

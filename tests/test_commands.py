@@ -7,6 +7,7 @@ from sqlalchemy import func, select
 from storage.models import Entry
 from tests import payloads
 from tests.rows import entries
+from tests.uploads import uploaded
 
 
 def response_text(body: dict) -> str:
@@ -162,7 +163,7 @@ def test_export_sends_markdown_in_a_dm(bot):
     bot.command("export", key="export")
     complete = bot.fake.wait_for("files.completeUploadExternal")[0]
     assert complete.args["channel_id"] == "DU1"
-    [document] = bot.fake.uploads.values()
+    document = uploaded(bot.fake, ".md")
     markdown = document.decode()
     assert "## 2023" in markdown
     assert "Broke the nightly model" in markdown and "Pin the feature schema" in markdown
@@ -263,7 +264,7 @@ def test_export_keeps_user_text_from_becoming_markdown(bot):
     bot.fake.wait_for("views.publish")
     bot.command("export", key="export")
     bot.fake.wait_for("files.completeUploadExternal")
-    [document] = bot.fake.uploads.values()
+    document = uploaded(bot.fake, ".md")
     markdown = document.decode()
     assert "\\# Not a heading\n\\- not a list" in markdown
     assert "\\> not a quote" in markdown

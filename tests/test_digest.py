@@ -11,6 +11,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlalchemy import select
 
+from bot.installations import single_workspace
 from bot.jobs.team_digest import post_team_digest
 from bot.scheduler import LEASE, LEASE_TTL, digest_due, tick
 from bot.slack_io import build_web_client
@@ -197,14 +198,14 @@ def test_only_one_scheduler_holds_the_lease_until_it_lapses(job):
 def test_two_schedulers_post_the_scheduled_digest_once_per_period(job, fake_slack):
     sf, client = job
     share(sf, "UNAMED", "named", "Scheduled one")
-    assert tick(sf, client, NOW, "first", "CRETRO") is True
-    assert tick(sf, client, NOW, "second", "CRETRO") is False
-    assert tick(sf, client, NOW + timedelta(minutes=1), "first", "CRETRO") is True
+    assert tick(sf, single_workspace(client), NOW, "first", "CRETRO") is True
+    assert tick(sf, single_workspace(client), NOW, "second", "CRETRO") is False
+    assert tick(sf, single_workspace(client), NOW + timedelta(minutes=1), "first", "CRETRO") is True
     share(sf, "UNAMED", "named", "Shared later the same month")
-    assert tick(sf, client, NOW + timedelta(days=3), "first", "CRETRO") is True
+    assert tick(sf, single_workspace(client), NOW + timedelta(days=3), "first", "CRETRO") is True
     assert len(fake_slack.calls_to("chat.postMessage")) == 1
     # Next month's digest carries what was shared since.
-    assert tick(sf, client, datetime(2026, 12, 1, 9, 0, tzinfo=UTC), "first", "CRETRO") is True
+    assert tick(sf, single_workspace(client), datetime(2026, 12, 1, 9, 0, tzinfo=UTC), "first", "CRETRO") is True
     assert "Shared later the same month" in json.dumps(fake_slack.calls_to("chat.postMessage")[-1].args)
 
 

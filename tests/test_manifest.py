@@ -12,6 +12,7 @@ from jsonschema.validators import validator_for
 
 from bot.commands_parser import SUBCOMMANDS
 from bot.ids import Command, Shortcut
+from bot.installations import BOT_SCOPES
 from bot.web import SLACK_PATH
 from tests import payloads
 from tests.conftest import REPO, SLACK_REFERENCE
@@ -83,7 +84,7 @@ def test_every_request_url_ends_in_the_slack_path():
 
 def test_every_declared_bot_event_is_handled_and_an_undeclared_one_is_not(bot):
     events = MANIFEST["settings"]["event_subscriptions"]["bot_events"]
-    assert events == ["app_home_opened"]
+    assert events == ["app_home_opened", "app_uninstalled", "tokens_revoked"]
     for event_type in events:
         answer = bot.event(
             {"type": event_type, "user": "U1", "tab": "home", "channel": "D0001", "event_ts": "1700000000.000100"}
@@ -101,6 +102,19 @@ def test_the_declared_shortcut_and_command_are_handled(bot):
     assert answer.status == 200
     assert bot.fake.wait_for("views.open")[0].args["view"]["callback_id"] == "record_entry_modal"
     assert bot.command("help").status == 200
+
+
+def test_the_oauth_install_asks_for_the_manifests_scopes_and_returns_to_the_redirect_path():
+    assert tuple(MANIFEST["oauth_config"]["scopes"]["bot"]) == BOT_SCOPES
+    assert "user" not in MANIFEST["oauth_config"]["scopes"]  # no user tokens, ever
+    [redirect] = MANIFEST["oauth_config"]["redirect_urls"]
+    assert redirect.startswith("https://") and redirect.endswith("/slack/oauth_redirect")
+
+
+def test_every_scope_is_explained_in_the_readme():
+    readme = (REPO / "README.md").read_text()
+    for scope in BOT_SCOPES:
+        assert f"`{scope}`" in readme, scope
 
 
 def test_socket_mode_is_off_for_the_http_manifest():

@@ -15,6 +15,7 @@ from bot.cli import configure_logging
 from storage.migrate import upgrade_to_head
 from tests import payloads
 from tests.conftest import SIGNING_SECRET, BotHarness
+from tests.uploads import uploaded
 
 SECRET_WHAT = "SECRET-WHAT-123"
 SECRET_LESSON = "SECRET-LESSON-456"
@@ -93,7 +94,7 @@ def use_every_surface(bot, *, expect_saved: bool) -> None:
     answers = dict(fake.wait_for_responses(5))
     if expect_saved:
         assert SECRET_WHAT in str(answers["resume"]) and SECRET_LESSON in str(answers["resume"])
-        [document] = fake.uploads.values()
+        document = uploaded(fake, ".md")
         assert SECRET_WHAT.encode() in document and SECRET_LESSON.encode() in document
         fake.wait_for("views.publish", count=3)  # after each record, and the Home tab
     else:

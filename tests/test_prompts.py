@@ -17,6 +17,7 @@ from slack_sdk.http_retry.builtin_interval_calculators import FixedValueRetryInt
 from sqlalchemy import select
 
 from bot.ids import Action
+from bot.installations import single_workspace
 from bot.jobs.reflection_prompts import send_reflection_prompts
 from bot.prompts import (
     PROMPT_KIND,
@@ -903,8 +904,8 @@ def test_two_prompt_ticks_at_the_same_time_only_one_acts(job, fake_slack, databa
     fake_slack.users.update({"U1": member("U1"), "U2": member("U2", "Pacific/Honolulu")})
     a, b = OwnProcess(database_url, fake_slack), OwnProcess(database_url, fake_slack)
     acted = at_once(
-        lambda: prompt_tick(a.sf, a.client, NOW, "first"),
-        lambda: prompt_tick(b.sf, b.client, NOW, "second"),
+        lambda: prompt_tick(a.sf, single_workspace(a.client), NOW, "first"),
+        lambda: prompt_tick(b.sf, single_workspace(b.client), NOW, "second"),
     )
     a.engine.dispose()
     b.engine.dispose()
@@ -914,7 +915,7 @@ def test_two_prompt_ticks_at_the_same_time_only_one_acts(job, fake_slack, databa
     # The one that stood by takes over once the lease lapses, and sends nothing twice.
     standby = "first" if acted == [False, True] else "second"
     sf, client = job
-    assert prompt_tick(sf, client, NOW + LEASE_TTL + timedelta(minutes=1), standby) is True
+    assert prompt_tick(sf, single_workspace(client), NOW + LEASE_TTL + timedelta(minutes=1), standby) is True
     assert prompted(fake_slack) == Counter(U1=1, U2=1)
 
 

@@ -227,7 +227,8 @@ def parse_record_submission(
     what = text_value(values, Block.WHAT, Action.WHAT)
     lesson = text_value(values, Block.LESSON, Action.LESSON)
     items_text = text_value(values, Block.ACTION_ITEMS, Action.ACTION_ITEMS)
-    action_items = tuple(line.strip() for line in items_text.splitlines() if line.strip())
+    # Only a newline ends an item: U+2028 and the like are part of what the person typed.
+    action_items = tuple(line.strip() for line in items_text.split("\n") if line.strip())
 
     if not what:
         errors[Block.WHAT] = t("Please say what happened, even in a few words.")

@@ -52,8 +52,10 @@ def build_help_message(t: Translator) -> dict:
         t("`/fail` opens a form to record a failure and its lesson."),
         t("`/fail <what happened>` records it at once, privately."),
         t("`/fail resume [year]` shows your failure resume."),
-        t("`/fail export` sends you your whole resume as a Markdown file."),
+        t("`/fail export` sends you your whole resume as a Markdown file, and all your data as a JSON file."),
         t("`/fail settings` lets workspace admins set the retro channel and defaults."),
+        t("`/fail admin-export` sends workspace admins the team's shared entries as a CSV file, with counts."),
+        t("*Delete all my data* in the App Home removes everything you recorded in this workspace."),
         t("`/fail help` shows this message."),
     ]
     return build_text_message("\n".join(lines))

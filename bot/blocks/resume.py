@@ -100,6 +100,10 @@ def build_home_view(
         buttons.append(button(t("Post digest now"), Action.POST_DIGEST))
     if prompts_stopped:
         buttons.append(button(t("Turn monthly prompts back on"), Action.PROMPTS_RESUME))
+    # Your data, and for admins the team's shared entries: in a row of their own, away from Record.
+    data_buttons = [button(t("Delete all my data"), Action.DELETE_ALL_DATA, style="danger")]
+    if is_admin:
+        data_buttons.insert(0, button(t("Export shared entries"), Action.EXPORT_SHARED))
     blocks = [
         header(t("Your failure resume")),
         context(
@@ -108,6 +112,7 @@ def build_home_view(
             + t.plural("{n} lesson so far", "{n} lessons so far", lessons)
         ),
         {"type": "actions", "block_id": Block.HOME_ACTIONS, "elements": buttons},
+        {"type": "actions", "block_id": Block.DATA_ACTIONS, "elements": data_buttons},
     ]
     if not entries:
         blocks.append(

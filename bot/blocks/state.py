@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import re
 
+from bot.slack_text import clean_text
+
 ENTRY_ID_MAX = 2**31 - 1  # the database's integer range
 _DIGITS = re.compile(r"[0-9]{1,10}")
 
@@ -16,7 +18,7 @@ def field(values: object, block_id: str, action_id: str) -> dict:
 
 def text_value(values: object, block_id: str, action_id: str) -> str:
     value = field(values, block_id, action_id).get("value")
-    return value.strip() if isinstance(value, str) else ""
+    return clean_text(value).strip() if isinstance(value, str) else ""
 
 
 def selected_value(values: object, block_id: str, action_id: str) -> str | None:

@@ -5,7 +5,17 @@ import re
 
 from slack_bolt import Ack, App
 
-from bot.listeners import actions, commands, digest_actions, events, prompt_actions, shortcuts, views
+from bot.listeners import (
+    actions,
+    commands,
+    data_rights,
+    digest_actions,
+    events,
+    installs,
+    prompt_actions,
+    shortcuts,
+    views,
+)
 
 log = logging.getLogger(__name__)
 ANYTHING = re.compile(".*")
@@ -18,7 +28,7 @@ def handle_unknown_interaction(ack: Ack, body: dict) -> None:
 
 
 def register(app: App) -> None:
-    for surface in (commands, views, actions, digest_actions, prompt_actions, events, shortcuts):
+    for surface in (commands, views, actions, digest_actions, prompt_actions, data_rights, events, installs, shortcuts):
         surface.register(app)
     # Registered last, so they only see what no listener above matched.
     app.action(ANYTHING)(handle_unknown_interaction)

@@ -21,10 +21,12 @@ from bot.commands_parser import parse_fail_command
 from bot.errors import reported
 from bot.ids import Command
 from bot.listeners.flows import (
+    acknowledge,
     open_record_modal,
     open_settings,
     publish_home,
     send_export,
+    send_shared_export,
     translator_for,
     workspace_of,
 )
@@ -49,6 +51,8 @@ def handle_fail_command(ack: Ack, command: dict, client: WebClient, context: Bol
         reply(client, user_id, response_url, build_resume_message(t, entries, year=parsed.year))
     elif parsed.action == "export":
         send_export(client, context, user_id, response_url, now)
+    elif parsed.action == "admin-export":
+        send_shared_export(client, context, user_id, response_url, now)
     elif parsed.action == "settings":
         open_settings(client, context, command["trigger_id"], user_id, response_url)
     elif parsed.action == "help":
@@ -57,7 +61,7 @@ def handle_fail_command(ack: Ack, command: dict, client: WebClient, context: Bol
         reply(client, user_id, response_url, build_too_long_message(t, parsed.text, TEXT_MAX))
     else:
         try:
-            entry = services.record_quick_entry(
+            entry, created = services.record_quick_entry(
                 sf,
                 workspace_of(context),
                 user_id,
@@ -70,7 +74,9 @@ def handle_fail_command(ack: Ack, command: dict, client: WebClient, context: Bol
             log.error("Quick entry not saved: database error %s", type(error).__name__)
             reply(client, user_id, response_url, build_not_saved_message(t, parsed.text))
             return
-        reply(client, user_id, response_url, build_acknowledgement_message(t, entry, quick=True))
+        if not created:
+            return  # the same request again: it was answered the first time
+        acknowledge(client, user_id, response_url, build_acknowledgement_message(t, entry, quick=True))
         publish_home(client, context, user_id)
 
 

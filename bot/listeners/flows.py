@@ -7,14 +7,16 @@ from datetime import datetime
 
 from slack_bolt import BoltContext
 from slack_sdk import WebClient
-from slack_sdk.errors import SlackApiError
+from slack_sdk.errors import SlackApiError, SlackClientError
 from sqlalchemy.exc import SQLAlchemyError
 
 from bot import services
+from bot.blocks.data_rights import build_shared_export_refused_message, workspace_counts_text
 from bot.blocks.entry_modal import ModalContext, build_record_modal
 from bot.blocks.messages import build_admins_only_message, build_text_message
 from bot.blocks.resume import HOME_ENTRIES_MAX, build_home_view
 from bot.blocks.settings_modal import build_settings_modal
+from bot.data_export import personal_data_json, shared_entries_csv
 from bot.entries import resume_markdown
 from bot.i18n import ENGLISH, Translator
 from bot.slack_io import display_name, is_workspace_admin, reply
@@ -23,7 +25,13 @@ from storage.repository import EntryFields, Workspace
 log = logging.getLogger(__name__)
 
 
+class NoWorkspace(ValueError):
+    """A request that names no workspace at all: nothing may be stored or shown for it."""
+
+
 def workspace_of(context: BoltContext) -> Workspace:
+    if not (context.enterprise_id or context.team_id):
+        raise NoWorkspace("the request names neither an enterprise nor a team")
     return Workspace(enterprise_id=context.enterprise_id or "", team_id=context.team_id or "")
 
 
@@ -64,6 +72,15 @@ def fields_of(entry) -> EntryFields:
     )
 
 
+def acknowledge(client: WebClient, user_id: str, response_url: str | None, message: dict) -> None:
+    """Thank the person for an entry that is already saved. Best effort, like publish_home: reported
+    as an error ("please try again"), a lost or timed-out answer would get the entry recorded twice."""
+    try:
+        reply(client, user_id, response_url, message)
+    except (SlackClientError, OSError) as error:
+        log.warning("Acknowledgement not sent (%s)", type(error).__name__)
+
+
 def publish_home(client: WebClient, context: BoltContext, user_id: str) -> None:
     """Refresh the person's Home tab. Best effort after a change: the change itself already
     succeeded, so a failure here is logged, never reported to the person as lost work."""
@@ -96,19 +113,60 @@ def open_settings(
 
 
 def send_export(client: WebClient, context: BoltContext, user_id: str, response_url: str | None, now: datetime) -> None:
-    """The whole resume as a Markdown file in the person's DM, through Slack's external upload flow."""
+    """The whole resume as a Markdown file, and everything kept about the person here as a JSON
+    file, in their DM: both in one upload through Slack's external upload flow."""
     t = translator_for(context)
-    entries = services.list_resume(context["session_factory"], workspace_of(context), user_id)
-    document = resume_markdown(t, entries, person=display_name(client, user_id))
+    ws = workspace_of(context)
+    data = services.personal_data(context["session_factory"], ws, user_id)
+    document = resume_markdown(t, data.entries, person=display_name(client, user_id))
+    machine_readable = personal_data_json(
+        ws,
+        user_id,
+        entries=data.entries,
+        nice_jobs=data.nice_jobs,
+        nice_jobs_given=data.nice_jobs_given,
+        person=data.person,
+        deliveries=data.deliveries,
+        exported_at=now,
+    )
+    day = now.date().isoformat()
     channel = client.conversations_open(users=user_id)["channel"]["id"]
     client.files_upload_v2(
         channel=channel,
-        filename=f"failure-resume-{now.date().isoformat()}.md",
-        title=t("Failure resume"),
-        content=document,
+        file_uploads=[
+            {"filename": f"failure-resume-{day}.md", "title": t("Failure resume"), "content": document},
+            {
+                "filename": f"failure-resume-data-{day}.json",
+                "title": t("All your Failure Resume data (JSON)"),
+                "content": machine_readable,
+            },
+        ],
         initial_comment=t.plural(
-            "Here is your failure resume: {n} entry.", "Here is your failure resume: {n} entries.", len(entries)
+            "Here is your failure resume: {n} entry. The JSON file holds all your data in this workspace.",
+            "Here is your failure resume: {n} entries. The JSON file holds all your data in this workspace.",
+            len(data.entries),
         ),
+    )
+    if response_url:
+        reply(client, user_id, response_url, build_text_message(t("Sent to you in a direct message.")))
+
+
+def send_shared_export(
+    client: WebClient, context: BoltContext, user_id: str, response_url: str | None, now: datetime
+) -> None:
+    """For workspace admins: the shared entries as a CSV file in their DM, with counts of all entries."""
+    t = translator_for(context)
+    if not is_workspace_admin(client, user_id):
+        reply(client, user_id, response_url, build_shared_export_refused_message(t))
+        return
+    shared = services.shared_entries_for_admins(context["session_factory"], workspace_of(context))
+    channel = client.conversations_open(users=user_id)["channel"]["id"]
+    client.files_upload_v2(
+        channel=channel,
+        filename=f"failure-resume-shared-entries-{now.date().isoformat()}.csv",
+        title=t("Shared entries"),
+        content=shared_entries_csv(shared.entries, shared.nice_jobs),
+        initial_comment=workspace_counts_text(t, shared.counts),
     )
     if response_url:
         reply(client, user_id, response_url, build_text_message(t("Sent to you in a direct message.")))

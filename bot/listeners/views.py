@@ -23,7 +23,7 @@ from bot.blocks.settings_modal import parse_settings_submission
 from bot.entries import latest_allowed_day
 from bot.errors import reported
 from bot.ids import Block, View
-from bot.listeners.flows import publish_home, translator_for, workspace_of
+from bot.listeners.flows import acknowledge, publish_home, translator_for, workspace_of
 from bot.services import NotYourEntry
 from bot.slack_io import is_workspace_admin, permalink, reply
 
@@ -70,9 +70,10 @@ def handle_record_submission(ack: Ack, body: dict, view: dict, client: WebClient
         reply(client, user_id, meta.response_url, build_not_saved_message(t, echo))
         return
     if created:
-        reply(client, user_id, meta.response_url, build_acknowledgement_message(t, entry, quick=False))
+        acknowledge(client, user_id, meta.response_url, build_acknowledgement_message(t, entry, quick=False))
     elif meta.entry_id is not None and meta.response_url:
-        reply(client, user_id, meta.response_url, build_text_message(t("Saved. Thank you for adding the lesson.")))
+        saved = build_text_message(t("Saved. Thank you for adding the lesson."))
+        acknowledge(client, user_id, meta.response_url, saved)
     publish_home(client, context, user_id)
 
 

@@ -33,10 +33,14 @@ from slack_sdk.errors import SlackObjectFormationError
 from slack_sdk.models.blocks import Block
 from slack_sdk.models.views import View
 
+from tests.fakes.slack_oauth import Grant, Grants
+
 TEAM_ID = "T0001"
 TEAM_URL = "https://fake-team.slack.com/"
 BOT_USER_ID = "UBOT"
 BOT_ID = "BBOT"
+CLIENT_ID = "1111.2222"
+CLIENT_SECRET = "fake-client-secret"
 
 MESSAGE_METHODS = frozenset({"chat.postMessage", "chat.postEphemeral", "chat.update"})
 VIEW_METHODS = frozenset({"views.open", "views.push", "views.update", "views.publish"})
@@ -63,6 +67,7 @@ class Call:
     status: int
     ok: bool
     error: str | None = None
+    team: str | None = None  # the workspace of the token used
 
 
 @dataclass
@@ -322,7 +327,7 @@ class FakeSlack:
         manifest = yaml.safe_load(Path(manifest_path).read_text()) or {}
         scopes = ((manifest.get("oauth_config") or {}).get("scopes") or {}).get("bot") or []
         self.scopes: tuple[str, ...] = tuple(scopes)
-        self.tokens = frozenset(tokens)
+        self.grants = Grants(tokens, TEAM_ID, CLIENT_ID, CLIENT_SECRET)
         self.users: dict[str, dict] = {}
         self._methods = None
         if methods_dir is not None:
@@ -459,12 +464,25 @@ class FakeSlack:
         else:
             token = bearer_token(authorization) or args.get("token")
             args.pop("token", None)
+            grant, refused = self.grants.check(token) if token else (None, None)
             if failure is not None:
                 answer = self._failure_answer(failure, api=True)
+            elif method == "oauth.v2.access":
+                answer = self._refusal(method, "", args) or self._oauth_access(authorization, args)
             else:
-                answer = self._refusal(method, token, args) or self._default_answer(method, args)
-        self._record(Call(method, args, answer.status, answer.ok, answer.error))
+                answer = (
+                    self._refusal(method, token and (refused or "ok"), args)
+                    or self._org_token_refusal(method, args, grant)
+                    or self._default_answer(method, args, grant)
+                )
+        self._record(Call(method, args, answer.status, answer.ok, answer.error, grant and grant.team_id))
         return answer
+
+    def _oauth_access(self, authorization: str | None, args: dict) -> _Answer:
+        body = self.grants.exchange(authorization, args)
+        if body.get("ok") and "scope" in body:
+            body["scope"] = ",".join(self.scopes)
+        return _Answer(200, body)
 
     def _serve_response(self, key: str, body: bytes) -> _Answer:
         failure = self._begin("response")
@@ -538,22 +556,33 @@ class FakeSlack:
 
     # -- Slack's checks, in the order Slack applies them
 
-    def _refusal(self, method: str, token: str | None, args: dict) -> _Answer | None:
+    def _refusal(self, method: str, token_state: str | None, args: dict) -> _Answer | None:
+        """token_state: None without a token, "" when the method needs none, "ok" or Slack's error for it."""
         spec = None
         if self._methods is not None:
             spec = self._methods.get(method)
             if spec is None:
                 return api_error("unknown_method")
-        if not token:
+        if token_state is None:
             return api_error("not_authed")
-        if token not in self.tokens:
-            return api_error("invalid_auth")
+        if token_state not in ("ok", ""):
+            return api_error(token_state)
         if spec is not None:
             refusal = self._scope_refusal(spec) or required_args_refusal(spec, args)
             if refusal is not None:
                 return refusal
         refusal = trigger_refusal(method, args, int(time.time() * 1000)) or content_refusal(method, args)
         return refusal or self._exchange_trigger(method, args)
+
+    def _org_token_refusal(self, method: str, args: dict, grant: Grant | None) -> _Answer | None:
+        """An org-wide install's token must name the workspace where the reference says so."""
+        spec = (self._methods or {}).get(method)
+        if spec is None or grant is None or not grant.is_enterprise_install:
+            return None
+        for name, arg in (spec.get("args") or {}).get("properties", {}).items():
+            if "required if org token is used" in (arg.get("desc") or "") and not args.get(name):
+                return api_error("missing_argument", needed=name)
+        return None
 
     def _exchange_trigger(self, method: str, args: dict) -> _Answer | None:
         """Spend the trigger of a views.open/push about to succeed; refuse one already spent."""
@@ -574,9 +603,9 @@ class FakeSlack:
 
     # -- default answers
 
-    def _default_answer(self, method: str, args: dict) -> _Answer:
+    def _default_answer(self, method: str, args: dict, grant: Grant | None) -> _Answer:
         build = {
-            "auth.test": self._auth_test,
+            "auth.test": lambda a: self._auth_test(grant),
             "chat.postMessage": self._post_message,
             "chat.postEphemeral": lambda a: {"message_ts": self._next_ts()},
             "chat.update": lambda a: {"channel": a.get("channel"), "ts": a.get("ts"), "text": a.get("text")},
@@ -601,15 +630,26 @@ class FakeSlack:
     def _next_ts(self) -> str:
         return f"1700000000.{self._next('ts') * 100:06d}"
 
-    def _auth_test(self, args: dict) -> dict:
+    def _auth_test(self, grant: Grant | None) -> dict:
+        if grant is None or grant.team_id == TEAM_ID and grant.enterprise_id is None:
+            return {
+                "url": TEAM_URL,
+                "team": "Fake Team",
+                "user": "failure-resume",
+                "team_id": TEAM_ID,
+                "user_id": BOT_USER_ID,
+                "bot_id": BOT_ID,
+                "is_enterprise_install": False,
+            }
         return {
-            "url": TEAM_URL,
-            "team": "Fake Team",
+            "url": f"https://{(grant.team_id or grant.enterprise_id).lower()}.slack.com/",
+            "team": f"Team {grant.team_id}",
             "user": "failure-resume",
-            "team_id": TEAM_ID,
-            "user_id": BOT_USER_ID,
-            "bot_id": BOT_ID,
-            "is_enterprise_install": False,
+            "team_id": grant.team_id or grant.enterprise_id,
+            "enterprise_id": grant.enterprise_id,
+            "user_id": grant.bot_user_id,
+            "bot_id": f"B{grant.bot_user_id}",
+            "is_enterprise_install": grant.is_enterprise_install,
         }
 
     def _post_message(self, args: dict) -> dict:
@@ -659,3 +699,28 @@ class FakeSlack:
     def _file_info(self, file_id: str, title: str | None, data: bytes) -> dict:
         name = self._upload_names.get(file_id)
         return {"id": file_id, "name": name, "title": title or name, "size": len(data)}
+
+    # -- a one-off hang (fault injection)
+
+    def delay_once(self, method: str, seconds: float) -> None:
+        """Hold only the next call to `method` for `seconds` (longer than the client's timeout: a call
+        Slack acts on but never answers in time); later calls answer at once. reset() forgets it."""
+        with self._cond:
+            if not isinstance(self._delays, _DelaysOnce):
+                self._delays = _DelaysOnce(self._delays)
+            self._delays.once[method] = seconds
+
+
+class _DelaysOnce(dict):
+    """FakeSlack's table of delays, plus delays that the next call to their method uses up."""
+
+    def __init__(self, delays: dict[str, float]) -> None:
+        super().__init__(delays)
+        self.once: dict[str, float] = {}
+        self._lock = threading.Lock()
+
+    def get(self, method, default=None):
+        with self._lock:
+            if method in self.once:
+                return self.once.pop(method)
+        return super().get(method, default)

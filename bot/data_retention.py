@@ -1,0 +1,96 @@
+"""What happens to a workspace's data after it removes the app.
+
+Tokens go at once (see storage.installations.forget_tokens). The data waits for a grace period, so that a
+workspace that reinstalls finds its failure resumes intact, and is then deleted for good. An operator can
+delete it at once with `failure-resume purge-workspace`."""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime, timedelta
+
+from slack_sdk.errors import SlackApiError
+from sqlalchemy.orm import Session, sessionmaker
+
+from bot.installations import GONE, Installations, Installed
+from storage import repository as repo
+from storage.erasure import delete_workspace_data
+from storage.repository import Workspace
+
+log = logging.getLogger(__name__)
+
+# Slack retries an event for about an hour; a day of remembered event ids is plenty.
+EVENT_MEMORY = timedelta(days=1)
+
+
+def schedule_purge(sf: sessionmaker[Session], ws: Workspace, now: datetime, grace: timedelta) -> datetime:
+    """The workspace removed the app (an empty team_id: an org-wide install); returns when its data goes."""
+    if not ws.enterprise_id and not ws.team_id:
+        raise ValueError("an uninstall names neither an enterprise nor a team")
+    with sf.begin() as session:
+        purge_after = repo.mark_uninstalled(session, ws, now, grace).purge_after
+    log.info("Workspace %s removed the app; its data is deleted after %s", ws.team_id or ws.enterprise_id, purge_after)
+    return purge_after
+
+
+def purge_workspace(
+    sf: sessionmaker[Session], ws: Workspace, spare: frozenset[str] = frozenset(), only_if_marked: bool = False
+) -> dict[str, int] | None:
+    """Delete everything stored for a workspace (or every workspace of an org but those in `spare`) now.
+
+    only_if_marked: do nothing (and return None) unless the uninstall mark is still there, so that a
+    reinstall that cancelled it a moment ago keeps its data."""
+    totals: dict[str, int] = {}
+    with sf.begin() as session:
+        if not repo.forget_uninstall(session, ws) and only_if_marked:
+            return None
+        teams = [ws.team_id] if ws.team_id else repo.known_teams(session, ws.enterprise_id)
+        for team in teams:
+            if team in spare:
+                continue
+            for table, count in delete_workspace_data(session, Workspace(ws.enterprise_id, team)).items():
+                totals[table] = totals.get(table, 0) + count
+    return totals
+
+
+def purge_due(sf: sessionmaker[Session], installations: Installations, now: datetime) -> dict[str, str]:
+    """Delete the data of workspaces whose grace period has ended, unless the app is back in them."""
+    with sf.begin() as session:
+        repo.forget_events_before(session, now - EVENT_MEMORY)
+        repo.forget_expired_oauth_states(session, now)
+        due = repo.due_purges(session, now)
+    if not due:
+        return {}
+    # A single-workspace install comes back with a new SLACK_BOT_TOKEN, not through our OAuth flow;
+    # and a stored token only counts if Slack still takes it.
+    back = [installed for installed in installations() if _still_works(installed)]
+    outcomes = {}
+    for ws in due:
+        name = ws.team_id or ws.enterprise_id
+        if ws.team_id:
+            is_back, spare = any(b.workspace == ws for b in back), frozenset()
+        else:  # an org-wide install removed: its workspaces that installed the app themselves stay
+            is_back = any(b.org_wide and b.workspace.enterprise_id == ws.enterprise_id for b in back)
+            spare = frozenset(b.workspace.team_id for b in back if b.workspace.enterprise_id == ws.enterprise_id)
+        if is_back:
+            with sf.begin() as session:
+                repo.forget_uninstall(session, ws)
+            outcomes[name] = "installed again, data kept"
+            continue
+        counts = purge_workspace(sf, ws, spare, only_if_marked=True)
+        if counts is None:
+            outcomes[name] = "installed again, data kept"
+            continue
+        outcomes[name] = f"data deleted ({sum(counts.values())} rows)"
+        log.info("Deleted the data of workspace %s after its grace period", name)
+    return outcomes
+
+
+def _still_works(installed: Installed) -> bool:
+    try:
+        installed.client.auth_test()
+    except SlackApiError as error:
+        if error.response.get("error") in GONE:
+            return False
+        raise
+    return True

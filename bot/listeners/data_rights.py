@@ -1,0 +1,38 @@
+"""A person's data rights from the App Home: delete all my data, and the admins' export of shared entries."""
+
+from __future__ import annotations
+
+from slack_bolt import Ack, App, BoltContext
+from slack_sdk import WebClient
+
+from bot import services
+from bot.blocks.data_rights import build_data_deleted_message, build_delete_all_data_modal
+from bot.errors import reported
+from bot.ids import Action, View
+from bot.listeners.flows import publish_home, send_shared_export, translator_for, workspace_of
+from bot.slack_io import reply
+
+
+def handle_delete_all_data_button(ack: Ack, body: dict, client: WebClient, context: BoltContext) -> None:
+    ack()
+    client.views_open(trigger_id=body["trigger_id"], view=build_delete_all_data_modal(translator_for(context)))
+
+
+def handle_delete_all_data_submission(ack: Ack, body: dict, client: WebClient, context: BoltContext) -> None:
+    ack()
+    user_id = body["user"]["id"]
+    # Only the submitter's own data, in the workspace the request came from; nothing is read from the view.
+    removed = services.delete_all_my_data(context["session_factory"], workspace_of(context), user_id)
+    publish_home(client, context, user_id)
+    reply(client, user_id, None, build_data_deleted_message(translator_for(context), removed["entries"]))
+
+
+def handle_export_shared_button(ack: Ack, body: dict, client: WebClient, context: BoltContext) -> None:
+    ack()
+    send_shared_export(client, context, body["user"]["id"], None, context["clock"]())
+
+
+def register(app: App) -> None:
+    app.action(Action.DELETE_ALL_DATA)(reported(handle_delete_all_data_button))
+    app.view(View.DELETE_ALL_DATA)(reported(handle_delete_all_data_submission))
+    app.action(Action.EXPORT_SHARED)(reported(handle_export_shared_button))
