@@ -9,6 +9,8 @@ import sys
 import time
 import urllib.error
 import urllib.request
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -193,14 +195,14 @@ def post(url: str, body: bytes, headers: dict) -> int | None:
         return error.code
 
 
-def test_serve_starts_creates_the_database_and_answers_health_checks(tmp_path, fake_slack_for_cli):
-    fake = fake_slack_for_cli
+@contextmanager
+def serving(cwd: Path, **env: str) -> Iterator[str]:
+    """`failure-resume serve` in a subprocess, once /healthz answers 200; yields its base URL."""
     port = free_port()
-    env = clean_env(SLACK_BOT_TOKEN=TOKEN, SLACK_SIGNING_SECRET="cli-secret", SLACK_API_URL=fake.url, PORT=str(port))
     process = subprocess.Popen(
         [sys.executable, "-m", "bot.cli", "serve"],
-        cwd=tmp_path,
-        env=env,
+        cwd=cwd,
+        env=clean_env(PORT=str(port), **env),
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
         text=True,
@@ -218,17 +220,7 @@ def test_serve_starts_creates_the_database_and_answers_health_checks(tmp_path, f
             process.kill()
             output = process.communicate(timeout=10)[0]
             pytest.fail(f"/healthz never answered 200 (last {status}); exit {process.returncode}; output:\n{output}")
-
-        assert (tmp_path / "failure_resume.db").exists()
-        assert TABLES <= table_names(tmp_path / "failure_resume.db")
-        assert [c.method for c in fake.calls_to("auth.test")] == ["auth.test"]
-        # The signing secret is really in force: an unsigned request is refused, a signed one accepted.
-        body = payloads.slash_command("help", response_url=fake.response_url("cli"))
-        form = {"Content-Type": "application/x-www-form-urlencoded"}
-        assert post(base + "/slack/events", body, form) == 401
-        assert post(base + "/slack/events", body, {**form, **payloads.sign("cli-secret", body)}) == 200
-        key, message = fake.wait_for_responses()[0]
-        assert key == "cli" and "/fail resume" in message["text"]
+        yield base
     finally:
         if process.poll() is None:
             process.terminate()
@@ -239,6 +231,31 @@ def test_serve_starts_creates_the_database_and_answers_health_checks(tmp_path, f
                 process.wait(timeout=10)
         if process.stdout:
             process.stdout.close()
+
+
+def test_serve_starts_creates_the_database_and_answers_health_checks(tmp_path, fake_slack_for_cli):
+    fake = fake_slack_for_cli
+    with serving(tmp_path, SLACK_BOT_TOKEN=TOKEN, SLACK_SIGNING_SECRET="cli-secret", SLACK_API_URL=fake.url) as base:
+        assert (tmp_path / "failure_resume.db").exists()
+        assert TABLES <= table_names(tmp_path / "failure_resume.db")
+        assert [c.method for c in fake.calls_to("auth.test")] == ["auth.test"]
+        # The signing secret is really in force: an unsigned request is refused, a signed one accepted.
+        body = payloads.slash_command("help", response_url=fake.response_url("cli"))
+        form = {"Content-Type": "application/x-www-form-urlencoded"}
+        assert post(base + "/slack/events", body, form) == 401
+        assert post(base + "/slack/events", body, {**form, **payloads.sign("cli-secret", body)}) == 200
+        key, message = fake.wait_for_responses()[0]
+        assert key == "cli" and "/fail resume" in message["text"]
+
+
+def test_serve_in_oauth_mode_needs_no_bot_token_and_shows_the_install_page(tmp_path, fake_slack_for_cli):
+    oauth = dict(SLACK_CLIENT_ID="1111.2222", SLACK_CLIENT_SECRET="c", SLACK_STATE_SECRET="s")
+    with serving(tmp_path, SLACK_SIGNING_SECRET="cli-secret", SLACK_API_URL=fake_slack_for_cli.url, **oauth) as base:
+        assert get(base + "/slack/install") == 200
+        assert {"slack_bots", "slack_installations", "slack_oauth_states"} <= table_names(
+            tmp_path / "failure_resume.db"
+        )
+    assert fake_slack_for_cli.calls == []  # no token to check at start-up
 
 
 def test_serve_with_a_token_slack_rejects_exits_2_with_a_clear_message(tmp_path, fake_slack_for_cli):

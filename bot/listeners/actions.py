@@ -21,6 +21,7 @@ from bot.blocks.state import entry_id_value, pressed, pressed_entry_id, pressed_
 from bot.errors import reported
 from bot.ids import Action, EntryMenuOption
 from bot.listeners.flows import (
+    acknowledge,
     fields_of,
     open_record_modal,
     open_settings,
@@ -65,13 +66,8 @@ def handle_share_anonymously(ack: Ack, body: dict, client: WebClient, context: B
     except NotYourEntry:
         reply(client, user_id, body.get("response_url"), build_refusal_message(t))
         return
-    reply(
-        client,
-        user_id,
-        body.get("response_url"),
-        build_acknowledgement_message(t, entry, quick=True),
-        replace_original=True,
-    )
+    message = build_acknowledgement_message(t, entry, quick=True)
+    acknowledge(client, user_id, body.get("response_url"), message, replace_original=True)
     publish_home(client, context, user_id)
 
 
@@ -84,7 +80,7 @@ def handle_undo(ack: Ack, body: dict, client: WebClient, context: BoltContext) -
     except NotYourEntry:
         reply(client, user_id, body.get("response_url"), build_refusal_message(t))
         return
-    reply(client, user_id, body.get("response_url"), build_undone_message(t), replace_original=True)
+    acknowledge(client, user_id, body.get("response_url"), build_undone_message(t), replace_original=True)
     publish_home(client, context, user_id)
 
 

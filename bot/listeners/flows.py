@@ -72,11 +72,13 @@ def fields_of(entry) -> EntryFields:
     )
 
 
-def acknowledge(client: WebClient, user_id: str, response_url: str | None, message: dict) -> None:
-    """Thank the person for an entry that is already saved. Best effort, like publish_home: reported
-    as an error ("please try again"), a lost or timed-out answer would get the entry recorded twice."""
+def acknowledge(
+    client: WebClient, user_id: str, response_url: str | None, message: dict, replace_original: bool = False
+) -> None:
+    """Answer a change that is already saved. Best effort, like publish_home: reported as an error
+    ("please try again"), a lost or timed-out answer would get the change made twice."""
     try:
-        reply(client, user_id, response_url, message)
+        reply(client, user_id, response_url, message, replace_original=replace_original)
     except (SlackClientError, OSError) as error:
         log.warning("Acknowledgement not sent (%s)", type(error).__name__)
 
