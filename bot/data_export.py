@@ -108,16 +108,20 @@ def csv_cell(value: object) -> str:
 
 
 def shared_entries_csv(entries: Iterable[Entry], nice_jobs: dict[int, int]) -> str:
-    """Shared entries for admins, in the order given. Anonymous ones carry no author at all.
-    Starts with a byte order mark, so that spreadsheets read it as UTF-8."""
+    """Shared entries for admins: named ones in the order given, then the anonymous ones with no
+    author, only their month (an exact date can name the person on call) and in an order of their
+    own. Starts with a byte order mark, so that spreadsheets read it as UTF-8."""
     buffer = io.StringIO()
     writer = csv.writer(buffer)
     writer.writerow(CSV_COLUMNS)
-    for entry in entries:
-        if entry.visibility == "private":
-            continue  # never, whatever the caller passed
+    named = [entry for entry in entries if entry.visibility == "named"]  # never a private one, whatever was passed
+    anonymous = sorted(
+        (entry for entry in entries if entry.visibility == "anonymous"),
+        key=lambda e: (e.happened_on.strftime("%Y-%m"), e.category, e.what_happened),
+    )
+    for entry in named + anonymous:
         row = (
-            entry.happened_on.isoformat(),
+            entry.happened_on.isoformat() if entry.visibility == "named" else entry.happened_on.strftime("%Y-%m"),
             entry.category,
             entry.visibility,
             entry.user_id if entry.visibility == "named" else "",

@@ -51,7 +51,9 @@ def safeguard_labels(t: Translator, keys: Iterable[str]) -> list[str]:
     return [t(SAFEGUARDS[key]) for key in keys if key in SAFEGUARDS]
 
 
-MARKDOWN_LINE_MARKS = ("#", ">", "-", "*", "+", "|", "=")
+# Headings, quotes, lists, tables, code fences and raw HTML (a line starting `<!channel>` would vanish).
+MARKDOWN_LINE_MARKS = ("#", ">", "-", "*", "+", "|", "=", "`", "~", "<")
+ORDERED_LIST_MARK = re.compile(r"\d+(?=[.)])")
 # Markdown's line endings, and only those: U+2028 and the like stay inside the line, as typed.
 MARKDOWN_LINE_ENDINGS = re.compile("(\r\n|\r|\n)")
 
@@ -61,8 +63,11 @@ def markdown_text(text: str) -> str:
     parts = MARKDOWN_LINE_ENDINGS.split(text)
     for n in range(0, len(parts), 2):  # the lines; the odd parts are their endings, kept as they were
         body = parts[n].lstrip()
+        indent = parts[n][: len(parts[n]) - len(body)]
         if body.startswith(MARKDOWN_LINE_MARKS):
-            parts[n] = parts[n][: len(parts[n]) - len(body)] + "\\" + body
+            parts[n] = indent + "\\" + body
+        elif number := ORDERED_LIST_MARK.match(body):  # "1. x" would become a list: write "1\. x"
+            parts[n] = indent + number.group() + "\\" + body[number.end() :]
     return "".join(parts)
 
 

@@ -9,8 +9,9 @@ _LONE_SURROGATES = re.compile("[\ud800-\udfff]")
 
 
 def clean_text(text: str) -> str:
-    """What a person typed, fit to store on every database: controls dropped (a Windows line end
-    becomes a newline), a lone surrogate shown as U+FFFD. Everything else is kept as it was."""
+    """What a person typed, fit to store on every database: controls dropped (a carriage return,
+    alone or before a newline, becomes a newline), a lone surrogate shown as U+FFFD. The rest is kept."""
+    text = text.replace("\r\n", "\n").replace("\r", "\n")
     return _LONE_SURROGATES.sub("\ufffd", _CONTROLS.sub("", text))
 
 

@@ -53,7 +53,8 @@ def make_wsgi_app(bolt_app: App, engine: Engine):
             return _json(start_response, "413 Payload Too Large", {"ok": False, "error": "too_large"})
         # Bolt raises on a timestamp that is not a number before it checks the signature, and would
         # then answer the unverified body's response_url: refuse it here, like any bad signature.
-        if not SLACK_TIMESTAMP.fullmatch(environ.get("HTTP_X_SLACK_REQUEST_TIMESTAMP", "")):
+        timestamp = environ.get("HTTP_X_SLACK_REQUEST_TIMESTAMP")
+        if timestamp is not None and not SLACK_TIMESTAMP.fullmatch(timestamp):
             return _json(start_response, "401 Unauthorized", {"ok": False, "error": "invalid_signature"})
         body = environ["wsgi.input"].read(length) if length else b""
         if not _is_utf8(body, environ.get("CONTENT_TYPE", "")):

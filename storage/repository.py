@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 
-from sqlalchemy import Select, delete, extract, func, or_, select, update
+from sqlalchemy import Select, case, delete, extract, func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -421,12 +421,15 @@ def get_person(session: Session, ws: Workspace, user_id: str) -> Person | None:
 
 
 def count_acknowledgements_of(session: Session, entry_ids: list[int]) -> dict[int, int]:
-    rows = session.execute(
-        select(Acknowledgement.entry_id, func.count(Acknowledgement.id))
-        .where(Acknowledgement.entry_id.in_(entry_ids))
-        .group_by(Acknowledgement.entry_id)
-    )
-    return {entry_id: n for entry_id, n in rows}
+    counts = {}
+    for start in range(0, len(entry_ids), 1000):  # a workspace's thousands of ids, within every database's limits
+        rows = session.execute(
+            select(Acknowledgement.entry_id, func.count(Acknowledgement.id))
+            .where(Acknowledgement.entry_id.in_(entry_ids[start : start + 1000]))
+            .group_by(Acknowledgement.entry_id)
+        )
+        counts.update({entry_id: n for entry_id, n in rows})
+    return counts
 
 
 # -- installs, uninstalls and Slack's retries -----------------------------------------------
@@ -557,13 +560,15 @@ class EntryCounts:
 
 
 def count_workspace_entries(session: Session, ws: Workspace) -> EntryCounts:
-    """Numbers only, for every entry of a workspace, private ones included."""
+    """Numbers only, for every entry of a workspace, private ones included. An anonymous entry still
+    waiting for its crowd counts as private: set against the CSV, it would otherwise stand out."""
     in_workspace = (Entry.enterprise_id == ws.enterprise_id, Entry.team_id == ws.team_id)
+    waiting = (Entry.visibility == "anonymous") & Entry.digest_id.is_(None)
 
     def grouped(column) -> dict:
         rows = session.execute(select(column, func.count(Entry.id)).where(*in_workspace).group_by(column))
         return {key: n for key, n in rows}
 
     by_year = {int(year): n for year, n in grouped(extract("year", Entry.happened_on)).items()}
-    by_visibility = grouped(Entry.visibility)
+    by_visibility = grouped(case((waiting, "private"), else_=Entry.visibility))
     return EntryCounts(sum(by_visibility.values()), by_visibility, grouped(Entry.category), by_year)

@@ -35,6 +35,7 @@ from bot.blocks.resume import (
 )
 from bot.blocks.settings_modal import build_settings_modal, parse_settings_submission
 from bot.commands_parser import SUBCOMMANDS, FailCommand, parse_fail_command
+from bot.entries import markdown_text
 from bot.i18n import ENGLISH as t
 from bot.ids import Action, Block, View
 from bot.slack_text import clean_text
@@ -984,3 +985,19 @@ def test_escape_within_fits_the_limit_without_splitting_an_entity(text, limit):
 def test_escape_within_cuts_before_an_entity_that_would_not_fit():
     assert escape_within("ab&cd", 5) == "ab…"
     assert escape_within("  <!here>  ", 100) == "&lt;!here&gt;"
+
+
+@pytest.mark.parametrize(
+    "line",
+    ["```", "~~~ python", "<!channel> see this", "1. first", "12) twelfth", "# heading", "> quote", "- item"],
+)
+def test_no_line_a_person_types_starts_markdown_structure_in_the_export(line):
+    """A fence would swallow the rest of the resume, raw HTML would vanish, a number would start a list."""
+    text = f"Before\n{line}\nAfter"
+    rendered = markdown_text(text)
+    assert rendered.splitlines()[1].replace("\\", "", 1) == line
+    assert rendered.splitlines()[1] != line
+
+
+def test_a_carriage_return_alone_or_before_a_newline_is_a_line_break():
+    assert clean_text("one\rtwo\r\nthree\nfour") == "one\ntwo\nthree\nfour"

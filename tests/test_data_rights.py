@@ -388,19 +388,9 @@ def test_admin_export_sends_shared_entries_as_csv_with_counts_and_no_private_wor
     assert data.startswith(b"\xef\xbb\xbf")  # spreadsheets then read it as UTF-8
     rows = list(csv.reader(io.StringIO(data.decode("utf-8-sig"))))
     assert rows[0] == list(CSV_COLUMNS)
+    # Named entries by date; then anonymous ones, with only their month, apart from the named ones.
     assert rows[1:] == [
         ["2021-01-01", "data", "named", "UZ9", "Old named lesson", "Kept it", "tests", "[ ] First step", "0"],
-        [
-            "2023-05-01",
-            "data",
-            "anonymous",
-            "",
-            "익명 실패 😅 <!channel>",
-            "<@U123> 덕분",
-            "tests",
-            "[ ] First step",
-            "2",
-        ],
         [
             "2023-05-01",
             "data",
@@ -412,10 +402,12 @@ def test_admin_export_sends_shared_entries_as_csv_with_counts_and_no_private_wor
             "[ ] -rm -rf\n[x] +1 more",
             "0",
         ],
+        ["2023-05", "data", "anonymous", "", "익명 실패 😅 <!channel>", "<@U123> 덕분", "tests", "[ ] First step", "2"],
     ]
     comment = complete.args["initial_comment"]
     assert "*5 entries in this workspace*" in comment
-    assert "Private: 1 · Shared with a name: 2 · Shared anonymously: 2" in comment
+    # The anonymous entry still waiting for its crowd counts as private: it must not stand out.
+    assert "Private: 2 · Shared with a name: 2 · Shared anonymously: 1" in comment
     assert "By category: Data: 4 · Career: 1" in comment
     assert "By year: 2024: 1 · 2023: 2 · 2022: 1 · 2021: 1" in comment
     # Private words, anonymous authors, entries still waiting for their crowd: nowhere.
@@ -436,10 +428,10 @@ def test_admin_export_from_the_home_button(bot):
     rows = list(csv.reader(io.StringIO(uploaded(bot.fake, ".csv").decode("utf-8-sig"))))
     assert [row[4] for row in rows[1:]] == [
         "Old named lesson",
-        "익명 실패 😅 <!channel>",
         '\'=HYPERLINK("http://evil.example")',
+        "익명 실패 😅 <!channel>",
     ]
-    assert ids["waiting"]  # seeded, and absent above
+    assert ids["waiting"] and "Waiting for the crowd" not in {row[4] for row in rows}
     assert bot.fake.responses == []
     assert_no_failed_calls(bot)
 

@@ -22,12 +22,16 @@ def build_delete_all_data_modal(t: Translator) -> dict:
             t("• every entry on your failure resume, with its lesson, safeguards and action items"),
             t("• the Nice jobs your entries received, and the Nice jobs you gave to teammates' entries"),
             t("• the record of which monthly prompts the app sent you"),
-            t("• your prompt settings: if you had stopped the monthly prompts, they start again"),
+            t(
+                "• your prompt settings: if you had stopped or snoozed the monthly prompts, they start again, "
+                "and this month's may come once more"
+            ),
         )
     )
     kept = t(
         "Team digests already posted are not edited: lessons you shared stay in those messages. "
-        "None of your entries can appear in a future digest. Your data in other workspaces is not touched."
+        "None of your entries can appear in a future digest. The app's earlier messages and the files it sent "
+        "you stay in your direct messages with it; delete those in Slack. Your data in other workspaces is not touched."
     )
     return {
         "type": "modal",

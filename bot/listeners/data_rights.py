@@ -9,8 +9,7 @@ from bot import services
 from bot.blocks.data_rights import build_data_deleted_message, build_delete_all_data_modal
 from bot.errors import reported
 from bot.ids import Action, View
-from bot.listeners.flows import publish_home, send_shared_export, translator_for, workspace_of
-from bot.slack_io import reply
+from bot.listeners.flows import acknowledge, publish_home, send_shared_export, translator_for, workspace_of
 
 
 def handle_delete_all_data_button(ack: Ack, body: dict, client: WebClient, context: BoltContext) -> None:
@@ -24,7 +23,7 @@ def handle_delete_all_data_submission(ack: Ack, body: dict, client: WebClient, c
     # Only the submitter's own data, in the workspace the request came from; nothing is read from the view.
     removed = services.delete_all_my_data(context["session_factory"], workspace_of(context), user_id)
     publish_home(client, context, user_id)
-    reply(client, user_id, None, build_data_deleted_message(translator_for(context), removed["entries"]))
+    acknowledge(client, user_id, None, build_data_deleted_message(translator_for(context), removed["entries"]))
 
 
 def handle_export_shared_button(ack: Ack, body: dict, client: WebClient, context: BoltContext) -> None:

@@ -150,7 +150,7 @@ def send_export(client: WebClient, context: BoltContext, user_id: str, response_
         ),
     )
     if response_url:
-        reply(client, user_id, response_url, build_text_message(t("Sent to you in a direct message.")))
+        acknowledge(client, user_id, response_url, build_text_message(t("Sent to you in a direct message.")))
 
 
 def send_shared_export(
@@ -171,4 +171,4 @@ def send_shared_export(
         initial_comment=workspace_counts_text(t, shared.counts),
     )
     if response_url:
-        reply(client, user_id, response_url, build_text_message(t("Sent to you in a direct message.")))
+        acknowledge(client, user_id, response_url, build_text_message(t("Sent to you in a direct message.")))
