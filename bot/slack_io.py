@@ -9,6 +9,9 @@ from slack_sdk.errors import SlackApiError
 from slack_sdk.http_retry.builtin_handlers import RateLimitErrorRetryHandler, ServerErrorRetryHandler
 from slack_sdk.webhook import WebhookClient
 
+# Slack answers within a second or two; one that takes longer than this is treated as down.
+TIMEOUT_SECONDS = 5
+
 
 def retry_handlers() -> list:
     # 429s wait for Retry-After; 500 and 503 (Slack did not act) are tried again a couple of times.
@@ -18,12 +21,16 @@ def retry_handlers() -> list:
 
 def build_oauth_client(base_url: str) -> WebClient:
     """For oauth.v2.access: a refresh token works once, so a 500 is not retried (Slack may have used it)."""
-    return WebClient(base_url=base_url, timeout=5, retry_handlers=[RateLimitErrorRetryHandler(max_retry_count=3)])
+    return WebClient(
+        base_url=base_url, timeout=TIMEOUT_SECONDS, retry_handlers=[RateLimitErrorRetryHandler(max_retry_count=3)]
+    )
 
 
 def build_web_client(token: str | None, base_url: str, team_id: str | None = None) -> WebClient:
     # team_id: an org-wide install's token names the workspace it acts in with every call.
-    return WebClient(token=token, base_url=base_url, team_id=team_id, timeout=5, retry_handlers=retry_handlers())
+    return WebClient(
+        token=token, base_url=base_url, team_id=team_id, timeout=TIMEOUT_SECONDS, retry_handlers=retry_handlers()
+    )
 
 
 def reply(
@@ -35,7 +42,7 @@ def reply(
 ) -> None:
     """An answer only the person sees: in place (response_url) when we have one, else in their app DM."""
     if response_url:
-        webhook = WebhookClient(response_url, timeout=5, retry_handlers=retry_handlers())
+        webhook = WebhookClient(response_url, timeout=TIMEOUT_SECONDS, retry_handlers=retry_handlers())
         try:
             response = webhook.send(
                 text=message["text"],
@@ -82,5 +89,5 @@ def permalink(client: WebClient, channel: str, message_ts: str) -> str | None:
     """A link back to a message; the entry is still saved without one when Slack says no."""
     try:
         return client.chat_getPermalink(channel=channel, message_ts=message_ts).get("permalink")
-    except SlackApiError:
+    except (SlackApiError, OSError):  # OSError: no answer in time
         return None

@@ -18,6 +18,7 @@ from hypothesis import example, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import create_engine, func, select
 
+from bot import slack_io
 from bot.blocks.entry_modal import TEXT_MAX, ModalContext, build_record_modal
 from bot.blocks.messages import (
     build_acknowledgement_message,
@@ -796,6 +797,57 @@ def test_slack_rate_limiting_then_failing_is_retried_and_nothing_is_lost_or_doub
     assert "went wrong" not in shown([c.args for c in bot.fake.calls])  # no apology
     if method != "chat.postMessage":
         assert bot.fake.calls_to("chat.postMessage", ok_only=False) == []  # no DM instead of, or as well as
+
+
+@pytest.fixture
+def hasty_bot(fake_slack, database_url, monkeypatch):
+    """The app with a 1 s Web API timeout instead of 5 s, so that every method can time out in a test."""
+    monkeypatch.setattr(slack_io, "TIMEOUT_SECONDS", 1)
+    harness = BotHarness(fake_slack, database_url)
+    yield harness
+    harness.close()
+
+
+def _shortcut_entry(bot) -> None:
+    metadata = ModalContext(response_url=bot.fake.response_url("shortcut"), source_channel="C0001", source_ts="1.2")
+    bot.submit_entry(metadata=metadata.dump(), what="Slack had a bad minute")
+
+
+# What each timed-out call is part of, and whether that flow records an entry.
+TIMEOUT_FLOWS = {
+    "views.open": (lambda bot: bot.command("", key="form"), False),
+    "views.publish": (lambda bot: bot.command("Slack had a bad minute", key="quick"), True),
+    "chat.postMessage": (lambda bot: bot.submit_entry(what="Slack had a bad minute"), True),
+    "conversations.open": (lambda bot: bot.command("export", key="export"), False),
+    "files.getUploadURLExternal": (lambda bot: bot.command("export", key="export"), False),
+    "files.completeUploadExternal": (lambda bot: bot.command("export", key="export"), False),
+    "users.info": (lambda bot: bot.command("Slack had a bad minute", key="quick"), True),
+    "chat.getPermalink": (_shortcut_entry, True),
+    "response": (lambda bot: bot.command("Slack had a bad minute", key="quick"), True),
+}
+
+
+@pytest.mark.parametrize("method", list(TIMEOUT_FLOWS))
+def test_slack_not_answering_in_time_loses_nothing_and_the_app_keeps_serving(hasty_bot, method):
+    """Slack may have acted on a call it never answered: nothing is sent twice, an entry is never lost,
+    and a flow that could not finish says so."""
+    bot = hasty_bot
+    start, records_an_entry = TIMEOUT_FLOWS[method]
+    bot.fake.delay_once(method, 1.5)
+    start(bot)
+    wait_until(lambda: bot.fake.calls_to(method, ok_only=False))  # the slow call, answered too late
+    if records_an_entry:
+        wait_until(lambda: bot.fake.calls_to("views.publish", ok_only=False))  # the flow's last step
+        assert [e.what_happened for e in entries(bot)] == ["Slack had a bad minute"]
+        assert "went wrong" not in shown([c.args for c in bot.fake.calls])  # no "please try again"
+    else:
+        wait_until(lambda: "went wrong" in shown([m for _key, m in bot.fake.responses]))  # told, with a reference
+        assert entries(bot) == []
+    assert len(bot.fake.calls_to(method, ok_only=False)) == 1  # never sent again
+    bot.fake.reset()
+    bot.command("After the bad minute", key="after")
+    wait_until(lambda: answers(bot, "after"))
+    assert answers(bot, "after")[0]["text"].startswith("Nice job")
 
 
 def test_an_acknowledgement_slack_keeps_refusing_is_not_reported_as_a_failure(bot):
