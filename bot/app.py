@@ -29,7 +29,15 @@ class _NoRequestBodies(logging.Filter):
         return True
 
 
+class _NoClientWarning(logging.Filter):
+    """Bolt reads SLACK_BOT_TOKEN itself and warns that our client (which holds it) wins: true, and no news."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return not record.getMessage().startswith("As you gave `client` as well")
+
+
 NO_REQUEST_BODIES = _NoRequestBodies()
+NO_CLIENT_WARNING = _NoClientWarning()
 
 
 def create_app(
@@ -42,6 +50,7 @@ def create_app(
 ) -> App:
     """Single-workspace mode uses `client`'s token; with `oauth`, every request uses its workspace's own."""
     logging.getLogger("slack_bolt.RequestVerification").addFilter(NO_REQUEST_BODIES)
+    logging.getLogger("bot.app").addFilter(NO_CLIENT_WARNING)
     app = App(
         client=client,
         signing_secret=settings.signing_secret,

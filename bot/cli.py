@@ -30,7 +30,7 @@ log = logging.getLogger("failure_resume")
 def configure_logging(level: str) -> None:
     logging.basicConfig(level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     # At DEBUG these libraries print request bodies, and so entry text: keep them at INFO at most.
-    for noisy in ("slack_sdk", "slack_bolt", "urllib3", "waitress"):
+    for noisy in ("slack_sdk", "slack_bolt", "bot.app", "urllib3", "waitress"):
         logging.getLogger(noisy).setLevel(max(logging.INFO, logging.getLogger().level))
     # At INFO SQLAlchemy logs every statement: keep it at its own default.
     logging.getLogger("sqlalchemy").setLevel(logging.WARNING)
@@ -153,6 +153,8 @@ def run_job(settings: Settings, name: str) -> int:
         return 2
     for team, outcome in outcomes.items():
         print(f"{name} for {team}: {outcome}")
+    if not outcomes:
+        print(f"{name}: nothing to do (no installed workspace, or none due).")
     return 0
 
 
@@ -197,9 +199,10 @@ def main(argv: list[str] | None = None) -> int:
         "scheduler", help="the clock process: team digests on their cadence, reflection prompts when due"
     )
     job = commands.add_parser(
-        "run-job", help="run one scheduled job now, for every workspace: team-digest or reflection-prompts"
+        "run-job",
+        help="run one scheduled job now, for every workspace: team-digest, reflection-prompts or purge-uninstalled",
     )
-    job.add_argument("name")
+    job.add_argument("name", help="team-digest, reflection-prompts or purge-uninstalled")
     purge = commands.add_parser(
         "purge-workspace", help="delete a workspace's data now, instead of after the grace period of an uninstall"
     )

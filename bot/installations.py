@@ -65,6 +65,8 @@ def oauth_settings(settings: Settings, store: InstallationStore) -> OAuthSetting
         client_id=settings.client_id,
         client_secret=settings.client_secret,
         scopes=list(BOT_SCOPES),
+        # Slack's authorize page lives beside its Web API (slack.com, or slack-gov.com for GovSlack).
+        authorization_url=settings.slack_api_url.removesuffix("api/") + "oauth/v2/authorize",
         installation_store=store,
         installation_store_bot_only=True,
         state_store=SignedStateStore(settings.state_secret, expiration_seconds=600, engine=store.engine),

@@ -11,10 +11,16 @@ LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
 
 
 def sqlalchemy_url(url: str) -> str:
-    """Hosting platforms hand out `postgres://…`; SQLAlchemy needs the dialect and driver spelled out."""
-    for prefix in ("postgres://", "postgresql://"):
+    """Hosting platforms hand out `postgres://…`; SQLAlchemy needs the dialect and driver spelled out,
+    and the driver we ship is psycopg (3)."""
+    for prefix in ("postgres://", "postgresql://", "postgresql+psycopg2://"):
         if url.startswith(prefix):
             return "postgresql+psycopg://" + url[len(prefix) :]
+    if not url.startswith(("sqlite:///", "postgresql+psycopg://")):
+        raise ValueError(
+            "DATABASE_URL must be sqlite:///path/to/file.db or postgresql://user:password@host:5432/database, "
+            f"not {url.split('://')[0]!r}…"
+        )
     return url
 
 
@@ -82,7 +88,9 @@ class Settings:
             missing.append(
                 "SLACK_BOT_TOKEN: the Bot User OAuth Token (starts with xoxb-). Create the app "
                 "from manifest.yml at https://api.slack.com/apps (Create New App > From an app "
-                "manifest), install it to your workspace, then copy it from OAuth & Permissions."
+                "manifest), install it to your workspace, then copy it from OAuth & Permissions. "
+                "(Or, to let any workspace install it, set SLACK_CLIENT_ID, SLACK_CLIENT_SECRET and "
+                "SLACK_STATE_SECRET instead: README.md, OAuth mode.)"
             )
         if mode == "serve" and not self.signing_secret:
             missing.append(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import os
 import socket
 import subprocess
@@ -16,6 +17,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import create_engine, inspect, text
 
+from bot.settings import Settings
 from tests import payloads
 from tests.conftest import REPO, TOKEN, reference_methods
 from tests.fakes.slack_api import FakeSlack
@@ -273,3 +275,37 @@ def test_serve_with_a_token_slack_rejects_exits_2_with_a_clear_message(tmp_path,
     assert "invalid_auth" in result.stderr
     assert_no_traceback(result)
     assert [c.error for c in fake.calls_to("auth.test", ok_only=False)] == ["invalid_auth"]
+
+
+@pytest.mark.parametrize(
+    ("given", "used"),
+    [
+        ("postgres://u:p@db:5432/fr", "postgresql+psycopg://u:p@db:5432/fr"),
+        ("postgresql://u:p@db/fr", "postgresql+psycopg://u:p@db/fr"),
+        ("postgresql+psycopg2://u:p@db/fr", "postgresql+psycopg://u:p@db/fr"),
+        ("sqlite:///here.db", "sqlite:///here.db"),
+    ],
+)
+def test_database_urls_are_read_for_the_driver_we_ship(given, used):
+    assert Settings.from_env({"DATABASE_URL": given}).database_url == used
+
+
+@pytest.mark.parametrize("url", ["mysql://root:secret@db/fr", "foo", "postgresql+asyncpg://u:secret@db/fr"])
+def test_a_database_url_we_cannot_use_is_a_clear_error_without_the_password(tmp_path, url):
+    result = run_cli(tmp_path, "migrate", DATABASE_URL=url)
+    assert result.returncode == 2
+    assert "DATABASE_URL must be sqlite:///" in result.stderr
+    assert "secret" not in result.stderr
+    assert_no_traceback(result)
+
+
+def test_starting_with_a_bot_token_in_the_environment_warns_about_nothing(
+    monkeypatch, caplog, fake_slack, database_url
+):
+    """Bolt reads SLACK_BOT_TOKEN itself and would warn that it is unused: it is used, by our client."""
+    from tests.conftest import BotHarness
+
+    monkeypatch.setenv("SLACK_BOT_TOKEN", TOKEN)
+    harness = BotHarness(fake_slack, database_url)
+    harness.close()
+    assert [r.getMessage() for r in caplog.records if r.levelno >= logging.WARNING] == []

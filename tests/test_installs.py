@@ -36,7 +36,7 @@ def install_page(app) -> tuple[str, str]:
     """Opens the Add to Slack page; returns the authorize URL and the state cookie the browser keeps."""
     page = app.get("/slack/install")
     assert page.status == 200
-    [link] = re.findall(r'href="(https://slack.com/oauth/v2/authorize[^"]+)"', page.body.decode())
+    [link] = re.findall(r'href="([^"]+/oauth/v2/authorize[^"]+)"', page.body.decode())
     cookie = page.headers["Set-Cookie"].split(";")[0]
     return html.unescape(link), cookie
 
@@ -92,6 +92,8 @@ def stays(found, seconds: float = 0.5) -> bool:
 
 def test_the_install_page_asks_slack_for_the_least_scopes_with_a_signed_single_use_state(app):
     link, cookie = install_page(app)
+    # Slack's authorize page, beside the Web API it is configured with (slack.com, slack-gov.com, the fake).
+    assert link.startswith(app.fake.base + "/oauth/v2/authorize?")
     query = parse_qs(urlsplit(link).query)
     assert query["client_id"] == [CLIENT_ID]
     assert query["scope"][0].split(",") == list(BOT_SCOPES)
@@ -155,7 +157,7 @@ def test_a_state_cannot_be_used_twice(app):
 
 def test_the_install_page_passes_nothing_of_its_query_on_to_slack(app):
     page = app.get("/slack/install?team=T1%26user_scope%3Dchannels%3Ahistory")
-    [link] = re.findall(r'href="(https://slack.com/oauth/v2/authorize[^"]+)"', page.body.decode())
+    [link] = re.findall(r'href="([^"]+/oauth/v2/authorize[^"]+)"', page.body.decode())
     query = parse_qs(urlsplit(html.unescape(link)).query)
     assert "channels:history" not in str(query) and "team" not in query
 

@@ -42,7 +42,7 @@ def run_purge(
     sf: sessionmaker[Session], installations: Installations, now: datetime, default_channel: str | None
 ) -> dict[str, str]:
     """Delete the data of workspaces that removed the app and whose grace period has ended."""
-    return purge_due(sf, installations, now) or {"-": "no workspace due"}
+    return purge_due(sf, installations, now)
 
 
 JOBS: dict[str, Callable[..., dict[str, str]]] = {
