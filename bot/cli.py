@@ -5,7 +5,8 @@ from __future__ import annotations
 import argparse
 import logging
 import sys
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
+from typing import NamedTuple
 
 from dotenv import find_dotenv, load_dotenv
 from slack_bolt.error import BoltError
@@ -56,14 +57,21 @@ def _database(settings: Settings):
     return engine, make_session_factory(engine)
 
 
-def _slack(settings: Settings, mode: str, engine, sf) -> tuple[WebClient, OAuthSettings | None, Installations]:
+class _Slack(NamedTuple):
+    client: WebClient
+    oauth: OAuthSettings | None
+    installations: Installations
+    store: InstallationStore | None  # OAuth mode's installs
+
+
+def _slack(settings: Settings, mode: str, engine, sf) -> _Slack:
     """The Web API client, OAuth settings and installed workspaces of one or every workspace."""
     if settings.oauth and mode != "socket":
         store = InstallationStore(settings.client_id, engine)
         oauth = oauth_settings(settings, store) if mode == "serve" else None
-        return build_web_client(None, settings.slack_api_url), oauth, every_install(settings, store, sf)
+        return _Slack(build_web_client(None, settings.slack_api_url), oauth, every_install(settings, store, sf), store)
     client = build_web_client(settings.bot_token, settings.slack_api_url)
-    return client, None, single_workspace(client)
+    return _Slack(client, None, single_workspace(client), None)
 
 
 def _build(settings: Settings, mode: str):
@@ -71,7 +79,7 @@ def _build(settings: Settings, mode: str):
     if problems:
         return None, None, _explain(problems)
     engine, sf = _database(settings)
-    client, oauth, _installations = _slack(settings, mode, engine, sf)
+    client, oauth, _installations, _store = _slack(settings, mode, engine, sf)
     try:
         app = create_app(settings, sf, client, verify_requests=(mode == "serve"), oauth=oauth)
     except (BoltError, SlackApiError, SlackClientError, OSError) as error:
@@ -121,19 +129,27 @@ def _job_setup(settings: Settings):
     problems = settings.missing_for("job")
     if problems:
         _explain(problems)
-        return None, None
+        return None, None, None
     engine, sf = _database(settings)
-    _client, _oauth, installations = _slack(settings, "job", engine, sf)
-    return sf, installations
+    slack = _slack(settings, "job", engine, sf)
+    return sf, slack.installations, slack.store
 
 
 def scheduler(settings: Settings) -> int:
+    from bot.data_retention import notice_lost_uninstalls
     from bot.scheduler import run_scheduler
 
-    session_factory, installations = _job_setup(settings)
+    session_factory, installations, store = _job_setup(settings)
     if installations is None:
         return 2
-    run_scheduler(session_factory, installations, settings.retro_channel)
+    notice_lost = None
+    if store is not None:
+        grace = timedelta(days=settings.uninstall_grace_days)
+
+        def notice_lost(now: datetime) -> list[str]:
+            return notice_lost_uninstalls(session_factory, store, settings.slack_api_url, now, grace)
+
+    run_scheduler(session_factory, installations, settings.retro_channel, notice_lost=notice_lost)
     return 0
 
 
@@ -143,7 +159,7 @@ def run_job(settings: Settings, name: str) -> int:
     if name not in JOBS:
         print(f"Unknown or not yet available job {name!r}. Jobs: {', '.join(sorted(JOBS))}.", file=sys.stderr)
         return 2
-    session_factory, installations = _job_setup(settings)
+    session_factory, installations, _store = _job_setup(settings)
     if installations is None:
         return 2
     try:

@@ -13,8 +13,10 @@ from slack_sdk.errors import SlackApiError
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.installations import GONE, Installations, Installed
+from bot.slack_io import build_web_client
 from storage import repository as repo
 from storage.erasure import delete_workspace_data
+from storage.installations import InstallationStore, forget_tokens
 from storage.repository import Workspace
 
 log = logging.getLogger(__name__)
@@ -84,6 +86,25 @@ def purge_due(sf: sessionmaker[Session], installations: Installations, now: date
         outcomes[name] = f"data deleted ({sum(counts.values())} rows)"
         log.info("Deleted the data of workspace %s after its grace period", name)
     return outcomes
+
+
+def notice_lost_uninstalls(
+    sf: sessionmaker[Session], store: InstallationStore, api_url: str, now: datetime, grace: timedelta
+) -> list[str]:
+    """Installs whose token Slack no longer takes, though no uninstall event reached us (the app was down
+    when Slack sent it, say): treated like an uninstall, so that their data still goes after the grace period."""
+    lost = []
+    for bot in store.installed_bots():
+        try:
+            build_web_client(bot.bot_token, api_url).auth_test()
+        except SlackApiError as error:
+            if error.response.get("error") not in GONE:
+                continue  # an expired token is refreshed elsewhere; Slack having trouble is no verdict
+            team = None if bot.is_enterprise_install else bot.team_id
+            schedule_purge(sf, Workspace(bot.enterprise_id or "", team or ""), now, grace)
+            forget_tokens(store, bot.enterprise_id, team)
+            lost.append(team or bot.enterprise_id)
+    return lost
 
 
 def _still_works(installed: Installed) -> bool:

@@ -2,8 +2,8 @@
 
 Every minute it renews the lease, deletes the data of workspaces whose grace period after an uninstall
 has ended, and posts digests that are due; every 15 minutes it sends the reflection prompts that are due.
-Each installed workspace is served with its own token. A second scheduler stands by and takes over
-once the lease lapses."""
+Each installed workspace is served with its own token; in OAuth mode, every hour it looks for installs
+whose token Slack no longer takes. A second scheduler stands by and takes over once the lease lapses."""
 
 from __future__ import annotations
 
@@ -109,12 +109,27 @@ def each_workspace_alone(ws: Workspace) -> Iterator[None]:
         log.error("Scheduled work for workspace %s failed (%s)", ws.team_id, type(error).__name__)
 
 
+def install_check_tick(
+    sf: sessionmaker[Session], notice_lost: Callable[[datetime], list[str]], now: datetime, holder: str
+) -> bool:
+    """Look for installs Slack no longer honours though we heard of no uninstall; returns whether this
+    process held the lease."""
+    with sf.begin() as session:
+        if not repo.acquire_lease(session, LEASE, holder, now, LEASE_TTL):
+            return False
+    for name in notice_lost(now):
+        log.warning("Workspace %s no longer takes its token: treated as uninstalled", name)
+    return True
+
+
 def run_scheduler(
     sf: sessionmaker[Session],
     installations: Installations,
     default_channel: str | None,
     clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+    notice_lost: Callable[[datetime], list[str]] | None = None,
 ) -> None:
+    """notice_lost: OAuth mode's hourly check for uninstalls whose event never reached us."""
     holder = f"{uuid.uuid4().hex[:12]}"
     scheduler = BlockingScheduler(timezone=UTC)
 
@@ -134,5 +149,14 @@ def run_scheduler(
     scheduler.add_job(beat, "interval", minutes=1, next_run_time=clock(), max_instances=1, coalesce=True)
     # Members are listed once a run (Tier 2), so prompts are checked every quarter of an hour.
     scheduler.add_job(prompts, "interval", minutes=15, next_run_time=clock(), max_instances=1, coalesce=True)
+    if notice_lost is not None:
+
+        def installs() -> None:
+            try:
+                install_check_tick(sf, notice_lost, clock(), holder)
+            except Exception as error:
+                log.error("Install check failed (%s)", type(error).__name__)
+
+        scheduler.add_job(installs, "interval", hours=1, next_run_time=clock(), max_instances=1, coalesce=True)
     log.info("Scheduler %s started", holder)
     scheduler.start()

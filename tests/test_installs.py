@@ -12,10 +12,11 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 from sqlalchemy import func, select, update
 
-from bot.data_retention import purge_due, purge_workspace
+from bot.data_retention import notice_lost_uninstalls, purge_due, purge_workspace
 from bot.installations import BOT_SCOPES
 from bot.jobs import run_reflection_prompts
-from bot.scheduler import prompt_tick
+from bot.scheduler import install_check_tick, prompt_tick
+from storage.installations import InstallationStore
 from storage.models import Entry, ProcessedEvent, Uninstall, WorkspaceSettings
 from storage.repository import Workspace
 from tests.conftest import BotHarness
@@ -393,6 +394,32 @@ def test_one_workspace_with_a_dead_token_does_not_stop_the_others_scheduled_work
     assert prompt_tick(app.session_factory, app.installations, datetime(2026, 12, 1, 10, 0, tzinfo=UTC), "me")
     listed = {call.team: call.error for call in app.fake.calls_to("users.list", ok_only=False)}
     assert listed == {None: "token_revoked", "T3": None}
+
+
+def test_an_uninstall_whose_event_never_came_is_noticed_and_its_data_deleted_after_the_grace_period(app):
+    install(app, "T2")
+    install(app, "T3")
+    app.fake.grants.token_lifetime = 1
+    install(app, "T4", rotation=True)  # expired, not removed: refreshed elsewhere, never taken for gone
+    time.sleep(1.1)
+    record(app, "Dropped the production table", team="T2", key="a")
+    record(app, "Forgot the on-call handover", team="T3", key="b")
+    app.fake.grants.uninstall("T2")  # the app was down when Slack sent app_uninstalled
+    store = InstallationStore(CLIENT_ID, app.engine)
+    now = datetime.now(UTC)
+
+    def notice_lost(at):
+        return notice_lost_uninstalls(app.session_factory, store, app.fake.url, at, timedelta(days=30))
+
+    def notice(at):  # as the scheduler's hourly job does
+        return install_check_tick(app.session_factory, notice_lost, at, "me")
+
+    assert notice(now)
+    assert purge_marks(app) == [("T2", timedelta(days=30))]
+    assert sorted(bot[0] for bot in installed_bots(app)) == ["T3", "T4"]
+    assert notice(now + timedelta(hours=1)) and len(purge_marks(app)) == 1  # found once, not again
+    purge_due(app.session_factory, app.installations, now + timedelta(days=31))
+    assert entries_of(app, "T2") == [] and entries_of(app, "T3") == ["Forgot the on-call handover"]
 
 
 def test_a_single_workspace_install_is_purged_only_once_its_token_is_gone(bot):
