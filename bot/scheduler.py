@@ -133,30 +133,22 @@ def run_scheduler(
     holder = f"{uuid.uuid4().hex[:12]}"
     scheduler = BlockingScheduler(timezone=UTC)
 
-    def beat() -> None:
-        try:
-            if not tick(sf, installations, clock(), holder, default_channel):
-                log.info("Another scheduler holds the lease; standing by")
-        except Exception as error:  # the clock keeps going; the next beat tries again
-            log.error("Scheduler beat failed (%s)", type(error).__name__)
-
-    def prompts() -> None:
-        try:
-            prompt_tick(sf, installations, clock(), holder)
-        except Exception as error:
-            log.error("Reflection prompt run failed (%s)", type(error).__name__)
-
-    scheduler.add_job(beat, "interval", minutes=1, next_run_time=clock(), max_instances=1, coalesce=True)
-    # Members are listed once a run (Tier 2), so prompts are checked every quarter of an hour.
-    scheduler.add_job(prompts, "interval", minutes=15, next_run_time=clock(), max_instances=1, coalesce=True)
-    if notice_lost is not None:
-
-        def installs() -> None:
+    def every(interval: timedelta, what: str, run: Callable[[datetime], bool]) -> None:
+        def job() -> None:
             try:
-                install_check_tick(sf, notice_lost, clock(), holder)
-            except Exception as error:
-                log.error("Install check failed (%s)", type(error).__name__)
+                if not run(clock()):
+                    log.info("Another scheduler holds the lease; standing by")
+            except Exception as error:  # the clock keeps going; the next run tries again
+                log.error("%s failed (%s)", what, type(error).__name__)
 
-        scheduler.add_job(installs, "interval", hours=1, next_run_time=clock(), max_instances=1, coalesce=True)
+        scheduler.add_job(
+            job, "interval", seconds=interval.total_seconds(), next_run_time=clock(), coalesce=True, name=what
+        )
+
+    every(timedelta(minutes=1), "Scheduler beat", lambda now: tick(sf, installations, now, holder, default_channel))
+    # Members are listed once a run (Tier 2), so prompts are checked every quarter of an hour.
+    every(timedelta(minutes=15), "Reflection prompt run", lambda now: prompt_tick(sf, installations, now, holder))
+    if notice_lost is not None:
+        every(timedelta(hours=1), "Install check", lambda now: install_check_tick(sf, notice_lost, now, holder))
     log.info("Scheduler %s started", holder)
     scheduler.start()

@@ -7,6 +7,7 @@ import os
 import socket
 import subprocess
 import sys
+import threading
 import time
 import urllib.error
 import urllib.request
@@ -309,3 +310,30 @@ def test_starting_with_a_bot_token_in_the_environment_warns_about_nothing(
     harness = BotHarness(fake_slack, database_url)
     harness.close()
     assert [r.getMessage() for r in caplog.records if r.levelno >= logging.WARNING] == []
+
+
+def test_the_scheduler_process_starts_its_jobs_in_oauth_mode(tmp_path, fake_slack_for_cli):
+    """The clock process of a multi-workspace install: the beat, the prompts and the hourly install check."""
+    env = clean_env(
+        SLACK_CLIENT_ID="1111.2222",
+        SLACK_CLIENT_SECRET="fake-client-secret",
+        SLACK_API_URL=fake_slack_for_cli.url,
+        LOG_LEVEL="INFO",
+    )
+    process = subprocess.Popen(
+        [sys.executable, "-m", "bot.cli", "scheduler"], cwd=tmp_path, env=env, stderr=subprocess.PIPE, text=True
+    )
+    ran, give_up = set(), threading.Timer(STARTUP_TIMEOUT, process.kill)  # a silent process must not hang the test
+    give_up.start()
+    try:
+        while len(ran) < 3 and (line := process.stderr.readline()):
+            assert "Traceback" not in line and " failed (" not in line, line
+            for job in ("Scheduler beat", "Reflection prompt run", "Install check"):
+                if f'Job "{job} ' in line and "executed successfully" in line:
+                    ran.add(job)
+    finally:
+        give_up.cancel()
+        process.terminate()
+        process.wait(timeout=10)
+        process.stderr.close()
+    assert ran == {"Scheduler beat", "Reflection prompt run", "Install check"}

@@ -19,6 +19,7 @@ from hypothesis import strategies as st
 from sqlalchemy import create_engine, func, select
 
 from bot import slack_io
+from bot.blocks.data_rights import build_shared_export_refused_message
 from bot.blocks.entry_modal import TEXT_MAX, ModalContext, build_record_modal
 from bot.blocks.messages import (
     build_acknowledgement_message,
@@ -29,7 +30,7 @@ from bot.blocks.messages import (
     build_too_long_message,
 )
 from bot.blocks.resume import build_home_view, build_resume_message
-from bot.commands_parser import parse_fail_command
+from bot.commands_parser import SUBCOMMANDS, parse_fail_command
 from bot.i18n import ENGLISH
 from bot.ids import View
 from storage.models import ActionItem, Entry, WorkspaceSettings
@@ -578,7 +579,7 @@ any_text = st.one_of(
     st.builds(lambda c, n: c * n, st.text(any_character, min_size=1, max_size=3), st.integers(900, 1600)),
     st.builds(
         lambda word, rest: word + rest,
-        st.sampled_from(["resume", "export", "help", "settings", "RESUME", " resume "]),
+        st.sampled_from([*SUBCOMMANDS, *(word.upper() for word in SUBCOMMANDS), " resume "]),
         st.text(any_character, max_size=20),
     ),
 )
@@ -599,6 +600,8 @@ def replies_for(text: str) -> list[dict]:
         return [build_admins_only_message(t)]
     if parsed.action == "help":
         return [build_help_message(t)]
+    if parsed.action == "admin-export":
+        return [build_shared_export_refused_message(t), build_text_message(t("Sent to you in a direct message."))]
     assert parsed.action == "record"
     if len(parsed.text) > TEXT_MAX:
         return [build_too_long_message(t, parsed.text, TEXT_MAX)]
