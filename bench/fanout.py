@@ -11,19 +11,16 @@ from __future__ import annotations
 
 import argparse
 import resource
-import tempfile
 import time
 from collections import Counter
 from datetime import UTC, datetime
-from pathlib import Path
 
+from bench.stage import fake_slack_and_database
 from bot.jobs.reflection_prompts import SENDS_PER_SECOND, Pacer, send_reflection_prompts
 from bot.slack_io import build_web_client
 from storage.db import make_engine, make_session_factory
-from storage.migrate import upgrade_to_head
 from storage.repository import Workspace
-from tests.conftest import REPO, TOKEN, reference_methods
-from tests.fakes.slack_api import FakeSlack
+from tests.conftest import TOKEN
 
 POSTS_PER_MINUTE = 300  # "several hundred messages per minute" to a workspace
 USERS_LIST_PER_MINUTE = 20  # Tier 2
@@ -48,12 +45,7 @@ def main() -> None:
     parser.add_argument("--error-rate", type=float, default=0.01)
     args = parser.parse_args()
 
-    with (
-        tempfile.TemporaryDirectory() as tmp,
-        FakeSlack(REPO / "manifest.yml", reference_methods(), tokens=(TOKEN,)) as fake,
-    ):
-        url = f"sqlite:///{Path(tmp) / 'fanout.db'}"
-        upgrade_to_head(url)
+    with fake_slack_and_database("fanout.db") as (fake, url):
         sf = make_session_factory(make_engine(url))
         client = build_web_client(TOKEN, fake.url)
         fake.users.update(members(args.people))

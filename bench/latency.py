@@ -9,15 +9,12 @@ from __future__ import annotations
 import argparse
 import resource
 import statistics
-import tempfile
 import time
 from datetime import date
-from pathlib import Path
 
-from storage.migrate import upgrade_to_head
+from bench.stage import fake_slack_and_database
 from storage.models import ActionItem, Entry
-from tests.conftest import REPO, TOKEN, BotHarness, reference_methods
-from tests.fakes.slack_api import FakeSlack
+from tests.conftest import BotHarness
 
 
 def seed(bot: BotHarness, count: int) -> None:
@@ -60,12 +57,7 @@ def main() -> None:
     parser.add_argument("--requests", type=int, default=200)
     args = parser.parse_args()
 
-    with (
-        tempfile.TemporaryDirectory() as tmp,
-        FakeSlack(REPO / "manifest.yml", reference_methods(), tokens=(TOKEN,)) as fake,
-    ):
-        url = f"sqlite:///{Path(tmp) / 'bench.db'}"
-        upgrade_to_head(url)
+    with fake_slack_and_database("bench.db") as (fake, url):
         bot = BotHarness(fake, url)
         seed(bot, args.entries)
 

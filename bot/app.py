@@ -7,15 +7,13 @@ from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime, timedelta
 
-from slack_bolt import App, BoltContext, BoltResponse
+from slack_bolt import App, BoltContext
 from slack_bolt.oauth.oauth_settings import OAuthSettings
 from slack_sdk import WebClient
-from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot import errors, listeners
 from bot.settings import Settings
-from storage import repository as repo
 from storage.models import utcnow
 
 
@@ -78,25 +76,9 @@ def create_app(
         context["uninstall_grace"] = timedelta(days=settings.uninstall_grace_days)
         next()
 
-    @app.middleware
-    def once_per_event(body: dict, next: Callable[[], None]) -> BoltResponse | None:
-        # Slack retries an event it thinks we missed (X-Slack-Retry-Num); Bolt would handle it again.
-        event_id = body.get("event_id") if body.get("type") == "event_callback" else None
-        if isinstance(event_id, str) and event_id and not _first_delivery(session_factory, event_id, clock()):
-            return BoltResponse(status=200, body="")
-        return next()
-
     listeners.register(app)
     errors.register(app)
     return app
-
-
-def _first_delivery(session_factory: sessionmaker[Session], event_id: str, now: datetime) -> bool:
-    try:
-        with session_factory.begin() as session:
-            return repo.remember_event(session, event_id[:64], now)
-    except SQLAlchemyError:
-        return True  # better handled twice than never: every event handler is idempotent
 
 
 def _acting_team(body: dict) -> str | None:

@@ -35,6 +35,13 @@ def schedule_purge(sf: sessionmaker[Session], ws: Workspace, now: datetime, grac
     return purge_after
 
 
+def cancel_purge(sf: sessionmaker[Session], enterprise_id: str, team_ids: list[str]) -> None:
+    """The app reaches these workspaces again: their data stays."""
+    with sf.begin() as session:
+        for team in team_ids:
+            repo.cancel_uninstall(session, enterprise_id, team)
+
+
 def purge_workspace(
     sf: sessionmaker[Session], ws: Workspace, spare: frozenset[str] = frozenset(), only_if_marked: bool = False
 ) -> dict[str, int] | None:

@@ -38,6 +38,17 @@ def record_quick_entry(
     return save_entry(sf, ws, user_id, fields, now, request_key=request_key)
 
 
+def first_delivery(sf: SessionFactory, event_id: object, now: datetime) -> bool:
+    """False for Slack's retry of an Events API event already handled (it retries what it thinks we missed)."""
+    if not isinstance(event_id, str) or not event_id:
+        return True
+    try:
+        with sf.begin() as session:
+            return repo.remember_event(session, event_id[:64], now)
+    except SQLAlchemyError:
+        return True  # better handled twice than never: every event handler is idempotent
+
+
 def request_key(kind: str, slack_id: object) -> str:
     """A key that identifies one Slack request (a trigger or a view) within the column's 64 characters."""
     key = f"{kind}:{slack_id}"
@@ -113,7 +124,7 @@ class HomeContents:
     total: int
     lessons: int
     per_year: dict[int, int]
-    prompts_stopped: bool = False
+    prompts_stopped: bool
 
 
 def home_contents(sf: SessionFactory, ws: Workspace, user_id: str, recent: int) -> HomeContents:
@@ -179,13 +190,11 @@ def set_prompts_stopped(sf: SessionFactory, ws: Workspace, user_id: str, stopped
         repo.save_prompt_choice(session, ws, user_id, now, prompts_stopped=stopped, snoozed_until=None)
 
 
-def mark_action_item_done(sf: SessionFactory, ws: Workspace, user_id: str, item_id: int, now: datetime) -> str:
-    """Mark one of the person's own action items done; returns its text."""
+def mark_action_item_done(sf: SessionFactory, ws: Workspace, user_id: str, item_id: int, now: datetime) -> None:
+    """Mark one of the person's own action items done."""
     with sf.begin() as session:
-        item = repo.mark_action_item_done(session, ws, user_id, item_id, now)
-        if item is None:
+        if repo.mark_action_item_done(session, ws, user_id, item_id, now) is None:
             raise NotYourEntry(item_id)
-        return item.text
 
 
 def nice_job_counts(sf: SessionFactory, entry_ids: list[int]) -> dict[int, int]:

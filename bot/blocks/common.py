@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 SECTION_TEXT_MAX = 3000
+# Slack's limit for a modal's title, submit and close button texts.
+MODAL_TEXT_MAX = 24
 
 
 def escape(text: str) -> str:
@@ -41,6 +43,23 @@ def section(text: str, accessory: dict | None = None, block_id: str | None = Non
     if block_id:
         block["block_id"] = block_id
     return block
+
+
+def modal(
+    callback_id: str, title: str, submit: str, close: str, blocks: list[dict], private_metadata: str | None = None
+) -> dict:
+    """A modal view; its title and buttons are trimmed to Slack's limit, whatever a translation makes of them."""
+    view = {
+        "type": "modal",
+        "callback_id": callback_id,
+        "title": plain(shorten(title, MODAL_TEXT_MAX)),
+        "submit": plain(shorten(submit, MODAL_TEXT_MAX)),
+        "close": plain(shorten(close, MODAL_TEXT_MAX)),
+        "blocks": blocks,
+    }
+    if private_metadata is not None:
+        view["private_metadata"] = private_metadata
+    return view
 
 
 def plain_section(text: str) -> dict:

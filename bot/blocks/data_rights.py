@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections import Counter
 
-from bot.blocks.common import plain, section
+from bot.blocks.common import modal, section
 from bot.blocks.messages import build_text_message
 from bot.entries import category_label
 from bot.i18n import Translator
@@ -33,18 +33,8 @@ def build_delete_all_data_modal(t: Translator) -> dict:
         "None of your entries can appear in a future digest. The app's earlier messages and the files it sent "
         "you stay in your direct messages with it; delete those in Slack. Your data in other workspaces is not touched."
     )
-    return {
-        "type": "modal",
-        "callback_id": View.DELETE_ALL_DATA,
-        "title": plain(t("Delete all my data")),
-        "submit": plain(t("Delete everything")),
-        "close": plain(t("Keep it")),
-        "blocks": [
-            section(removed),
-            section(kept),
-            section(t("This cannot be undone. To keep a copy, use *Export* first.")),
-        ],
-    }
+    blocks = [section(removed), section(kept), section(t("This cannot be undone. To keep a copy, use *Export* first."))]
+    return modal(View.DELETE_ALL_DATA, t("Delete all my data"), t("Delete everything"), t("Keep it"), blocks)
 
 
 def build_data_deleted_message(t: Translator, entries: int) -> dict:

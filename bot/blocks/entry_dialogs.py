@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from bot.blocks.common import option, plain, plain_section, section, shorten
+from bot.blocks.common import modal, option, plain, plain_section, section, shorten
 from bot.blocks.entry_modal import ModalContext
 from bot.blocks.state import selected_value
 from bot.i18n import Translator
@@ -12,44 +12,32 @@ from storage.models import Entry
 
 
 def build_delete_modal(t: Translator, entry: Entry) -> dict:
-    return {
-        "type": "modal",
-        "callback_id": View.DELETE,
-        "title": plain(t("Delete entry")),
-        "submit": plain(t("Delete")),
-        "close": plain(t("Keep it")),
-        "private_metadata": ModalContext(entry_id=entry.id).dump(),
-        "blocks": [
-            section(t("Delete this entry and its action items for good? This cannot be undone.")),
-            plain_section(shorten(entry.what_happened, 500)),
-        ],
-    }
+    blocks = [
+        section(t("Delete this entry and its action items for good? This cannot be undone.")),
+        plain_section(shorten(entry.what_happened, 500)),
+    ]
+    metadata = ModalContext(entry_id=entry.id).dump()
+    return modal(View.DELETE, t("Delete entry"), t("Delete"), t("Keep it"), blocks, private_metadata=metadata)
 
 
 def build_visibility_modal(t: Translator, entry: Entry) -> dict:
     options = [option(t(label), key) for key, label in VISIBILITIES.items()]
-    return {
-        "type": "modal",
-        "callback_id": View.VISIBILITY,
-        "title": plain(t("Change visibility")),
-        "submit": plain(t("Save")),
-        "close": plain(t("Cancel")),
-        "private_metadata": ModalContext(entry_id=entry.id).dump(),
-        "blocks": [
-            plain_section(shorten(entry.what_happened, 500)),
-            {
-                "type": "input",
-                "block_id": Block.VISIBILITY,
-                "label": plain(t("Who can see it")),
-                "element": {
-                    "type": "radio_buttons",
-                    "action_id": Action.VISIBILITY,
-                    "options": options,
-                    "initial_option": next(o for o in options if o["value"] == entry.visibility),
-                },
+    blocks = [
+        plain_section(shorten(entry.what_happened, 500)),
+        {
+            "type": "input",
+            "block_id": Block.VISIBILITY,
+            "label": plain(t("Who can see it")),
+            "element": {
+                "type": "radio_buttons",
+                "action_id": Action.VISIBILITY,
+                "options": options,
+                "initial_option": next(o for o in options if o["value"] == entry.visibility),
             },
-        ],
-    }
+        },
+    ]
+    metadata = ModalContext(entry_id=entry.id).dump()
+    return modal(View.VISIBILITY, t("Change visibility"), t("Save"), t("Cancel"), blocks, private_metadata=metadata)
 
 
 def parse_visibility_submission(values: object) -> str | None:

@@ -7,7 +7,7 @@ import re
 from dataclasses import dataclass
 from datetime import date
 
-from bot.blocks.common import escape, option, plain, section, shorten
+from bot.blocks.common import escape, modal, option, plain, section
 from bot.blocks.state import (
     entry_id_value,
     selected_value,
@@ -208,15 +208,8 @@ def build_record_modal(
         },
     ]
     editing = context.entry_id is not None
-    return {
-        "type": "modal",
-        "callback_id": View.RECORD,
-        "title": plain(shorten(t("Edit entry") if editing else t("Record a failure"), 24)),
-        "submit": plain(shorten(t("Save") if editing else t("Record"), 24)),
-        "close": plain(shorten(t("Cancel"), 24)),
-        "private_metadata": context.dump(),
-        "blocks": blocks,
-    }
+    title, submit = (t("Edit entry"), t("Save")) if editing else (t("Record a failure"), t("Record"))
+    return modal(View.RECORD, title, submit, t("Cancel"), blocks, private_metadata=context.dump())
 
 
 def parse_record_submission(

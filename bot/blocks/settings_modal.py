@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from bot.blocks.common import option, plain
+from bot.blocks.common import modal, option, plain
 from bot.blocks.state import selected_value, selected_values, string_value
 from bot.i18n import Translator
 from bot.ids import Action, Block, View
@@ -32,69 +32,63 @@ def build_settings_modal(t: Translator, settings: WorkspaceSettings, default_cha
         channel["initial_conversation"] = settings.retro_channel or default_channel
     visibilities = [option(t(label), key) for key, label in VISIBILITIES.items()]
     guests = option(t("Send guests the monthly reflection prompt too"), "yes")
-    return {
-        "type": "modal",
-        "callback_id": View.SETTINGS,
-        "title": plain(t("Settings")),
-        "submit": plain(t("Save")),
-        "close": plain(t("Cancel")),
-        "blocks": [
-            {
-                "type": "input",
-                "block_id": Block.RETRO_CHANNEL,
-                "label": plain(t("Retro channel for the team digest")),
-                "optional": True,
-                "element": channel,
+    blocks = [
+        {
+            "type": "input",
+            "block_id": Block.RETRO_CHANNEL,
+            "label": plain(t("Retro channel for the team digest")),
+            "optional": True,
+            "element": channel,
+        },
+        _select(
+            Block.DIGEST_CADENCE,
+            Action.DIGEST_CADENCE,
+            t("Digest cadence"),
+            [option(t(label), key) for key, label in DIGEST_CADENCES.items()],
+            settings.digest_cadence,
+        ),
+        _select(
+            Block.PROMPT_DAY,
+            Action.PROMPT_DAY,
+            t("Reflection prompt day"),
+            [option(t(label, day=day), str(day)) for day, label in PROMPT_DAYS.items()],
+            str(settings.prompt_day),
+        ),
+        {
+            "type": "input",
+            "block_id": Block.DEFAULT_VISIBILITY,
+            "label": plain(t("Default visibility of new entries")),
+            "element": {
+                "type": "radio_buttons",
+                "action_id": Action.DEFAULT_VISIBILITY,
+                "options": visibilities,
+                "initial_option": next(
+                    (o for o in visibilities if o["value"] == settings.default_visibility),
+                    visibilities[0],
+                ),
             },
-            _select(
-                Block.DIGEST_CADENCE,
-                Action.DIGEST_CADENCE,
-                t("Digest cadence"),
-                [option(t(label), key) for key, label in DIGEST_CADENCES.items()],
-                settings.digest_cadence,
-            ),
-            _select(
-                Block.PROMPT_DAY,
-                Action.PROMPT_DAY,
-                t("Reflection prompt day"),
-                [option(t(label, day=day), str(day)) for day, label in PROMPT_DAYS.items()],
-                str(settings.prompt_day),
-            ),
-            {
-                "type": "input",
-                "block_id": Block.DEFAULT_VISIBILITY,
-                "label": plain(t("Default visibility of new entries")),
-                "element": {
-                    "type": "radio_buttons",
-                    "action_id": Action.DEFAULT_VISIBILITY,
-                    "options": visibilities,
-                    "initial_option": next(
-                        (o for o in visibilities if o["value"] == settings.default_visibility),
-                        visibilities[0],
-                    ),
-                },
+        },
+        _select(
+            Block.ANONYMITY_CROWD,
+            Action.ANONYMITY_CROWD,
+            t("Anonymous lessons wait until this many people shared"),
+            [option(t.plural("{n} person", "{n} people", n), str(n)) for n in ANONYMITY_CROWDS],
+            str(settings.anonymity_crowd),
+        ),
+        {
+            "type": "input",
+            "block_id": Block.PROMPT_GUESTS,
+            "label": plain(t("Guests")),
+            "optional": True,
+            "element": {
+                "type": "checkboxes",
+                "action_id": Action.PROMPT_GUESTS,
+                "options": [guests],
+                **({"initial_options": [guests]} if settings.prompt_guests else {}),
             },
-            _select(
-                Block.ANONYMITY_CROWD,
-                Action.ANONYMITY_CROWD,
-                t("Anonymous lessons wait until this many people shared"),
-                [option(t.plural("{n} person", "{n} people", n), str(n)) for n in ANONYMITY_CROWDS],
-                str(settings.anonymity_crowd),
-            ),
-            {
-                "type": "input",
-                "block_id": Block.PROMPT_GUESTS,
-                "label": plain(t("Guests")),
-                "optional": True,
-                "element": {
-                    "type": "checkboxes",
-                    "action_id": Action.PROMPT_GUESTS,
-                    "options": [guests],
-                    **({"initial_options": [guests]} if settings.prompt_guests else {}),
-                },
-            },
-        ],
-    }
+        },
+    ]
+    return modal(View.SETTINGS, t("Settings"), t("Save"), t("Cancel"), blocks)
 
 
 def parse_settings_submission(t: Translator, values: object) -> tuple[dict | None, dict[str, str]]:

@@ -85,8 +85,10 @@ def handle_undo(ack: Ack, body: dict, client: WebClient, context: BoltContext) -
 
 
 def handle_record_button(ack: Ack, body: dict, client: WebClient, context: BoltContext) -> None:
+    """Record from the Home tab or from the monthly prompt (whose message has a response_url)."""
     ack()
-    open_record_modal(client, context, body["trigger_id"], ModalContext(), context["clock"]())
+    modal = ModalContext(response_url=body.get("response_url"))
+    open_record_modal(client, context, body["trigger_id"], modal, context["clock"]())
 
 
 def handle_export_button(ack: Ack, body: dict, client: WebClient, context: BoltContext) -> None:
@@ -145,6 +147,7 @@ def register(app: App) -> None:
     app.action(Action.SHARE_ANONYMOUSLY)(reported(handle_share_anonymously))
     app.action(Action.UNDO)(reported(handle_undo))
     app.action(Action.RECORD)(reported(handle_record_button))
+    app.action(Action.PROMPT_RECORD)(reported(handle_record_button))
     app.action(Action.EXPORT)(reported(handle_export_button))
     app.action(Action.SETTINGS)(reported(handle_settings_button))
     app.action(Action.ENTRY_MENU)(reported(handle_entry_menu))

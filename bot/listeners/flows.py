@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import functools
 import logging
+from collections.abc import Callable
 from datetime import datetime
 
 from slack_bolt import BoltContext
@@ -29,6 +31,21 @@ class NoWorkspace(ValueError):
     """A request that names no workspace at all: nothing may be stored or shown for it."""
 
 
+def once_per_event(handler: Callable) -> Callable:
+    """Handle each Events API event once, though Slack may deliver it again (X-Slack-Retry-Num). Checked
+    here, after Bolt's automatic ack, to keep the database off the ack path. The handler names `body`
+    and `context` among its arguments, so that Bolt passes them."""
+
+    @functools.wraps(handler)
+    def listener(**kwargs):
+        body, context = kwargs["body"], kwargs["context"]
+        if services.first_delivery(context["session_factory"], body.get("event_id"), context["clock"]()):
+            return handler(**kwargs)
+        return None
+
+    return listener
+
+
 def workspace_of(context: BoltContext) -> Workspace:
     if not (context.enterprise_id or context.team_id):
         raise NoWorkspace("the request names neither an enterprise nor a team")
@@ -48,11 +65,12 @@ def open_record_modal(
     now: datetime,
     fields: EntryFields | None = None,
 ) -> None:
-    sf = context["session_factory"]
+    # The workspace's default only where the entry has no visibility yet: no database read before views.open.
+    chosen = fields.visibility if fields else None
     view = build_record_modal(
         translator_for(context),
         today=now.date(),
-        default_visibility=services.default_visibility(sf, workspace_of(context)),
+        default_visibility=chosen or services.default_visibility(context["session_factory"], workspace_of(context)),
         context=modal_context,
         fields=fields,
     )

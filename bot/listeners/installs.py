@@ -4,24 +4,24 @@ from __future__ import annotations
 
 from slack_bolt import App, BoltContext
 
-from bot.data_retention import schedule_purge
+from bot.data_retention import cancel_purge, schedule_purge
 from bot.errors import reported
-from storage import repository as repo
+from bot.listeners.flows import once_per_event
 from storage.installations import forget_tokens
 from storage.repository import Workspace
 
 
-def handle_app_uninstalled(context: BoltContext) -> None:
+def handle_app_uninstalled(body: dict, context: BoltContext) -> None:
     _removed(context)
 
 
-def handle_tokens_revoked(event: dict, context: BoltContext) -> None:
+def handle_tokens_revoked(event: dict, body: dict, context: BoltContext) -> None:
     # We never ask for user tokens; a revoked bot token means the app can no longer act here.
     if (event.get("tokens") or {}).get("bot"):
         _removed(context)
 
 
-def handle_team_access_revoked(event: dict, context: BoltContext) -> None:
+def handle_team_access_revoked(event: dict, body: dict, context: BoltContext) -> None:
     """An org-wide install no longer reaches some of the org's workspaces: their data goes after the grace period."""
     for team in _team_ids(event):
         schedule_purge(
@@ -32,10 +32,8 @@ def handle_team_access_revoked(event: dict, context: BoltContext) -> None:
         )
 
 
-def handle_team_access_granted(event: dict, context: BoltContext) -> None:
-    with context["session_factory"].begin() as session:
-        for team in _team_ids(event):
-            repo.cancel_uninstall(session, context.enterprise_id or "", team)
+def handle_team_access_granted(event: dict, body: dict, context: BoltContext) -> None:
+    cancel_purge(context["session_factory"], context.enterprise_id or "", _team_ids(event))
 
 
 def _team_ids(event: dict) -> list[str]:
@@ -51,7 +49,7 @@ def _removed(context: BoltContext) -> None:
 
 
 def register(app: App) -> None:
-    app.event("app_uninstalled")(reported(handle_app_uninstalled))
-    app.event("tokens_revoked")(reported(handle_tokens_revoked))
-    app.event("team_access_revoked")(reported(handle_team_access_revoked))
-    app.event("team_access_granted")(reported(handle_team_access_granted))
+    app.event("app_uninstalled")(reported(once_per_event(handle_app_uninstalled)))
+    app.event("tokens_revoked")(reported(once_per_event(handle_tokens_revoked)))
+    app.event("team_access_revoked")(reported(once_per_event(handle_team_access_revoked)))
+    app.event("team_access_granted")(reported(once_per_event(handle_team_access_granted)))

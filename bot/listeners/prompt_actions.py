@@ -9,23 +9,16 @@ from slack_bolt import Ack, App, BoltContext
 from slack_sdk import WebClient
 
 from bot import services
-from bot.blocks.entry_modal import ModalContext
 from bot.blocks.messages import build_refusal_message, build_text_message
 from bot.blocks.state import pressed_entry_id, pressed_value
 from bot.errors import reported
 from bot.ids import Action
-from bot.listeners.flows import open_record_modal, publish_home, translator_for, workspace_of
+from bot.listeners.flows import publish_home, translator_for, workspace_of
 from bot.services import NotYourEntry
 from bot.slack_io import reply
 
 log = logging.getLogger(__name__)
 PERIOD = re.compile(r"[0-9]{4}-[0-9]{2}")
-
-
-def handle_prompt_record(ack: Ack, body: dict, client: WebClient, context: BoltContext) -> None:
-    ack()
-    modal = ModalContext(response_url=body.get("response_url"))
-    open_record_modal(client, context, body["trigger_id"], modal, context["clock"]())
 
 
 def handle_prompt_nothing(ack: Ack, body: dict, client: WebClient, context: BoltContext) -> None:
@@ -82,7 +75,6 @@ def handle_action_item_done(ack: Ack, body: dict, client: WebClient, context: Bo
 
 
 def register(app: App) -> None:
-    app.action(Action.PROMPT_RECORD)(reported(handle_prompt_record))
     app.action(Action.PROMPT_NOTHING)(reported(handle_prompt_nothing))
     app.action(Action.PROMPT_SNOOZE)(reported(handle_prompt_snooze))
     app.action(Action.PROMPT_STOP)(reported(handle_prompt_stop))

@@ -5,11 +5,10 @@ from __future__ import annotations
 from slack_bolt import Ack, App, BoltContext
 from slack_sdk import WebClient
 
-from bot import services
 from bot.blocks.entry_modal import TEXT_MAX, ModalContext
 from bot.errors import reported
 from bot.ids import Shortcut
-from bot.listeners.flows import open_record_modal, workspace_of
+from bot.listeners.flows import open_record_modal
 from bot.slack_text import decode_slack_text
 from storage.repository import EntryFields
 
@@ -25,7 +24,7 @@ def handle_record_lesson_shortcut(ack: Ack, shortcut: dict, client: WebClient, c
         happened_on=now.date(),
         safeguards=(),
         action_items=(),
-        visibility=services.default_visibility(context["session_factory"], workspace_of(context)),
+        visibility=None,  # the workspace's default, which the modal looks up
     )
     modal = ModalContext(
         response_url=shortcut.get("response_url"),
