@@ -12,7 +12,7 @@ from datetime import datetime, timedelta
 from slack_sdk.errors import SlackApiError
 from sqlalchemy.orm import Session, sessionmaker
 
-from bot.installations import GONE, Installations, Installed
+from bot.installations import Installations, Installed, still_installed
 from bot.slack_io import build_web_client
 from storage import repository as repo
 from storage.erasure import delete_workspace_data
@@ -103,22 +103,16 @@ def notice_lost_uninstalls(
     lost = []
     for bot in store.installed_bots():
         try:
-            build_web_client(bot.bot_token, api_url).auth_test()
-        except SlackApiError as error:
-            if error.response.get("error") not in GONE:
-                continue  # an expired token is refreshed elsewhere; Slack having trouble is no verdict
-            team = None if bot.is_enterprise_install else bot.team_id
-            schedule_purge(sf, Workspace(bot.enterprise_id or "", team or ""), now, grace)
-            forget_tokens(store, bot.enterprise_id, team)
-            lost.append(team or bot.enterprise_id)
+            if still_installed(build_web_client(bot.bot_token, api_url)) is not None:
+                continue
+        except SlackApiError:
+            continue  # an expired token is refreshed elsewhere; Slack having trouble is no verdict
+        team = None if bot.is_enterprise_install else bot.team_id
+        schedule_purge(sf, Workspace(bot.enterprise_id or "", team or ""), now, grace)
+        forget_tokens(store, bot.enterprise_id, team)
+        lost.append(team or bot.enterprise_id)
     return lost
 
 
 def _still_works(installed: Installed) -> bool:
-    try:
-        installed.client.auth_test()
-    except SlackApiError as error:
-        if error.response.get("error") in GONE:
-            return False
-        raise
-    return True
+    return still_installed(installed.client) is not None

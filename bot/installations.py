@@ -45,15 +45,22 @@ class Installed:
 Installations = Callable[[], list[Installed]]
 
 
+def still_installed(client: WebClient) -> dict | None:
+    """Slack's auth.test answer for the client's token, or None once the app is gone from its workspace."""
+    try:
+        return client.auth_test().data
+    except SlackApiError as error:
+        if error.response.get("error") in GONE:
+            return None
+        raise
+
+
 def single_workspace(client: WebClient) -> Installations:
     def installed() -> list[Installed]:
-        try:
-            auth = client.auth_test()
-        except SlackApiError as error:
-            if error.response.get("error") in GONE:
-                log.warning("SLACK_BOT_TOKEN no longer works (%s): the app was removed", error.response["error"])
-                return []
-            raise
+        auth = still_installed(client)
+        if auth is None:
+            log.warning("SLACK_BOT_TOKEN no longer works: the app was removed")
+            return []
         return [Installed(Workspace(auth.get("enterprise_id") or "", auth["team_id"]), client)]
 
     return installed

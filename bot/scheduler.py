@@ -40,13 +40,18 @@ def digest_due(cadence: str, now: datetime) -> bool:
     return now >= start.replace(hour=DIGEST_HOUR, minute=0, second=0, microsecond=0)
 
 
+def hold_lease(sf: sessionmaker[Session], holder: str, now: datetime) -> bool:
+    """Take or renew the scheduler's lease; False while another scheduler holds it."""
+    with sf.begin() as session:
+        return repo.acquire_lease(session, LEASE, holder, now, LEASE_TTL)
+
+
 def tick(
     sf: sessionmaker[Session], installations: Installations, now: datetime, holder: str, default_channel: str | None
 ) -> bool:
     """One beat of the clock; returns whether this process held the lease and so acted."""
-    with sf.begin() as session:
-        if not repo.acquire_lease(session, LEASE, holder, now, LEASE_TTL):
-            return False
+    if not hold_lease(sf, holder, now):
+        return False
     installed = installations()
     try:
         for outcome in purge_due(sf, lambda: installed, now).items():
@@ -84,13 +89,11 @@ def post_digest_if_due(
 
 def prompt_tick(sf: sessionmaker[Session], installations: Installations, now: datetime, holder: str) -> bool:
     """Send the reflection prompts that are due; returns whether this process held the lease."""
-    with sf.begin() as session:
-        if not repo.acquire_lease(session, LEASE, holder, now, LEASE_TTL):
-            return False
+    if not hold_lease(sf, holder, now):
+        return False
 
     def still_in_charge() -> bool:
-        with sf.begin() as session:
-            return repo.acquire_lease(session, LEASE, holder, datetime.now(UTC), LEASE_TTL)
+        return hold_lease(sf, holder, datetime.now(UTC))
 
     for each in installations():
         with each_workspace_alone(each.workspace):
@@ -114,9 +117,8 @@ def install_check_tick(
 ) -> bool:
     """Look for installs Slack no longer honours though we heard of no uninstall; returns whether this
     process held the lease."""
-    with sf.begin() as session:
-        if not repo.acquire_lease(session, LEASE, holder, now, LEASE_TTL):
-            return False
+    if not hold_lease(sf, holder, now):
+        return False
     for name in notice_lost(now):
         log.warning("Workspace %s no longer takes its token: treated as uninstalled", name)
     return True

@@ -175,7 +175,9 @@ def say_nice_job(sf: SessionFactory, ws: Workspace, user_id: str, entry_id: int,
         if entry is None:
             return None
         added = entry.user_id != user_id and repo.add_acknowledgement(session, entry.id, user_id, now)
-        return NiceJob(added, repo.count_acknowledgements(session, entry.id), entry.user_id, entry)
+        return NiceJob(
+            added, repo.count_acknowledgements_of(session, [entry.id]).get(entry.id, 0), entry.user_id, entry
+        )
 
 
 def snooze_prompt(sf: SessionFactory, ws: Workspace, user_id: str, period: str, now: datetime) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from datetime import date, datetime, timedelta
 
 from slack_sdk import WebClient
@@ -62,9 +63,23 @@ def user_info(client: WebClient, user_id: str) -> dict:
     return client.users_info(user=user_id).get("user") or {}
 
 
-def is_workspace_admin(client: WebClient, user_id: str) -> bool:
-    user = user_info(client, user_id)
+def is_admin(user: dict) -> bool:
     return bool(user.get("is_admin") or user.get("is_owner") or user.get("is_primary_owner"))
+
+
+def is_workspace_admin(client: WebClient, user_id: str) -> bool:
+    return is_admin(user_info(client, user_id))
+
+
+def workspace_members(client: WebClient) -> Iterator[dict]:
+    """Everyone users.list returns, a page of 200 at a time."""
+    cursor = None
+    while True:
+        page = client.users_list(limit=200, cursor=cursor) if cursor else client.users_list(limit=200)
+        yield from page.get("members") or []
+        cursor = (page.get("response_metadata") or {}).get("next_cursor")
+        if not cursor:
+            return
 
 
 def display_name(client: WebClient, user_id: str) -> str:

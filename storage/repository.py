@@ -347,10 +347,6 @@ def add_acknowledgement(session: Session, entry_id: int, user_id: str, now: date
         return False
 
 
-def count_acknowledgements(session: Session, entry_id: int) -> int:
-    return session.scalar(select(func.count(Acknowledgement.id)).where(Acknowledgement.entry_id == entry_id)) or 0
-
-
 # -- reflection prompts ---------------------------------------------------------------------
 
 

@@ -41,10 +41,6 @@ def build_undone_message(t: Translator) -> dict:
     return build_text_message(t("Removed for good. It is not on your resume any more."))
 
 
-def build_shared_anonymously_message(t: Translator) -> dict:
-    return build_text_message(t("Thank you for sharing. The team will see this lesson without your name."))
-
-
 def build_help_message(t: Translator) -> dict:
     lines = [
         t("*Failure Resume* keeps what did not go as planned, and what we learned from it."),

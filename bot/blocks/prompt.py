@@ -69,7 +69,3 @@ def build_prompt_message(
             ),
         ]
     return {"text": question, "blocks": blocks}
-
-
-def build_prompt_answered_message(t: Translator, text: str) -> dict:
-    return {"text": text, "blocks": [section(text)]}

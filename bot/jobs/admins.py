@@ -9,6 +9,7 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 from sqlalchemy.orm import Session, sessionmaker
 
+from bot.slack_io import is_admin, workspace_members
 from storage import repository as repo
 from storage.repository import Workspace
 
@@ -17,17 +18,11 @@ log = logging.getLogger(__name__)
 
 def workspace_admins(client: WebClient) -> list[str]:
     """Admins and owners who are people (not bots) and still active."""
-    admins, cursor = [], None
-    while True:
-        page = client.users_list(limit=200, cursor=cursor) if cursor else client.users_list(limit=200)
-        for user in page.get("members") or []:
-            if user.get("deleted") or user.get("is_bot") or user.get("id") == "USLACKBOT":
-                continue
-            if user.get("is_admin") or user.get("is_owner") or user.get("is_primary_owner"):
-                admins.append(user["id"])
-        cursor = (page.get("response_metadata") or {}).get("next_cursor")
-        if not cursor:
-            return admins
+    return [
+        user["id"]
+        for user in workspace_members(client)
+        if is_admin(user) and not (user.get("deleted") or user.get("is_bot") or user.get("id") == "USLACKBOT")
+    ]
 
 
 def tell_admins_once(

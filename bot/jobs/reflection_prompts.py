@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 from collections import Counter
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from datetime import datetime, timedelta
 
 from slack_sdk import WebClient
@@ -15,6 +15,7 @@ from bot.blocks.prompt import build_prompt_message
 from bot.i18n import ENGLISH
 from bot.pacing import Pacer
 from bot.prompts import PROMPT_KIND, is_away, is_person_to_prompt, person_timezone, prompt_is_due, prompt_period
+from bot.slack_io import workspace_members
 from storage import repository as repo
 from storage.repository import Workspace
 
@@ -30,16 +31,6 @@ SENDS_PER_SECOND = 4.0
 LEASE_CHECK_EVERY = 50
 # Slack's refusals that will not change by trying again this month.
 UNDELIVERABLE = {"user_not_found", "cannot_dm_bot", "user_disabled"}
-
-
-def workspace_members(client: WebClient) -> Iterator[dict]:
-    cursor = None
-    while True:
-        page = client.users_list(limit=200, cursor=cursor) if cursor else client.users_list(limit=200)
-        yield from page.get("members") or []
-        cursor = (page.get("response_metadata") or {}).get("next_cursor")
-        if not cursor:
-            return
 
 
 def send_reflection_prompts(
