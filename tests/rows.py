@@ -56,8 +56,10 @@ def seed(
     safeguards=("tests",),
     category="data",
 ) -> int:
-    """An entry written straight into the database, as if recorded earlier; returns its id."""
-    with bot.session_factory.begin() as session:
+    """An entry written straight into the database, as if recorded earlier; returns its id.
+    `bot`: the BotHarness, or just a session factory."""
+    sf = getattr(bot, "session_factory", bot)
+    with sf.begin() as session:
         entry = Entry(
             enterprise_id="",
             team_id=team,

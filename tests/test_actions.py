@@ -12,6 +12,7 @@ import pytest
 from bot.blocks.entry_modal import ModalContext
 from storage.models import WorkspaceSettings
 from tests import payloads
+from tests.checks import assert_no_failed_calls
 from tests.payloads import ADMIN
 from tests.rows import entries, seed, snapshot
 from tests.uploads import uploaded
@@ -53,11 +54,6 @@ def block(view: dict, block_id: str) -> dict:
 
 def shown(message: dict) -> str:
     return json.dumps(message, ensure_ascii=False)
-
-
-def assert_no_failed_calls(bot) -> None:
-    failed = [(c.method, c.status, c.error) for c in bot.fake.calls if not c.ok]
-    assert failed == []
 
 
 def unhandled_errors(caplog) -> list[str]:

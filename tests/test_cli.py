@@ -20,8 +20,7 @@ from sqlalchemy import create_engine, inspect, text
 
 from bot.settings import Settings
 from tests import payloads
-from tests.conftest import REPO, TOKEN, reference_methods
-from tests.fakes.slack_api import FakeSlack
+from tests.conftest import TOKEN
 
 # Variables the bot reads; none may leak in from the shell that runs the tests.
 BOT_VARIABLES = ("DATABASE_URL", "PORT", "LOG_LEVEL", "RETRO_CHANNEL")
@@ -173,12 +172,6 @@ def test_dotenv_tokens_count_towards_the_configuration(tmp_path):
 # -- serve against the fake Slack Web API ---------------------------------------------------
 
 
-@pytest.fixture
-def fake_slack_for_cli():
-    with FakeSlack(REPO / "manifest.yml", reference_methods(), tokens=(TOKEN,)) as fake:
-        yield fake
-
-
 def get(url: str) -> int | None:
     try:
         with urllib.request.urlopen(url, timeout=2) as answer:
@@ -236,8 +229,8 @@ def serving(cwd: Path, **env: str) -> Iterator[str]:
             process.stdout.close()
 
 
-def test_serve_starts_creates_the_database_and_answers_health_checks(tmp_path, fake_slack_for_cli):
-    fake = fake_slack_for_cli
+def test_serve_starts_creates_the_database_and_answers_health_checks(tmp_path, fake_slack):
+    fake = fake_slack
     with serving(tmp_path, SLACK_BOT_TOKEN=TOKEN, SLACK_SIGNING_SECRET="cli-secret", SLACK_API_URL=fake.url) as base:
         assert (tmp_path / "failure_resume.db").exists()
         assert TABLES <= table_names(tmp_path / "failure_resume.db")
@@ -251,18 +244,18 @@ def test_serve_starts_creates_the_database_and_answers_health_checks(tmp_path, f
         assert key == "cli" and "/fail resume" in message["text"]
 
 
-def test_serve_in_oauth_mode_needs_no_bot_token_and_shows_the_install_page(tmp_path, fake_slack_for_cli):
+def test_serve_in_oauth_mode_needs_no_bot_token_and_shows_the_install_page(tmp_path, fake_slack):
     oauth = dict(SLACK_CLIENT_ID="1111.2222", SLACK_CLIENT_SECRET="c", SLACK_STATE_SECRET="s")
-    with serving(tmp_path, SLACK_SIGNING_SECRET="cli-secret", SLACK_API_URL=fake_slack_for_cli.url, **oauth) as base:
+    with serving(tmp_path, SLACK_SIGNING_SECRET="cli-secret", SLACK_API_URL=fake_slack.url, **oauth) as base:
         assert get(base + "/slack/install") == 200
         assert {"slack_bots", "slack_installations", "slack_oauth_states"} <= table_names(
             tmp_path / "failure_resume.db"
         )
-    assert fake_slack_for_cli.calls == []  # no token to check at start-up
+    assert fake_slack.calls == []  # no token to check at start-up
 
 
-def test_serve_with_a_token_slack_rejects_exits_2_with_a_clear_message(tmp_path, fake_slack_for_cli):
-    fake = fake_slack_for_cli
+def test_serve_with_a_token_slack_rejects_exits_2_with_a_clear_message(tmp_path, fake_slack):
+    fake = fake_slack
     result = run_cli(
         tmp_path,
         "serve",
@@ -312,12 +305,12 @@ def test_starting_with_a_bot_token_in_the_environment_warns_about_nothing(
     assert [r.getMessage() for r in caplog.records if r.levelno >= logging.WARNING] == []
 
 
-def test_the_scheduler_process_starts_its_jobs_in_oauth_mode(tmp_path, fake_slack_for_cli):
+def test_the_scheduler_process_starts_its_jobs_in_oauth_mode(tmp_path, fake_slack):
     """The clock process of a multi-workspace install: the beat, the prompts and the hourly install check."""
     env = clean_env(
         SLACK_CLIENT_ID="1111.2222",
         SLACK_CLIENT_SECRET="fake-client-secret",
-        SLACK_API_URL=fake_slack_for_cli.url,
+        SLACK_API_URL=fake_slack.url,
         LOG_LEVEL="INFO",
     )
     process = subprocess.Popen(

@@ -24,6 +24,7 @@ from bot.slack_io import build_web_client
 from storage.models import Acknowledgement, ActionItem, Delivery, Digest, Entry, Person
 from storage.repository import Workspace
 from tests import payloads
+from tests.checks import assert_no_failed_calls
 from tests.conftest import TOKEN
 from tests.payloads import ADMIN
 from tests.rows import entries, seed
@@ -45,11 +46,6 @@ LONG_ITEMS = [f"{n:02d} " + "항목✅" * 45 for n in range(20)]  # the most ite
 
 def home_click(bot, action: dict, *, user="U1", team="T0001"):
     return bot.interact(payloads.block_actions(action, user=user, team=team, container="view"))
-
-
-def assert_no_failed_calls(bot) -> None:
-    failed = [(c.method, c.status, c.error) for c in bot.fake.calls if not c.ok]
-    assert failed == []
 
 
 def unhandled_errors(caplog) -> list[str]:

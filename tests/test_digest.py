@@ -36,11 +36,8 @@ def job(fake_slack, database_url):
 
 
 def share(sf, user: str, visibility: str, what: str = "A mistake", team: str = "T0001", category: str = "data") -> int:
-    class Harness:  # seed() wants something with a session_factory
-        session_factory = sf
-
     entry_id = seed(
-        Harness, what, user=user, team=team, visibility=visibility, lesson=f"Lesson of {what}", category=category
+        sf, what, user=user, team=team, visibility=visibility, lesson=f"Lesson of {what}", category=category
     )
     with sf.begin() as session:
         session.get(Entry, entry_id).shared_at = NOW - timedelta(days=1)
@@ -249,10 +246,7 @@ def test_run_job_team_digest_posts_now_and_exits_0(fake_slack, tmp_path):
     assert "team-digest for T0001: nothing" in first.stdout
     sf = make_session_factory(make_engine(f"sqlite:///{tmp_path}/jobs.db"))
 
-    class Harness:
-        session_factory = sf
-
-    entry_id = seed(Harness, "Shared through run-job", user="UNAMED", visibility="named")
+    entry_id = seed(sf, "Shared through run-job", user="UNAMED", visibility="named")
     with sf.begin() as session:
         session.get(Entry, entry_id).shared_at = NOW
     second = run_job(fake_slack, tmp_path, "team-digest")

@@ -9,6 +9,7 @@ from datetime import date
 import pytest
 
 from tests import payloads
+from tests.checks import assert_no_failed_calls
 from tests.conftest import SIGNING_SECRET
 from tests.payloads import ADMIN
 from tests.rows import seed
@@ -44,11 +45,6 @@ def publish_attempts(bot, timeout: float = 5.0) -> list:
     while not bot.fake.calls_to("views.publish", ok_only=False) and time.monotonic() < deadline:
         time.sleep(0.02)
     return bot.fake.calls_to("views.publish", ok_only=False)
-
-
-def assert_no_failed_calls(bot) -> None:
-    failed = [(c.method, c.status, c.error) for c in bot.fake.calls if not c.ok]
-    assert failed == []
 
 
 def test_home_tab_shows_the_persons_entries_by_year_with_the_lessons_count(bot):

@@ -582,13 +582,6 @@ def test_members_on_several_users_list_pages_are_all_prompted(job, fake_slack):
     assert prompted(fake_slack) == Counter({user: 1 for user in people})
 
 
-class Rows:
-    """tests.rows.seed() wants something with a session_factory."""
-
-    def __init__(self, sf) -> None:
-        self.session_factory = sf
-
-
 def blocks_of(call) -> list[dict]:
     return call.args["blocks"]
 
@@ -601,18 +594,15 @@ def accessories(call, action_id: str) -> list[str]:
 
 def test_the_prompt_follows_up_on_open_items_missing_lessons_and_a_lesson_from_a_year_ago(job, fake_slack):
     sf, _client = job
-    rows = Rows(sf)
     fake_slack.users["U1"] = member("U1")
     today = date(2026, 11, 2)
-    open_entry = seed(
-        rows, "The cache fell over", date(2026, 10, 20), lesson=None, items=("Add a kill switch", "Alert")
-    )
-    old_no_lesson = seed(rows, "Too old to ask about", today - timedelta(days=61), lesson=None, items=())
-    edge_no_lesson = seed(rows, "Exactly sixty days ago", today - timedelta(days=60), lesson=None, items=())
-    seed(rows, "Learned already", date(2026, 10, 1), lesson="A recent lesson", items=())
-    seed(rows, "Last November", date(2025, 11, 15), lesson="Check the backups before a migration", items=())
-    seed(rows, "Last October", date(2025, 10, 31), lesson="An October lesson", items=())
-    seed(rows, "Two Novembers ago", date(2024, 11, 15), lesson="A lesson two years old", items=())
+    open_entry = seed(sf, "The cache fell over", date(2026, 10, 20), lesson=None, items=("Add a kill switch", "Alert"))
+    old_no_lesson = seed(sf, "Too old to ask about", today - timedelta(days=61), lesson=None, items=())
+    edge_no_lesson = seed(sf, "Exactly sixty days ago", today - timedelta(days=60), lesson=None, items=())
+    seed(sf, "Learned already", date(2026, 10, 1), lesson="A recent lesson", items=())
+    seed(sf, "Last November", date(2025, 11, 15), lesson="Check the backups before a migration", items=())
+    seed(sf, "Last October", date(2025, 10, 31), lesson="An October lesson", items=())
+    seed(sf, "Two Novembers ago", date(2024, 11, 15), lesson="A lesson two years old", items=())
     with sf.begin() as session:
         entry = session.get(Entry, open_entry)
         entry.action_items[1].done_at = NOW - timedelta(days=1)  # done: not asked about again
@@ -635,12 +625,11 @@ def test_the_prompt_follows_up_on_open_items_missing_lessons_and_a_lesson_from_a
 
 def test_the_prompt_never_shows_another_persons_or_another_workspaces_entries(job, fake_slack):
     sf, _client = job
-    rows = Rows(sf)
     fake_slack.users.update({"U1": member("U1"), "U2": member("U2")})
-    seed(rows, "U2 broke prod", date(2026, 10, 20), user="U2", lesson=None, items=("U2's own item",))
-    seed(rows, "U2 a year ago", date(2025, 11, 3), user="U2", lesson="U2's old lesson", items=())
-    seed(rows, "Other team, same id", date(2026, 10, 20), team="T0002", lesson=None, items=("Other team's item",))
-    seed(rows, "Other team a year ago", date(2025, 11, 3), team="T0002", lesson="Other team's lesson", items=())
+    seed(sf, "U2 broke prod", date(2026, 10, 20), user="U2", lesson=None, items=("U2's own item",))
+    seed(sf, "U2 a year ago", date(2025, 11, 3), user="U2", lesson="U2's old lesson", items=())
+    seed(sf, "Other team, same id", date(2026, 10, 20), team="T0002", lesson=None, items=("Other team's item",))
+    seed(sf, "Other team a year ago", date(2025, 11, 3), team="T0002", lesson="Other team's lesson", items=())
 
     run(job, NOW)
 
@@ -657,12 +646,11 @@ def test_the_prompt_never_shows_another_persons_or_another_workspaces_entries(jo
 
 def test_a_prompt_with_long_texts_everywhere_stays_within_block_kit_limits(job, fake_slack):
     sf, _client = job
-    rows = Rows(sf)
     fake_slack.users["U1"] = member("U1")
     long = "<b>Tom & Jerry</b> " * 400  # 7,600 characters, with what Slack needs escaped
     for n in range(4):
-        seed(rows, long, date(2026, 10, 20 - n), lesson=None, items=(long, long))
-    seed(rows, long, date(2025, 11, 10), lesson=long, items=())
+        seed(sf, long, date(2026, 10, 20 - n), lesson=None, items=(long, long))
+    seed(sf, long, date(2025, 11, 10), lesson=long, items=())
 
     run(job, NOW)
 

@@ -7,6 +7,7 @@ from datetime import UTC, date, datetime
 
 from bot.blocks.entry_modal import ModalContext
 from tests import payloads
+from tests.checks import assert_no_failed_calls
 from tests.rows import entries
 
 NOW = datetime(2024, 6, 1, 12, 0, tzinfo=UTC)
@@ -19,11 +20,6 @@ def shortcut(bot, text: str, key: str = "shortcut"):
 
 def block(view: dict, block_id: str) -> dict:
     return next(b for b in view["blocks"] if b.get("block_id") == block_id)
-
-
-def assert_no_failed_calls(bot) -> None:
-    failed = [(c.method, c.status, c.error) for c in bot.fake.calls if not c.ok]
-    assert failed == []
 
 
 def test_shortcut_opens_the_record_modal_prefilled_with_the_message(bot):

@@ -12,6 +12,7 @@ from sqlalchemy import select
 from bot.blocks.entry_modal import ModalContext
 from storage.models import ActionItem, WorkspaceSettings
 from tests import payloads
+from tests.checks import assert_no_failed_calls
 from tests.conftest import BotHarness
 from tests.payloads import ADMIN
 from tests.rows import entries, seed, snapshot
@@ -38,11 +39,6 @@ def modal_ctx(bot, key="modal", **kwargs) -> str:
 
 def shown(message: dict) -> str:
     return json.dumps(message, ensure_ascii=False)
-
-
-def assert_no_failed_calls(bot) -> None:
-    failed = [(c.method, c.status, c.error) for c in bot.fake.calls if not c.ok]
-    assert failed == []
 
 
 def choice(action_id: str, kind: str, value: str) -> dict:

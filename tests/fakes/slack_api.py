@@ -389,7 +389,8 @@ class FakeSlack:
             self._failures[method].append(_Failure(status, retry_after, error))
 
     def set_delay(self, method: str, seconds: float) -> None:
-        self._delays[method] = seconds
+        with self._cond:
+            self._delays[method] = seconds
 
     def enforce_rate_limit(self, method: str, per_minute: float, burst: int) -> None:
         """Answer 429 (Retry-After: 1) when `method` is called faster than `per_minute` after a
@@ -414,6 +415,7 @@ class FakeSlack:
             self._uploads: dict[str, bytes] = {}
             self._failures: dict[str, deque[_Failure]] = defaultdict(deque)
             self._delays: dict[str, float] = {}
+            self._delays_once: dict[str, float] = {}
             self._buckets: dict[str, _Bucket] = {}
             self._random_failures: dict[str, tuple[float, tuple[int, ...], random.Random]] = {}
 
@@ -525,7 +527,10 @@ class FakeSlack:
 
     def _begin(self, method: str) -> _Failure | None:
         """Apply the method's delay, then take its next queued failure, if any."""
-        time.sleep(self._delays.get(method, 0))
+        with self._cond:
+            delay = self._delays_once.pop(method, None)
+            delay = self._delays.get(method, 0) if delay is None else delay
+        time.sleep(delay)
         with self._cond:
             queue = self._failures.get(method)
             if queue:
@@ -706,21 +711,4 @@ class FakeSlack:
         """Hold only the next call to `method` for `seconds` (longer than the client's timeout: a call
         Slack acts on but never answers in time); later calls answer at once. reset() forgets it."""
         with self._cond:
-            if not isinstance(self._delays, _DelaysOnce):
-                self._delays = _DelaysOnce(self._delays)
-            self._delays.once[method] = seconds
-
-
-class _DelaysOnce(dict):
-    """FakeSlack's table of delays, plus delays that the next call to their method uses up."""
-
-    def __init__(self, delays: dict[str, float]) -> None:
-        super().__init__(delays)
-        self.once: dict[str, float] = {}
-        self._lock = threading.Lock()
-
-    def get(self, method, default=None):
-        with self._lock:
-            if method in self.once:
-                return self.once.pop(method)
-        return super().get(method, default)
+            self._delays_once[method] = seconds

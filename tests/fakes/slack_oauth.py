@@ -78,10 +78,6 @@ class Grants:
                 r: g for r, g in self._refresh.items() if (g.team_id, g.enterprise_id) != (team_id, enterprise_id)
             }
 
-    def tokens_of(self, team_id: str | None) -> list[str]:
-        with self._lock:
-            return [t for t, g in self._tokens.items() if g.team_id == team_id and t not in self._revoked]
-
     # -- what the Web API does with them
 
     def check(self, token: str) -> tuple[Grant | None, str | None]:
