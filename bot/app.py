@@ -18,12 +18,15 @@ from storage.models import utcnow
 
 
 class _NoRequestBodies(logging.Filter):
-    """Bolt logs the raw body of a request that fails verification; that body can hold entry text."""
+    """Bolt logs the raw body of a request that fails verification, and at DEBUG the body of each ack
+    (which can give a person's words back): both can hold entry text."""
 
     def filter(self, record: logging.LogRecord) -> bool:
         message = record.getMessage()
         if ", body: " in message:
             record.msg, record.args = message.split(", body: ")[0] + ", body not logged)", ()
+        elif message.startswith("Responding with status") and " body: " in message:
+            record.msg, record.args = message.split(" body: ")[0] + " (body not logged)", ()
         return True
 
 
@@ -49,6 +52,7 @@ def create_app(
     """Single-workspace mode uses `client`'s token; with `oauth`, every request uses its workspace's own."""
     logging.getLogger("slack_bolt.RequestVerification").addFilter(NO_REQUEST_BODIES)
     logging.getLogger("bot.app").addFilter(NO_CLIENT_WARNING)
+    logging.getLogger("bot.app").addFilter(NO_REQUEST_BODIES)
     app = App(
         client=client,
         signing_secret=settings.signing_secret,

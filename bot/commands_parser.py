@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import difflib
 import re
 from dataclasses import dataclass
 
@@ -9,20 +10,25 @@ from bot.slack_text import decode_slack_text
 
 SUBCOMMANDS = ("resume", "export", "help", "settings", "admin-export")
 _RESUME = re.compile(r"^resume(?:\s+(\d{4}))?$", re.IGNORECASE)
-_ONE_WORD = re.compile(r"^[A-Za-z-]{1,15}$")
+# How alike a lone word must be to a subcommand to be taken for a typo of it ("resmue", "exprot").
+TYPO_LIKENESS = 0.8
+# Longer text is never a typo of a subcommand; it also keeps the Record it button's value small.
+TYPO_TEXT_MAX = 100
 
 
 @dataclass(frozen=True)
 class FailCommand:
-    action: str  # "form", "record", "resume", "export", "help", "settings", "admin-export"
+    action: str  # "form", "record", "typo", "resume", "export", "help", "settings", "admin-export"
     text: str = ""
     year: int | None = None
+    suggestion: str | None = None  # for a typo: the subcommand it is most like
 
 
 def parse_fail_command(text: str) -> FailCommand:
-    """`/fail` opens the form; a known word is a subcommand; a short unknown word, or a subcommand
-    followed by a word or two it does not take ("export now"), gets usage; anything else is the
-    text of a quick entry (so "resume of mine got rejected by twelve companies" is recorded).
+    """`/fail` opens the form; a known word is a subcommand; a word very like a subcommand, or a
+    subcommand followed by a word or two it does not take ("export now"), is taken for a typo and
+    saves nothing (the answer offers to record it); anything else, one word included, is the text of
+    a quick entry (so "deadline" and "resume of mine got rejected by twelve companies" are recorded).
 
     `text` is as Slack sends it, with `&`, `<` and `>` as entities."""
     text = decode_slack_text(text or "").strip()
@@ -34,6 +40,12 @@ def parse_fail_command(text: str) -> FailCommand:
     if text.lower() in SUBCOMMANDS:
         return FailCommand(text.lower())
     first, *rest = text.split()
-    if _ONE_WORD.match(text) or (first.lower() in SUBCOMMANDS and len(rest) <= 2):
-        return FailCommand("help", text=text)
+    if len(text) > TYPO_TEXT_MAX:
+        return FailCommand("record", text=text)
+    if first.lower() in SUBCOMMANDS and len(rest) <= 2:
+        return FailCommand("typo", text=text, suggestion=first.lower())
+    if not rest:
+        close = difflib.get_close_matches(first.lower(), SUBCOMMANDS, n=1, cutoff=TYPO_LIKENESS)
+        if close:
+            return FailCommand("typo", text=text, suggestion=close[0])
     return FailCommand("record", text=text)

@@ -58,6 +58,7 @@ class Action(StrEnum):
     SHARE_ANONYMOUSLY = "share_anonymously_button"
     UNDO = "undo_button"
     RECORD = "record_button"
+    RECORD_TYPED = "record_typed_button"
     EXPORT = "export_button"
     SETTINGS = "settings_button"
     ENTRY_MENU = "entry_overflow"

@@ -38,6 +38,19 @@ def record_quick_entry(
     return save_entry(sf, ws, user_id, fields, now, request_key=request_key)
 
 
+def redate_entry(sf: SessionFactory, ws: Workspace, user_id: str, entry_id: int, day: date) -> Entry:
+    """Move a quick entry to the day it is where the person is, once Slack has told us their time zone."""
+    with sf.begin() as session:
+        entry = _own(session, ws, user_id, entry_id)
+        entry.happened_on = day
+        return entry
+
+
+def set_source_link(sf: SessionFactory, ws: Workspace, user_id: str, entry_id: int, link: str) -> None:
+    with sf.begin() as session:
+        _own(session, ws, user_id, entry_id).source_link = link
+
+
 def first_delivery(sf: SessionFactory, event_id: object, now: datetime) -> bool:
     """False for Slack's retry of an Events API event already handled (it retries what it thinks we missed)."""
     if not isinstance(event_id, str) or not event_id:

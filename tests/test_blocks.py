@@ -867,7 +867,10 @@ command_text = st.one_of(
         ("export", FailCommand("export")),
         ("HELP", FailCommand("help")),
         ("settings", FailCommand("settings")),
-        ("resumee", FailCommand("help", text="resumee")),
+        ("resumee", FailCommand("typo", text="resumee", suggestion="resume")),
+        ("export now", FailCommand("typo", text="export now", suggestion="export")),
+        ("deadline", FailCommand("record", text="deadline")),
+        ("oops", FailCommand("record", text="oops")),
         ("resume of mine got rejected", FailCommand("record", text="resume of mine got rejected")),
         ("  I broke prod  ", FailCommand("record", text="I broke prod")),
         ("<!channel>", FailCommand("record", text="<!channel>")),
@@ -882,12 +885,14 @@ def test_parse_fail_command_examples(text, expected):
 def test_parse_fail_command_never_raises_and_classifies_consistently(text):
     parsed = parse_fail_command(text)
     stripped = clean_text(text).strip()  # control characters are dropped where text enters
-    assert parsed.action in {"form", "record", "resume", *SUBCOMMANDS}
+    assert parsed.action in {"form", "record", "typo", "resume", *SUBCOMMANDS}
     assert parse_fail_command(f"  {text}\n") == parsed  # surrounding whitespace never matters
     assert (parsed.action == "form") == (stripped == "")
     if parsed.action == "record":
         assert parsed.text == stripped
-        assert not re.fullmatch(r"[A-Za-z-]{1,15}", stripped)  # one short word is a typo, never an entry
+        assert stripped.lower() not in SUBCOMMANDS
+    if parsed.action == "typo":
+        assert parsed.suggestion in SUBCOMMANDS and parsed.text == stripped  # nothing saved, the words kept
     if parsed.action in {"export", "settings"} or (parsed.action == "help" and not parsed.text):
         assert stripped.lower() == parsed.action
     if parsed.action == "resume":

@@ -137,13 +137,46 @@ def test_long_resume_is_paginated_within_block_limits(bot):
     assert "Page 2 of 4" in response_text(page2)
 
 
-def test_help_and_unknown_words_show_usage(bot):
+def test_help_shows_usage(bot):
     bot.command("help", key="help")
-    bot.command("resumee", key="typo")
-    answers = dict(bot.fake.wait_for_responses(2))
-    for key in ("help", "typo"):
-        assert "/fail resume" in answers[key]["text"]
+    [(_key, answer)] = bot.fake.wait_for_responses()
+    assert "/fail resume" in answer["text"]
     assert entries(bot) == []
+
+
+def test_one_word_is_recorded_like_any_quick_entry(bot):
+    for n, word in enumerate(("deadline", "oops", "test", "rollback")):
+        assert bot.command(word, key=f"word{n}").status == 200
+    answers = dict(bot.fake.wait_for_responses(4))
+    assert all("Nice job" in answer["text"] for answer in answers.values())
+    assert sorted(e.what_happened for e in entries(bot)) == ["deadline", "oops", "rollback", "test"]
+
+
+def typo_answer(bot, text: str, key: str) -> dict:
+    bot.command(text, key=key)
+    return dict(bot.fake.wait_for_responses(timeout=5))[key]
+
+
+def test_a_word_close_to_a_subcommand_saves_nothing_says_so_and_offers_to_record_it(bot):
+    for n, (text, meant) in enumerate((("resmue", "resume"), ("exprot", "export"), ("setings", "settings"))):
+        answer = typo_answer(bot, text, f"typo{n}")
+        assert answer["text"].startswith("Nothing was saved")
+        assert f"/fail {meant}" in answer["text"]
+        [record_it] = [b["accessory"] for b in answer["blocks"] if b.get("accessory")]
+        assert (record_it["action_id"], record_it["value"]) == ("record_typed_button", text)
+    assert entries(bot) == []
+
+
+def test_record_it_stores_the_words_once_however_often_it_is_pressed(bot):
+    answer = typo_answer(bot, "exprot", "typo")
+    [record_it] = [b["accessory"] for b in answer["blocks"] if b.get("accessory")]
+    for _ in range(2):
+        press = payloads.block_actions(record_it, response_url=bot.fake.response_url("typo"))
+        assert bot.interact(press).status == 200
+    thanks = bot.fake.wait_for_responses(2)[1][1]
+    assert "Nice job" in thanks["text"] and thanks["replace_original"] is True
+    bot.fake.wait_for("views.publish")
+    assert [e.what_happened for e in entries(bot)] == ["exprot"]
 
 
 def test_text_starting_with_a_subcommand_word_is_still_an_entry(bot):
@@ -190,8 +223,7 @@ def test_database_down_echoes_the_text_back(fake_slack, tmp_path):
     harness = BotHarness(fake_slack, f"sqlite:///{tmp_path}/missing/dir/x.db")
     try:
         text = "The database was down when I wrote this"
-        harness.command(text)
-        _key, message = fake_slack.wait_for_responses()[0]
+        message = harness.command(text).json()  # the ack itself gives the words back
         assert "could not be saved" in message["text"]
         assert text in response_text(message)
         assert harness.get("/healthz").status == 503
@@ -251,11 +283,9 @@ def test_quick_entries_are_dated_in_the_persons_time_zone(bot):
     assert entries(bot)[0].happened_on == date(2024, 2, 29)
 
 
-def test_subcommand_typos_get_usage_not_an_entry(bot):
+def test_a_subcommand_followed_by_words_it_does_not_take_saves_nothing_and_says_so(bot):
     for n, text in enumerate(("resume 24", "export now", "settings please", "resume last year")):
-        bot.command(text, key=f"typo{n}")
-    answers = dict(bot.fake.wait_for_responses(4))
-    assert all("/fail resume" in answer["text"] for answer in answers.values())
+        assert typo_answer(bot, text, f"typo{n}")["text"].startswith("Nothing was saved")
     assert entries(bot) == []
 
 

@@ -507,5 +507,5 @@ def test_admin_export_is_a_subcommand(text):
     assert parse_fail_command(text) == FailCommand("admin-export")
 
 
-def test_admin_export_with_extra_words_gets_usage_not_an_entry():
-    assert parse_fail_command("admin-export now").action == "help"
+def test_admin_export_with_extra_words_is_a_typo_not_an_entry():
+    assert parse_fail_command("admin-export now").action == "typo"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import logging
 import time
 from datetime import date
 
@@ -183,3 +184,50 @@ def test_url_verification_with_a_bad_signature_is_refused(bot):
     answer = bot.post(body, content_type="application/json", headers={"X-Slack-Signature": "v0=" + "1" * 64})
     assert answer.status == 401
     assert b"abc" not in answer.body
+
+
+def app_rate_limited(team: str = payloads.TEAM) -> bytes:
+    """What Slack sends, unsubscribed, when a workspace passes 30,000 event deliveries an hour."""
+    return json.dumps(
+        {
+            "token": "legacy-verification-token",
+            "type": "app_rate_limited",
+            "team_id": team,
+            "minute_rate_limited": 1518467820,
+            "api_app_id": "A0001",
+        }
+    ).encode()
+
+
+def test_app_rate_limited_is_answered_200_and_logged_without_text(bot, caplog):
+    caplog.set_level(logging.DEBUG)
+    answer = bot.post(app_rate_limited(), content_type="application/json")
+    assert (answer.status, answer.body) == (200, b"")
+    [logged] = [r.getMessage() for r in caplog.records if "rate-limited event deliveries" in r.getMessage()]
+    assert payloads.TEAM in logged and "1518467820" in logged
+    assert bot.fake.calls == []
+
+
+def test_app_rate_limited_with_a_bad_signature_is_refused(bot):
+    answer = bot.post(
+        app_rate_limited(), content_type="application/json", headers={"X-Slack-Signature": "v0=" + "2" * 64}
+    )
+    assert answer.status == 401
+
+
+@pytest.mark.parametrize("event_type", ["member_joined_channel", "app_mention", "message", "team_join"])
+def test_an_event_the_app_does_not_handle_is_answered_200(bot, event_type):
+    event = {"type": event_type, "user": "U2", "channel": payloads.CHANNEL, "event_ts": "1700000000.000100"}
+    answer = bot.event(event)
+    assert answer.status == 200
+    time.sleep(0.2)
+    assert bot.fake.calls == []
+
+
+@pytest.mark.parametrize(
+    "body",
+    [{"type": "no_such_thing", "team_id": payloads.TEAM}, {"token": "x", "team_id": payloads.TEAM}],
+)
+def test_what_is_not_a_slack_request_is_still_refused(bot, body):
+    answer = bot.post(json.dumps(body).encode(), content_type="application/json")
+    assert answer.status == 404

@@ -57,6 +57,19 @@ def build_help_message(t: Translator) -> dict:
     return build_text_message("\n".join(lines))
 
 
+def build_typo_message(t: Translator, text: str, suggestion: str) -> dict:
+    """`/fail exprot`: most likely a typo, so nothing was saved; the person may still record the words."""
+    intro = t(
+        "Nothing was saved: that looks like `/fail {command}`. Try it again, or record your words as an entry:",
+        command=suggestion,
+    )
+    blocks = [
+        section(intro),
+        section(escape_within(text, 2000), accessory=button(t("Record it"), Action.RECORD_TYPED, text)),
+    ]
+    return _message(intro, blocks)
+
+
 def build_not_saved_message(t: Translator, text: str) -> dict:
     """The database did not answer: tell the person, and give their words back so nothing is lost."""
     intro = t(

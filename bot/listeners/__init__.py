@@ -33,3 +33,4 @@ def register(app: App) -> None:
     # Registered last, so they only see what no listener above matched.
     app.action(ANYTHING)(handle_unknown_interaction)
     app.view(ANYTHING)(handle_unknown_interaction)
+    app.event(ANYTHING)(events.handle_unsubscribed_event)

@@ -10,7 +10,7 @@ from slack_sdk import WebClient
 
 from bot import services
 from bot.blocks.entry_dialogs import build_delete_modal, build_visibility_modal
-from bot.blocks.entry_modal import ModalContext
+from bot.blocks.entry_modal import TEXT_MAX, ModalContext
 from bot.blocks.messages import (
     build_acknowledgement_message,
     build_refusal_message,
@@ -26,12 +26,14 @@ from bot.listeners.flows import (
     open_record_modal,
     open_settings,
     publish_home,
+    record_quick_entry,
     send_export,
     translator_for,
     workspace_of,
 )
 from bot.services import NotYourEntry
 from bot.slack_io import reply
+from bot.slack_text import clean_text
 
 log = logging.getLogger(__name__)
 
@@ -82,6 +84,18 @@ def handle_undo(ack: Ack, body: dict, client: WebClient, context: BoltContext) -
         return
     acknowledge(client, user_id, body.get("response_url"), build_undone_message(t), replace_original=True)
     publish_home(client, context, user_id)
+
+
+def handle_record_typed(ack: Ack, body: dict, client: WebClient, context: BoltContext) -> None:
+    """*Record it* under a `/fail` that looked like a typo: the words it showed become a quick entry."""
+    text = clean_text(pressed_value(body)).strip()[:TEXT_MAX]
+    if not text:
+        ack()
+        return
+    # One entry however often the button is pressed: the key is the message, not the press.
+    shown_in = (body.get("container") or {}).get("message_ts") or body.get("trigger_id")
+    key = services.request_key("typed", f"{shown_in}:{text}")
+    record_quick_entry(ack, client, context, body["user"]["id"], text, key, body.get("response_url"), True)
 
 
 def handle_record_button(ack: Ack, body: dict, client: WebClient, context: BoltContext) -> None:
@@ -147,6 +161,7 @@ def register(app: App) -> None:
     app.action(Action.SHARE_ANONYMOUSLY)(reported(handle_share_anonymously))
     app.action(Action.UNDO)(reported(handle_undo))
     app.action(Action.RECORD)(reported(handle_record_button))
+    app.action(Action.RECORD_TYPED)(reported(handle_record_typed))
     app.action(Action.PROMPT_RECORD)(reported(handle_record_button))
     app.action(Action.EXPORT)(reported(handle_export_button))
     app.action(Action.SETTINGS)(reported(handle_settings_button))

@@ -6,44 +6,44 @@ import logging
 
 from slack_bolt import Ack, App, BoltContext
 from slack_sdk import WebClient
-from sqlalchemy.exc import SQLAlchemyError
 
 from bot import services
 from bot.blocks.entry_modal import TEXT_MAX, ModalContext
 from bot.blocks.messages import (
-    build_acknowledgement_message,
     build_help_message,
-    build_not_saved_message,
     build_too_long_message,
+    build_typo_message,
 )
 from bot.blocks.resume import build_resume_message
 from bot.commands_parser import parse_fail_command
 from bot.errors import reported
 from bot.ids import Command
 from bot.listeners.flows import (
-    acknowledge,
     open_record_modal,
     open_settings,
-    publish_home,
+    record_quick_entry,
     send_export,
     send_shared_export,
     translator_for,
     workspace_of,
 )
-from bot.slack_io import local_date, reply
+from bot.slack_io import reply
 
 log = logging.getLogger(__name__)
 
 
 def handle_fail_command(ack: Ack, command: dict, client: WebClient, context: BoltContext) -> None:
-    ack()
     t = translator_for(context)
     now = context["clock"]()
     user_id = command["user_id"]
     response_url = command.get("response_url")
     parsed = parse_fail_command(command.get("text", ""))
     sf = context["session_factory"]
-
+    if parsed.action == "record" and len(parsed.text) <= TEXT_MAX:
+        key = services.request_key("command", command["trigger_id"])
+        record_quick_entry(ack, client, context, user_id, parsed.text, key, response_url)
+        return
+    ack()
     if parsed.action == "form":
         open_record_modal(client, context, command["trigger_id"], ModalContext(response_url=response_url), now)
     elif parsed.action == "resume":
@@ -57,27 +57,10 @@ def handle_fail_command(ack: Ack, command: dict, client: WebClient, context: Bol
         open_settings(client, context, command["trigger_id"], user_id, response_url)
     elif parsed.action == "help":
         reply(client, user_id, response_url, build_help_message(t))
-    elif len(parsed.text) > TEXT_MAX:
-        reply(client, user_id, response_url, build_too_long_message(t, parsed.text, TEXT_MAX))
+    elif parsed.action == "typo":
+        reply(client, user_id, response_url, build_typo_message(t, parsed.text, parsed.suggestion))
     else:
-        try:
-            entry, created = services.record_quick_entry(
-                sf,
-                workspace_of(context),
-                user_id,
-                parsed.text,
-                services.request_key("command", command["trigger_id"]),
-                now,
-                local_date(client, user_id, now),
-            )
-        except SQLAlchemyError as error:
-            log.error("Quick entry not saved: database error %s", type(error).__name__)
-            reply(client, user_id, response_url, build_not_saved_message(t, parsed.text))
-            return
-        if not created:
-            return  # the same request again: it was answered the first time
-        acknowledge(client, user_id, response_url, build_acknowledgement_message(t, entry, quick=True))
-        publish_home(client, context, user_id)
+        reply(client, user_id, response_url, build_too_long_message(t, parsed.text, TEXT_MAX))
 
 
 def register(app: App) -> None:

@@ -1,12 +1,17 @@
-"""Events API: the App Home tab."""
+"""Events API: the App Home tab, and what Slack sends that the app never asked for."""
 
 from __future__ import annotations
 
-from slack_bolt import App, BoltContext
+import logging
+from collections.abc import Callable
+
+from slack_bolt import App, BoltContext, BoltResponse
 from slack_sdk import WebClient
 
 from bot.errors import reported
 from bot.listeners.flows import once_per_event, publish_home
+
+log = logging.getLogger(__name__)
 
 
 def handle_app_home_opened(event: dict, body: dict, client: WebClient, context: BoltContext) -> None:
@@ -14,5 +19,26 @@ def handle_app_home_opened(event: dict, body: dict, client: WebClient, context: 
         publish_home(client, context, event["user"])
 
 
+def answer_app_rate_limited(body: dict, next: Callable[[], None]) -> BoltResponse | None:
+    """Slack sends this, unsubscribed, once a workspace passes 30,000 event deliveries an hour. It is
+    not an event_callback, so no listener matches it; answered 200 here, as Slack may turn off the
+    events of an app that keeps failing its deliveries. Logged without anything a person wrote."""
+    if body.get("type") != "app_rate_limited":
+        next()
+        return None
+    log.warning(
+        "Slack rate-limited event deliveries for workspace %s from minute %s",
+        body.get("team_id"),
+        body.get("minute_rate_limited"),
+    )
+    return BoltResponse(status=200, body="")
+
+
+def handle_unsubscribed_event(event: dict) -> None:
+    """Any other event callback (Bolt has acked it): answered 200 so Slack keeps delivering ours."""
+    log.info("Ignored an event nothing listens for (%s)", event.get("type"))
+
+
 def register(app: App) -> None:
+    app.middleware(answer_app_rate_limited)
     app.event("app_home_opened")(reported(once_per_event(handle_app_home_opened)))

@@ -15,13 +15,18 @@ from sqlalchemy.exc import SQLAlchemyError
 from bot import services
 from bot.blocks.data_rights import build_shared_export_refused_message, workspace_counts_text
 from bot.blocks.entry_modal import ModalContext, build_record_modal
-from bot.blocks.messages import build_admins_only_message, build_text_message
+from bot.blocks.messages import (
+    build_acknowledgement_message,
+    build_admins_only_message,
+    build_not_saved_message,
+    build_text_message,
+)
 from bot.blocks.resume import HOME_ENTRIES_MAX, build_home_view
 from bot.blocks.settings_modal import build_settings_modal
 from bot.data_export import personal_data_json, shared_entries_csv
 from bot.entries import resume_markdown
 from bot.i18n import ENGLISH, Translator
-from bot.slack_io import display_name, is_workspace_admin, reply
+from bot.slack_io import display_name, is_workspace_admin, local_date, reply
 from storage.repository import EntryFields, Workspace
 
 log = logging.getLogger(__name__)
@@ -99,6 +104,39 @@ def acknowledge(
         reply(client, user_id, response_url, message, replace_original=replace_original)
     except (SlackClientError, OSError) as error:
         log.warning("Acknowledgement not sent (%s)", type(error).__name__)
+
+
+def record_quick_entry(
+    ack,
+    client: WebClient,
+    context: BoltContext,
+    user_id: str,
+    text: str,
+    key: str,
+    response_url: str | None,
+    replace_original: bool = False,
+) -> None:
+    """Stored before the ack, so that Slack's 200 means the words are kept; the rest comes after it.
+    With the database down, the ack itself gives the words back."""
+    t = translator_for(context)
+    now = context["clock"]()
+    ws = workspace_of(context)
+    sf = context["session_factory"]
+    try:
+        # Dated in UTC for now: the person's time zone is a Slack call, made after the ack.
+        entry, created = services.record_quick_entry(sf, ws, user_id, text, key, now, now.date())
+    except SQLAlchemyError as error:
+        log.error("Quick entry not saved: database error %s", type(error).__name__)
+        ack(**build_not_saved_message(t, text))
+        return
+    ack()
+    if not created:
+        return  # the same request again: it was answered the first time
+    today = local_date(client, user_id, now)
+    if today != entry.happened_on:
+        entry = services.redate_entry(sf, ws, user_id, entry.id, today)
+    acknowledge(client, user_id, response_url, build_acknowledgement_message(t, entry, quick=True), replace_original)
+    publish_home(client, context, user_id)
 
 
 def publish_home(client: WebClient, context: BoltContext, user_id: str) -> None:

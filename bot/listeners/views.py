@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-from dataclasses import replace
 
 from slack_bolt import Ack, App, BoltContext
 from slack_sdk import WebClient
@@ -15,7 +14,6 @@ from bot.blocks.entry_modal import ModalContext, parse_record_submission
 from bot.blocks.messages import (
     build_acknowledgement_message,
     build_admins_only_message,
-    build_not_saved_message,
     build_refusal_message,
     build_text_message,
 )
@@ -36,9 +34,13 @@ def _entry_id(view: dict) -> int:
 
 
 def handle_record_submission(ack: Ack, body: dict, view: dict, client: WebClient, context: BoltContext) -> None:
+    """Stored before the ack: the modal closes only once the entry exists. With the database down it
+    stays open, the words still in it, and says so."""
     t = translator_for(context)
     now = context["clock"]()
     user_id = body["user"]["id"]
+    ws = workspace_of(context)
+    sf = context["session_factory"]
     meta = ModalContext.load(view.get("private_metadata"))
     fields, errors = parse_record_submission(
         t, (view.get("state") or {}).get("values"), latest_allowed_day(now), meta.source_link
@@ -46,29 +48,24 @@ def handle_record_submission(ack: Ack, body: dict, view: dict, client: WebClient
     if errors:
         ack(response_action="errors", errors=errors)
         return
-    ack()
-    if meta.source_channel and meta.source_ts and not meta.source_link:
-        fields = replace(fields, source_link=permalink(client, meta.source_channel, meta.source_ts))
     try:
-        entry, created = services.save_entry(
-            context["session_factory"],
-            workspace_of(context),
-            user_id,
-            fields,
-            now,
-            entry_id=meta.entry_id,
-            request_key=services.request_key("view", view.get("id")),
-        )
+        key = services.request_key("view", view.get("id"))
+        entry, created = services.save_entry(sf, ws, user_id, fields, now, entry_id=meta.entry_id, request_key=key)
     except NotYourEntry:
+        ack()
         reply(client, user_id, meta.response_url, build_refusal_message(t))
         return
     except SQLAlchemyError as error:
         log.error("Entry not saved: database error %s", type(error).__name__)
-        echo = "\n\n".join(
-            part for part in (fields.what_happened, fields.lesson, "\n".join(fields.action_items)) if part
-        )
-        reply(client, user_id, meta.response_url, build_not_saved_message(t, echo))
+        not_saved = t("Sorry, this could not be saved just now. Your words are still here: please try again soon.")
+        ack(response_action="errors", errors={Block.WHAT: not_saved})
         return
+    ack()
+    if meta.source_channel and meta.source_ts and not meta.source_link:
+        # The link back to a message is a Slack call: after the ack, and the entry is kept without it.
+        link = permalink(client, meta.source_channel, meta.source_ts)
+        if link:
+            services.set_source_link(sf, ws, user_id, entry.id, link)
     if created:
         acknowledge(client, user_id, meta.response_url, build_acknowledgement_message(t, entry, quick=False))
     elif meta.entry_id is not None and meta.response_url:
