@@ -191,9 +191,8 @@ def post(url: str, body: bytes, headers: dict) -> int | None:
         return error.code
 
 
-@contextmanager
-def serving(cwd: Path, **env: str) -> Iterator[str]:
-    """`failure-resume serve` in a subprocess, once /healthz answers 200; yields its base URL."""
+def start_serving(cwd: Path, **env: str) -> tuple[subprocess.Popen, str]:
+    """`failure-resume serve` in a subprocess, once /healthz answers 200: the process and its base URL."""
     port = free_port()
     process = subprocess.Popen(
         [sys.executable, "-m", "bot.cli", "serve"],
@@ -203,30 +202,39 @@ def serving(cwd: Path, **env: str) -> Iterator[str]:
         stderr=subprocess.STDOUT,
         text=True,
     )
-    try:
-        base = f"http://127.0.0.1:{port}"
-        status = None
-        deadline = time.monotonic() + STARTUP_TIMEOUT
-        while time.monotonic() < deadline and process.poll() is None:
-            status = get(base + "/healthz")
-            if status == 200:
-                break
-            time.sleep(0.1)
-        if status != 200:
+    base = f"http://127.0.0.1:{port}"
+    status = None
+    deadline = time.monotonic() + STARTUP_TIMEOUT
+    while time.monotonic() < deadline and process.poll() is None:
+        status = get(base + "/healthz")
+        if status == 200:
+            return process, base
+        time.sleep(0.1)
+    process.kill()
+    output = process.communicate(timeout=10)[0]
+    pytest.fail(f"/healthz never answered 200 (last {status}); exit {process.returncode}; output:\n{output}")
+
+
+def stop_serving(process: subprocess.Popen) -> None:
+    if process.poll() is None:
+        process.terminate()
+        try:
+            process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
             process.kill()
-            output = process.communicate(timeout=10)[0]
-            pytest.fail(f"/healthz never answered 200 (last {status}); exit {process.returncode}; output:\n{output}")
+            process.wait(timeout=10)
+    if process.stdout:
+        process.stdout.close()
+
+
+@contextmanager
+def serving(cwd: Path, **env: str) -> Iterator[str]:
+    """`failure-resume serve` in a subprocess, once /healthz answers 200; yields its base URL."""
+    process, base = start_serving(cwd, **env)
+    try:
         yield base
     finally:
-        if process.poll() is None:
-            process.terminate()
-            try:
-                process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait(timeout=10)
-        if process.stdout:
-            process.stdout.close()
+        stop_serving(process)
 
 
 def test_serve_starts_creates_the_database_and_answers_health_checks(tmp_path, fake_slack):
