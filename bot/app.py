@@ -7,14 +7,21 @@ from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime, timedelta
 
-from slack_bolt import App, BoltContext
+from slack_bolt import App, BoltContext, BoltResponse
 from slack_bolt.oauth.oauth_settings import OAuthSettings
 from slack_sdk import WebClient
+from slack_sdk.errors import SlackClientError
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot import errors, listeners
+from bot.blocks.messages import NOT_INSTALLED, build_not_installed_modal, build_text_message
+from bot.i18n import ENGLISH
 from bot.settings import Settings
+from bot.tenancy import acting_team, served_here
 from storage.models import utcnow
+from storage.repository import Workspace
+
+log = logging.getLogger(__name__)
 
 
 class _NoRequestBodies(logging.Filter):
@@ -63,34 +70,49 @@ def create_app(
         listener_executor=ThreadPoolExecutor(max_workers=64, thread_name_prefix="listener"),
         logger=logging.getLogger("bot.app"),
         oauth_settings=oauth,
+        user_facing_authorize_error_message=ENGLISH(NOT_INSTALLED),
     )
 
     @app.middleware
-    def provide_dependencies(context: BoltContext, body: dict, next: Callable[[], None]) -> None:
+    def provide_dependencies(context: BoltContext, body: dict, next: Callable[[], None]) -> BoltResponse | None:
+        team = acting_team(body) or context.team_id
+        if team or context.enterprise_id:
+            ws = Workspace(context.enterprise_id or "", team or "")
+            if not served_here(context.authorize_result, ws, bool(context.is_enterprise_install)):
+                log.info("Refused a request from a workspace this installation does not serve")
+                return not_installed_answer(body, context.client)
+            context["workspace"] = ws
         if context.is_enterprise_install:
-            # An org-wide install: Bolt leaves team_id empty for many requests, and the org token
-            # must name the workspace it acts in.
-            context["team_id"] = context.team_id or _acting_team(body)
-            if context.team_id:
-                context.client.default_params["team_id"] = context.team_id
+            # An org-wide install's token must name the workspace it acts in.
+            context["team_id"] = team
+            if team:
+                context.client.default_params["team_id"] = team
         context["session_factory"] = session_factory
         context["clock"] = clock
         context["default_retro_channel"] = settings.retro_channel
         context["installation_store"] = oauth.installation_store if oauth else None
         context["uninstall_grace"] = timedelta(days=settings.uninstall_grace_days)
         next()
+        return None
 
     listeners.register(app)
     errors.register(app)
     return app
 
 
-def _acting_team(body: dict) -> str | None:
-    """The workspace an org-wide install's request comes from (an ID starting with T; E is the org)."""
-    event = body.get("event") if isinstance(body.get("event"), dict) else {}
-    user = body.get("user") if isinstance(body.get("user"), dict) else {}
-    view = event.get("view") if isinstance(event.get("view"), dict) else {}
-    for candidate in (user.get("team_id"), view.get("team_id"), event.get("team"), body.get("team_id")):
-        if isinstance(candidate, str) and candidate.startswith("T"):
-            return candidate
-    return None
+def not_installed_answer(body: dict, client: WebClient) -> BoltResponse:
+    """The clear answer to a person whose workspace the app is not installed in; nothing is stored."""
+    t = ENGLISH
+    if "command" in body:
+        return BoltResponse(status=200, body=build_text_message(t(NOT_INSTALLED)))
+    view = build_not_installed_modal(t)
+    if body.get("type") == "view_submission":
+        # Pushed over the form, which keeps the person's words underneath.
+        return BoltResponse(status=200, body={"response_action": "push", "view": view})
+    trigger = body.get("trigger_id")
+    if isinstance(trigger, str) and trigger:
+        try:
+            client.views_open(trigger_id=trigger, view=view)  # a live trigger: the one call before the ack
+        except (SlackClientError, OSError) as error:
+            log.warning("Could not show the not-installed answer (%s)", type(error).__name__)
+    return BoltResponse(status=200, body="")

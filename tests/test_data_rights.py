@@ -335,9 +335,11 @@ def test_a_second_submit_of_delete_all_my_data_is_harmless(bot, caplog):
 def test_delete_all_my_data_in_another_workspace_leaves_this_one_alone(bot):
     here = seed(bot, "U1 in T0001")
     seed(bot, "U1 in T0002", team="T0002")
-    assert bot.interact(payloads.view_submission({}, callback_id="delete_all_data_modal", team="T0002")).status == 200
-    bot.fake.wait_for("chat.postMessage")
-    assert [(e.id, e.team_id) for e in entries(bot)] == [(here, "T0001")]
+    elsewhere = payloads.view_submission({}, callback_id="delete_all_data_modal", team="T0002")
+    answer = bot.interact(elsewhere)  # the token is T0001's: T0002 is not served, and T0001 is untouched
+    assert answer.status == 200 and answer.json()["response_action"] == "push"
+    assert sorted(e.team_id for e in entries(bot)) == ["T0001", "T0002"]
+    assert here in [e.id for e in entries(bot)]
 
 
 # ---- the admins' export of shared entries -----------------------------------------------

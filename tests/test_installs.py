@@ -174,7 +174,7 @@ def test_a_workspace_that_never_installed_gets_no_service(app):
     install(app, "T2")
     assert app.command("I am not installed", team="T9", key="t9").status == 200
     [(_, answer)] = [r for r in app.fake.wait_for_responses() if r[0] == "t9"]
-    assert "reinstall" in answer["text"]  # Bolt's answer: no token for this workspace
+    assert "isn't installed in this workspace" in answer["text"]  # Bolt's answer, in our words
     assert entries_of(app, "T9") == []
     assert {call.team for call in app.fake.calls if call.team} <= {"T2"}
 

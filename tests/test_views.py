@@ -194,10 +194,10 @@ def test_without_a_response_url_the_acknowledgement_is_a_direct_message(bot):
 
 def test_shared_entry_records_when_it_was_shared_and_drops_unknown_safeguards(bot):
     bot.now = NOW
-    bot.submit_entry(visibility="anonymous", safeguards=("tests", "bribery"), team="T0002")
+    bot.submit_entry(visibility="anonymous", safeguards=("tests", "bribery"))
     bot.fake.wait_for("views.publish")
     [entry] = entries(bot)
-    assert entry.team_id == "T0002"
+    assert entry.team_id == "T0001"
     assert entry.visibility == "anonymous"
     assert entry.shared_at == NOW
     assert entry.safeguards == ["tests"]

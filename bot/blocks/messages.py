@@ -2,11 +2,25 @@
 
 from __future__ import annotations
 
-from bot.blocks.common import button, context, echo_sections, escape_within, section
+from bot.blocks.common import MODAL_TEXT_MAX, button, context, echo_sections, escape_within, plain, section, shorten
 from bot.entries import acknowledgement, category_label, visibility_label
-from bot.i18n import Translator
+from bot.i18n import N_, Translator
 from bot.ids import Action
 from storage.models import Entry
+
+NOT_INSTALLED = N_(
+    "Failure Resume isn't installed in this workspace, so nothing was saved. "
+    "A workspace admin can install it, and then it is yours to use here too."
+)
+
+
+def build_not_installed_modal(t: Translator) -> dict:
+    return {
+        "type": "modal",
+        "title": plain(shorten(t("Failure Resume"), MODAL_TEXT_MAX)),
+        "close": plain(shorten(t("Close"), MODAL_TEXT_MAX)),
+        "blocks": [section(t(NOT_INSTALLED))],
+    }
 
 
 def _message(text: str, blocks: list[dict]) -> dict:

@@ -52,9 +52,11 @@ def once_per_event(handler: Callable) -> Callable:
 
 
 def workspace_of(context: BoltContext) -> Workspace:
-    if not (context.enterprise_id or context.team_id):
+    """The request's workspace, by the one rule of bot.tenancy (set by the app's middleware)."""
+    ws = context.get("workspace")
+    if ws is None:
         raise NoWorkspace("the request names neither an enterprise nor a team")
-    return Workspace(enterprise_id=context.enterprise_id or "", team_id=context.team_id or "")
+    return ws
 
 
 def translator_for(context: BoltContext) -> Translator:
