@@ -7,9 +7,11 @@ import os
 import signal
 import sqlite3
 from concurrent.futures import ThreadPoolExecutor
+from datetime import date
 
 from tests import payloads
 from tests.conftest import TOKEN
+from tests.rows import entries, seed
 from tests.test_cli import post, serving, start_serving, stop_serving
 
 SECRET = "durability-secret"
@@ -61,3 +63,28 @@ def test_every_acknowledged_quick_record_survives_a_kill_9_right_after_the_last_
     mine = [text for user, text in acknowledged if user == "U3"]
     assert mine and all(text.split(":")[0] in shown for text in mine)
     assert "Burst record 0:" not in shown  # U0's, not U3's
+
+
+# -- every other change is made before its ack, too ----------------------------------------
+
+
+def press(bot, action_id: str, value: str):
+    button = payloads.button(action_id, value)
+    return bot.interact(payloads.block_actions(button, response_url=bot.fake.response_url("press")))
+
+
+def test_undo_and_share_are_made_by_the_time_slack_gets_the_200(bot):
+    undone, shared = seed(bot, "Undo me", date(2024, 1, 1)), seed(bot, "Share me", date(2024, 1, 2))
+    bot.fake.set_delay("response", 1.0)  # the answers after the acks are slow; the changes are not
+    assert press(bot, "undo_button", str(undone)).status == 200
+    assert [e.id for e in entries(bot)] == [shared]  # read at once: no waiting for a listener thread
+    assert press(bot, "share_anonymously_button", str(shared)).status == 200
+    assert [e.visibility for e in entries(bot)] == ["anonymous"]
+
+
+def test_delete_all_my_data_is_done_when_the_modal_closes(bot):
+    seed(bot, "Mine", date(2024, 1, 1))
+    bot.fake.set_delay("views.publish", 1.0)
+    submission = payloads.view_submission({}, callback_id="delete_all_data_modal")
+    assert bot.interact(submission).status == 200
+    assert entries(bot) == []

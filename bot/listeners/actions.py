@@ -53,7 +53,6 @@ def handle_add_lesson(ack: Ack, body: dict, client: WebClient, context: BoltCont
 
 
 def handle_share_anonymously(ack: Ack, body: dict, client: WebClient, context: BoltContext) -> None:
-    ack()
     t = translator_for(context)
     user_id = body["user"]["id"]
     try:
@@ -66,22 +65,25 @@ def handle_share_anonymously(ack: Ack, body: dict, client: WebClient, context: B
             context["clock"](),
         )
     except NotYourEntry:
+        ack()
         reply(client, user_id, body.get("response_url"), build_refusal_message(t))
         return
+    ack()  # after the change: Slack's 200 means it is made
     message = build_acknowledgement_message(t, entry, quick=True)
     acknowledge(client, user_id, body.get("response_url"), message, replace_original=True)
     publish_home(client, context, user_id)
 
 
 def handle_undo(ack: Ack, body: dict, client: WebClient, context: BoltContext) -> None:
-    ack()
     t = translator_for(context)
     user_id = body["user"]["id"]
     try:
         services.delete_own_entry(context["session_factory"], workspace_of(context), user_id, pressed_entry_id(body))
     except NotYourEntry:
+        ack()
         reply(client, user_id, body.get("response_url"), build_refusal_message(t))
         return
+    ack()
     acknowledge(client, user_id, body.get("response_url"), build_undone_message(t), replace_original=True)
     publish_home(client, context, user_id)
 

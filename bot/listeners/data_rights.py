@@ -18,10 +18,10 @@ def handle_delete_all_data_button(ack: Ack, body: dict, client: WebClient, conte
 
 
 def handle_delete_all_data_submission(ack: Ack, body: dict, client: WebClient, context: BoltContext) -> None:
-    ack()
     user_id = body["user"]["id"]
     # Only the submitter's own data, in the workspace the request came from; nothing is read from the view.
     removed = services.delete_all_my_data(context["session_factory"], workspace_of(context), user_id)
+    ack()  # after the deletion: the modal closes once it is done
     publish_home(client, context, user_id)
     acknowledge(client, user_id, None, build_data_deleted_message(translator_for(context), removed["entries"]))
 

@@ -29,35 +29,35 @@ def handle_prompt_nothing(ack: Ack, body: dict, client: WebClient, context: Bolt
 
 
 def handle_prompt_snooze(ack: Ack, body: dict, client: WebClient, context: BoltContext) -> None:
-    ack()
     period = pressed_value(body)
     if not PERIOD.fullmatch(period):
+        ack()
         log.info("Ignored a snooze button with a malformed period")
         return
     user_id = body["user"]["id"]
     services.snooze_prompt(context["session_factory"], workspace_of(context), user_id, period, context["clock"]())
+    ack()  # after the change: Slack's 200 means it is made
     text = translator_for(context)("No problem. I will ask again in a week.")
     reply(client, user_id, body.get("response_url"), build_text_message(text), replace_original=True)
 
 
 def handle_prompt_stop(ack: Ack, body: dict, client: WebClient, context: BoltContext) -> None:
-    ack()
     user_id = body["user"]["id"]
     services.set_prompts_stopped(context["session_factory"], workspace_of(context), user_id, True, context["clock"]())
+    ack()
     text = translator_for(context)("Done: no more monthly prompts. You can turn them back on any time in the App Home.")
     reply(client, user_id, body.get("response_url"), build_text_message(text), replace_original=True)
     publish_home(client, context, user_id)
 
 
 def handle_prompts_resume(ack: Ack, body: dict, client: WebClient, context: BoltContext) -> None:
-    ack()
     user_id = body["user"]["id"]
     services.set_prompts_stopped(context["session_factory"], workspace_of(context), user_id, False, context["clock"]())
+    ack()
     publish_home(client, context, user_id)
 
 
 def handle_action_item_done(ack: Ack, body: dict, client: WebClient, context: BoltContext) -> None:
-    ack()
     t = translator_for(context)
     user_id = body["user"]["id"]
     try:
@@ -69,8 +69,10 @@ def handle_action_item_done(ack: Ack, body: dict, client: WebClient, context: Bo
             context["clock"](),
         )
     except NotYourEntry:
+        ack()
         reply(client, user_id, body.get("response_url"), build_refusal_message(t))
         return
+    ack()
     reply(client, user_id, body.get("response_url"), build_text_message(t("Nice job! Marked as done.")))
 
 

@@ -75,14 +75,15 @@ def handle_record_submission(ack: Ack, body: dict, view: dict, client: WebClient
 
 
 def handle_delete_submission(ack: Ack, body: dict, view: dict, client: WebClient, context: BoltContext) -> None:
-    ack()
     user_id = body["user"]["id"]
     try:
         services.delete_own_entry(context["session_factory"], workspace_of(context), user_id, _entry_id(view))
     except NotYourEntry:
+        ack()
         log.info("Delete refused: entry not owned by the requester")
         reply(client, user_id, None, build_refusal_message(translator_for(context)))
         return
+    ack()
     publish_home(client, context, user_id)
 
 
@@ -91,15 +92,16 @@ def handle_visibility_submission(ack: Ack, body: dict, view: dict, client: WebCl
     if visibility is None:
         ack(response_action="errors", errors={Block.VISIBILITY: translator_for(context)("Please choose one.")})
         return
-    ack()
     user_id = body["user"]["id"]
     try:
         services.change_visibility(
             context["session_factory"], workspace_of(context), user_id, _entry_id(view), visibility, context["clock"]()
         )
     except NotYourEntry:
+        ack()
         reply(client, user_id, None, build_refusal_message(translator_for(context)))
         return
+    ack()
     publish_home(client, context, user_id)
 
 
