@@ -46,17 +46,24 @@ def section(text: str, accessory: dict | None = None, block_id: str | None = Non
 
 
 def modal(
-    callback_id: str, title: str, submit: str, close: str, blocks: list[dict], private_metadata: str | None = None
+    callback_id: str,
+    title: str,
+    submit: str | None,
+    close: str,
+    blocks: list[dict],
+    private_metadata: str | None = None,
 ) -> dict:
-    """A modal view; its title and buttons are trimmed to Slack's limit, whatever a translation makes of them."""
+    """A modal view (with no submit button when `submit` is None); its title and buttons are trimmed
+    to Slack's limit, whatever a translation makes of them."""
     view = {
         "type": "modal",
         "callback_id": callback_id,
         "title": plain(shorten(title, MODAL_TEXT_MAX)),
-        "submit": plain(shorten(submit, MODAL_TEXT_MAX)),
         "close": plain(shorten(close, MODAL_TEXT_MAX)),
         "blocks": blocks,
     }
+    if submit is not None:
+        view["submit"] = plain(shorten(submit, MODAL_TEXT_MAX))
     if private_metadata is not None:
         view["private_metadata"] = private_metadata
     return view

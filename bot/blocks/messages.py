@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from bot.blocks.common import MODAL_TEXT_MAX, button, context, echo_sections, escape_within, plain, section, shorten
+from bot.blocks.common import button, context, echo_sections, escape_within, modal, section
 from bot.entries import acknowledgement, category_label, visibility_label
 from bot.i18n import N_, Translator
 from bot.ids import Action
@@ -15,12 +15,7 @@ NOT_INSTALLED = N_(
 
 
 def build_not_installed_modal(t: Translator) -> dict:
-    return {
-        "type": "modal",
-        "title": plain(shorten(t("Failure Resume"), MODAL_TEXT_MAX)),
-        "close": plain(shorten(t("Close"), MODAL_TEXT_MAX)),
-        "blocks": [section(t(NOT_INSTALLED))],
-    }
+    return modal("not_installed_modal", t("Failure Resume"), None, t("Close"), [section(t(NOT_INSTALLED))])
 
 
 def _message(text: str, blocks: list[dict]) -> dict:

@@ -26,8 +26,8 @@ from bot.listeners.flows import (
     open_record_modal,
     open_settings,
     publish_home,
-    record_quick_entry,
     send_export,
+    store_quick_entry_then_ack,
     translator_for,
     workspace_of,
 )
@@ -97,7 +97,7 @@ def handle_record_typed(ack: Ack, body: dict, client: WebClient, context: BoltCo
     # One entry however often the button is pressed: the key is the message, not the press.
     shown_in = (body.get("container") or {}).get("message_ts") or body.get("trigger_id")
     key = services.request_key("typed", f"{shown_in}:{text}")
-    record_quick_entry(ack, client, context, body["user"]["id"], text, key, body.get("response_url"), True)
+    store_quick_entry_then_ack(ack, client, context, body["user"]["id"], text, key, body.get("response_url"), True)
 
 
 def handle_record_button(ack: Ack, body: dict, client: WebClient, context: BoltContext) -> None:

@@ -21,9 +21,9 @@ from bot.ids import Command
 from bot.listeners.flows import (
     open_record_modal,
     open_settings,
-    record_quick_entry,
     send_export,
     send_shared_export,
+    store_quick_entry_then_ack,
     translator_for,
     workspace_of,
 )
@@ -41,7 +41,7 @@ def handle_fail_command(ack: Ack, command: dict, client: WebClient, context: Bol
     sf = context["session_factory"]
     if parsed.action == "record" and len(parsed.text) <= TEXT_MAX:
         key = services.request_key("command", command["trigger_id"])
-        record_quick_entry(ack, client, context, user_id, parsed.text, key, response_url)
+        store_quick_entry_then_ack(ack, client, context, user_id, parsed.text, key, response_url)
         return
     ack()
     if parsed.action == "form":

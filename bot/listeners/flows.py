@@ -108,7 +108,7 @@ def acknowledge(
         log.warning("Acknowledgement not sent (%s)", type(error).__name__)
 
 
-def record_quick_entry(
+def store_quick_entry_then_ack(
     ack,
     client: WebClient,
     context: BoltContext,
