@@ -17,6 +17,7 @@ from bot import errors, listeners
 from bot.blocks.messages import NOT_INSTALLED, build_not_installed_modal, build_text_message
 from bot.i18n import ENGLISH
 from bot.settings import Settings
+from bot.slack_io import People
 from bot.tenancy import acting_team, served_here
 from storage.models import utcnow
 from storage.repository import Workspace
@@ -60,6 +61,7 @@ def create_app(
     logging.getLogger("slack_bolt.RequestVerification").addFilter(NO_REQUEST_BODIES)
     logging.getLogger("bot.app").addFilter(NO_CLIENT_WARNING)
     logging.getLogger("bot.app").addFilter(NO_REQUEST_BODIES)
+    people = People()
     app = App(
         client=client,
         signing_secret=settings.signing_secret,
@@ -88,6 +90,7 @@ def create_app(
             if team:
                 context.client.default_params["team_id"] = team
         context["session_factory"] = session_factory
+        context["people"] = people
         context["clock"] = clock
         context["default_retro_channel"] = settings.retro_channel
         context["installation_store"] = oauth.installation_store if oauth else None

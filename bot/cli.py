@@ -31,7 +31,7 @@ log = logging.getLogger("failure_resume")
 def configure_logging(level: str) -> None:
     logging.basicConfig(level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     # At DEBUG these libraries print request bodies, and so entry text: keep them at INFO at most.
-    for noisy in ("slack_sdk", "slack_bolt", "bot.app", "urllib3", "waitress"):
+    for noisy in ("slack_sdk", "slack_bolt", "bot.app", "urllib3", "gunicorn"):
         logging.getLogger(noisy).setLevel(max(logging.INFO, logging.getLogger().level))
     # At INFO SQLAlchemy logs every statement: keep it at its own default.
     logging.getLogger("sqlalchemy").setLevel(logging.WARNING)
@@ -94,9 +94,7 @@ def _build(settings: Settings, mode: str):
 
 
 def serve(settings: Settings) -> int:
-    from waitress import serve as waitress_serve
-
-    from bot.web import make_wsgi_app
+    from bot.web import ProductionServer
 
     app, engine, status = _build(settings, "serve")
     if app is None:
@@ -104,7 +102,7 @@ def serve(settings: Settings) -> int:
     log.info("Failure Resume listening on port %s (POST /slack/events, GET /healthz)", settings.port)
     if app.oauth_flow:
         log.info("OAuth mode: workspaces install the app from GET /slack/install")
-    waitress_serve(make_wsgi_app(app, engine), host="0.0.0.0", port=settings.port, threads=8)
+    ProductionServer(app, engine, settings.port, settings.shutdown_grace_seconds).run()
     return 0
 
 

@@ -17,6 +17,9 @@ class View(StrEnum):
     VISIBILITY = "change_visibility_modal"
     SETTINGS = "settings_modal"
     DELETE_ALL_DATA = "delete_all_data_modal"
+    # Modals without a submit button: nothing comes back from them.
+    LOADING = "loading_modal"
+    NOTICE = "notice_modal"
 
 
 class Block(StrEnum):

@@ -40,6 +40,9 @@ class Settings:
     state_secret: str | None = None
     # How long a workspace's data outlives an uninstall, so that a reinstall finds it intact.
     uninstall_grace_days: int = 30
+    # On SIGTERM (a deploy), how long `serve` may finish what it acknowledged before it exits;
+    # within the 30 s that Heroku and Kubernetes wait by default before they kill.
+    shutdown_grace_seconds: int = 25
 
     @property
     def oauth(self) -> bool:
@@ -62,6 +65,9 @@ class Settings:
         grace = get("UNINSTALL_GRACE_DAYS") or "30"
         if not grace.isdigit():
             raise ValueError(f"UNINSTALL_GRACE_DAYS must be a whole number of days, not {grace!r}")
+        shutdown_grace = get("SHUTDOWN_GRACE_SECONDS") or "25"
+        if not shutdown_grace.isdigit():
+            raise ValueError(f"SHUTDOWN_GRACE_SECONDS must be a whole number of seconds, not {shutdown_grace!r}")
         api_url = get("SLACK_API_URL") or DEFAULT_API_URL
         return cls(
             bot_token=get("SLACK_BOT_TOKEN"),
@@ -76,6 +82,7 @@ class Settings:
             client_secret=get("SLACK_CLIENT_SECRET"),
             state_secret=get("SLACK_STATE_SECRET"),
             uninstall_grace_days=int(grace),
+            shutdown_grace_seconds=int(shutdown_grace),
         )
 
     def missing_for(self, mode: str) -> list[str]:

@@ -1,4 +1,4 @@
-"""The WSGI application a production server runs: Slack requests, and a health check."""
+"""HTTP: the WSGI application (Slack requests, and a health check) and the production server that runs it."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ import logging
 import re
 from urllib.parse import parse_qsl
 
+from gunicorn.app.base import BaseApplication
 from slack_bolt import App
 from slack_bolt.adapter.wsgi import SlackRequestHandler
 from sqlalchemy import Engine
@@ -87,3 +88,38 @@ def _json(start_response, status: str, body: dict) -> list[bytes]:
     data = json.dumps(body).encode()
     start_response(status, [("Content-Type", "application/json"), ("Content-Length", str(len(data)))])
     return [data]
+
+
+class ProductionServer(BaseApplication):
+    """gunicorn, threaded. On SIGTERM it stops accepting, answers the requests in flight and finishes
+    the work queued after their acks (Nice jobs, Home refreshes), then exits; whatever is left after
+    `grace` seconds is cut off (entries are stored before their ack, so no entry is among it)."""
+
+    def __init__(self, bolt_app: App, engine: Engine, port: int, grace: int, threads: int = 8):
+        self.bolt_app, self.engine = bolt_app, engine
+        self.options = {
+            "bind": f"0.0.0.0:{port}",
+            "workers": 1,
+            "worker_class": "gthread",
+            "threads": threads,
+            "graceful_timeout": grace,
+            # The app is built (and Slack's answer to its token checked) once, before the fork.
+            "preload_app": True,
+            "post_fork": self._post_fork,
+            "worker_exit": self._worker_exit,
+        }
+        super().__init__()
+
+    def load_config(self) -> None:
+        for key, value in self.options.items():
+            self.cfg.set(key, value)
+
+    def load(self):
+        return make_wsgi_app(self.bolt_app, self.engine)
+
+    def _post_fork(self, _arbiter, _worker) -> None:
+        self.engine.dispose(close=False)  # connections opened before the fork stay the parent's
+
+    def _worker_exit(self, _arbiter, _worker) -> None:
+        self.bolt_app.listener_runner.listener_executor.shutdown(wait=True)
+        log.info("Stopped: every acknowledged request's work is done")

@@ -125,6 +125,7 @@ class BotHarness:
         client = build_web_client(None if oauth else TOKEN, fake.url)
         oauth_config = oauth_settings(self.settings, InstallationStore(CLIENT_ID, self.engine)) if oauth else None
         app = create_app(self.settings, self.session_factory, client, clock=self.clock, oauth=oauth_config)
+        self.listener_pool = app.listener_runner.listener_executor
         self.installations = (
             every_install(self.settings, oauth_config.installation_store, self.session_factory)
             if oauth_config
@@ -148,6 +149,8 @@ class BotHarness:
     def close(self) -> None:
         self.server.shutdown()
         self.server.server_close()
+        # The work after the test's acks ends here, while the fake Slack still answers it.
+        self.listener_pool.shutdown(wait=True)
         self.engine.dispose()
 
     # -- raw HTTP ---------------------------------------------------------------------------

@@ -12,7 +12,7 @@ import pytest
 from bot.blocks.entry_modal import ModalContext
 from storage.models import WorkspaceSettings
 from tests import payloads
-from tests.checks import assert_no_failed_calls
+from tests.checks import assert_no_failed_calls, notice_shown
 from tests.payloads import ADMIN
 from tests.rows import entries, seed, snapshot
 from tests.uploads import uploaded
@@ -86,7 +86,7 @@ def test_add_the_lesson_opens_the_record_modal_prefilled_for_that_entry(bot):
     entry_id, buttons = quick_entry(bot, "Shipped without a rollback plan")
     answer = click(bot, "add_lesson_button", buttons["add_lesson_button"], key="ack")
     assert answer.status == 200
-    view = bot.fake.wait_for("views.open")[0].args["view"]
+    view = bot.fake.wait_for_views()[0]
     assert view["callback_id"] == "record_entry_modal"
     meta = ModalContext.load(view["private_metadata"])
     assert meta.entry_id == entry_id
@@ -141,7 +141,21 @@ def test_undo_deletes_the_entry_for_good(bot):
 
 
 @pytest.mark.parametrize("value", ["another_user", "another_workspace", *GARBAGE])
-@pytest.mark.parametrize("action_id", ["add_lesson_button", "share_anonymously_button", "undo_button"])
+def test_add_lesson_on_an_entry_that_is_not_yours_is_refused_in_the_modal(bot, caplog, value):
+    caplog.set_level(logging.INFO)
+    seed(bot, user="U1", what="Mine, untouched")
+    value = resolve(bot, value)
+    before = snapshot(bot)
+    assert click(bot, "add_lesson_button", value, key="ack").status == 200
+    view = notice_shown(bot, "not on your resume")
+    assert "secret" not in shown(view)
+    assert snapshot(bot) == before
+    assert bot.fake.responses == [] and bot.fake.calls_to("views.publish", ok_only=False) == []
+    assert unhandled_errors(caplog) == []
+
+
+@pytest.mark.parametrize("value", ["another_user", "another_workspace", *GARBAGE])
+@pytest.mark.parametrize("action_id", ["share_anonymously_button", "undo_button"])
 def test_buttons_refuse_entries_that_are_not_yours(bot, caplog, action_id, value):
     caplog.set_level(logging.INFO)
     seed(bot, user="U1", what="Mine, untouched")
@@ -173,7 +187,7 @@ def test_home_overflow_edit_opens_the_record_modal_for_that_entry(bot):
     )
     answer = home_click(bot, payloads.overflow(f"edit:{entry_id}"))
     assert answer.status == 200
-    view = bot.fake.wait_for("views.open")[0].args["view"]
+    view = bot.fake.wait_for_views()[0]
     assert view["callback_id"] == "record_entry_modal"
     meta = ModalContext.load(view["private_metadata"])
     assert (meta.entry_id, meta.response_url) == (entry_id, None)
@@ -190,7 +204,7 @@ def test_home_overflow_edit_opens_the_record_modal_for_that_entry(bot):
 def test_home_overflow_visibility_opens_the_visibility_modal(bot):
     entry_id = seed(bot, visibility="anonymous")
     home_click(bot, payloads.overflow(f"visibility:{entry_id}"))
-    view = bot.fake.wait_for("views.open")[0].args["view"]
+    view = bot.fake.wait_for_views()[0]
     assert view["callback_id"] == "change_visibility_modal"
     assert json.loads(view["private_metadata"]) == {"entry_id": entry_id}
     assert block(view, "visibility_block")["element"]["initial_option"]["value"] == "anonymous"
@@ -200,7 +214,7 @@ def test_home_overflow_visibility_opens_the_visibility_modal(bot):
 def test_home_overflow_delete_opens_the_confirmation_and_its_submission_deletes(bot):
     entry_id = seed(bot, what="To be deleted")
     home_click(bot, payloads.overflow(f"delete:{entry_id}"))
-    view = bot.fake.wait_for("views.open")[0].args["view"]
+    view = bot.fake.wait_for_views()[0]
     assert view["callback_id"] == "delete_entry_modal"
     assert json.loads(view["private_metadata"]) == {"entry_id": entry_id}
     assert "To be deleted" in shown(view)
@@ -220,15 +234,14 @@ def test_home_overflow_on_an_entry_that_is_not_yours_is_refused(bot, caplog, cho
     before = snapshot(bot)
     answer = home_click(bot, payloads.overflow(f"{choice}:{value}"))
     assert answer.status == 200
-    post = bot.fake.wait_for("chat.postMessage")[0]
-    assert post.args["channel"] == "U1" and "not on your resume" in post.args["text"]
-    assert "secret" not in shown(post.args)
-    assert bot.fake.calls_to("views.open", ok_only=False) == []
+    view = notice_shown(bot, "not on your resume")
+    assert "secret" not in shown(view)
     assert snapshot(bot) == before
+    assert bot.fake.calls_to("chat.postMessage", ok_only=False) == []
     assert unhandled_errors(caplog) == []
 
 
-@pytest.mark.parametrize("value", ["archive:{id}", "EDIT:{id}", "edit :{id}", ":{id}"])
+@pytest.mark.parametrize("value", ["archive:{id}", "EDIT:{id}", "edit :{id}", ":{id}", "{id}", "edit{id}"])
 def test_home_overflow_with_an_unknown_choice_is_a_logged_no_op(bot, caplog, value):
     caplog.set_level(logging.INFO)
     entry_id = seed(bot)
@@ -242,16 +255,14 @@ def test_home_overflow_with_an_unknown_choice_is_a_logged_no_op(bot, caplog, val
     assert snapshot(bot) == before
 
 
-@pytest.mark.parametrize("value", ["{id}", "edit{id}", "edit:{id}:extra", "edit:"])
-def test_home_overflow_with_a_malformed_value_is_refused(bot, caplog, value):
+@pytest.mark.parametrize("value", ["edit:{id}:extra", "edit:", "delete:{id}.0"])
+def test_home_overflow_with_a_malformed_entry_id_is_refused(bot, caplog, value):
     caplog.set_level(logging.INFO)
     entry_id = seed(bot)
     before = snapshot(bot)
     answer = home_click(bot, payloads.overflow(value.format(id=entry_id)))
     assert answer.status == 200
-    post = bot.fake.wait_for("chat.postMessage")[0]
-    assert "not on your resume" in post.args["text"]
-    assert bot.fake.calls_to("views.open", ok_only=False) == []
+    notice_shown(bot, "not on your resume")
     assert snapshot(bot) == before
     assert unhandled_errors(caplog) == []
 
@@ -260,9 +271,8 @@ def test_record_button_on_the_home_tab_opens_an_empty_record_modal(bot):
     bot.now = NOW
     answer = home_click(bot, payloads.button("record_button"))
     assert answer.status == 200
-    call = bot.fake.wait_for("views.open")[0]
-    view = call.args["view"]
-    assert call.args["trigger_id"]
+    [view] = bot.fake.wait_for_views()
+    assert bot.fake.calls_to("views.open")[0].args["trigger_id"]
     assert view["callback_id"] == "record_entry_modal"
     assert json.loads(view["private_metadata"]) == {}
     assert "initial_value" not in block(view, "what_block")["element"]
@@ -290,9 +300,8 @@ def test_export_button_on_the_home_tab_sends_the_resume_by_direct_message(bot):
 def test_settings_button_for_a_member_is_refused(bot):
     answer = home_click(bot, payloads.button("settings_button"), user="U2")
     assert answer.status == 200
-    post = bot.fake.wait_for("chat.postMessage")[0]
-    assert post.args["channel"] == "U2" and "Only workspace admins" in post.args["text"]
-    assert bot.fake.calls_to("views.open", ok_only=False) == []
+    notice_shown(bot, "Only workspace admins")
+    assert bot.fake.calls_to("chat.postMessage", ok_only=False) == []
 
 
 def test_settings_button_for_an_admin_opens_the_settings_modal_with_current_values(bot):
@@ -310,7 +319,7 @@ def test_settings_button_for_an_admin_opens_the_settings_modal_with_current_valu
         )
     answer = home_click(bot, payloads.button("settings_button"))
     assert answer.status == 200
-    view = bot.fake.wait_for("views.open")[0].args["view"]
+    view = bot.fake.wait_for_views()[0]
     assert view["callback_id"] == "settings_modal"
     assert block(view, "retro_channel_block")["element"]["initial_conversation"] == "C0RETRO"
     assert block(view, "digest_cadence_block")["element"]["initial_option"]["value"] == "weekly"

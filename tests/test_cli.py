@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import os
+import signal
 import socket
 import subprocess
 import sys
@@ -192,7 +193,8 @@ def post(url: str, body: bytes, headers: dict) -> int | None:
 
 
 def start_serving(cwd: Path, **env: str) -> tuple[subprocess.Popen, str]:
-    """`failure-resume serve` in a subprocess, once /healthz answers 200: the process and its base URL."""
+    """`failure-resume serve` in a subprocess, once /healthz answers 200: the process and its base URL.
+    It leads its own process group, as on a dyno or in a container, so a test can kill it whole."""
     port = free_port()
     process = subprocess.Popen(
         [sys.executable, "-m", "bot.cli", "serve"],
@@ -201,6 +203,7 @@ def start_serving(cwd: Path, **env: str) -> tuple[subprocess.Popen, str]:
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
         text=True,
+        start_new_session=True,
     )
     base = f"http://127.0.0.1:{port}"
     status = None
@@ -210,9 +213,16 @@ def start_serving(cwd: Path, **env: str) -> tuple[subprocess.Popen, str]:
         if status == 200:
             return process, base
         time.sleep(0.1)
-    process.kill()
+    kill_group(process)
     output = process.communicate(timeout=10)[0]
     pytest.fail(f"/healthz never answered 200 (last {status}); exit {process.returncode}; output:\n{output}")
+
+
+def kill_group(process: subprocess.Popen) -> None:
+    try:
+        os.killpg(process.pid, signal.SIGKILL)
+    except ProcessLookupError:
+        pass  # every process of the group has exited already
 
 
 def stop_serving(process: subprocess.Popen) -> None:
@@ -221,7 +231,7 @@ def stop_serving(process: subprocess.Popen) -> None:
         try:
             process.wait(timeout=10)
         except subprocess.TimeoutExpired:
-            process.kill()
+            kill_group(process)
             process.wait(timeout=10)
     if process.stdout:
         process.stdout.close()

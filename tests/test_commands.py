@@ -6,6 +6,7 @@ from sqlalchemy import func, select
 
 from storage.models import Entry
 from tests import payloads
+from tests.checks import notice_shown
 from tests.rows import entries
 from tests.uploads import uploaded
 
@@ -20,8 +21,7 @@ def response_text(body: dict) -> str:
 def test_fail_without_text_opens_the_record_modal(bot):
     answer = bot.command("")
     assert answer.status == 200
-    call = bot.fake.wait_for("views.open")[0]
-    view = call.args["view"]
+    [view] = bot.fake.wait_for_views()
     assert view["callback_id"] == "record_entry_modal"
     block_ids = [block.get("block_id") for block in view["blocks"]]
     for expected in (
@@ -251,12 +251,12 @@ def test_a_request_naming_another_org_than_the_tokens_is_refused(bot):
 def test_settings_command_opens_the_modal_for_admins_only(bot):
     bot.fake.users["U9"] = {"id": "U9", "team_id": "T0001", "name": "ada", "is_admin": True, "tz_offset": 0}
     bot.command("settings", user="U9", key="admin")
-    [opened] = bot.fake.wait_for("views.open")
-    assert opened.args["view"]["callback_id"] == "settings_modal"
+    [opened] = bot.fake.wait_for_views()
+    assert opened["callback_id"] == "settings_modal"
+    bot.fake.reset()
     bot.command("settings", user="U1", key="member")
-    [(_key, refusal)] = bot.fake.wait_for_responses()
-    assert "Only workspace admins and owners" in refusal["text"]
-    assert len(bot.fake.calls_to("views.open")) == 1
+    notice_shown(bot, "Only workspace admins and owners")
+    assert bot.fake.responses == []
 
 
 def test_quick_entries_are_dated_in_the_persons_time_zone(bot):
@@ -273,6 +273,14 @@ def test_quick_entries_are_dated_in_the_persons_time_zone(bot):
     bot.command("Leap day outage")
     bot.fake.wait_for_responses()
     assert entries(bot)[0].happened_on == date(2024, 2, 29)
+
+
+def test_what_slack_says_about_a_person_is_asked_once_for_several_records(bot):
+    for n, user in enumerate(["U1", "U1", "U1", "U2"]):
+        bot.command(f"Record {n}", user=user, key=f"r{n}")
+        bot.fake.wait_for("views.publish", count=n + 1)  # the date, the Nice job and the Home: done
+    asked = [call.args["user"] for call in bot.fake.calls_to("users.info", ok_only=False)]
+    assert asked == ["U1", "U2"]
 
 
 def test_a_subcommand_followed_by_words_it_does_not_take_saves_nothing_and_says_so(bot):

@@ -6,6 +6,7 @@ from __future__ import annotations
 import os
 import signal
 import sqlite3
+import time
 from concurrent.futures import ThreadPoolExecutor
 from datetime import date
 
@@ -27,17 +28,13 @@ def signed_post(base: str, body: bytes) -> int:
 def test_every_acknowledged_quick_record_survives_a_kill_9_right_after_the_last_200(tmp_path, fake_slack):
     env = dict(SLACK_BOT_TOKEN=TOKEN, SLACK_SIGNING_SECRET=SECRET, SLACK_API_URL=fake_slack.url)
     process, base = start_serving(tmp_path, **env)
-    # Slack slow to answer what comes after the ack: the Nice jobs are still to come at the kill.
-    fake_slack.set_delay("users.info", 0.5)
-    records = [(f"U{n % 8}", f"Burst record {n}: the cache fell over 한국어 🙈") for n in range(RECORDS)]
-    bodies = [
-        payloads.slash_command(text, user=user, response_url=fake_slack.response_url(f"burst{n}"))
-        for n, (user, text) in enumerate(records)
-    ]
+    # Slack slow to take what comes after the ack: the Nice jobs are still to come at the kill.
+    fake_slack.set_delay("response", 0.5)
+    records, bodies = burst_of_quick_records(fake_slack, RECORDS)
     try:
         with ThreadPoolExecutor(CONCURRENCY) as pool:
             statuses = list(pool.map(lambda body: signed_post(base, body), bodies))
-        os.kill(process.pid, signal.SIGKILL)
+        os.killpg(process.pid, signal.SIGKILL)  # the server and its worker process, as a dyno dies
         process.wait(timeout=10)
     finally:
         stop_serving(process)
@@ -53,7 +50,7 @@ def test_every_acknowledged_quick_record_survives_a_kill_9_right_after_the_last_
     assert acknowledged <= stored
 
     # Restarted, the server finds every entry in its author's resume.
-    fake_slack.set_delay("users.info", 0)
+    time.sleep(1)  # the fake is still holding the dead server's last posts for their 0.5 s
     fake_slack.reset()
     with serving(tmp_path, **env) as restarted:
         resume = payloads.slash_command("resume", user="U3", response_url=fake_slack.response_url("resume"))
@@ -63,6 +60,56 @@ def test_every_acknowledged_quick_record_survives_a_kill_9_right_after_the_last_
     mine = [text for user, text in acknowledged if user == "U3"]
     assert mine and all(text.split(":")[0] in shown for text in mine)
     assert "Burst record 0:" not in shown  # U0's, not U3's
+
+
+def burst_of_quick_records(fake_slack, count: int) -> tuple[list[tuple[str, str]], list[bytes]]:
+    records = [(f"U{n % 8}", f"Burst record {n}: the cache fell over 한국어 🙈") for n in range(count)]
+    bodies = [
+        payloads.slash_command(text, user=user, response_url=fake_slack.response_url(f"burst{n}"))
+        for n, (user, text) in enumerate(records)
+    ]
+    return records, bodies
+
+
+def test_sigterm_answers_every_acknowledged_record_before_the_server_exits(tmp_path, fake_slack):
+    env = dict(SLACK_BOT_TOKEN=TOKEN, SLACK_SIGNING_SECRET=SECRET, SLACK_API_URL=fake_slack.url)
+    process, base = start_serving(tmp_path, **env)
+    fake_slack.set_delay("response", 0.5)  # the Nice jobs are still on their way at the SIGTERM
+    _records, bodies = burst_of_quick_records(fake_slack, RECORDS)
+    try:
+        with ThreadPoolExecutor(CONCURRENCY) as pool:
+            statuses = list(pool.map(lambda body: signed_post(base, body), bodies))
+        answered_before = len(fake_slack.responses)
+        process.send_signal(signal.SIGTERM)  # a deploy
+        output = process.communicate(timeout=60)[0]
+    finally:
+        stop_serving(process)
+    assert process.returncode == 0, output
+    acknowledged = {f"burst{n}" for n, status in enumerate(statuses) if status == 200}
+    assert len(acknowledged) >= RECORDS // 2
+    assert answered_before < len(acknowledged)  # work was still in flight at the signal
+    nice_jobs = {key for key, message in fake_slack.responses if "Nice job" in str(message)}
+    assert acknowledged <= nice_jobs
+
+
+def test_sigterm_stops_waiting_for_slack_after_the_grace_time(tmp_path, fake_slack):
+    env = dict(SLACK_BOT_TOKEN=TOKEN, SLACK_SIGNING_SECRET=SECRET, SLACK_API_URL=fake_slack.url)
+    process, base = start_serving(tmp_path, SHUTDOWN_GRACE_SECONDS="1", **env)
+    # Each record's work after the ack starts with a 4.5 s users.info (the date): far beyond the grace.
+    fake_slack.set_delay("users.info", 4.5)
+    records, bodies = burst_of_quick_records(fake_slack, 4)
+    try:
+        statuses = [signed_post(base, body) for body in bodies]
+        process.send_signal(signal.SIGTERM)
+        process.wait(timeout=30)
+    finally:
+        stop_serving(process)
+    assert statuses == [200] * 4
+    assert fake_slack.responses == []  # the server left before Slack answered
+    with sqlite3.connect(tmp_path / "failure_resume.db") as connection:
+        stored = set(connection.execute("SELECT user_id, what_happened FROM entries"))
+    connection.close()
+    assert stored == set(records)  # what was cut off was only the Nice jobs, never an entry
 
 
 # -- every other change is made before its ack, too ----------------------------------------
@@ -80,6 +127,16 @@ def test_undo_and_share_are_made_by_the_time_slack_gets_the_200(bot):
     assert [e.id for e in entries(bot)] == [shared]  # read at once: no waiting for a listener thread
     assert press(bot, "share_anonymously_button", str(shared)).status == 200
     assert [e.visibility for e in entries(bot)] == ["anonymous"]
+
+
+def test_a_digest_nice_job_is_counted_by_the_time_slack_gets_the_200(bot):
+    from tests.test_nice_job import acknowledgements, post_digest, press, share
+
+    entry_id = share(bot, "UAUTHOR", "named", "Broke the build")
+    message = post_digest(bot)
+    bot.fake.set_delay("chat.update", 1.0)  # the message's new count comes after the ack
+    press(bot, message, entry_id, "UTEAMMATE")
+    assert acknowledgements(bot) == 1
 
 
 def test_delete_all_my_data_is_done_when_the_modal_closes(bot):

@@ -274,8 +274,19 @@ def test_an_interactivity_pointer_stands_in_for_a_trigger_id(client):
 
 
 def test_views_update_and_publish_need_no_trigger_id(client):
-    assert client.views_update(view_id="V1", view=modal())["ok"]
+    opened = client.views_open(trigger_id=payloads.trigger_id(), view=modal())["view"]
+    assert client.views_update(view_id=opened["id"], view=modal())["ok"]
     assert client.views_publish(user_id="U1", view={"type": "home", "blocks": [section()]})["ok"]
+
+
+def test_views_update_changes_only_a_modal_that_was_opened_and_only_its_latest_version(client, fake):
+    assert slack_error(lambda: client.views_update(view_id="V404", view=modal())).response["error"] == "not_found"
+    opened = client.views_open(trigger_id=payloads.trigger_id(), view={**modal(), "callback_id": "first"})["view"]
+    updated = client.views_update(view_id=opened["id"], hash=opened["hash"], view={**modal(), "callback_id": "second"})
+    stale = slack_error(lambda: client.views_update(view_id=opened["id"], hash=opened["hash"], view=modal()))
+    assert stale.response["error"] == "hash_conflict"
+    assert [view["callback_id"] for view in fake.wait_for_views()] == ["second"]
+    assert updated["view"]["hash"] != opened["hash"]
 
 
 def test_view_limits(client):

@@ -105,7 +105,7 @@ def test_every_declared_bot_event_is_handled_and_an_undeclared_one_is_only_ackno
 def test_the_declared_shortcut_and_command_are_handled(bot):
     answer = bot.interact(payloads.message_shortcut("We broke it", response_url=bot.fake.response_url("s")))
     assert answer.status == 200
-    assert bot.fake.wait_for("views.open")[0].args["view"]["callback_id"] == "record_entry_modal"
+    assert bot.fake.wait_for_views()[0]["callback_id"] == "record_entry_modal"
     assert bot.command("help").status == 200
 
 

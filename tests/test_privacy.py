@@ -21,7 +21,7 @@ SECRET_WHAT = "SECRET-WHAT-123"
 SECRET_LESSON = "SECRET-LESSON-456"
 SECRETS = (SECRET_WHAT, SECRET_LESSON)
 # Libraries that log request bodies at DEBUG; the CLI caps them whatever LOG_LEVEL says.
-CAPPED_LIBRARIES = ("slack_sdk", "slack_bolt", "sqlalchemy", "urllib3", "waitress")
+CAPPED_LIBRARIES = ("slack_sdk", "slack_bolt", "sqlalchemy", "urllib3", "gunicorn")
 
 
 @pytest.fixture
@@ -188,7 +188,7 @@ def test_debug_level_keeps_body_logging_libraries_quiet():
         "bot.app",  # Bolt's own logger, by our name: at DEBUG it logs an install's OAuth code and state
         "sqlalchemy.engine.Engine",
         "urllib3.connectionpool",
-        "waitress",
+        "gunicorn",
     )
     enabled = enabled_after_configure_logging("DEBUG", loggers, logging.DEBUG)
     assert enabled == dict.fromkeys(loggers, False)

@@ -704,9 +704,9 @@ def test_record_one_opens_the_record_modal(bot):
     bot.now = NOW
     message = send_prompt(bot)
     assert press(bot, message, element(message, Action.PROMPT_RECORD)).status == 200
-    [opened] = bot.fake.wait_for("views.open")
-    assert opened.args["view"]["callback_id"] == "record_entry_modal"
-    assert opened.args["view"]["type"] == "modal"
+    [opened] = bot.fake.wait_for_views()
+    assert opened["callback_id"] == "record_entry_modal"
+    assert opened["type"] == "modal"
     assert_no_refused_calls(bot.fake)
 
 

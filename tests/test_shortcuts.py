@@ -26,9 +26,7 @@ def test_shortcut_opens_the_record_modal_prefilled_with_the_message(bot):
     bot.now = NOW
     answer = shortcut(bot, "The nightly job deleted last week's backups & logs, <!here>")
     assert answer.status == 200
-    call = bot.fake.wait_for("views.open")[0]
-    view = call.args["view"]
-    assert call.args["trigger_id"]
+    [view] = bot.fake.wait_for_views()
     assert view["callback_id"] == "record_entry_modal"
     # Slack's entities are decoded: the form shows what was typed.
     assert (
@@ -44,8 +42,14 @@ def test_shortcut_opens_the_record_modal_prefilled_with_the_message(bot):
         response_url=bot.fake.response_url("shortcut"), source_channel="C0001", source_ts="1700000000.000300"
     )
     assert view["title"]["text"] == "Record a failure"
-    # Nothing but opening the modal happens inside Slack's 3-second trigger window.
-    assert [c.method for c in bot.fake.calls] == ["views.open"]
+    # Nothing but opening the modal (loading) happens inside Slack's 3-second trigger window.
+    opening, filling = bot.fake.calls
+    assert (opening.method, opening.args["view"]["callback_id"], filling.method) == (
+        "views.open",
+        "loading_modal",
+        "views.update",
+    )
+    assert opening.args["trigger_id"]
     assert entries(bot) == []
     assert_no_failed_calls(bot)
 
@@ -53,7 +57,7 @@ def test_shortcut_opens_the_record_modal_prefilled_with_the_message(bot):
 def test_a_5000_character_message_is_cut_to_fit_the_input(bot):
     text = "".join(f"{n:04d}한🙈" for n in range(834))[:5000]
     shortcut(bot, text)
-    view = bot.fake.wait_for("views.open")[0].args["view"]
+    view = bot.fake.wait_for_views()[0]
     element = block(view, "what_block")["element"]
     assert element["initial_value"] == text[:3000]
     assert len(element["initial_value"]) <= element["max_length"] == 3000
@@ -62,7 +66,7 @@ def test_a_5000_character_message_is_cut_to_fit_the_input(bot):
 
 def test_submitting_the_shortcut_modal_stores_the_source_link(bot):
     shortcut(bot, "Alert fatigue: nobody looked at the pager")
-    view = bot.fake.wait_for("views.open")[0].args["view"]
+    view = bot.fake.wait_for_views()[0]
 
     answer = bot.submit_entry(
         metadata=view["private_metadata"],
@@ -85,13 +89,13 @@ def test_submitting_the_shortcut_modal_stores_the_source_link(bot):
 
 def test_the_link_is_kept_when_the_entry_is_edited_later(bot):
     shortcut(bot, "Forgot the feature flag")
-    view = bot.fake.wait_for("views.open")[0].args["view"]
+    view = bot.fake.wait_for_views()[0]
     bot.submit_entry(metadata=view["private_metadata"], what="Forgot the feature flag")
     bot.fake.wait_for("views.publish")
     [entry] = entries(bot)
     # Edit from the Home tab: the overflow menu reopens the modal, and its submission keeps the link.
     bot.interact(payloads.block_actions(payloads.overflow(f"edit:{entry.id}"), container="view"))
-    edit = bot.fake.wait_for("views.open", count=2)[1].args["view"]
+    edit = bot.fake.wait_for_views(count=2)[1]
     assert PERMALINK in json.dumps(edit)
     bot.submit_entry(metadata=edit["private_metadata"], what="Forgot the feature flag", lesson="Flags by default")
     bot.fake.wait_for("views.publish", count=2)
@@ -102,7 +106,7 @@ def test_the_link_is_kept_when_the_entry_is_edited_later(bot):
 def test_the_modal_still_opens_when_the_permalink_cannot_be_fetched(bot):
     bot.fake.queue_failure("chat.getPermalink", status=200, retry_after=0, error="message_not_found")
     shortcut(bot, "A message Slack would not link to")
-    view = bot.fake.wait_for("views.open")[0].args["view"]
+    view = bot.fake.wait_for_views()[0]
     assert block(view, "what_block")["element"]["initial_value"] == "A message Slack would not link to"
     assert ModalContext.load(view["private_metadata"]).source_link is None
     assert "this message" not in json.dumps(view)
@@ -110,7 +114,7 @@ def test_the_modal_still_opens_when_the_permalink_cannot_be_fetched(bot):
 
 def test_a_message_without_text_opens_an_empty_form(bot):
     shortcut(bot, "")
-    view = bot.fake.wait_for("views.open")[0].args["view"]
+    view = bot.fake.wait_for_views()[0]
     assert "initial_value" not in block(view, "what_block")["element"]
     assert_no_failed_calls(bot)
 
@@ -118,7 +122,7 @@ def test_a_message_without_text_opens_an_empty_form(bot):
 def test_a_message_with_mentions_and_unicode_is_prefilled_verbatim(bot):
     text = "<!channel> 배포 실패 🙈 <@U999> & <https://example.com|docs>"
     shortcut(bot, text)
-    view = bot.fake.wait_for("views.open")[0].args["view"]
+    view = bot.fake.wait_for_views()[0]
     assert block(view, "what_block")["element"]["initial_value"] == text
     bot.submit_entry(metadata=view["private_metadata"], what=text)
     bot.fake.wait_for("views.publish")

@@ -2,16 +2,19 @@
 
 from __future__ import annotations
 
+import time
+
 from sqlalchemy import select
 
 from storage.models import Entry
+from tests.test_actions import wait_until
 
 
 def test_views_open_rate_limited_is_retried(bot):
     bot.fake.queue_failure("views.open", status=429, retry_after=0)
     bot.command("")
-    [opened] = bot.fake.wait_for("views.open")
-    assert opened.args["view"]["callback_id"] == "record_entry_modal"
+    [opened] = bot.fake.wait_for_views()
+    assert opened["callback_id"] == "record_entry_modal"
     statuses = [call.status for call in bot.fake.calls_to("views.open", ok_only=False)]
     assert statuses == [429, 200]
 
@@ -55,3 +58,45 @@ def test_slow_slack_does_not_stop_new_requests_being_acked(bot):
     bot.fake.wait_for("views.publish", count=13, timeout=30)
     with bot.session_factory() as session:
         assert len(list(session.scalars(select(Entry)))) == 1
+
+
+# -- nothing slow between a trigger and its views.open -------------------------------------
+
+
+def test_settings_open_at_once_though_slack_is_slow_to_say_who_is_an_admin(bot):
+    from tests.payloads import ADMIN
+
+    bot.fake.users["U1"] = ADMIN
+    bot.fake.set_delay("users.info", 3.5)  # longer than a trigger lives
+    assert bot.command("settings").status == 200
+    [shown] = bot.fake.wait_for_views(timeout=10)
+    assert shown["callback_id"] == "settings_modal"
+    assert [c.method for c in bot.fake.calls if c.method.startswith("views.")] == ["views.open", "views.update"]
+
+
+def test_with_the_database_down_the_form_still_opens_and_an_entry_says_it_could_not_load(fake_slack, tmp_path):
+    from tests import payloads
+    from tests.checks import notice_shown
+    from tests.conftest import BotHarness
+
+    harness = BotHarness(fake_slack, f"sqlite:///{tmp_path}/missing/dir/x.db")
+    try:
+        assert harness.command("").status == 200
+        [form] = fake_slack.wait_for_views()
+        assert form["callback_id"] == "record_entry_modal"  # a new entry needs nothing read
+        fake_slack.reset()
+        edit = payloads.block_actions(payloads.overflow("edit:1"), container="view")
+        assert harness.interact(edit).status == 200
+        notice_shown(harness, "could not be loaded just now")
+        assert fake_slack.responses == []  # no apology on top: the modal says it
+    finally:
+        harness.close()
+
+
+def test_a_loading_view_closed_before_it_is_filled_in_is_no_error(bot, caplog):
+    bot.fake.queue_failure("views.update", error="not_found")
+    assert bot.command("").status == 200
+    wait_until(lambda: bot.fake.calls_to("views.update", ok_only=False))
+    assert [c.error for c in bot.fake.calls_to("views.update", ok_only=False)] == ["not_found"]
+    time.sleep(0.2)  # an apology, if there were one, would be on its way
+    assert bot.fake.responses == [] and bot.fake.calls_to("chat.postMessage", ok_only=False) == []

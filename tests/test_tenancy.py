@@ -64,7 +64,7 @@ def what_the_person_saw(bot, answer) -> list[str]:
     """The ack's body, and every modal and response_url message they were shown, as text."""
     time.sleep(0.3)
     shown = [answer.body.decode()]
-    shown += [json.dumps(call.args["view"]) for call in bot.fake.calls_to("views.open")]
+    shown += [json.dumps(c.args["view"]) for c in bot.fake.calls if c.method in ("views.open", "views.update")]
     shown += [json.dumps(message) for _key, message in bot.fake.responses]
     return [text for text in shown if text]
 

@@ -434,7 +434,7 @@ def test_admin_saves_workspace_settings_and_new_modals_use_the_default(bot):
     assert (row.updated_by, row.updated_at) == ("U1", NOW)
 
     bot.command("")
-    view = bot.fake.wait_for("views.open")[0].args["view"]
+    view = bot.fake.wait_for_views()[0]
     visibility = next(b for b in view["blocks"] if b.get("block_id") == "visibility_block")
     assert visibility["element"]["initial_option"]["value"] == "anonymous"
 
@@ -452,10 +452,19 @@ def test_admin_can_clear_the_retro_channel(bot):
 def test_non_admin_settings_submission_is_politely_refused(bot):
     answer = submit_dialog(bot, "settings_modal", settings_values(), user="U2")
     assert answer.status == 200
-    post = bot.fake.wait_for("chat.postMessage")[0]
-    assert post.args["channel"] == "U2"
-    assert "Only workspace admins" in post.args["text"]
+    # The modal itself says so, in place of the form.
+    refusal = answer.json()
+    assert refusal["response_action"] == "update" and refusal["view"]["callback_id"] == "notice_modal"
+    assert "Only workspace admins" in json.dumps(refusal["view"])
     assert settings_rows(bot) == []
+    assert bot.fake.calls_to("chat.postMessage", ok_only=False) == []
+
+
+def test_settings_are_saved_by_the_time_the_modal_closes(bot):
+    bot.fake.users["U1"] = ADMIN
+    bot.fake.set_delay("chat.postMessage", 1.0)  # the "Settings saved." comes after the ack
+    assert submit_dialog(bot, "settings_modal", settings_values()).status == 200
+    assert len(settings_rows(bot)) == 1
 
 
 @pytest.mark.parametrize("channel", ["D0123ABCD", "U0123ABCD", "C12; DROP"])

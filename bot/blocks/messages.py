@@ -5,7 +5,7 @@ from __future__ import annotations
 from bot.blocks.common import button, context, echo_sections, escape_within, modal, section
 from bot.entries import acknowledgement, category_label, visibility_label
 from bot.i18n import N_, Translator
-from bot.ids import Action
+from bot.ids import Action, View
 from storage.models import Entry
 
 NOT_INSTALLED = N_(
@@ -14,8 +14,18 @@ NOT_INSTALLED = N_(
 )
 
 
+def build_notice_modal(t: Translator, text: str) -> dict:
+    """A modal that only tells the person something, with a Close button."""
+    return modal(View.NOTICE, t("Failure Resume"), None, t("Close"), [section(text)])
+
+
 def build_not_installed_modal(t: Translator) -> dict:
-    return modal("not_installed_modal", t("Failure Resume"), None, t("Close"), [section(t(NOT_INSTALLED))])
+    return build_notice_modal(t, t(NOT_INSTALLED))
+
+
+def build_loading_modal(t: Translator) -> dict:
+    """Shown the moment a trigger arrives, while what the real modal needs is read."""
+    return modal(View.LOADING, t("Failure Resume"), None, t("Close"), [section(t("Loading…"))])
 
 
 def _message(text: str, blocks: list[dict]) -> dict:
@@ -98,9 +108,14 @@ def build_too_long_message(t: Translator, text: str, limit: int) -> dict:
     return _message(intro, [section(intro), *echo_sections(text)[:40]])
 
 
+NOT_YOURS = N_("That entry is not on your resume, or it was deleted.")
+ADMINS_ONLY = N_("Only workspace admins and owners can change Failure Resume's settings.")
+NOT_LOADED = N_("Sorry, this could not be loaded just now. Nothing you saved was lost; please try again in a moment.")
+
+
 def build_refusal_message(t: Translator) -> dict:
-    return build_text_message(t("That entry is not on your resume, or it was deleted."))
+    return build_text_message(t(NOT_YOURS))
 
 
 def build_admins_only_message(t: Translator) -> dict:
-    return build_text_message(t("Only workspace admins and owners can change Failure Resume's settings."))
+    return build_text_message(t(ADMINS_ONLY))

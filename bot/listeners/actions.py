@@ -22,7 +22,8 @@ from bot.errors import reported
 from bot.ids import Action, EntryMenuOption
 from bot.listeners.flows import (
     acknowledge,
-    fields_of,
+    open_edit_modal,
+    open_entry_modal,
     open_record_modal,
     open_settings,
     publish_home,
@@ -40,16 +41,8 @@ log = logging.getLogger(__name__)
 
 def handle_add_lesson(ack: Ack, body: dict, client: WebClient, context: BoltContext) -> None:
     ack()
-    user_id = body["user"]["id"]
-    try:
-        entry = services.get_own_entry(
-            context["session_factory"], workspace_of(context), user_id, pressed_entry_id(body)
-        )
-    except NotYourEntry:
-        reply(client, user_id, body.get("response_url"), build_refusal_message(translator_for(context)))
-        return
-    modal = ModalContext(entry_id=entry.id, response_url=body.get("response_url"), source_link=entry.source_link)
-    open_record_modal(client, context, body["trigger_id"], modal, context["clock"](), fields=fields_of(entry))
+    user_id, response_url = body["user"]["id"], body.get("response_url")
+    open_edit_modal(client, context, body["trigger_id"], user_id, pressed_entry_id(body), response_url)
 
 
 def handle_share_anonymously(ack: Ack, body: dict, client: WebClient, context: BoltContext) -> None:
@@ -114,29 +107,22 @@ def handle_export_button(ack: Ack, body: dict, client: WebClient, context: BoltC
 
 def handle_settings_button(ack: Ack, body: dict, client: WebClient, context: BoltContext) -> None:
     ack()
-    open_settings(client, context, body["trigger_id"], body["user"]["id"], None)
+    open_settings(client, context, body["trigger_id"], body["user"]["id"])
 
 
 def handle_entry_menu(ack: Ack, body: dict, client: WebClient, context: BoltContext) -> None:
     ack()
     t = translator_for(context)
-    user_id = body["user"]["id"]
+    user_id, trigger_id = body["user"]["id"], body["trigger_id"]
     selected = pressed(body).get("selected_option") or {}
     choice, _, raw_id = str(selected.get("value", "")).partition(":")
-    try:
-        entry = services.get_own_entry(
-            context["session_factory"], workspace_of(context), user_id, entry_id_value(raw_id) or 0
-        )
-    except NotYourEntry:
-        reply(client, user_id, None, build_refusal_message(t))
-        return
+    entry_id = entry_id_value(raw_id)
     if choice == EntryMenuOption.EDIT:
-        modal = ModalContext(entry_id=entry.id, source_link=entry.source_link)
-        open_record_modal(client, context, body["trigger_id"], modal, context["clock"](), fields=fields_of(entry))
+        open_edit_modal(client, context, trigger_id, user_id, entry_id)
     elif choice == EntryMenuOption.VISIBILITY:
-        client.views_open(trigger_id=body["trigger_id"], view=build_visibility_modal(t, entry))
+        open_entry_modal(client, context, trigger_id, user_id, entry_id, lambda entry: build_visibility_modal(t, entry))
     elif choice == EntryMenuOption.DELETE:
-        client.views_open(trigger_id=body["trigger_id"], view=build_delete_modal(t, entry))
+        open_entry_modal(client, context, trigger_id, user_id, entry_id, lambda entry: build_delete_modal(t, entry))
     else:
         log.info("Ignored unknown entry menu choice")
 

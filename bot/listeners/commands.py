@@ -54,7 +54,7 @@ def handle_fail_command(ack: Ack, command: dict, client: WebClient, context: Bol
     elif parsed.action == "admin-export":
         send_shared_export(client, context, user_id, response_url, now)
     elif parsed.action == "settings":
-        open_settings(client, context, command["trigger_id"], user_id, response_url)
+        open_settings(client, context, command["trigger_id"], user_id)
     elif parsed.action == "help":
         reply(client, user_id, response_url, build_help_message(t))
     elif parsed.action == "typo":

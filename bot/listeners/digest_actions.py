@@ -17,7 +17,7 @@ from bot.i18n import N_
 from bot.ids import Action
 from bot.jobs.team_digest import post_team_digest
 from bot.listeners.flows import translator_for, workspace_of
-from bot.slack_io import is_workspace_admin, reply
+from bot.slack_io import reply
 
 log = logging.getLogger(__name__)
 
@@ -31,7 +31,6 @@ OUTCOMES = {
 
 
 def handle_nice_job(ack: Ack, body: dict, client: WebClient, context: BoltContext) -> None:
-    ack()
     t = translator_for(context)
     result = services.say_nice_job(
         context["session_factory"],
@@ -40,6 +39,7 @@ def handle_nice_job(ack: Ack, body: dict, client: WebClient, context: BoltContex
         pressed_entry_id(body),
         context["clock"](),
     )
+    ack()  # after the write: Slack's 200 means the Nice job is counted
     if result is None:
         log.info("Ignored a Nice job on an entry that is not in a digest here")
         return
@@ -88,7 +88,7 @@ def handle_post_digest(ack: Ack, body: dict, client: WebClient, context: BoltCon
     ack()
     t = translator_for(context)
     user_id = body["user"]["id"]
-    if not is_workspace_admin(client, user_id):
+    if not context["people"].is_admin(client, user_id):
         reply(client, user_id, None, build_admins_only_message(t))
         return
     outcome = post_team_digest(

@@ -16,9 +16,13 @@ from bot import services
 from bot.blocks.data_rights import build_shared_export_refused_message, workspace_counts_text
 from bot.blocks.entry_modal import ModalContext, build_record_modal
 from bot.blocks.messages import (
+    ADMINS_ONLY,
+    NOT_LOADED,
+    NOT_YOURS,
     build_acknowledgement_message,
-    build_admins_only_message,
+    build_loading_modal,
     build_not_saved_message,
+    build_notice_modal,
     build_text_message,
 )
 from bot.blocks.resume import HOME_ENTRIES_MAX, build_home_view
@@ -26,7 +30,9 @@ from bot.blocks.settings_modal import build_settings_modal
 from bot.data_export import personal_data_json, shared_entries_csv
 from bot.entries import resume_markdown
 from bot.i18n import ENGLISH, Translator
-from bot.slack_io import display_name, is_workspace_admin, local_date, reply
+from bot.services import NotYourEntry
+from bot.slack_io import reply
+from storage.models import Entry
 from storage.repository import EntryFields, Workspace
 
 log = logging.getLogger(__name__)
@@ -64,6 +70,24 @@ def translator_for(context: BoltContext) -> Translator:
     return ENGLISH
 
 
+def open_then_show(client: WebClient, context: BoltContext, trigger_id: str, build_view: Callable[[], dict]) -> None:
+    """A loading view the moment the trigger arrives, then the real one: what the modal needs (the
+    database, Slack) is read once the 3-second trigger is spent, so a slow read can never lose it."""
+    t = translator_for(context)
+    opened = client.views_open(trigger_id=trigger_id, view=build_loading_modal(t))["view"]
+    try:
+        view = build_view()
+    except NotYourEntry:
+        view = build_notice_modal(t, t(NOT_YOURS))
+    except (SQLAlchemyError, SlackApiError, OSError) as error:
+        log.warning("Modal not filled in (%s)", type(error).__name__)
+        view = build_notice_modal(t, t(NOT_LOADED))
+    try:
+        client.views_update(view_id=opened["id"], hash=opened["hash"], view=view)
+    except SlackApiError as error:  # closed while loading, say: nothing is lost
+        log.info("Modal not shown (%s)", error.response.get("error"))
+
+
 def open_record_modal(
     client: WebClient,
     context: BoltContext,
@@ -72,16 +96,52 @@ def open_record_modal(
     now: datetime,
     fields: EntryFields | None = None,
 ) -> None:
-    # The workspace's default only where the entry has no visibility yet: no database read before views.open.
+    """The record form, with the workspace's default visibility where the entry has none yet."""
+    open_then_show(client, context, trigger_id, lambda: record_modal(context, modal_context, now, fields))
+
+
+def record_modal(context: BoltContext, modal_context: ModalContext, now: datetime, fields: EntryFields | None) -> dict:
     chosen = fields.visibility if fields else None
-    view = build_record_modal(
+    return build_record_modal(
         translator_for(context),
         today=now.date(),
         default_visibility=chosen or services.default_visibility(context["session_factory"], workspace_of(context)),
         context=modal_context,
         fields=fields,
     )
-    client.views_open(trigger_id=trigger_id, view=view)
+
+
+def open_entry_modal(
+    client: WebClient,
+    context: BoltContext,
+    trigger_id: str,
+    user_id: str,
+    entry_id: int | None,
+    build_view: Callable[[Entry], dict],
+) -> None:
+    """A modal about one of the person's own entries (edit, visibility, delete), read after the
+    loading view; anyone else's entry, or one deleted, gets a clear refusal in the modal."""
+
+    def entry_view() -> dict:
+        sf, ws = context["session_factory"], workspace_of(context)
+        return build_view(services.get_own_entry(sf, ws, user_id, entry_id or 0))
+
+    open_then_show(client, context, trigger_id, entry_view)
+
+
+def open_edit_modal(
+    client: WebClient,
+    context: BoltContext,
+    trigger_id: str,
+    user_id: str,
+    entry_id: int | None,
+    response_url: str | None = None,
+) -> None:
+    def edit_view(entry: Entry) -> dict:
+        modal = ModalContext(entry_id=entry.id, response_url=response_url, source_link=entry.source_link)
+        return record_modal(context, modal, context["clock"](), fields_of(entry))
+
+    open_entry_modal(client, context, trigger_id, user_id, entry_id, edit_view)
 
 
 def fields_of(entry) -> EntryFields:
@@ -134,7 +194,7 @@ def store_quick_entry_then_ack(
     ack()
     if not created:
         return  # the same request again: it was answered the first time
-    today = local_date(client, user_id, now)
+    today = context["people"].local_date(client, user_id, now)
     if today != entry.happened_on:
         entry = services.redate_entry(sf, ws, user_id, entry.id, today)
     acknowledge(client, user_id, response_url, build_acknowledgement_message(t, entry, quick=True), replace_original)
@@ -150,7 +210,7 @@ def publish_home(client: WebClient, context: BoltContext, user_id: str) -> None:
             translator_for(context),
             home.recent,
             lessons=home.lessons,
-            is_admin=is_workspace_admin(client, user_id),
+            is_admin=context["people"].is_admin(client, user_id),
             total=home.total,
             per_year=home.per_year,
             prompts_stopped=home.prompts_stopped,
@@ -160,16 +220,16 @@ def publish_home(client: WebClient, context: BoltContext, user_id: str) -> None:
         log.warning("Home tab not refreshed (%s)", type(error).__name__)
 
 
-def open_settings(
-    client: WebClient, context: BoltContext, trigger_id: str, user_id: str, response_url: str | None
-) -> None:
+def open_settings(client: WebClient, context: BoltContext, trigger_id: str, user_id: str) -> None:
     t = translator_for(context)
-    if not is_workspace_admin(client, user_id):
-        reply(client, user_id, response_url, build_admins_only_message(t))
-        return
-    settings = services.workspace_settings(context["session_factory"], workspace_of(context))
-    view = build_settings_modal(t, settings, default_channel=context["default_retro_channel"])
-    client.views_open(trigger_id=trigger_id, view=view)
+
+    def settings_view() -> dict:
+        if not context["people"].is_admin(client, user_id):
+            return build_notice_modal(t, t(ADMINS_ONLY))
+        settings = services.workspace_settings(context["session_factory"], workspace_of(context))
+        return build_settings_modal(t, settings, default_channel=context["default_retro_channel"])
+
+    open_then_show(client, context, trigger_id, settings_view)
 
 
 def send_export(client: WebClient, context: BoltContext, user_id: str, response_url: str | None, now: datetime) -> None:
@@ -178,7 +238,7 @@ def send_export(client: WebClient, context: BoltContext, user_id: str, response_
     t = translator_for(context)
     ws = workspace_of(context)
     data = services.personal_data(context["session_factory"], ws, user_id)
-    document = resume_markdown(t, data.entries, person=display_name(client, user_id))
+    document = resume_markdown(t, data.entries, person=context["people"].display_name(client, user_id))
     machine_readable = personal_data_json(
         ws,
         user_id,
@@ -216,7 +276,7 @@ def send_shared_export(
 ) -> None:
     """For workspace admins: the shared entries as a CSV file in their DM, with counts of all entries."""
     t = translator_for(context)
-    if not is_workspace_admin(client, user_id):
+    if not context["people"].is_admin(client, user_id):
         reply(client, user_id, response_url, build_shared_export_refused_message(t))
         return
     shared = services.shared_entries_for_admins(context["session_factory"], workspace_of(context))

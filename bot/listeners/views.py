@@ -12,8 +12,9 @@ from bot import services
 from bot.blocks.entry_dialogs import parse_visibility_submission
 from bot.blocks.entry_modal import ModalContext, parse_record_submission
 from bot.blocks.messages import (
+    ADMINS_ONLY,
     build_acknowledgement_message,
-    build_admins_only_message,
+    build_notice_modal,
     build_refusal_message,
     build_text_message,
 )
@@ -23,7 +24,7 @@ from bot.errors import reported
 from bot.ids import Block, View
 from bot.listeners.flows import acknowledge, publish_home, translator_for, workspace_of
 from bot.services import NotYourEntry
-from bot.slack_io import is_workspace_admin, permalink, reply
+from bot.slack_io import permalink, reply
 
 log = logging.getLogger(__name__)
 
@@ -111,15 +112,16 @@ def handle_settings_submission(ack: Ack, body: dict, view: dict, client: WebClie
     if errors:
         ack(response_action="errors", errors=errors)
         return
-    ack()
     user_id = body["user"]["id"]
-    # Checked again here: only an admin's submission may change the workspace.
-    if not is_workspace_admin(client, user_id):
-        reply(client, user_id, None, build_admins_only_message(t))
+    # Checked again: only an admin's submission may change the workspace. Slack's answer from when
+    # the modal opened is still kept, so nothing slow comes before the ack.
+    if not context["people"].is_admin(client, user_id):
+        ack(response_action="update", view=build_notice_modal(t, t(ADMINS_ONLY)))
         return
     services.save_workspace_settings(
         context["session_factory"], workspace_of(context), user_id, values, context["clock"]()
     )
+    ack()  # after the write: the modal closes on saved settings
     reply(client, user_id, None, build_text_message(t("Settings saved.")))
 
 

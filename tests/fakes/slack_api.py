@@ -14,6 +14,7 @@ slack_sdk sends most methods form-encoded (`chat.delete`, `users.info`, `files.*
 
 from __future__ import annotations
 
+import functools
 import itertools
 import json
 import random
@@ -51,6 +52,8 @@ JSON_ARGS = ("blocks", "view", "files", "attachments", "metadata")
 # Errors slack_sdk's models raise while building a block from a malformed dict.
 MODEL_ERRORS = (SlackObjectFormationError, TypeError, ValueError, AttributeError, KeyError)
 TRIGGER_METHODS = frozenset({"views.open", "views.push"})
+# The view an app shows while it reads what the real one needs (bot.blocks.messages).
+LOADING_CALLBACK_ID = "loading_modal"
 TRIGGER_TTL_MS = 3000
 # "<counter>.<creation time in ms since the epoch>.<hex>", as tests/payloads.py's trigger_id() makes.
 TRIGGER_ID = re.compile(r"(\d+)\.(\d+)\.([0-9a-zA-Z]+)")
@@ -339,6 +342,7 @@ class FakeSlack:
         # Slack's own state, which reset() keeps: triggers spent and posts per response_url key.
         self._spent_triggers: set[str] = set()
         self._response_url_uses: defaultdict[str, int] = defaultdict(int)
+        self._views: dict[str, dict] = {}  # every modal opened or pushed, by id, as last shown
         self._server: _Server | None = None
         self._thread: threading.Thread | None = None
         self.reset()
@@ -418,6 +422,7 @@ class FakeSlack:
             self._delays_once: dict[str, float] = {}
             self._buckets: dict[str, _Bucket] = {}
             self._random_failures: dict[str, tuple[float, tuple[int, ...], random.Random]] = {}
+            self._opened: list[str] = []  # ids of the modals opened or pushed since
 
     # -- what was received
 
@@ -442,6 +447,19 @@ class FakeSlack:
     def wait_for(self, method: str, count: int = 1, timeout: float = 5.0) -> list[Call]:
         """The ok calls to `method`, once there are `count` (Bolt's listeners run on threads)."""
         return self._wait(lambda: self.calls_to(method), count, timeout, f"ok call(s) to {method}")
+
+    def wait_for_views(self, count: int = 1, timeout: float = 5.0) -> list[dict]:
+        """The modals opened or pushed since reset(), as the person sees them now (after any
+        views.update), once there are `count` and none of them still shows a loading view."""
+
+        def shown() -> list[dict]:
+            with self._cond:
+                views = [self._views[view_id] for view_id in self._opened]
+            if any(view.get("callback_id") == LOADING_CALLBACK_ID for view in views[:count]):
+                return []
+            return views
+
+        return self._wait(shown, count, timeout, "modal(s) shown")
 
     def wait_for_responses(self, count: int = 1, timeout: float = 5.0) -> list[tuple[str, dict]]:
         return self._wait(lambda: self.responses, count, timeout, "response_url post(s)")
@@ -577,7 +595,7 @@ class FakeSlack:
             if refusal is not None:
                 return refusal
         refusal = trigger_refusal(method, args, int(time.time() * 1000)) or content_refusal(method, args)
-        return refusal or self._exchange_trigger(method, args)
+        return refusal or self._update_refusal(method, args) or self._exchange_trigger(method, args)
 
     def _org_token_refusal(self, method: str, args: dict, grant: Grant | None) -> _Answer | None:
         """An org-wide install's token must name the workspace where the reference says so."""
@@ -598,6 +616,18 @@ class FakeSlack:
             if trigger in self._spent_triggers:
                 return api_error("exchanged_trigger_id")
             self._spent_triggers.add(trigger)
+        return None
+
+    def _update_refusal(self, method: str, args: dict) -> _Answer | None:
+        """views.update changes a modal that was opened, and with a hash only its latest version."""
+        if method != "views.update":
+            return None
+        with self._cond:
+            current = self._views.get(args.get("view_id"))
+        if current is None:
+            return api_error("not_found")
+        if args.get("hash") and args["hash"] != current["hash"]:
+            return api_error("hash_conflict")
         return None
 
     def _scope_refusal(self, spec: dict) -> _Answer | None:
@@ -622,7 +652,7 @@ class FakeSlack:
             "users.list": self._users_list,
             "files.getUploadURLExternal": self._upload_url,
             "files.completeUploadExternal": self._complete_upload,
-            **{name: self._view for name in VIEW_METHODS},
+            **{name: functools.partial(self._view, name) for name in VIEW_METHODS},
         }.get(method, lambda a: {})
         body = {"ok": True, **build(args)}
         # Bolt reads the granted scopes from this header of auth.test, case-sensitively.
@@ -682,10 +712,16 @@ class FakeSlack:
         channel_id = "D" + args["users"] if args.get("users") else args.get("channel")
         return {"channel": {"id": channel_id}}
 
-    def _view(self, args: dict) -> dict:
+    def _view(self, method: str, args: dict) -> dict:
         view = args.get("view") if isinstance(args.get("view"), dict) else {}
-        view_id = args.get("view_id") or f"V{self._next('view')}"
-        return {"view": {**view, "id": view_id, "hash": f"1700000000.{view_id}", "team_id": TEAM_ID}}
+        view_id = args.get("view_id") if method == "views.update" else f"V{self._next('view')}"
+        shown = {**view, "id": view_id, "hash": f"1700000000.{view_id}.{self._next('hash')}", "team_id": TEAM_ID}
+        if method != "views.publish":
+            with self._cond:
+                self._views[view_id] = shown
+                if method != "views.update":
+                    self._opened.append(view_id)
+        return {"view": shown}
 
     def _upload_url(self, args: dict) -> dict:
         file_id = f"F{self._next('file')}"
