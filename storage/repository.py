@@ -52,6 +52,14 @@ def _owner_is(ws: Workspace, user_id: str) -> tuple:
     )
 
 
+def _owners_are(ws: Workspace, user_ids: list[str]) -> tuple:
+    return (
+        Entry.enterprise_id == ws.enterprise_id,
+        Entry.team_id == ws.team_id,
+        Entry.user_id.in_(user_ids),
+    )
+
+
 def _owned(ws: Workspace, user_id: str) -> Select[tuple[Entry]]:
     return select(Entry).where(*_owner_is(ws, user_id))
 
@@ -281,8 +289,19 @@ def claim_delivery(
     return bool(taken)
 
 
-def has_delivery(session: Session, ws: Workspace, recipient: str, kind: str, period: str) -> bool:
-    return session.scalar(_delivery(ws, recipient, kind, period, select(Delivery.id))) is not None
+def list_recipients(session: Session, ws: Workspace, recipients: list[str], kind: str, period: str) -> set[str]:
+    """Who of `recipients` already has this period's delivery (claimed or confirmed)."""
+    return set(
+        session.scalars(
+            select(Delivery.recipient).where(
+                Delivery.enterprise_id == ws.enterprise_id,
+                Delivery.team_id == ws.team_id,
+                Delivery.kind == kind,
+                Delivery.period == period,
+                Delivery.recipient.in_(recipients),
+            )
+        )
+    )
 
 
 def confirm_delivery(session: Session, ws: Workspace, recipient: str, kind: str, period: str, now: datetime) -> None:
@@ -368,16 +387,28 @@ def save_prompt_choice(session: Session, ws: Workspace, user_id: str, now: datet
     return person
 
 
-def list_open_action_items(session: Session, ws: Workspace, user_id: str, limit: int) -> list[ActionItem]:
-    return list(
-        session.scalars(
-            select(ActionItem)
-            .join(Entry)
-            .where(*_owner_is(ws, user_id), ActionItem.done_at.is_(None))
-            .order_by(Entry.happened_on.desc(), ActionItem.position)
-            .limit(limit)
-        )
+def list_open_action_items(
+    session: Session, ws: Workspace, user_ids: list[str], limit: int
+) -> dict[str, list[ActionItem]]:
+    """Each person's newest open action items, at most `limit` each, for a batch of people at once."""
+    rank = func.row_number().over(partition_by=Entry.user_id, order_by=(Entry.happened_on.desc(), ActionItem.position))
+    ranked = (
+        select(ActionItem.id, rank.label("rank"))
+        .join(Entry, ActionItem.entry_id == Entry.id)
+        .where(*_owners_are(ws, user_ids), ActionItem.done_at.is_(None))
+        .subquery()
     )
+    rows = session.execute(
+        select(Entry.user_id, ActionItem)
+        .join(ActionItem.entry)
+        .join(ranked, ActionItem.id == ranked.c.id)
+        .where(ranked.c.rank <= limit)
+        .order_by(Entry.user_id, ranked.c.rank)
+    )
+    found: dict[str, list[ActionItem]] = {}
+    for user_id, item in rows:
+        found.setdefault(user_id, []).append(item)
+    return found
 
 
 def mark_action_item_done(
@@ -389,27 +420,33 @@ def mark_action_item_done(
     return item
 
 
-def list_entries_missing_lessons(session: Session, ws: Workspace, user_id: str, since: date, limit: int) -> list[Entry]:
-    return list(
-        session.scalars(
-            _owned(ws, user_id)
-            .where(Entry.lesson.is_(None), Entry.happened_on >= since)
-            .order_by(Entry.happened_on.desc())
-            .limit(limit)
-        )
-    )
+def list_entries_missing_lessons(
+    session: Session, ws: Workspace, user_ids: list[str], since: date, limit: int
+) -> dict[str, list[Entry]]:
+    """Each person's newest entries since `since` still without a lesson, at most `limit` each."""
+    missing = (Entry.lesson.is_(None), Entry.happened_on >= since)
+    return _first_entries_of_each(session, ws, user_ids, missing, Entry.happened_on.desc(), limit)
 
 
-def get_lesson_from_a_year_ago(session: Session, ws: Workspace, user_id: str, today: date) -> Entry | None:
-    """A lesson from the same month last year, to read again."""
+def list_lessons_from_a_year_ago(session: Session, ws: Workspace, user_ids: list[str], today: date) -> dict[str, Entry]:
+    """For each person, a lesson from the same month last year, to read again."""
     start = date(today.year - 1, today.month, 1)
     end = date(today.year, 1, 1) if today.month == 12 else date(today.year - 1, today.month + 1, 1)
-    return session.scalar(
-        _owned(ws, user_id)
-        .where(Entry.lesson.is_not(None), Entry.happened_on >= start, Entry.happened_on < end)
-        .order_by(Entry.happened_on)
-        .limit(1)
+    that_month = (Entry.lesson.is_not(None), Entry.happened_on >= start, Entry.happened_on < end)
+    found = _first_entries_of_each(session, ws, user_ids, that_month, Entry.happened_on, 1)
+    return {user_id: entries[0] for user_id, entries in found.items()}
+
+
+def _first_entries_of_each(session: Session, ws: Workspace, user_ids: list[str], where, order_by, limit: int):
+    rank = func.row_number().over(partition_by=Entry.user_id, order_by=order_by)
+    ranked = select(Entry.id, rank.label("rank")).where(*_owners_are(ws, user_ids), *where).subquery()
+    entries = session.scalars(
+        select(Entry).join(ranked, Entry.id == ranked.c.id).where(ranked.c.rank <= limit).order_by(ranked.c.rank)
     )
+    found: dict[str, list[Entry]] = {}
+    for entry in entries:
+        found.setdefault(entry.user_id, []).append(entry)
+    return found
 
 
 def get_person(session: Session, ws: Workspace, user_id: str) -> Person | None:

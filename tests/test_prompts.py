@@ -623,6 +623,45 @@ def test_the_prompt_follows_up_on_open_items_missing_lessons_and_a_lesson_from_a
     assert "A year ago" in text
 
 
+def test_a_fan_out_reads_its_people_in_batches_and_each_prompt_shows_only_its_own_person(job, fake_slack):
+    from sqlalchemy import event
+
+    sf, _client = job
+    # 450 people over three batches, in two time zones (two days: 2 November in London, 3 in
+    # Auckland); each with an open item and a lesson from a year ago; 40 already prompted.
+    people = [f"U{n:03d}" for n in range(450)]
+    zones = ("Europe/London", "Pacific/Auckland")
+    fake_slack.users.update({user: member(user, zones[n % 2]) for n, user in enumerate(people)})
+    for user in people:
+        seed(sf, f"Broke it, {user}", date(2026, 10, 20), user=user, lesson=None, items=(f"Item of {user}",))
+        seed(sf, f"A year ago, {user}", date(2025, 11, 15), user=user, lesson=f"Lesson of {user}", items=())
+    with sf.begin() as session:
+        for user in people[100:140]:
+            assert repo.claim_delivery(session, WS, user, "reflection_prompt", "2026-11", NOW)
+    selects = []
+    engine = sf.kw["bind"]
+
+    def count_selects(_conn, _cursor, statement, *_args):
+        if statement.lstrip().upper().startswith("SELECT"):
+            selects.append(statement)
+
+    event.listen(engine, "before_cursor_execute", count_selects)
+    try:
+        counts = run(job, NOW, force=True)
+    finally:
+        event.remove(engine, "before_cursor_execute", count_selects)
+
+    assert counts == Counter(sent=410, already=40)
+    for call in fake_slack.calls_to("chat.postMessage"):
+        user = call.args["channel"]
+        text = json.dumps(blocks_of(call), ensure_ascii=False)
+        assert f"Item of {user}" in text and f"Broke it, {user}" in text and f"Lesson of {user}" in text
+        assert text.count("Item of U") == 1 and text.count("Lesson of U") == 1 and text.count("Broke it, U") == 1
+    # A few queries per batch and day, not several per person (the entries' action items come with
+    # them, in one more query each time).
+    assert len(selects) < 60
+
+
 def test_the_prompt_never_shows_another_persons_or_another_workspaces_entries(job, fake_slack):
     sf, _client = job
     fake_slack.users.update({"U1": member("U1"), "U2": member("U2")})

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import itertools
 import logging
 from collections import Counter
 from collections.abc import Callable
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
+from typing import NamedTuple
 
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
@@ -29,6 +31,8 @@ SENDS_PER_SECOND = 4.0
 
 # A long fan-out renews the scheduler's lease as it goes, and stops if it lost it.
 LEASE_CHECK_EVERY = 50
+# People whose prompts are read from the database together: one users.list page.
+BATCH = 200
 # Slack's refusals that will not change by trying again this month.
 UNDELIVERABLE = {"user_not_found", "cannot_dm_bot", "user_disabled"}
 
@@ -55,11 +59,9 @@ def send_reflection_prompts(
         settings = repo.get_settings(session, ws)
         choices = repo.people_choices(session, ws)
     counts: Counter = Counter()
-    for number, user in enumerate(workspace_members(client), start=1):
-        if number % LEASE_CHECK_EVERY == 0 and not still_in_charge():
-            log.warning("Stopped the reflection prompts: another scheduler took over")
-            counts["stopped_early"] += 1
-            break
+    batch: list[_Due] = []
+    attempts = itertools.count(1)
+    for user in workspace_members(client):
         user_id = user.get("id")
         if not isinstance(user_id, str) or not is_person_to_prompt(user, settings.prompt_guests):
             continue
@@ -76,47 +78,78 @@ def send_reflection_prompts(
         zone = person_timezone(user)
         if not force and not prompt_is_due(now, zone, settings.prompt_day):
             continue
-        period = prompt_period(now, zone)
-        with sf() as session:
-            if repo.has_delivery(session, ws, user_id, PROMPT_KIND, period):
-                counts["already"] += 1
-                continue
-        message = _prompt_for(sf, ws, user_id, period, now.astimezone(zone).date())
-        pace()
-        # Claimed right before the call to Slack, so that only the call itself lies between them.
-        with sf.begin() as session:
-            if not repo.claim_delivery(session, ws, user_id, PROMPT_KIND, period, now):
-                counts["already"] += 1
-                continue
-        try:
-            client.chat_postMessage(channel=user_id, **message)
-        except SlackApiError as error:
-            problem = error.response.get("error")
-            if problem in UNDELIVERABLE:
-                counts["undeliverable"] += 1  # the claim stays: no point trying again this month
-                continue
-            log.warning("Reflection prompt refused (%s); the next run tries again", problem)
-            with sf.begin() as session:
-                repo.forget_delivery(session, ws, user_id, PROMPT_KIND, period)
-            counts["failed"] += 1
-            continue
-        except OSError as error:
-            # No answer: Slack may have posted it. The claim stays, so it is never sent twice.
-            log.warning("Reflection prompt unconfirmed (%s)", type(error).__name__)
-            counts["unconfirmed"] += 1
-            continue
-        with sf.begin() as session:
-            repo.confirm_delivery(session, ws, user_id, PROMPT_KIND, period, now)
-        counts["sent"] += 1
+        batch.append(_Due(user_id, prompt_period(now, zone), now.astimezone(zone).date()))
+        if len(batch) == BATCH:
+            if not _send_batch(sf, client, ws, batch, now, pace, still_in_charge, attempts, counts):
+                return counts
+            batch = []
+    if batch:
+        _send_batch(sf, client, ws, batch, now, pace, still_in_charge, attempts, counts)
     return counts
 
 
-def _prompt_for(sf: sessionmaker[Session], ws: Workspace, user_id: str, period: str, today) -> dict:
-    with sf() as session:
-        return build_prompt_message(
-            ENGLISH,
-            period=period,
-            open_items=repo.list_open_action_items(session, ws, user_id, limit=5),
-            missing_lessons=repo.list_entries_missing_lessons(session, ws, user_id, today - timedelta(days=60), 3),
-            year_ago=repo.get_lesson_from_a_year_ago(session, ws, user_id, today),
-        )
+class _Due(NamedTuple):
+    user_id: str
+    period: str
+    today: date  # where the person is
+
+
+def _send_batch(sf, client, ws, batch: list[_Due], now, pace, still_in_charge, attempts, counts: Counter) -> bool:
+    """Prompt a batch of people, reading what their prompts show in a few queries for all of them.
+    False when another scheduler took over, and the fan-out must stop."""
+    # People in one batch share their period and day but where a time zone crosses midnight.
+    groups: dict[tuple[str, date], list[str]] = {}
+    for due in batch:
+        groups.setdefault((due.period, due.today), []).append(due.user_id)
+    for (period, today), user_ids in groups.items():
+        with sf() as session:
+            already = repo.list_recipients(session, ws, user_ids, PROMPT_KIND, period)
+            to_prompt = [user_id for user_id in user_ids if user_id not in already]
+            open_items = repo.list_open_action_items(session, ws, to_prompt, limit=5)
+            missing = repo.list_entries_missing_lessons(session, ws, to_prompt, today - timedelta(days=60), 3)
+            year_ago = repo.list_lessons_from_a_year_ago(session, ws, to_prompt, today)
+        if already:
+            counts["already"] += len(already)
+        for user_id in to_prompt:
+            if next(attempts) % LEASE_CHECK_EVERY == 0 and not still_in_charge():
+                log.warning("Stopped the reflection prompts: another scheduler took over")
+                counts["stopped_early"] += 1
+                return False
+            message = build_prompt_message(
+                ENGLISH,
+                period=period,
+                open_items=open_items.get(user_id, []),
+                missing_lessons=missing.get(user_id, []),
+                year_ago=year_ago.get(user_id),
+            )
+            _send_one(sf, client, ws, user_id, period, message, now, pace, counts)
+    return True
+
+
+def _send_one(sf, client, ws, user_id: str, period: str, message: dict, now, pace, counts: Counter) -> None:
+    pace()
+    # Claimed right before the call to Slack, so that only the call itself lies between them.
+    with sf.begin() as session:
+        if not repo.claim_delivery(session, ws, user_id, PROMPT_KIND, period, now):
+            counts["already"] += 1
+            return
+    try:
+        client.chat_postMessage(channel=user_id, **message)
+    except SlackApiError as error:
+        problem = error.response.get("error")
+        if problem in UNDELIVERABLE:
+            counts["undeliverable"] += 1  # the claim stays: no point trying again this month
+            return
+        log.warning("Reflection prompt refused (%s); the next run tries again", problem)
+        with sf.begin() as session:
+            repo.forget_delivery(session, ws, user_id, PROMPT_KIND, period)
+        counts["failed"] += 1
+        return
+    except OSError as error:
+        # No answer: Slack may have posted it. The claim stays, so it is never sent twice.
+        log.warning("Reflection prompt unconfirmed (%s)", type(error).__name__)
+        counts["unconfirmed"] += 1
+        return
+    with sf.begin() as session:
+        repo.confirm_delivery(session, ws, user_id, PROMPT_KIND, period, now)
+    counts["sent"] += 1
