@@ -13,12 +13,13 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackClientError
 from sqlalchemy.orm import Session, sessionmaker
 
-from bot import errors, listeners
+from bot import listeners
 from bot.blocks.messages import NOT_INSTALLED, build_not_installed_modal, build_text_message
 from bot.i18n import ENGLISH
 from bot.settings import Settings
-from bot.slack_io import People
-from bot.tenancy import acting_team, served_here
+from bot.slack import errors
+from bot.slack.api import People
+from bot.slack.tenancy import acting_team, served_here
 from storage.models import utcnow
 from storage.repository import Workspace
 

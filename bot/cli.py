@@ -16,9 +16,9 @@ from slack_sdk.errors import SlackApiError, SlackClientError
 from sqlalchemy.exc import SQLAlchemyError
 
 from bot.app import create_app
-from bot.installations import Installations, every_install, oauth_settings, single_workspace
 from bot.settings import Settings
-from bot.slack_io import build_web_client
+from bot.slack.api import build_web_client
+from bot.slack.installations import Installations, every_install, oauth_settings, single_workspace
 from storage import repository as repo
 from storage.db import make_engine, make_session_factory
 from storage.installations import InstallationStore, forget_tokens
@@ -94,7 +94,7 @@ def _build(settings: Settings, mode: str):
 
 
 def serve(settings: Settings) -> int:
-    from bot.web import ProductionServer
+    from bot.slack.web import ProductionServer
 
     app, engine, status = _build(settings, "serve")
     if app is None:
@@ -134,7 +134,7 @@ def _job_setup(settings: Settings):
 
 
 def scheduler(settings: Settings) -> int:
-    from bot.data_retention import notice_lost_uninstalls
+    from bot.domain.retention import notice_lost_uninstalls
     from bot.scheduler import run_scheduler
 
     session_factory, installations, store = _job_setup(settings)
@@ -173,7 +173,7 @@ def run_job(settings: Settings, name: str) -> int:
 
 
 def purge_workspace(settings: Settings, team_id: str, enterprise_id: str, confirmed: bool) -> int:
-    from bot.data_retention import purge_workspace as purge
+    from bot.domain.retention import purge_workspace as purge
 
     if not team_id and not enterprise_id:
         print('Name the workspace: its team ID (T…), or "" with --enterprise-id E… for a whole org.', file=sys.stderr)

@@ -17,11 +17,11 @@ from apscheduler.schedulers.blocking import BlockingScheduler
 from slack_sdk import WebClient
 from sqlalchemy.orm import Session, sessionmaker
 
-from bot.data_retention import purge_due
-from bot.digest import digest_period
-from bot.installations import Installations
+from bot.domain.digest import digest_period
+from bot.domain.retention import purge_due
 from bot.jobs.reflection_prompts import send_reflection_prompts
 from bot.jobs.team_digest import post_team_digest
+from bot.slack.installations import Installations
 from storage import repository as repo
 from storage.repository import Workspace
 

@@ -17,10 +17,10 @@ import pytest
 from sqlalchemy import text
 
 from bot.app import create_app
-from bot.installations import every_install, oauth_settings, single_workspace
 from bot.settings import Settings
-from bot.slack_io import build_web_client
-from bot.web import make_wsgi_app
+from bot.slack.api import build_web_client
+from bot.slack.installations import every_install, oauth_settings, single_workspace
+from bot.slack.web import make_wsgi_app
 from storage.db import make_engine, make_session_factory
 from storage.installations import InstallationStore
 from storage.migrate import upgrade_to_head

@@ -57,7 +57,7 @@ def shown(message: dict) -> str:
 
 
 def unhandled_errors(caplog) -> list[str]:
-    return [r.getMessage() for r in caplog.records if r.name == "bot.errors"]
+    return [r.getMessage() for r in caplog.records if r.name == "bot.slack.errors"]
 
 
 def logged(caplog, text: str) -> bool:

@@ -22,6 +22,7 @@ from bot.blocks.entry_modal import (
     build_record_modal,
     parse_record_submission,
 )
+from bot.blocks.fail_command import SUBCOMMANDS, FailCommand, parse_fail_command
 from bot.blocks.messages import (
     build_acknowledgement_message,
     build_not_saved_message,
@@ -34,18 +35,17 @@ from bot.blocks.resume import (
     build_resume_message,
 )
 from bot.blocks.settings_modal import build_settings_modal, parse_settings_submission
-from bot.commands_parser import SUBCOMMANDS, FailCommand, parse_fail_command
-from bot.entries import markdown_text
-from bot.i18n import ENGLISH as t
-from bot.ids import Action, Block, View
-from bot.slack_text import clean_text
-from bot.vocabulary import (
+from bot.domain.entries import markdown_text
+from bot.domain.vocabulary import (
     CATEGORIES,
     DIGEST_CADENCES,
     PROMPT_DAYS,
     SAFEGUARDS,
     VISIBILITIES,
 )
+from bot.i18n import ENGLISH as t
+from bot.slack.ids import Action, Block, View
+from bot.slack.text import clean_text
 from storage.models import ActionItem, Entry, WorkspaceSettings
 from storage.repository import EntryFields
 from tests import payloads

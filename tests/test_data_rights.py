@@ -14,13 +14,13 @@ from slack_sdk.models.views import View as SdkView
 from sqlalchemy import select
 
 from bot.blocks.data_rights import build_delete_all_data_modal
+from bot.blocks.fail_command import FailCommand, parse_fail_command
 from bot.blocks.resume import build_home_view
-from bot.commands_parser import FailCommand, parse_fail_command
-from bot.data_export import CSV_COLUMNS, PERSONAL_DATA_VERSION, csv_cell
+from bot.domain.exports import CSV_COLUMNS, PERSONAL_DATA_VERSION, csv_cell
 from bot.i18n import ENGLISH
-from bot.ids import Action, Block
 from bot.jobs.team_digest import post_team_digest
-from bot.slack_io import build_web_client
+from bot.slack.api import build_web_client
+from bot.slack.ids import Action, Block
 from storage.models import Acknowledgement, ActionItem, Delivery, Digest, Entry, Person
 from storage.repository import Workspace
 from tests import payloads
@@ -49,7 +49,7 @@ def home_click(bot, action: dict, *, user="U1", team="T0001"):
 
 
 def unhandled_errors(caplog) -> list[str]:
-    return [r.getMessage() for r in caplog.records if r.name == "bot.errors"]
+    return [r.getMessage() for r in caplog.records if r.name == "bot.slack.errors"]
 
 
 def everything_sent(bot) -> bytes:

@@ -11,10 +11,10 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlalchemy import select
 
-from bot.installations import single_workspace
 from bot.jobs.team_digest import post_team_digest
 from bot.scheduler import LEASE, LEASE_TTL, digest_due, tick
-from bot.slack_io import build_web_client
+from bot.slack.api import build_web_client
+from bot.slack.installations import single_workspace
 from storage import repository as repo
 from storage.db import make_engine, make_session_factory
 from storage.models import Digest, Entry

@@ -18,9 +18,9 @@ from hypothesis import example, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import create_engine, func, select
 
-from bot import slack_io
 from bot.blocks.data_rights import build_shared_export_refused_message
 from bot.blocks.entry_modal import TEXT_MAX, ModalContext, build_record_modal
+from bot.blocks.fail_command import SUBCOMMANDS, parse_fail_command
 from bot.blocks.messages import (
     build_acknowledgement_message,
     build_admins_only_message,
@@ -31,9 +31,9 @@ from bot.blocks.messages import (
     build_typo_message,
 )
 from bot.blocks.resume import build_home_view, build_resume_message
-from bot.commands_parser import SUBCOMMANDS, parse_fail_command
 from bot.i18n import ENGLISH
-from bot.ids import View
+from bot.slack import api
+from bot.slack.ids import View
 from storage.models import ActionItem, Entry, WorkspaceSettings
 from tests import payloads
 from tests.conftest import SIGNING_SECRET, BotHarness
@@ -808,7 +808,7 @@ def test_slack_rate_limiting_then_failing_is_retried_and_nothing_is_lost_or_doub
 @pytest.fixture
 def hasty_bot(fake_slack, database_url, monkeypatch):
     """The app with a 1 s Web API timeout instead of 5 s, so that every method can time out in a test."""
-    monkeypatch.setattr(slack_io, "TIMEOUT_SECONDS", 1)
+    monkeypatch.setattr(api, "TIMEOUT_SECONDS", 1)
     harness = BotHarness(fake_slack, database_url)
     yield harness
     harness.close()

@@ -7,7 +7,7 @@ import sys
 from datetime import date
 from pathlib import Path
 
-from bot.entries import ACKNOWLEDGEMENTS
+from bot.domain.entries import ACKNOWLEDGEMENTS
 from bot.i18n import ENGLISH, Translator
 
 REPO = Path(__file__).resolve().parents[1]

@@ -12,10 +12,10 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 from sqlalchemy import func, select, update
 
-from bot.data_retention import notice_lost_uninstalls, purge_due, purge_workspace
-from bot.installations import BOT_SCOPES
+from bot.domain.retention import notice_lost_uninstalls, purge_due, purge_workspace
 from bot.jobs import run_reflection_prompts
 from bot.scheduler import install_check_tick, prompt_tick
+from bot.slack.installations import BOT_SCOPES
 from storage.installations import InstallationStore
 from storage.models import Entry, ProcessedEvent, Uninstall, WorkspaceSettings
 from storage.repository import Workspace

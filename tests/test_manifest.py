@@ -11,10 +11,10 @@ import pytest
 import yaml
 from jsonschema.validators import validator_for
 
-from bot.commands_parser import SUBCOMMANDS
-from bot.ids import Command, Shortcut
-from bot.installations import BOT_SCOPES
-from bot.web import SLACK_PATH
+from bot.blocks.fail_command import SUBCOMMANDS
+from bot.slack.ids import Command, Shortcut
+from bot.slack.installations import BOT_SCOPES
+from bot.slack.web import SLACK_PATH
 from tests import payloads
 from tests.conftest import REPO, SLACK_REFERENCE
 

@@ -16,10 +16,7 @@ from slack_sdk.http_retry.builtin_handlers import ServerErrorRetryHandler
 from slack_sdk.http_retry.builtin_interval_calculators import FixedValueRetryIntervalCalculator
 from sqlalchemy import select
 
-from bot.ids import Action
-from bot.installations import single_workspace
-from bot.jobs.reflection_prompts import send_reflection_prompts
-from bot.prompts import (
+from bot.domain.prompts import (
     PROMPT_KIND,
     SNOOZE,
     is_away,
@@ -29,8 +26,11 @@ from bot.prompts import (
     prompt_is_due,
     prompt_period,
 )
+from bot.jobs.reflection_prompts import send_reflection_prompts
 from bot.scheduler import LEASE_TTL, prompt_tick
-from bot.slack_io import build_web_client
+from bot.slack.api import build_web_client
+from bot.slack.ids import Action
+from bot.slack.installations import single_workspace
 from storage import repository as repo
 from storage.db import make_engine, make_session_factory
 from storage.migrate import upgrade_to_head

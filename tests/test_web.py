@@ -8,7 +8,7 @@ import json
 import pytest
 from sqlalchemy import func, select
 
-from bot.web import MAX_BODY_BYTES
+from bot.slack.web import MAX_BODY_BYTES
 from storage.models import ActionItem, Entry, WorkspaceSettings
 from tests import payloads
 from tests.conftest import SIGNING_SECRET, BotHarness

@@ -7,10 +7,10 @@ from collections import Counter
 
 from bot.blocks.common import modal, section
 from bot.blocks.messages import build_text_message
-from bot.entries import category_label
+from bot.domain.entries import category_label
+from bot.domain.vocabulary import CATEGORIES
 from bot.i18n import Translator
-from bot.ids import View
-from bot.vocabulary import CATEGORIES
+from bot.slack.ids import View
 from storage.repository import EntryCounts
 
 

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 from bot.blocks.common import button, context, divider, escape_within, fit_mrkdwn, header, section
-from bot.digest import DigestItem
-from bot.entries import category_label, safeguard_labels
+from bot.domain.digest import DigestItem
+from bot.domain.entries import category_label, safeguard_labels
+from bot.domain.vocabulary import CATEGORIES
 from bot.i18n import Translator
-from bot.ids import Action
-from bot.vocabulary import CATEGORIES
+from bot.slack.ids import Action
 
 # Slack allows 50 blocks a message; the rest of a long digest continues in the thread.
 BLOCKS_PER_MESSAGE = 45

@@ -5,9 +5,9 @@ from __future__ import annotations
 from bot.blocks.common import modal, option, plain, plain_section, section, shorten
 from bot.blocks.entry_modal import ModalContext
 from bot.blocks.state import selected_value
+from bot.domain.vocabulary import VISIBILITIES
 from bot.i18n import Translator
-from bot.ids import Action, Block, View
-from bot.vocabulary import VISIBILITIES
+from bot.slack.ids import Action, Block, View
 from storage.models import Entry
 
 

@@ -15,9 +15,9 @@ from bot.blocks.state import (
     string_value,
     text_value,
 )
+from bot.domain.vocabulary import CATEGORIES, SAFEGUARDS, VISIBILITIES
 from bot.i18n import Translator
-from bot.ids import Action, Block, View
-from bot.vocabulary import CATEGORIES, SAFEGUARDS, VISIBILITIES
+from bot.slack.ids import Action, Block, View
 from storage.repository import EntryFields
 
 TEXT_MAX = 3000

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from bot.blocks.common import button, context, echo_sections, escape_within, modal, section
-from bot.entries import acknowledgement, category_label, visibility_label
+from bot.domain.entries import acknowledgement, category_label, visibility_label
 from bot.i18n import N_, Translator
-from bot.ids import Action, View
+from bot.slack.ids import Action, View
 from storage.models import Entry
 
 NOT_INSTALLED = N_(

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from bot.blocks.common import button, context, divider, escape_within, section
-from bot.entries import category_label
+from bot.domain.entries import category_label
 from bot.i18n import Translator
-from bot.ids import Action
+from bot.slack.ids import Action
 from storage.models import ActionItem, Entry
 
 

@@ -14,9 +14,9 @@ from bot.blocks.common import (
     option,
     section,
 )
-from bot.entries import by_year, category_label, safeguard_labels, visibility_label
+from bot.domain.entries import by_year, category_label, safeguard_labels, visibility_label
 from bot.i18n import Translator
-from bot.ids import Action, Block, EntryMenuOption
+from bot.slack.ids import Action, Block, EntryMenuOption
 from storage.models import Entry
 
 RESUME_PAGE_SIZE = 10

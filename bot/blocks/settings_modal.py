@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from bot.blocks.common import modal, option, plain
 from bot.blocks.state import selected_value, selected_values, string_value
+from bot.domain.vocabulary import ANONYMITY_CROWDS, DIGEST_CADENCES, PROMPT_DAYS, VISIBILITIES
 from bot.i18n import Translator
-from bot.ids import Action, Block, View
-from bot.vocabulary import ANONYMITY_CROWDS, DIGEST_CADENCES, PROMPT_DAYS, VISIBILITIES
+from bot.slack.ids import Action, Block, View
 from storage.models import WorkspaceSettings
 
 

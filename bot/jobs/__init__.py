@@ -9,10 +9,10 @@ from datetime import datetime
 
 from sqlalchemy.orm import Session, sessionmaker
 
-from bot.data_retention import purge_due
-from bot.installations import Installations
+from bot.domain.retention import purge_due
 from bot.jobs.reflection_prompts import send_reflection_prompts
 from bot.jobs.team_digest import post_team_digest
+from bot.slack.installations import Installations
 
 
 def run_team_digest(

@@ -9,7 +9,7 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 from sqlalchemy.orm import Session, sessionmaker
 
-from bot.slack_io import is_admin, workspace_members
+from bot.slack.api import is_admin, workspace_members
 from storage import repository as repo
 from storage.repository import Workspace
 

@@ -14,10 +14,10 @@ from slack_sdk.errors import SlackApiError
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.blocks.prompt import build_prompt_message
+from bot.domain.prompts import PROMPT_KIND, is_away, is_person_to_prompt, person_timezone, prompt_is_due, prompt_period
 from bot.i18n import ENGLISH
-from bot.pacing import Pacer
-from bot.prompts import PROMPT_KIND, is_away, is_person_to_prompt, person_timezone, prompt_is_due, prompt_period
-from bot.slack_io import workspace_members
+from bot.jobs.pacing import Pacer
+from bot.slack.api import workspace_members
 from storage import repository as repo
 from storage.repository import Workspace
 

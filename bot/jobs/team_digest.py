@@ -10,10 +10,10 @@ from slack_sdk.errors import SlackApiError
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.blocks.digest import build_digest_messages
-from bot.digest import digest_items, select_for_digest
+from bot.domain.digest import digest_items, select_for_digest
 from bot.i18n import ENGLISH
 from bot.jobs.admins import tell_admins_once
-from bot.pacing import Pacer
+from bot.jobs.pacing import Pacer
 from storage import repository as repo
 from storage.models import Digest
 from storage.repository import AlreadyInADigest, Workspace

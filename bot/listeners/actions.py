@@ -8,7 +8,6 @@ import logging
 from slack_bolt import Ack, App, BoltContext
 from slack_sdk import WebClient
 
-from bot import services
 from bot.blocks.entry_dialogs import build_delete_modal, build_visibility_modal
 from bot.blocks.entry_modal import TEXT_MAX, ModalContext
 from bot.blocks.messages import (
@@ -18,8 +17,8 @@ from bot.blocks.messages import (
 )
 from bot.blocks.resume import build_resume_message
 from bot.blocks.state import entry_id_value, pressed, pressed_entry_id, pressed_value
-from bot.errors import reported
-from bot.ids import Action, EntryMenuOption
+from bot.domain import services
+from bot.domain.services import NotYourEntry
 from bot.listeners.flows import (
     acknowledge,
     open_edit_modal,
@@ -32,9 +31,10 @@ from bot.listeners.flows import (
     translator_for,
     workspace_of,
 )
-from bot.services import NotYourEntry
-from bot.slack_io import reply
-from bot.slack_text import clean_text
+from bot.slack.api import reply
+from bot.slack.errors import reported
+from bot.slack.ids import Action, EntryMenuOption
+from bot.slack.text import clean_text
 
 log = logging.getLogger(__name__)
 

@@ -7,17 +7,15 @@ import logging
 from slack_bolt import Ack, App, BoltContext
 from slack_sdk import WebClient
 
-from bot import services
 from bot.blocks.entry_modal import TEXT_MAX, ModalContext
+from bot.blocks.fail_command import parse_fail_command
 from bot.blocks.messages import (
     build_help_message,
     build_too_long_message,
     build_typo_message,
 )
 from bot.blocks.resume import build_resume_message
-from bot.commands_parser import parse_fail_command
-from bot.errors import reported
-from bot.ids import Command
+from bot.domain import services
 from bot.listeners.flows import (
     open_record_modal,
     open_settings,
@@ -27,7 +25,9 @@ from bot.listeners.flows import (
     translator_for,
     workspace_of,
 )
-from bot.slack_io import reply
+from bot.slack.api import reply
+from bot.slack.errors import reported
+from bot.slack.ids import Command
 
 log = logging.getLogger(__name__)
 

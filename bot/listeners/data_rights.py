@@ -5,11 +5,11 @@ from __future__ import annotations
 from slack_bolt import Ack, App, BoltContext
 from slack_sdk import WebClient
 
-from bot import services
 from bot.blocks.data_rights import build_data_deleted_message, build_delete_all_data_modal
-from bot.errors import reported
-from bot.ids import Action, View
+from bot.domain import services
 from bot.listeners.flows import acknowledge, publish_home, send_shared_export, translator_for, workspace_of
+from bot.slack.errors import reported
+from bot.slack.ids import Action, View
 
 
 def handle_delete_all_data_button(ack: Ack, body: dict, client: WebClient, context: BoltContext) -> None:

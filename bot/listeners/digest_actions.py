@@ -8,16 +8,16 @@ from slack_bolt import Ack, App, BoltContext
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
-from bot import services
 from bot.blocks.digest import build_nice_job_button, digest_block_id
 from bot.blocks.messages import build_admins_only_message, build_text_message
 from bot.blocks.state import entry_id_value, pressed_entry_id
-from bot.errors import reported
+from bot.domain import services
 from bot.i18n import N_
-from bot.ids import Action
 from bot.jobs.team_digest import post_team_digest
 from bot.listeners.flows import translator_for, workspace_of
-from bot.slack_io import reply
+from bot.slack.api import reply
+from bot.slack.errors import reported
+from bot.slack.ids import Action
 
 log = logging.getLogger(__name__)
 

@@ -8,8 +8,8 @@ from collections.abc import Callable
 from slack_bolt import App, BoltContext, BoltResponse
 from slack_sdk import WebClient
 
-from bot.errors import reported
 from bot.listeners.flows import once_per_event, publish_home
+from bot.slack.errors import reported
 
 log = logging.getLogger(__name__)
 

@@ -12,7 +12,6 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError, SlackClientError
 from sqlalchemy.exc import SQLAlchemyError
 
-from bot import services
 from bot.blocks.data_rights import build_shared_export_refused_message, workspace_counts_text
 from bot.blocks.entry_modal import ModalContext, build_record_modal
 from bot.blocks.messages import (
@@ -27,11 +26,12 @@ from bot.blocks.messages import (
 )
 from bot.blocks.resume import HOME_ENTRIES_MAX, build_home_view
 from bot.blocks.settings_modal import build_settings_modal
-from bot.data_export import personal_data_json, shared_entries_csv
-from bot.entries import resume_markdown
+from bot.domain import services
+from bot.domain.entries import resume_markdown
+from bot.domain.exports import personal_data_json, shared_entries_csv
+from bot.domain.services import NotYourEntry
 from bot.i18n import ENGLISH, Translator
-from bot.services import NotYourEntry
-from bot.slack_io import reply
+from bot.slack.api import reply
 from storage.models import Entry
 from storage.repository import EntryFields, Workspace
 
@@ -58,7 +58,7 @@ def once_per_event(handler: Callable) -> Callable:
 
 
 def workspace_of(context: BoltContext) -> Workspace:
-    """The request's workspace, by the one rule of bot.tenancy (set by the app's middleware)."""
+    """The request's workspace, by the one rule of bot.slack.tenancy (set by the app's middleware)."""
     ws = context.get("workspace")
     if ws is None:
         raise NoWorkspace("the request names neither an enterprise nor a team")

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from slack_bolt import App, BoltContext
 
-from bot.data_retention import cancel_purge, schedule_purge
-from bot.errors import reported
+from bot.domain.retention import cancel_purge, schedule_purge
 from bot.listeners.flows import once_per_event
+from bot.slack.errors import reported
 from storage.installations import forget_tokens
 from storage.repository import Workspace
 

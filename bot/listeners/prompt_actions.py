@@ -8,14 +8,14 @@ import re
 from slack_bolt import Ack, App, BoltContext
 from slack_sdk import WebClient
 
-from bot import services
 from bot.blocks.messages import build_refusal_message, build_text_message
 from bot.blocks.state import pressed_entry_id, pressed_value
-from bot.errors import reported
-from bot.ids import Action
+from bot.domain import services
+from bot.domain.services import NotYourEntry
 from bot.listeners.flows import publish_home, translator_for, workspace_of
-from bot.services import NotYourEntry
-from bot.slack_io import reply
+from bot.slack.api import reply
+from bot.slack.errors import reported
+from bot.slack.ids import Action
 
 log = logging.getLogger(__name__)
 PERIOD = re.compile(r"[0-9]{4}-[0-9]{2}")

@@ -6,10 +6,10 @@ from slack_bolt import Ack, App, BoltContext
 from slack_sdk import WebClient
 
 from bot.blocks.entry_modal import TEXT_MAX, ModalContext
-from bot.errors import reported
-from bot.ids import Shortcut
 from bot.listeners.flows import open_record_modal
-from bot.slack_text import decode_slack_text
+from bot.slack.errors import reported
+from bot.slack.ids import Shortcut
+from bot.slack.text import decode_slack_text
 from storage.repository import EntryFields
 
 

@@ -8,7 +8,6 @@ from slack_bolt import Ack, App, BoltContext
 from slack_sdk import WebClient
 from sqlalchemy.exc import SQLAlchemyError
 
-from bot import services
 from bot.blocks.entry_dialogs import parse_visibility_submission
 from bot.blocks.entry_modal import ModalContext, parse_record_submission
 from bot.blocks.messages import (
@@ -19,12 +18,13 @@ from bot.blocks.messages import (
     build_text_message,
 )
 from bot.blocks.settings_modal import parse_settings_submission
-from bot.entries import latest_allowed_day
-from bot.errors import reported
-from bot.ids import Block, View
+from bot.domain import services
+from bot.domain.entries import latest_allowed_day
+from bot.domain.services import NotYourEntry
 from bot.listeners.flows import acknowledge, publish_home, translator_for, workspace_of
-from bot.services import NotYourEntry
-from bot.slack_io import permalink, reply
+from bot.slack.api import permalink, reply
+from bot.slack.errors import reported
+from bot.slack.ids import Block, View
 
 log = logging.getLogger(__name__)
 

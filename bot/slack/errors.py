@@ -13,10 +13,10 @@ from slack_bolt import App, BoltResponse
 from slack_sdk import WebClient
 from slack_sdk.webhook import WebhookClient
 
-from bot import slack_io
 from bot.i18n import ENGLISH
+from bot.slack import api
 
-log = logging.getLogger("bot.errors")
+log = logging.getLogger("bot.slack.errors")
 
 
 def report(error: Exception, body: object, client: WebClient | None = None) -> None:
@@ -41,7 +41,7 @@ def report(error: Exception, body: object, client: WebClient | None = None) -> N
     user_id = body.get("user_id") or (user.get("id") if isinstance(user, dict) else None)
     try:
         if isinstance(response_url, str) and response_url:
-            WebhookClient(response_url, timeout=slack_io.TIMEOUT_SECONDS).send(
+            WebhookClient(response_url, timeout=api.TIMEOUT_SECONDS).send(
                 text=text, response_type="ephemeral", replace_original=False
             )
         elif client is not None and isinstance(user_id, str) and user_id:

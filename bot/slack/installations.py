@@ -20,7 +20,7 @@ from slack_sdk.oauth.token_rotation import TokenRotator
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.settings import Settings
-from bot.slack_io import build_oauth_client, build_web_client
+from bot.slack.api import build_oauth_client, build_web_client
 from storage import repository as repo
 from storage.installations import InstallationStore, SignedStateStore
 from storage.repository import Workspace

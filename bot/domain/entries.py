@@ -7,8 +7,8 @@ from collections.abc import Iterable
 from datetime import date, datetime, timedelta
 from itertools import groupby
 
+from bot.domain.vocabulary import CATEGORIES, SAFEGUARDS, VISIBILITIES
 from bot.i18n import N_, Translator
-from bot.vocabulary import CATEGORIES, SAFEGUARDS, VISIBILITIES
 from storage.models import Entry
 
 # Blameless, warm, never a joke about the mistake itself.

@@ -9,7 +9,7 @@ from datetime import date, datetime
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
-from bot.prompts import PROMPT_KIND, SNOOZE
+from bot.domain.prompts import PROMPT_KIND, SNOOZE
 from storage import erasure
 from storage import repository as repo
 from storage.models import Delivery, Entry, Person, WorkspaceSettings

@@ -12,8 +12,8 @@ from datetime import datetime, timedelta
 from slack_sdk.errors import SlackApiError
 from sqlalchemy.orm import Session, sessionmaker
 
-from bot.installations import Installations, Installed, still_installed
-from bot.slack_io import build_web_client
+from bot.slack.api import build_web_client
+from bot.slack.installations import Installations, Installed, still_installed
 from storage import repository as repo
 from storage.erasure import delete_workspace_data
 from storage.installations import InstallationStore, forget_tokens

@@ -6,7 +6,7 @@ import difflib
 import re
 from dataclasses import dataclass
 
-from bot.slack_text import decode_slack_text
+from bot.slack.text import decode_slack_text
 
 SUBCOMMANDS = ("resume", "export", "help", "settings", "admin-export")
 _RESUME = re.compile(r"^resume(?:\s+(\d{4}))?$", re.IGNORECASE)

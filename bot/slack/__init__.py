@@ -1,0 +1,1 @@
+"""The Slack plumbing: the WSGI app, ids, the error handler, text, Web API helpers, installations."""
