@@ -18,7 +18,7 @@ from bot.blocks.messages import NOT_INSTALLED, build_not_installed_modal, build_
 from bot.i18n import ENGLISH
 from bot.settings import Settings
 from bot.slack import errors
-from bot.slack.api import People
+from bot.slack.people import People
 from bot.slack.tenancy import acting_team, served_here
 from storage.models import utcnow
 from storage.repository import Workspace

@@ -56,18 +56,18 @@ class Settings:
             value = env.get(name, "").strip()
             return value or None
 
-        port = get("PORT") or "3000"
-        if not port.isdigit():
-            raise ValueError(f"PORT must be a number, not {port!r}")
+        def whole(name: str, default: str, what: str) -> int:
+            value = get(name) or default
+            if not value.isdigit():
+                raise ValueError(f"{name} must be {what}, not {value!r}")
+            return int(value)
+
+        port = whole("PORT", "3000", "a number")
         log_level = (get("LOG_LEVEL") or "INFO").upper()
         if log_level not in LOG_LEVELS:
             raise ValueError(f"LOG_LEVEL must be one of {', '.join(LOG_LEVELS)}, not {log_level!r}")
-        grace = get("UNINSTALL_GRACE_DAYS") or "30"
-        if not grace.isdigit():
-            raise ValueError(f"UNINSTALL_GRACE_DAYS must be a whole number of days, not {grace!r}")
-        shutdown_grace = get("SHUTDOWN_GRACE_SECONDS") or "25"
-        if not shutdown_grace.isdigit():
-            raise ValueError(f"SHUTDOWN_GRACE_SECONDS must be a whole number of seconds, not {shutdown_grace!r}")
+        grace = whole("UNINSTALL_GRACE_DAYS", "30", "a whole number of days")
+        shutdown_grace = whole("SHUTDOWN_GRACE_SECONDS", "25", "a whole number of seconds")
         api_url = get("SLACK_API_URL") or DEFAULT_API_URL
         return cls(
             bot_token=get("SLACK_BOT_TOKEN"),
@@ -76,13 +76,13 @@ class Settings:
             database_url=sqlalchemy_url(get("DATABASE_URL") or DEFAULT_DATABASE_URL),
             slack_api_url=api_url if api_url.endswith("/") else api_url + "/",
             retro_channel=get("RETRO_CHANNEL"),
-            port=int(port),
+            port=port,
             log_level=log_level,
             client_id=get("SLACK_CLIENT_ID"),
             client_secret=get("SLACK_CLIENT_SECRET"),
             state_secret=get("SLACK_STATE_SECRET"),
-            uninstall_grace_days=int(grace),
-            shutdown_grace_seconds=int(shutdown_grace),
+            uninstall_grace_days=grace,
+            shutdown_grace_seconds=shutdown_grace,
         )
 
     def missing_for(self, mode: str) -> list[str]:

@@ -111,6 +111,14 @@ def test_non_numeric_port_is_a_clear_error(tmp_path, port):
     assert_no_traceback(result)
 
 
+@pytest.mark.parametrize("name", ["UNINSTALL_GRACE_DAYS", "SHUTDOWN_GRACE_SECONDS"])
+def test_a_grace_that_is_not_a_whole_number_is_a_clear_error(tmp_path, name):
+    result = run_cli(tmp_path, "serve", **{name: "2.5"}, SLACK_BOT_TOKEN="xoxb-1", SLACK_SIGNING_SECRET="s")
+    assert result.returncode == 2
+    assert f"{name} must be a whole number" in result.stderr and "2.5" in result.stderr
+    assert_no_traceback(result)
+
+
 def test_unknown_subcommand_is_a_usage_error(tmp_path):
     result = run_cli(tmp_path, "fly")
     assert result.returncode == 2

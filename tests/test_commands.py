@@ -283,6 +283,16 @@ def test_what_slack_says_about_a_person_is_asked_once_for_several_records(bot):
     assert asked == ["U1", "U2"]
 
 
+def test_someone_made_an_admin_a_minute_ago_can_open_the_settings_at_once(bot):
+    bot.command("Before the promotion", key="before")
+    bot.fake.wait_for("views.publish")  # Slack's answer about U1 (not an admin) is kept
+    bot.fake.users["U1"] = {"id": "U1", "team_id": "T0001", "name": "ada", "is_admin": True, "tz_offset": 0}
+    bot.fake.reset()
+    bot.command("settings", key="settings")
+    [shown] = bot.fake.wait_for_views()
+    assert shown["callback_id"] == "settings_modal"  # an admin gate asks Slack afresh
+
+
 def test_a_subcommand_followed_by_words_it_does_not_take_saves_nothing_and_says_so(bot):
     for n, text in enumerate(("resume 24", "export now", "settings please", "resume last year")):
         assert typo_answer(bot, text, f"typo{n}")["text"].startswith("Nothing was saved")

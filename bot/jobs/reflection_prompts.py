@@ -5,7 +5,7 @@ from __future__ import annotations
 import itertools
 import logging
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from datetime import date, datetime, timedelta
 from typing import NamedTuple
 
@@ -94,7 +94,17 @@ class _Due(NamedTuple):
     today: date  # where the person is
 
 
-def _send_batch(sf, client, ws, batch: list[_Due], now, pace, still_in_charge, attempts, counts: Counter) -> bool:
+def _send_batch(
+    sf: sessionmaker[Session],
+    client: WebClient,
+    ws: Workspace,
+    batch: list[_Due],
+    now: datetime,
+    pace: Callable[[], None],
+    still_in_charge: Callable[[], bool],
+    attempts: Iterator[int],
+    counts: Counter,
+) -> bool:
     """Prompt a batch of people, reading what their prompts show in a few queries for all of them.
     False when another scheduler took over, and the fan-out must stop."""
     # People in one batch share their period and day but where a time zone crosses midnight.
@@ -126,7 +136,17 @@ def _send_batch(sf, client, ws, batch: list[_Due], now, pace, still_in_charge, a
     return True
 
 
-def _send_one(sf, client, ws, user_id: str, period: str, message: dict, now, pace, counts: Counter) -> None:
+def _send_one(
+    sf: sessionmaker[Session],
+    client: WebClient,
+    ws: Workspace,
+    user_id: str,
+    period: str,
+    message: dict,
+    now: datetime,
+    pace: Callable[[], None],
+    counts: Counter,
+) -> None:
     pace()
     # Claimed right before the call to Slack, so that only the call itself lies between them.
     with sf.begin() as session:

@@ -88,7 +88,7 @@ def handle_post_digest(ack: Ack, body: dict, client: WebClient, context: BoltCon
     ack()
     t = translator_for(context)
     user_id = body["user"]["id"]
-    if not context["people"].is_admin(client, user_id):
+    if not context["people"].is_admin(client, user_id, fresh=True):
         reply(client, user_id, None, build_admins_only_message(t))
         return
     outcome = post_team_digest(

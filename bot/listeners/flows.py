@@ -224,7 +224,8 @@ def open_settings(client: WebClient, context: BoltContext, trigger_id: str, user
     t = translator_for(context)
 
     def settings_view() -> dict:
-        if not context["people"].is_admin(client, user_id):
+        # Asked afresh, after the loading view: the submission's check then reuses this answer.
+        if not context["people"].is_admin(client, user_id, fresh=True):
             return build_notice_modal(t, t(ADMINS_ONLY))
         settings = services.workspace_settings(context["session_factory"], workspace_of(context))
         return build_settings_modal(t, settings, default_channel=context["default_retro_channel"])
@@ -276,7 +277,7 @@ def send_shared_export(
 ) -> None:
     """For workspace admins: the shared entries as a CSV file in their DM, with counts of all entries."""
     t = translator_for(context)
-    if not context["people"].is_admin(client, user_id):
+    if not context["people"].is_admin(client, user_id, fresh=True):
         reply(client, user_id, response_url, build_shared_export_refused_message(t))
         return
     shared = services.shared_entries_for_admins(context["session_factory"], workspace_of(context))

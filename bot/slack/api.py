@@ -2,11 +2,8 @@
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Iterator
-from datetime import date, datetime, timedelta
 
-from cachetools import TTLCache
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 from slack_sdk.http_retry.builtin_handlers import RateLimitErrorRetryHandler, ServerErrorRetryHandler
@@ -63,45 +60,6 @@ def reply(
 
 def is_admin(user: dict) -> bool:
     return bool(user.get("is_admin") or user.get("is_owner") or user.get("is_primary_owner"))
-
-
-class People:
-    """What users.info says about people, kept for a few minutes: a record's date, its Nice job and
-    its Home refresh ask Slack once between them. An answer is Slack's for one token and workspace:
-    the same user ID elsewhere is looked up apart. Failed lookups are not kept."""
-
-    def __init__(self, ttl_seconds: float = 300, size: int = 10_000):
-        self._answers: TTLCache = TTLCache(maxsize=size, ttl=ttl_seconds)
-        self._lock = threading.Lock()
-
-    def info(self, client: WebClient, user_id: str) -> dict:
-        key = (client.token, client.default_params.get("team_id"), user_id)
-        with self._lock:
-            user = self._answers.get(key)
-        if user is None:
-            user = client.users_info(user=user_id).get("user") or {}
-            with self._lock:
-                self._answers[key] = user
-        return user
-
-    def is_admin(self, client: WebClient, user_id: str) -> bool:
-        return is_admin(self.info(client, user_id))
-
-    def display_name(self, client: WebClient, user_id: str) -> str:
-        user = self.info(client, user_id)
-        profile = user.get("profile") or {}
-        return profile.get("real_name") or user.get("real_name") or user.get("name") or user_id
-
-    def local_date(self, client: WebClient, user_id: str, now: datetime) -> date:
-        """Today where the person is (Slack's tz_offset), or in UTC when Slack cannot tell us (or does
-        not answer in time: the entry is worth more than its time zone)."""
-        try:
-            offset = self.info(client, user_id).get("tz_offset")
-        except (SlackApiError, OSError):
-            offset = None
-        if not isinstance(offset, int) or isinstance(offset, bool) or abs(offset) > 14 * 3600:
-            offset = 0
-        return (now + timedelta(seconds=offset)).date()
 
 
 def workspace_members(client: WebClient) -> Iterator[dict]:
