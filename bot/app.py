@@ -20,6 +20,7 @@ from bot.settings import Settings
 from bot.slack import errors
 from bot.slack.people import People
 from bot.slack.tenancy import acting_team, served_here
+from bot.tasks import Tasks
 from storage.models import utcnow
 from storage.repository import Workspace
 
@@ -54,11 +55,13 @@ def create_app(
     settings: Settings,
     session_factory: sessionmaker[Session],
     client: WebClient,
+    tasks: Tasks,
     clock: Callable[[], datetime] = utcnow,
     verify_requests: bool = True,
     oauth: OAuthSettings | None = None,
 ) -> App:
-    """Single-workspace mode uses `client`'s token; with `oauth`, every request uses its workspace's own."""
+    """Single-workspace mode uses `client`'s token; with `oauth`, every request uses its workspace's own.
+    What a request leaves for after its ack goes to `tasks`, enqueued before the ack."""
     logging.getLogger("slack_bolt.RequestVerification").addFilter(NO_REQUEST_BODIES)
     logging.getLogger("bot.app").addFilter(NO_CLIENT_WARNING)
     logging.getLogger("bot.app").addFilter(NO_REQUEST_BODIES)
@@ -67,8 +70,8 @@ def create_app(
         client=client,
         signing_secret=settings.signing_secret,
         request_verification_enabled=verify_requests,
-        # Ack first, then the slow work on Bolt's thread pool. The pool is large because an ack
-        # waits for a free thread: slow Slack or database calls must not hold up new requests.
+        # Listeners store and enqueue, then ack; Bolt's thread pool then opens the modals whose
+        # trigger lasts 3 s. Nothing slower runs here: the rest is on the task queue.
         process_before_response=False,
         listener_executor=ThreadPoolExecutor(max_workers=64, thread_name_prefix="listener"),
         logger=logging.getLogger("bot.app"),
@@ -92,6 +95,7 @@ def create_app(
                 context.client.default_params["team_id"] = team
         context["session_factory"] = session_factory
         context["people"] = people
+        context["tasks"] = tasks
         context["clock"] = clock
         context["default_retro_channel"] = settings.retro_channel
         context["installation_store"] = oauth.installation_store if oauth else None

@@ -1,10 +1,15 @@
-"""`failure-resume` subcommands: serve, socket, migrate, scheduler, run-job, purge-workspace."""
+"""`failure-resume` subcommands: serve, socket, worker, scheduler, migrate, run-job, purge-workspace."""
 
 from __future__ import annotations
 
 import argparse
 import logging
+import os
+import signal
+import subprocess
 import sys
+import threading
+import time
 from datetime import UTC, datetime, timedelta
 from typing import NamedTuple
 
@@ -18,7 +23,17 @@ from sqlalchemy.exc import SQLAlchemyError
 from bot.app import create_app
 from bot.settings import Settings
 from bot.slack.api import build_web_client
-from bot.slack.installations import Installations, every_install, oauth_settings, single_workspace
+from bot.slack.installations import (
+    Installations,
+    every_install,
+    install_clients,
+    oauth_settings,
+    single_client,
+    single_workspace,
+)
+from bot.tasks import Tasks
+from bot.tasks.queue import make_consumer, make_queue
+from bot.tasks.runtime import Runtime
 from storage import repository as repo
 from storage.db import make_engine, make_session_factory
 from storage.installations import InstallationStore, forget_tokens
@@ -35,6 +50,9 @@ def configure_logging(level: str) -> None:
         logging.getLogger(noisy).setLevel(max(logging.INFO, logging.getLogger().level))
     # At INFO SQLAlchemy logs every statement: keep it at its own default.
     logging.getLogger("sqlalchemy").setLevel(logging.WARNING)
+    # Huey logs two lines a task at INFO: its start-up and shutdown lines are enough.
+    logging.getLogger("huey").setLevel(max(logging.WARNING, logging.getLogger().level))
+    logging.getLogger("huey.consumer").setLevel(max(logging.INFO, logging.getLogger().level))
 
 
 def _explain(problems: list[str]) -> int:
@@ -79,9 +97,10 @@ def _build(settings: Settings, mode: str):
     if problems:
         return None, None, _explain(problems)
     engine, sf = _database(settings)
-    client, oauth, _installations, _store = _slack(settings, mode, engine, sf)
+    slack = _slack(settings, mode, engine, sf)
     try:
-        app = create_app(settings, sf, client, verify_requests=(mode == "serve"), oauth=oauth)
+        tasks = _tasks(settings, sf, slack)
+        app = create_app(settings, sf, slack.client, tasks, verify_requests=(mode == "serve"), oauth=slack.oauth)
     except (BoltError, SlackApiError, SlackClientError, OSError) as error:
         print(
             f"Slack did not accept SLACK_BOT_TOKEN, or could not be reached ({error}). "
@@ -93,7 +112,29 @@ def _build(settings: Settings, mode: str):
     return app, engine, 0
 
 
-def serve(settings: Settings) -> int:
+def _tasks(settings: Settings, sf, slack: _Slack) -> Tasks:
+    """The queue's tasks, with what they need to run in this process."""
+    notice_lost = None
+    if slack.store is not None:
+        from bot.domain.retention import notice_lost_uninstalls
+
+        store, grace = slack.store, timedelta(days=settings.uninstall_grace_days)
+
+        def notice_lost(now: datetime) -> list[str]:
+            return notice_lost_uninstalls(sf, store, settings.slack_api_url, now, grace)
+
+    runtime = Runtime(
+        session_factory=sf,
+        client_for=install_clients(settings, slack.store) if slack.store else single_client(slack.client),
+        installations=slack.installations,
+        default_retro_channel=settings.retro_channel,
+        uninstall_grace=timedelta(days=settings.uninstall_grace_days),
+        notice_lost=notice_lost,
+    )
+    return Tasks(make_queue(settings), runtime)
+
+
+def serve(settings: Settings, with_clock: bool = False) -> int:
     from bot.slack.web import ProductionServer
 
     app, engine, status = _build(settings, "serve")
@@ -102,7 +143,8 @@ def serve(settings: Settings) -> int:
     log.info("Failure Resume listening on port %s (POST /slack/events, GET /healthz)", settings.port)
     if app.oauth_flow:
         log.info("OAuth mode: workspaces install the app from GET /slack/install")
-    ProductionServer(app, engine, settings.port, settings.shutdown_grace_seconds).run()
+    with _beside(settings, with_clock):
+        ProductionServer(app, engine, settings.port, settings.shutdown_grace_seconds, settings.web_concurrency).run()
     return 0
 
 
@@ -113,8 +155,63 @@ def socket(settings: Settings) -> int:
     if app is None:
         return status
     log.info("Failure Resume connected in Socket Mode")
-    SocketModeHandler(app, settings.app_token).start()
+    with _beside(settings):
+        SocketModeHandler(app, settings.app_token).start()
     return 0
+
+
+class _beside:
+    """Child processes of `serve`: on the embedded default, the queue's consumer (so that the acks
+    never share a Python process with the work, and one command still does everything), and with
+    `--with-clock` (what `./scripts/run` does) the clock too. They stop with `serve`."""
+
+    def __init__(self, settings: Settings, with_clock: bool = False) -> None:
+        self.settings, self.children = settings, []
+        self.commands = (["worker"] if settings.serve_starts_worker else []) + (["scheduler"] if with_clock else [])
+
+    def __enter__(self):
+        env = dict(os.environ, FAILURE_RESUME_PARENT_PID=str(os.getpid()))
+        for command in self.commands:
+            self.children.append(subprocess.Popen([sys.executable, "-m", "bot.cli", command], env=env))
+            log.info("Started the %s (pid %s)", command, self.children[-1].pid)
+        return self
+
+    def __exit__(self, *exc) -> None:
+        running = [child for child in self.children if child.poll() is None]
+        for child in running:
+            child.send_signal(signal.SIGTERM)  # the worker's running tasks finish within the grace time
+        for child in running:
+            try:
+                child.wait(self.settings.shutdown_grace_seconds + 5)
+            except subprocess.TimeoutExpired:
+                child.kill()
+
+
+def worker(settings: Settings) -> int:
+    """The queue's consumer: WORKER_THREADS tasks at a time, any number of these processes."""
+    session_factory, slack = _job_setup(settings)
+    if slack is None:
+        return 2
+    tasks = _tasks(settings, session_factory, slack)
+    _stop_with_parent()
+    where = "Redis" if settings.redis_url else "the SQLite queue file"
+    log.info("Task worker with %s threads, on %s", settings.worker_threads, where)
+    make_consumer(tasks.huey, settings.worker_threads, settings.shutdown_grace_seconds).run()
+    return 0
+
+
+def _stop_with_parent() -> None:
+    """A child of `serve` stops (gracefully, by SIGTERM) once `serve` is gone, even after a kill -9."""
+    parent = os.environ.get("FAILURE_RESUME_PARENT_PID", "")
+    if not parent.isdigit():
+        return
+
+    def watch() -> None:
+        while os.getppid() == int(parent):
+            time.sleep(1)
+        os.kill(os.getpid(), signal.SIGTERM)
+
+    threading.Thread(target=watch, daemon=True, name="parent-watch").start()
 
 
 def migrate(settings: Settings) -> int:
@@ -127,27 +224,21 @@ def _job_setup(settings: Settings):
     problems = settings.missing_for("job")
     if problems:
         _explain(problems)
-        return None, None, None
+        return None, None
     engine, sf = _database(settings)
-    slack = _slack(settings, "job", engine, sf)
-    return sf, slack.installations, slack.store
+    return sf, _slack(settings, "job", engine, sf)
 
 
 def scheduler(settings: Settings) -> int:
-    from bot.domain.retention import notice_lost_uninstalls
+    """The clock: enqueues what is due; the workers do it."""
     from bot.scheduler import run_scheduler
 
-    session_factory, installations, store = _job_setup(settings)
-    if installations is None:
+    session_factory, slack = _job_setup(settings)
+    if slack is None:
         return 2
-    notice_lost = None
-    if store is not None:
-        grace = timedelta(days=settings.uninstall_grace_days)
-
-        def notice_lost(now: datetime) -> list[str]:
-            return notice_lost_uninstalls(session_factory, store, settings.slack_api_url, now, grace)
-
-    run_scheduler(session_factory, installations, settings.retro_channel, notice_lost=notice_lost)
+    tasks = _tasks(settings, session_factory, slack)
+    _stop_with_parent()
+    run_scheduler(session_factory, slack.installations, tasks, check_installs=slack.store is not None)
     return 0
 
 
@@ -157,11 +248,11 @@ def run_job(settings: Settings, name: str) -> int:
     if name not in JOBS:
         print(f"Unknown or not yet available job {name!r}. Jobs: {', '.join(sorted(JOBS))}.", file=sys.stderr)
         return 2
-    session_factory, installations, _store = _job_setup(settings)
-    if installations is None:
+    session_factory, slack = _job_setup(settings)
+    if slack is None:
         return 2
     try:
-        outcomes = JOBS[name](session_factory, installations, datetime.now(UTC), settings.retro_channel)
+        outcomes = JOBS[name](_tasks(settings, session_factory, slack).runtime, datetime.now(UTC))
     except (SlackApiError, SlackClientError, OSError) as error:
         print(f"Slack did not answer as expected ({error}).", file=sys.stderr)
         return 2
@@ -206,11 +297,13 @@ def purge_workspace(settings: Settings, team_id: str, enterprise_id: str, confir
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="failure-resume", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True)
-    commands.add_parser("serve", help="HTTP mode: POST /slack/events on $PORT (default 3000)")
+    serve_command = commands.add_parser("serve", help="HTTP mode: POST /slack/events on $PORT (default 3000)")
+    serve_command.add_argument("--with-clock", action="store_true", help="start the clock process beside it")
     commands.add_parser("socket", help="Socket Mode, for development without a public URL")
+    commands.add_parser("worker", help="the task queue's consumer: $WORKER_THREADS tasks at a time")
     commands.add_parser("migrate", help="bring the database schema up to date")
     commands.add_parser(
-        "scheduler", help="the clock process: team digests on their cadence, reflection prompts when due"
+        "scheduler", help="the clock process: enqueues team digests on their cadence, reflection prompts when due"
     )
     job = commands.add_parser(
         "run-job",
@@ -233,8 +326,9 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     configure_logging(settings.log_level)
     handler = {
-        "serve": serve,
+        "serve": lambda settings: serve(settings, args.with_clock),
         "socket": socket,
+        "worker": worker,
         "migrate": migrate,
         "scheduler": scheduler,
         "run-job": lambda settings: run_job(settings, args.name),

@@ -43,6 +43,18 @@ class Settings:
     # On SIGTERM (a deploy), how long `serve` may finish what it acknowledged before it exits;
     # within the 30 s that Heroku and Kubernetes wait by default before they kill.
     shutdown_grace_seconds: int = 25
+    # The task queue: Redis when set (any number of workers, on any hosts), else a SQLite file
+    # beside the database (QUEUE_PATH), worked by the consumer that `serve` starts as its child.
+    redis_url: str | None = None
+    queue_path: str | None = None
+    # `serve` starts the queue's consumer itself unless REDIS_URL is set or START_WORKER=false.
+    start_worker: bool | None = None
+    worker_threads: int = 8
+    web_concurrency: int = 1
+
+    @property
+    def serve_starts_worker(self) -> bool:
+        return self.start_worker if self.start_worker is not None else not self.redis_url
 
     @property
     def oauth(self) -> bool:
@@ -69,6 +81,9 @@ class Settings:
         grace = whole("UNINSTALL_GRACE_DAYS", "30", "a whole number of days")
         shutdown_grace = whole("SHUTDOWN_GRACE_SECONDS", "25", "a whole number of seconds")
         api_url = get("SLACK_API_URL") or DEFAULT_API_URL
+        start_worker = (get("START_WORKER") or "").lower()
+        if start_worker not in ("", "true", "false"):
+            raise ValueError(f"START_WORKER must be true or false, not {start_worker!r}")
         return cls(
             bot_token=get("SLACK_BOT_TOKEN"),
             signing_secret=get("SLACK_SIGNING_SECRET"),
@@ -83,6 +98,11 @@ class Settings:
             state_secret=get("SLACK_STATE_SECRET"),
             uninstall_grace_days=grace,
             shutdown_grace_seconds=shutdown_grace,
+            redis_url=get("REDIS_URL"),
+            queue_path=get("QUEUE_PATH"),
+            start_worker={"": None, "true": True, "false": False}[start_worker],
+            worker_threads=max(1, whole("WORKER_THREADS", "8", "a whole number of threads")),
+            web_concurrency=max(1, whole("WEB_CONCURRENCY", "1", "a whole number of processes")),
         )
 
     def missing_for(self, mode: str) -> list[str]:

@@ -2,25 +2,34 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import os
 import shutil
+import signal
+import tempfile
 import threading
+import time
 import urllib.error
 import urllib.request
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from socketserver import ThreadingMixIn
 from wsgiref.simple_server import WSGIRequestHandler, WSGIServer, make_server
 
 import pytest
+from huey import MemoryHuey
 from sqlalchemy import text
 
 from bot.app import create_app
+from bot.domain.retention import notice_lost_uninstalls
 from bot.settings import Settings
 from bot.slack.api import build_web_client
-from bot.slack.installations import every_install, oauth_settings, single_workspace
+from bot.slack.installations import every_install, install_clients, oauth_settings, single_client, single_workspace
 from bot.slack.web import make_wsgi_app
+from bot.tasks import Tasks
+from bot.tasks.queue import make_consumer, make_queue
+from bot.tasks.runtime import Runtime
 from storage.db import make_engine, make_session_factory
 from storage.installations import InstallationStore
 from storage.migrate import upgrade_to_head
@@ -103,6 +112,29 @@ class Response:
         return json.loads(self.body) if self.body else None
 
 
+def tasks_now(sf, client, installations=None, retro_channel: str | None = None) -> Tasks:
+    """The queue's tasks run as they are enqueued (Huey's immediate mode), for tests of the clock and
+    the fan-outs on their own; the app's own tests run a real consumer (BotHarness)."""
+    runtime = Runtime(
+        session_factory=sf,
+        client_for=single_client(client),
+        installations=installations or single_workspace(client),
+        default_retro_channel=retro_channel,
+    )
+    return Tasks(MemoryHuey("failure-resume-test", immediate=True), runtime)
+
+
+def start_consumer(huey, threads: int = 1):
+    """A real Huey consumer in this process, its workers on threads. One thread by default, so that a
+    test's tasks run in the order it enqueued them. Its signal handlers are the test run's, not Huey's."""
+    consumer = make_consumer(huey, threads, grace_seconds=5, poll=(0.005, 0.02))
+    handlers = {number: signal.getsignal(number) for number in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)}
+    consumer.start()
+    for number, handler in handlers.items():
+        signal.signal(number, handler)
+    return consumer
+
+
 class BotHarness:
     """The running app on loopback, with helpers that send what Slack sends."""
 
@@ -124,13 +156,25 @@ class BotHarness:
         self.session_factory = make_session_factory(self.engine)
         client = build_web_client(None if oauth else TOKEN, fake.url)
         oauth_config = oauth_settings(self.settings, InstallationStore(CLIENT_ID, self.engine)) if oauth else None
-        app = create_app(self.settings, self.session_factory, client, clock=self.clock, oauth=oauth_config)
-        self.listener_pool = app.listener_runner.listener_executor
+        store = oauth_config.installation_store if oauth_config else None
         self.installations = (
-            every_install(self.settings, oauth_config.installation_store, self.session_factory)
-            if oauth_config
-            else single_workspace(client)
+            every_install(self.settings, store, self.session_factory) if store else single_workspace(client)
         )
+        self.queue_dir = tempfile.mkdtemp(prefix="failure-resume-queue-")
+        queue_settings = dataclasses.replace(self.settings, queue_path=f"{self.queue_dir}/queue.db")
+        runtime = Runtime(
+            session_factory=self.session_factory,
+            client_for=install_clients(self.settings, store) if store else single_client(client),
+            installations=self.installations,
+            default_retro_channel=self.settings.retro_channel,
+            uninstall_grace=timedelta(days=self.settings.uninstall_grace_days),
+            clock=self.clock,
+            notice_lost=self._notice_lost(store) if store else None,
+        )
+        self.tasks = Tasks(make_queue(queue_settings), runtime)
+        app = create_app(self.settings, self.session_factory, client, self.tasks, clock=self.clock, oauth=oauth_config)
+        self.listener_pool = app.listener_runner.listener_executor
+        self.consumer = start_consumer(self.tasks.huey)
         self.server = make_server(
             "127.0.0.1",
             0,
@@ -146,12 +190,27 @@ class BotHarness:
     def clock(self) -> datetime:
         return self.now or datetime.now(UTC)
 
+    def _notice_lost(self, store: InstallationStore):
+        grace = timedelta(days=self.settings.uninstall_grace_days)
+        return lambda at: notice_lost_uninstalls(self.session_factory, store, self.fake.url, at, grace)
+
+    def drain(self, timeout: float = 10) -> None:
+        """Wait until the queue is empty and its worker idle (seen so twice in a row)."""
+        huey, deadline, idle = self.tasks.huey, time.monotonic() + timeout, 0
+        while idle < 2:
+            assert time.monotonic() < deadline, f"tasks still queued after {timeout}s"
+            busy = huey.pending_count() or huey.scheduled_count() or huey._tasks_in_flight
+            idle = 0 if busy else idle + 1
+            time.sleep(0.05)
+
     def close(self) -> None:
         self.server.shutdown()
         self.server.server_close()
         # The work after the test's acks ends here, while the fake Slack still answers it.
         self.listener_pool.shutdown(wait=True)
+        self.consumer.stop(graceful=True)
         self.engine.dispose()
+        shutil.rmtree(self.queue_dir, ignore_errors=True)
 
     # -- raw HTTP ---------------------------------------------------------------------------
     def post(

@@ -347,7 +347,7 @@ def test_the_scheduler_process_starts_its_jobs_in_oauth_mode(tmp_path, fake_slac
     try:
         while len(ran) < 3 and (line := process.stderr.readline()):
             assert "Traceback" not in line and " failed (" not in line, line
-            for job in ("Scheduler beat", "Reflection prompt run", "Install check"):
+            for job in ("Scheduler beat", "Workspace beat", "Install check"):
                 if f'Job "{job} ' in line and "executed successfully" in line:
                     ran.add(job)
     finally:
@@ -355,4 +355,4 @@ def test_the_scheduler_process_starts_its_jobs_in_oauth_mode(tmp_path, fake_slac
         process.terminate()
         process.wait(timeout=10)
         process.stderr.close()
-    assert ran == {"Scheduler beat", "Reflection prompt run", "Install check"}
+    assert ran == {"Scheduler beat", "Workspace beat", "Install check"}

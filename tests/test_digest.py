@@ -12,14 +12,15 @@ import pytest
 from sqlalchemy import select
 
 from bot.jobs.team_digest import post_team_digest
-from bot.scheduler import LEASE, LEASE_TTL, digest_due, tick
+from bot.scheduler import LEASE, LEASE_TTL, workspace_tick
 from bot.slack.api import build_web_client
 from bot.slack.installations import single_workspace
+from bot.tasks.fanout import digest_due
 from storage import repository as repo
 from storage.db import make_engine, make_session_factory
 from storage.models import Digest, Entry
 from storage.repository import Workspace
-from tests.conftest import REPO, TOKEN
+from tests.conftest import REPO, TOKEN, tasks_now
 from tests.rows import seed
 
 WS = Workspace(enterprise_id="", team_id="T0001")
@@ -194,16 +195,24 @@ def test_only_one_scheduler_holds_the_lease_until_it_lapses(job):
 
 def test_two_schedulers_post_the_scheduled_digest_once_per_period(job, fake_slack):
     sf, client = job
+    tasks = tasks_now(sf, client, retro_channel="CRETRO")
+
+    def beat(at, holder="first"):
+        return workspace_tick(sf, single_workspace(client), tasks, at, holder)
+
+    def digests():
+        return [call for call in fake_slack.calls_to("chat.postMessage") if call.args.get("channel") == "CRETRO"]
+
     share(sf, "UNAMED", "named", "Scheduled one")
-    assert tick(sf, single_workspace(client), NOW, "first", "CRETRO") is True
-    assert tick(sf, single_workspace(client), NOW, "second", "CRETRO") is False
-    assert tick(sf, single_workspace(client), NOW + timedelta(minutes=1), "first", "CRETRO") is True
+    assert beat(NOW) is True
+    assert beat(NOW, "second") is False
+    assert beat(NOW + timedelta(minutes=15)) is True
     share(sf, "UNAMED", "named", "Shared later the same month")
-    assert tick(sf, single_workspace(client), NOW + timedelta(days=3), "first", "CRETRO") is True
-    assert len(fake_slack.calls_to("chat.postMessage")) == 1
+    assert beat(NOW + timedelta(days=3)) is True
+    assert len(digests()) == 1
     # Next month's digest carries what was shared since.
-    assert tick(sf, single_workspace(client), datetime(2026, 12, 1, 9, 0, tzinfo=UTC), "first", "CRETRO") is True
-    assert "Shared later the same month" in json.dumps(fake_slack.calls_to("chat.postMessage")[-1].args)
+    assert beat(datetime(2026, 12, 1, 9, 0, tzinfo=UTC)) is True
+    assert "Shared later the same month" in json.dumps(digests()[-1].args)
 
 
 @pytest.mark.parametrize(

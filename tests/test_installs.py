@@ -12,11 +12,10 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 from sqlalchemy import func, select, update
 
-from bot.domain.retention import notice_lost_uninstalls, purge_due, purge_workspace
+from bot.domain.retention import purge_due, purge_workspace
 from bot.jobs import run_reflection_prompts
-from bot.scheduler import install_check_tick, prompt_tick
+from bot.scheduler import install_check_tick, workspace_tick
 from bot.slack.installations import BOT_SCOPES
-from storage.installations import InstallationStore
 from storage.models import Entry, ProcessedEvent, Uninstall, WorkspaceSettings
 from storage.repository import Workspace
 from tests.conftest import BotHarness
@@ -249,7 +248,7 @@ def test_an_org_wide_install_serves_each_workspace_of_the_org_with_data_kept_apa
     installed = app.installations()
     assert [(i.workspace.enterprise_id, i.workspace.team_id) for i in installed] == [("E1", "T5"), ("E1", "T6")]
     # The org token names the workspace it acts in, as Slack requires for users.list.
-    run_reflection_prompts(app.session_factory, app.installations, datetime.now(UTC), None)
+    run_reflection_prompts(app.tasks.runtime, datetime.now(UTC))
     assert sorted(call.args["team_id"] for call in app.fake.calls_to("users.list")) == ["T5", "T6"]
     assert not [call for call in app.fake.calls if not call.ok]
 
@@ -391,7 +390,9 @@ def test_one_workspace_with_a_dead_token_does_not_stop_the_others_scheduled_work
     install(app, "T3")
     app.fake.grants.uninstall("T2")  # and Slack's event never arrived
     app.fake.users.update({"U1": {"id": "U1", "tz": "UTC"}})
-    assert prompt_tick(app.session_factory, app.installations, datetime(2026, 12, 1, 10, 0, tzinfo=UTC), "me")
+    at = datetime(2026, 12, 1, 10, 0, tzinfo=UTC)
+    assert workspace_tick(app.session_factory, app.installations, app.tasks, at, "me")
+    app.drain()
     listed = {call.team: call.error for call in app.fake.calls_to("users.list", ok_only=False)}
     assert listed == {None: "token_revoked", "T3": None}
 
@@ -405,14 +406,12 @@ def test_an_uninstall_whose_event_never_came_is_noticed_and_its_data_deleted_aft
     record(app, "Dropped the production table", team="T2", key="a")
     record(app, "Forgot the on-call handover", team="T3", key="b")
     app.fake.grants.uninstall("T2")  # the app was down when Slack sent app_uninstalled
-    store = InstallationStore(CLIENT_ID, app.engine)
     now = datetime.now(UTC)
 
-    def notice_lost(at):
-        return notice_lost_uninstalls(app.session_factory, store, app.fake.url, at, timedelta(days=30))
-
-    def notice(at):  # as the scheduler's hourly job does
-        return install_check_tick(app.session_factory, notice_lost, at, "me")
+    def notice(at):  # as the scheduler's hourly beat does, and a worker then
+        acted = install_check_tick(app.session_factory, app.tasks, at, "me")
+        app.drain()
+        return acted
 
     assert notice(now)
     assert purge_marks(app) == [("T2", timedelta(days=30))]

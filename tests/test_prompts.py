@@ -27,7 +27,7 @@ from bot.domain.prompts import (
     prompt_period,
 )
 from bot.jobs.reflection_prompts import send_reflection_prompts
-from bot.scheduler import LEASE_TTL, prompt_tick
+from bot.scheduler import LEASE_TTL, workspace_tick
 from bot.slack.api import build_web_client
 from bot.slack.ids import Action
 from bot.slack.installations import single_workspace
@@ -37,7 +37,7 @@ from storage.migrate import upgrade_to_head
 from storage.models import ActionItem, Delivery, Entry, Person
 from storage.repository import Workspace
 from tests import payloads
-from tests.conftest import TOKEN
+from tests.conftest import TOKEN, tasks_now
 from tests.rows import seed, snapshot
 from tests.test_digest import run_job
 
@@ -931,8 +931,8 @@ def test_two_prompt_ticks_at_the_same_time_only_one_acts(job, fake_slack, databa
     fake_slack.users.update({"U1": member("U1"), "U2": member("U2", "Pacific/Honolulu")})
     a, b = OwnProcess(database_url, fake_slack), OwnProcess(database_url, fake_slack)
     acted = at_once(
-        lambda: prompt_tick(a.sf, single_workspace(a.client), NOW, "first"),
-        lambda: prompt_tick(b.sf, single_workspace(b.client), NOW, "second"),
+        lambda: workspace_tick(a.sf, single_workspace(a.client), tasks_now(a.sf, a.client), NOW, "first"),
+        lambda: workspace_tick(b.sf, single_workspace(b.client), tasks_now(b.sf, b.client), NOW, "second"),
     )
     a.engine.dispose()
     b.engine.dispose()
@@ -942,7 +942,8 @@ def test_two_prompt_ticks_at_the_same_time_only_one_acts(job, fake_slack, databa
     # The one that stood by takes over once the lease lapses, and sends nothing twice.
     standby = "first" if acted == [False, True] else "second"
     sf, client = job
-    assert prompt_tick(sf, single_workspace(client), NOW + LEASE_TTL + timedelta(minutes=1), standby) is True
+    later = NOW + LEASE_TTL + timedelta(minutes=1)
+    assert workspace_tick(sf, single_workspace(client), tasks_now(sf, client), later, standby) is True
     assert prompted(fake_slack) == Counter(U1=1, U2=1)
 
 

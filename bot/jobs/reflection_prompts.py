@@ -17,7 +17,7 @@ from bot.blocks.prompt import build_prompt_message
 from bot.domain.prompts import PROMPT_KIND, is_away, is_person_to_prompt, person_timezone, prompt_is_due, prompt_period
 from bot.i18n import ENGLISH
 from bot.jobs.pacing import Pacer
-from bot.slack.api import workspace_members
+from bot.slack.api import members_page
 from storage import repository as repo
 from storage.repository import Workspace
 
@@ -55,13 +55,52 @@ def send_reflection_prompts(
     confirmation, the claim stays unconfirmed and that person is not prompted again that month:
     at most once, never twice."""
     pace = pace or Pacer(SENDS_PER_SECOND)
+    counts: Counter = Counter()
+    cursor = None
+    while True:
+        page = members_page(client, cursor)
+        if not _prompt_members(sf, client, ws, now, page.members, force, pace, still_in_charge, counts):
+            return counts
+        cursor = page.next_cursor
+        if not cursor:
+            return counts
+
+
+def send_reflection_prompts_page(
+    sf: sessionmaker[Session],
+    client: WebClient,
+    ws: Workspace,
+    now: datetime,
+    cursor: str | None = None,
+    force: bool = False,
+    pace: Callable[[], None] | None = None,
+) -> tuple[Counter, str | None]:
+    """The same for one users.list page of people (up to 200): a big workspace's fan-out is a chain of
+    these, one after another, so that it keeps within the workspace's limit. Returns the next page's
+    cursor, None after the last."""
+    counts: Counter = Counter()
+    page = members_page(client, cursor)
+    _prompt_members(sf, client, ws, now, page.members, force, pace or Pacer(SENDS_PER_SECOND), lambda: True, counts)
+    return counts, page.next_cursor
+
+
+def _prompt_members(
+    sf: sessionmaker[Session],
+    client: WebClient,
+    ws: Workspace,
+    now: datetime,
+    members: list[dict],
+    force: bool,
+    pace: Callable[[], None],
+    still_in_charge: Callable[[], bool],
+    counts: Counter,
+) -> bool:
     with sf() as session:
         settings = repo.get_settings(session, ws)
         choices = repo.people_choices(session, ws)
-    counts: Counter = Counter()
     batch: list[_Due] = []
     attempts = itertools.count(1)
-    for user in workspace_members(client):
+    for user in members:
         user_id = user.get("id")
         if not isinstance(user_id, str) or not is_person_to_prompt(user, settings.prompt_guests):
             continue
@@ -81,11 +120,11 @@ def send_reflection_prompts(
         batch.append(_Due(user_id, prompt_period(now, zone), now.astimezone(zone).date()))
         if len(batch) == BATCH:
             if not _send_batch(sf, client, ws, batch, now, pace, still_in_charge, attempts, counts):
-                return counts
+                return False
             batch = []
     if batch:
-        _send_batch(sf, client, ws, batch, now, pace, still_in_charge, attempts, counts)
-    return counts
+        return _send_batch(sf, client, ws, batch, now, pace, still_in_charge, attempts, counts)
+    return True
 
 
 class _Due(NamedTuple):

@@ -12,26 +12,22 @@ from bot.blocks.entry_dialogs import build_delete_modal, build_visibility_modal
 from bot.blocks.entry_modal import TEXT_MAX, ModalContext
 from bot.blocks.messages import (
     build_acknowledgement_message,
-    build_refusal_message,
     build_undone_message,
 )
-from bot.blocks.resume import build_resume_message
 from bot.blocks.state import entry_id_value, pressed, pressed_entry_id, pressed_value
 from bot.domain import services
 from bot.domain.services import NotYourEntry
 from bot.listeners.flows import (
-    acknowledge,
+    enqueue,
     open_edit_modal,
     open_entry_modal,
     open_record_modal,
     open_settings,
-    publish_home,
-    send_export,
+    refuse,
     store_quick_entry_then_ack,
     translator_for,
     workspace_of,
 )
-from bot.slack.api import reply
 from bot.slack.errors import reported
 from bot.slack.ids import Action, EntryMenuOption
 from bot.slack.text import clean_text
@@ -58,13 +54,10 @@ def handle_share_anonymously(ack: Ack, body: dict, client: WebClient, context: B
             context["clock"](),
         )
     except NotYourEntry:
-        ack()
-        reply(client, user_id, body.get("response_url"), build_refusal_message(t))
+        refuse(ack, context, user_id, body.get("response_url"))
         return
-    ack()  # after the change: Slack's 200 means it is made
     message = build_acknowledgement_message(t, entry, quick=True)
-    acknowledge(client, user_id, body.get("response_url"), message, replace_original=True)
-    publish_home(client, context, user_id)
+    answer_then_ack(ack, context, user_id, body.get("response_url"), message)
 
 
 def handle_undo(ack: Ack, body: dict, client: WebClient, context: BoltContext) -> None:
@@ -73,12 +66,16 @@ def handle_undo(ack: Ack, body: dict, client: WebClient, context: BoltContext) -
     try:
         services.delete_own_entry(context["session_factory"], workspace_of(context), user_id, pressed_entry_id(body))
     except NotYourEntry:
-        ack()
-        reply(client, user_id, body.get("response_url"), build_refusal_message(t))
+        refuse(ack, context, user_id, body.get("response_url"))
         return
-    ack()
-    acknowledge(client, user_id, body.get("response_url"), build_undone_message(t), replace_original=True)
-    publish_home(client, context, user_id)
+    answer_then_ack(ack, context, user_id, body.get("response_url"), build_undone_message(t))
+
+
+def answer_then_ack(ack: Ack, context: BoltContext, user_id: str, response_url: str | None, message: dict) -> None:
+    """The change is made: its message replaces the one pressed, and the Home tab follows."""
+    arguments = dict(message=message, replace_original=True, home=True)
+    enqueue(context, "answer", user_id=user_id, response_url=response_url, **arguments)
+    ack()  # after the change: Slack's 200 means it is made
 
 
 def handle_record_typed(ack: Ack, body: dict, client: WebClient, context: BoltContext) -> None:
@@ -90,7 +87,7 @@ def handle_record_typed(ack: Ack, body: dict, client: WebClient, context: BoltCo
     # One entry however often the button is pressed: the key is the message, not the press.
     shown_in = (body.get("container") or {}).get("message_ts") or body.get("trigger_id")
     key = services.request_key("typed", f"{shown_in}:{text}")
-    store_quick_entry_then_ack(ack, client, context, body["user"]["id"], text, key, body.get("response_url"), True)
+    store_quick_entry_then_ack(ack, context, body["user"]["id"], text, key, body.get("response_url"), True)
 
 
 def handle_record_button(ack: Ack, body: dict, client: WebClient, context: BoltContext) -> None:
@@ -100,9 +97,9 @@ def handle_record_button(ack: Ack, body: dict, client: WebClient, context: BoltC
     open_record_modal(client, context, body["trigger_id"], modal, context["clock"]())
 
 
-def handle_export_button(ack: Ack, body: dict, client: WebClient, context: BoltContext) -> None:
+def handle_export_button(ack: Ack, body: dict, context: BoltContext) -> None:
+    enqueue(context, "export", user_id=body["user"]["id"], response_url=None, now=context["clock"]())
     ack()
-    send_export(client, context, body["user"]["id"], None, context["clock"]())
 
 
 def handle_settings_button(ack: Ack, body: dict, client: WebClient, context: BoltContext) -> None:
@@ -127,21 +124,20 @@ def handle_entry_menu(ack: Ack, body: dict, client: WebClient, context: BoltCont
         log.info("Ignored unknown entry menu choice")
 
 
-def handle_resume_page(ack: Ack, body: dict, client: WebClient, context: BoltContext) -> None:
-    ack()
-    user_id = body["user"]["id"]
+def handle_resume_page(ack: Ack, body: dict, context: BoltContext) -> None:
     try:
         wanted = json.loads(pressed_value(body) or "{}")
         year, page = wanted.get("year"), wanted.get("page", 0)
     except (ValueError, AttributeError):
         year = page = None
     if not isinstance(page, int) or isinstance(page, bool):
+        ack()
         log.info("Ignored a resume page button with a malformed value")
         return
     year = year if isinstance(year, int) and not isinstance(year, bool) else None
-    entries = services.list_resume(context["session_factory"], workspace_of(context), user_id, year)
-    message = build_resume_message(translator_for(context), entries, year=year, page=page)
-    reply(client, user_id, body.get("response_url"), message, replace_original=True)
+    where = dict(response_url=body.get("response_url"), replace_original=True)
+    enqueue(context, "resume", user_id=body["user"]["id"], year=year, page=page, **where)
+    ack()
 
 
 def register(app: App) -> None:

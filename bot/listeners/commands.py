@@ -14,18 +14,14 @@ from bot.blocks.messages import (
     build_too_long_message,
     build_typo_message,
 )
-from bot.blocks.resume import build_resume_message
 from bot.domain import services
 from bot.listeners.flows import (
+    enqueue,
     open_record_modal,
     open_settings,
-    send_export,
-    send_shared_export,
     store_quick_entry_then_ack,
     translator_for,
-    workspace_of,
 )
-from bot.slack.api import reply
 from bot.slack.errors import reported
 from bot.slack.ids import Command
 
@@ -33,34 +29,42 @@ log = logging.getLogger(__name__)
 
 
 def handle_fail_command(ack: Ack, command: dict, client: WebClient, context: BoltContext) -> None:
+    """What needs Slack or more than a short write is enqueued (before the ack, so that the 200
+    means it will happen); only the modals open here, while their trigger lasts."""
     t = translator_for(context)
     now = context["clock"]()
     user_id = command["user_id"]
     response_url = command.get("response_url")
     parsed = parse_fail_command(command.get("text", ""))
-    sf = context["session_factory"]
     if parsed.action == "record" and len(parsed.text) <= TEXT_MAX:
         key = services.request_key("command", command["trigger_id"])
-        store_quick_entry_then_ack(ack, client, context, user_id, parsed.text, key, response_url)
+        store_quick_entry_then_ack(ack, context, user_id, parsed.text, key, response_url)
         return
-    ack()
     if parsed.action == "form":
+        ack()
         open_record_modal(client, context, command["trigger_id"], ModalContext(response_url=response_url), now)
-    elif parsed.action == "resume":
-        entries = services.list_resume(sf, workspace_of(context), user_id, parsed.year)
-        reply(client, user_id, response_url, build_resume_message(t, entries, year=parsed.year))
-    elif parsed.action == "export":
-        send_export(client, context, user_id, response_url, now)
-    elif parsed.action == "admin-export":
-        send_shared_export(client, context, user_id, response_url, now)
-    elif parsed.action == "settings":
+        return
+    if parsed.action == "settings":
+        ack()
         open_settings(client, context, command["trigger_id"], user_id)
-    elif parsed.action == "help":
-        reply(client, user_id, response_url, build_help_message(t))
-    elif parsed.action == "typo":
-        reply(client, user_id, response_url, build_typo_message(t, parsed.text, parsed.suggestion))
+        return
+    if parsed.action == "resume":
+        enqueue(context, "resume", user_id=user_id, response_url=response_url, year=parsed.year)
+    elif parsed.action == "export":
+        enqueue(context, "export", user_id=user_id, response_url=response_url, now=now)
+    elif parsed.action == "admin-export":
+        enqueue(context, "shared_export", user_id=user_id, response_url=response_url, now=now)
     else:
-        reply(client, user_id, response_url, build_too_long_message(t, parsed.text, TEXT_MAX))
+        enqueue(context, "answer", user_id=user_id, response_url=response_url, message=_answer(t, parsed))
+    ack()
+
+
+def _answer(t, parsed) -> dict:
+    if parsed.action == "help":
+        return build_help_message(t)
+    if parsed.action == "typo":
+        return build_typo_message(t, parsed.text, parsed.suggestion)
+    return build_too_long_message(t, parsed.text, TEXT_MAX)
 
 
 def register(app: App) -> None:

@@ -7,7 +7,7 @@ from slack_sdk import WebClient
 
 from bot.blocks.data_rights import build_data_deleted_message, build_delete_all_data_modal
 from bot.domain import services
-from bot.listeners.flows import acknowledge, publish_home, send_shared_export, translator_for, workspace_of
+from bot.listeners.flows import enqueue, translator_for, workspace_of
 from bot.slack.errors import reported
 from bot.slack.ids import Action, View
 
@@ -17,18 +17,18 @@ def handle_delete_all_data_button(ack: Ack, body: dict, client: WebClient, conte
     client.views_open(trigger_id=body["trigger_id"], view=build_delete_all_data_modal(translator_for(context)))
 
 
-def handle_delete_all_data_submission(ack: Ack, body: dict, client: WebClient, context: BoltContext) -> None:
+def handle_delete_all_data_submission(ack: Ack, body: dict, context: BoltContext) -> None:
     user_id = body["user"]["id"]
     # Only the submitter's own data, in the workspace the request came from; nothing is read from the view.
     removed = services.delete_all_my_data(context["session_factory"], workspace_of(context), user_id)
+    message = build_data_deleted_message(translator_for(context), removed["entries"])
+    enqueue(context, "answer", user_id=user_id, response_url=None, message=message, home=True)
     ack()  # after the deletion: the modal closes once it is done
-    publish_home(client, context, user_id)
-    acknowledge(client, user_id, None, build_data_deleted_message(translator_for(context), removed["entries"]))
 
 
-def handle_export_shared_button(ack: Ack, body: dict, client: WebClient, context: BoltContext) -> None:
+def handle_export_shared_button(ack: Ack, body: dict, context: BoltContext) -> None:
+    enqueue(context, "shared_export", user_id=body["user"]["id"], response_url=None, now=context["clock"]())
     ack()
-    send_shared_export(client, context, body["user"]["id"], None, context["clock"]())
 
 
 def register(app: App) -> None:

@@ -6,17 +6,16 @@ import logging
 from collections.abc import Callable
 
 from slack_bolt import App, BoltContext, BoltResponse
-from slack_sdk import WebClient
 
-from bot.listeners.flows import once_per_event, publish_home
+from bot.listeners.flows import enqueue, once_per_event
 from bot.slack.errors import reported
 
 log = logging.getLogger(__name__)
 
 
-def handle_app_home_opened(event: dict, body: dict, client: WebClient, context: BoltContext) -> None:
+def handle_app_home_opened(event: dict, body: dict, context: BoltContext) -> None:
     if event.get("tab") == "home":
-        publish_home(client, context, event["user"])
+        enqueue(context, "refresh_home", user_id=event["user"])
 
 
 def answer_app_rate_limited(body: dict, next: Callable[[], None]) -> BoltResponse | None:

@@ -7,31 +7,25 @@ import logging
 from collections.abc import Callable
 from datetime import datetime
 
-from slack_bolt import BoltContext
+from slack_bolt import Ack, BoltContext
 from slack_sdk import WebClient
-from slack_sdk.errors import SlackApiError, SlackClientError
+from slack_sdk.errors import SlackApiError
 from sqlalchemy.exc import SQLAlchemyError
 
-from bot.blocks.data_rights import build_shared_export_refused_message, workspace_counts_text
 from bot.blocks.entry_modal import ModalContext, build_record_modal
 from bot.blocks.messages import (
     ADMINS_ONLY,
     NOT_LOADED,
     NOT_YOURS,
-    build_acknowledgement_message,
     build_loading_modal,
     build_not_saved_message,
     build_notice_modal,
-    build_text_message,
+    build_refusal_message,
 )
-from bot.blocks.resume import HOME_ENTRIES_MAX, build_home_view
 from bot.blocks.settings_modal import build_settings_modal
 from bot.domain import services
-from bot.domain.entries import resume_markdown
-from bot.domain.exports import personal_data_json, shared_entries_csv
 from bot.domain.services import NotYourEntry
 from bot.i18n import ENGLISH, Translator
-from bot.slack.api import reply
 from storage.models import Entry
 from storage.repository import EntryFields, Workspace
 
@@ -157,20 +151,8 @@ def fields_of(entry) -> EntryFields:
     )
 
 
-def acknowledge(
-    client: WebClient, user_id: str, response_url: str | None, message: dict, replace_original: bool = False
-) -> None:
-    """Answer a change that is already saved. Best effort, like publish_home: reported as an error
-    ("please try again"), a lost or timed-out answer would get the change made twice."""
-    try:
-        reply(client, user_id, response_url, message, replace_original=replace_original)
-    except (SlackClientError, OSError) as error:
-        log.warning("Acknowledgement not sent (%s)", type(error).__name__)
-
-
 def store_quick_entry_then_ack(
     ack,
-    client: WebClient,
     context: BoltContext,
     user_id: str,
     text: str,
@@ -178,46 +160,40 @@ def store_quick_entry_then_ack(
     response_url: str | None,
     replace_original: bool = False,
 ) -> None:
-    """Stored before the ack, so that Slack's 200 means the words are kept; the rest comes after it.
-    With the database down, the ack itself gives the words back."""
+    """Stored, and its Nice job enqueued, before the ack, so that Slack's 200 means the words are
+    kept. With the database down, the ack itself gives the words back."""
     t = translator_for(context)
     now = context["clock"]()
     ws = workspace_of(context)
-    sf = context["session_factory"]
     try:
-        # Dated in UTC for now: the person's time zone is a Slack call, made after the ack.
+        # Dated in UTC for now: the person's time zone is a Slack call, made by the task.
+        sf = context["session_factory"]
         entry, created = services.record_quick_entry(sf, ws, user_id, text, key, now, now.date())
     except SQLAlchemyError as error:
         log.error("Quick entry not saved: database error %s", type(error).__name__)
         ack(**build_not_saved_message(t, text))
         return
-    ack()
-    if not created:
-        return  # the same request again: it was answered the first time
-    today = context["people"].local_date(client, user_id, now)
-    if today != entry.happened_on:
-        entry = services.redate_entry(sf, ws, user_id, entry.id, today)
-    acknowledge(client, user_id, response_url, build_acknowledgement_message(t, entry, quick=True), replace_original)
-    publish_home(client, context, user_id)
-
-
-def publish_home(client: WebClient, context: BoltContext, user_id: str) -> None:
-    """Refresh the person's Home tab. Best effort after a change: the change itself already
-    succeeded, so a failure here is logged, never reported to the person as lost work."""
-    try:
-        home = services.home_contents(context["session_factory"], workspace_of(context), user_id, HOME_ENTRIES_MAX)
-        view = build_home_view(
-            translator_for(context),
-            home.recent,
-            lessons=home.lessons,
-            is_admin=context["people"].is_admin(client, user_id),
-            total=home.total,
-            per_year=home.per_year,
-            prompts_stopped=home.prompts_stopped,
+    if created:  # the same request again was answered the first time
+        enqueue(
+            context,
+            "welcome_entry",
+            user_id=user_id,
+            entry_id=entry.id,
+            response_url=response_url,
+            now=now,
+            quick=True,
+            replace_original=replace_original,
         )
-        client.views_publish(user_id=user_id, view=view)
-    except (SlackApiError, SQLAlchemyError, OSError) as error:
-        log.warning("Home tab not refreshed (%s)", type(error).__name__)
+    ack()
+
+
+def enqueue(context: BoltContext, task: str, **arguments) -> None:
+    """Put the request's after-ack work on the queue. Called before the ack, after the change is
+    stored: with the queue down the change still stands, and only its reply is missing."""
+    try:
+        getattr(context["tasks"], task)(workspace_of(context), **arguments)
+    except Exception as error:  # Redis or the queue file unreachable
+        log.error("Task %s not enqueued (%s)", task, type(error).__name__)
 
 
 def open_settings(client: WebClient, context: BoltContext, trigger_id: str, user_id: str) -> None:
@@ -233,61 +209,8 @@ def open_settings(client: WebClient, context: BoltContext, trigger_id: str, user
     open_then_show(client, context, trigger_id, settings_view)
 
 
-def send_export(client: WebClient, context: BoltContext, user_id: str, response_url: str | None, now: datetime) -> None:
-    """The whole resume as a Markdown file, and everything kept about the person here as a JSON
-    file, in their DM: both in one upload through Slack's external upload flow."""
-    t = translator_for(context)
-    ws = workspace_of(context)
-    data = services.personal_data(context["session_factory"], ws, user_id)
-    document = resume_markdown(t, data.entries, person=context["people"].display_name(client, user_id))
-    machine_readable = personal_data_json(
-        ws,
-        user_id,
-        entries=data.entries,
-        nice_jobs=data.nice_jobs,
-        nice_jobs_given=data.nice_jobs_given,
-        person=data.person,
-        deliveries=data.deliveries,
-        exported_at=now,
-    )
-    day = now.date().isoformat()
-    channel = client.conversations_open(users=user_id)["channel"]["id"]
-    client.files_upload_v2(
-        channel=channel,
-        file_uploads=[
-            {"filename": f"failure-resume-{day}.md", "title": t("Failure resume"), "content": document},
-            {
-                "filename": f"failure-resume-data-{day}.json",
-                "title": t("All your Failure Resume data (JSON)"),
-                "content": machine_readable,
-            },
-        ],
-        initial_comment=t.plural(
-            "Here is your failure resume: {n} entry. The JSON file holds all your data in this workspace.",
-            "Here is your failure resume: {n} entries. The JSON file holds all your data in this workspace.",
-            len(data.entries),
-        ),
-    )
-    if response_url:
-        acknowledge(client, user_id, response_url, build_text_message(t("Sent to you in a direct message.")))
-
-
-def send_shared_export(
-    client: WebClient, context: BoltContext, user_id: str, response_url: str | None, now: datetime
-) -> None:
-    """For workspace admins: the shared entries as a CSV file in their DM, with counts of all entries."""
-    t = translator_for(context)
-    if not context["people"].is_admin(client, user_id, fresh=True):
-        reply(client, user_id, response_url, build_shared_export_refused_message(t))
-        return
-    shared = services.shared_entries_for_admins(context["session_factory"], workspace_of(context))
-    channel = client.conversations_open(users=user_id)["channel"]["id"]
-    client.files_upload_v2(
-        channel=channel,
-        filename=f"failure-resume-shared-entries-{now.date().isoformat()}.csv",
-        title=t("Shared entries"),
-        content=shared_entries_csv(shared.entries, shared.nice_jobs),
-        initial_comment=workspace_counts_text(t, shared.counts),
-    )
-    if response_url:
-        acknowledge(client, user_id, response_url, build_text_message(t("Sent to you in a direct message.")))
+def refuse(ack: Ack, context: BoltContext, user_id: str, response_url: str | None = None) -> None:
+    """Someone else's entry, or one already deleted: nothing changes, and the person hears why."""
+    message = build_refusal_message(translator_for(context))
+    enqueue(context, "answer", user_id=user_id, response_url=response_url, message=message)
+    ack()

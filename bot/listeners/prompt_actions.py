@@ -6,14 +6,12 @@ import logging
 import re
 
 from slack_bolt import Ack, App, BoltContext
-from slack_sdk import WebClient
 
-from bot.blocks.messages import build_refusal_message, build_text_message
+from bot.blocks.messages import build_text_message
 from bot.blocks.state import pressed_entry_id, pressed_value
 from bot.domain import services
 from bot.domain.services import NotYourEntry
-from bot.listeners.flows import publish_home, translator_for, workspace_of
-from bot.slack.api import reply
+from bot.listeners.flows import enqueue, refuse, translator_for, workspace_of
 from bot.slack.errors import reported
 from bot.slack.ids import Action
 
@@ -21,14 +19,20 @@ log = logging.getLogger(__name__)
 PERIOD = re.compile(r"[0-9]{4}-[0-9]{2}")
 
 
-def handle_prompt_nothing(ack: Ack, body: dict, client: WebClient, context: BoltContext) -> None:
-    ack()
+def handle_prompt_nothing(ack: Ack, body: dict, context: BoltContext) -> None:
     t = translator_for(context)
     text = t("Thank you. A month with nothing to record is a fine answer too. See you next month.")
-    reply(client, body["user"]["id"], body.get("response_url"), build_text_message(text), replace_original=True)
+    replace_prompt(ack, context, body, build_text_message(text))
 
 
-def handle_prompt_snooze(ack: Ack, body: dict, client: WebClient, context: BoltContext) -> None:
+def replace_prompt(ack: Ack, context: BoltContext, body: dict, message: dict, home: bool = False) -> None:
+    """The prompt the person answered gives way to `message` (and with `home`, the Home tab follows)."""
+    where = dict(response_url=body.get("response_url"), replace_original=True, home=home)
+    enqueue(context, "answer", user_id=body["user"]["id"], message=message, **where)
+    ack()
+
+
+def handle_prompt_snooze(ack: Ack, body: dict, context: BoltContext) -> None:
     period = pressed_value(body)
     if not PERIOD.fullmatch(period):
         ack()
@@ -36,28 +40,25 @@ def handle_prompt_snooze(ack: Ack, body: dict, client: WebClient, context: BoltC
         return
     user_id = body["user"]["id"]
     services.snooze_prompt(context["session_factory"], workspace_of(context), user_id, period, context["clock"]())
-    ack()  # after the change: Slack's 200 means it is made
     text = translator_for(context)("No problem. I will ask again in a week.")
-    reply(client, user_id, body.get("response_url"), build_text_message(text), replace_original=True)
+    replace_prompt(ack, context, body, build_text_message(text))  # after the change: the 200 means it is made
 
 
-def handle_prompt_stop(ack: Ack, body: dict, client: WebClient, context: BoltContext) -> None:
+def handle_prompt_stop(ack: Ack, body: dict, context: BoltContext) -> None:
     user_id = body["user"]["id"]
     services.set_prompts_stopped(context["session_factory"], workspace_of(context), user_id, True, context["clock"]())
-    ack()
     text = translator_for(context)("Done: no more monthly prompts. You can turn them back on any time in the App Home.")
-    reply(client, user_id, body.get("response_url"), build_text_message(text), replace_original=True)
-    publish_home(client, context, user_id)
+    replace_prompt(ack, context, body, build_text_message(text), home=True)
 
 
-def handle_prompts_resume(ack: Ack, body: dict, client: WebClient, context: BoltContext) -> None:
+def handle_prompts_resume(ack: Ack, body: dict, context: BoltContext) -> None:
     user_id = body["user"]["id"]
     services.set_prompts_stopped(context["session_factory"], workspace_of(context), user_id, False, context["clock"]())
+    enqueue(context, "refresh_home", user_id=user_id)
     ack()
-    publish_home(client, context, user_id)
 
 
-def handle_action_item_done(ack: Ack, body: dict, client: WebClient, context: BoltContext) -> None:
+def handle_action_item_done(ack: Ack, body: dict, context: BoltContext) -> None:
     t = translator_for(context)
     user_id = body["user"]["id"]
     try:
@@ -69,11 +70,11 @@ def handle_action_item_done(ack: Ack, body: dict, client: WebClient, context: Bo
             context["clock"](),
         )
     except NotYourEntry:
-        ack()
-        reply(client, user_id, body.get("response_url"), build_refusal_message(t))
+        refuse(ack, context, user_id, body.get("response_url"))
         return
+    done = build_text_message(t("Nice job! Marked as done."))
+    enqueue(context, "answer", user_id=user_id, response_url=body.get("response_url"), message=done)
     ack()
-    reply(client, user_id, body.get("response_url"), build_text_message(t("Nice job! Marked as done.")))
 
 
 def register(app: App) -> None:

@@ -12,17 +12,14 @@ from bot.blocks.entry_dialogs import parse_visibility_submission
 from bot.blocks.entry_modal import ModalContext, parse_record_submission
 from bot.blocks.messages import (
     ADMINS_ONLY,
-    build_acknowledgement_message,
     build_notice_modal,
-    build_refusal_message,
     build_text_message,
 )
 from bot.blocks.settings_modal import parse_settings_submission
 from bot.domain import services
 from bot.domain.entries import latest_allowed_day
 from bot.domain.services import NotYourEntry
-from bot.listeners.flows import acknowledge, publish_home, translator_for, workspace_of
-from bot.slack.api import permalink, reply
+from bot.listeners.flows import enqueue, refuse, translator_for, workspace_of
 from bot.slack.errors import reported
 from bot.slack.ids import Block, View
 
@@ -53,26 +50,24 @@ def handle_record_submission(ack: Ack, body: dict, view: dict, client: WebClient
         key = services.request_key("view", view.get("id"))
         entry, created = services.save_entry(sf, ws, user_id, fields, now, entry_id=meta.entry_id, request_key=key)
     except NotYourEntry:
-        ack()
-        reply(client, user_id, meta.response_url, build_refusal_message(t))
+        refuse(ack, context, user_id, meta.response_url)
         return
     except SQLAlchemyError as error:
         log.error("Entry not saved: database error %s", type(error).__name__)
         not_saved = t("Sorry, this could not be saved just now. Your words are still here: please try again soon.")
         ack(response_action="errors", errors={Block.WHAT: not_saved})
         return
-    ack()
-    if meta.source_channel and meta.source_ts and not meta.source_link:
-        # The link back to a message is a Slack call: after the ack, and the entry is kept without it.
-        link = permalink(client, meta.source_channel, meta.source_ts)
-        if link:
-            services.set_source_link(sf, ws, user_id, entry.id, link)
     if created:
-        acknowledge(client, user_id, meta.response_url, build_acknowledgement_message(t, entry, quick=False))
+        # The link back to a message is a Slack call: made by the task, and the entry is kept without it.
+        source = (meta.source_channel, meta.source_ts) if meta.source_channel and meta.source_ts else None
+        welcome = dict(response_url=meta.response_url, now=now, quick=False, source=source)
+        enqueue(context, "welcome_entry", user_id=user_id, entry_id=entry.id, **welcome)
     elif meta.entry_id is not None and meta.response_url:
         saved = build_text_message(t("Saved. Thank you for adding the lesson."))
-        acknowledge(client, user_id, meta.response_url, saved)
-    publish_home(client, context, user_id)
+        enqueue(context, "answer", user_id=user_id, response_url=meta.response_url, message=saved, home=True)
+    else:
+        enqueue(context, "refresh_home", user_id=user_id)
+    ack()
 
 
 def handle_delete_submission(ack: Ack, body: dict, view: dict, client: WebClient, context: BoltContext) -> None:
@@ -80,12 +75,11 @@ def handle_delete_submission(ack: Ack, body: dict, view: dict, client: WebClient
     try:
         services.delete_own_entry(context["session_factory"], workspace_of(context), user_id, _entry_id(view))
     except NotYourEntry:
-        ack()
         log.info("Delete refused: entry not owned by the requester")
-        reply(client, user_id, None, build_refusal_message(translator_for(context)))
+        refuse(ack, context, user_id)
         return
+    enqueue(context, "refresh_home", user_id=user_id)
     ack()
-    publish_home(client, context, user_id)
 
 
 def handle_visibility_submission(ack: Ack, body: dict, view: dict, client: WebClient, context: BoltContext) -> None:
@@ -99,11 +93,10 @@ def handle_visibility_submission(ack: Ack, body: dict, view: dict, client: WebCl
             context["session_factory"], workspace_of(context), user_id, _entry_id(view), visibility, context["clock"]()
         )
     except NotYourEntry:
-        ack()
-        reply(client, user_id, None, build_refusal_message(translator_for(context)))
+        refuse(ack, context, user_id)
         return
+    enqueue(context, "refresh_home", user_id=user_id)
     ack()
-    publish_home(client, context, user_id)
 
 
 def handle_settings_submission(ack: Ack, body: dict, view: dict, client: WebClient, context: BoltContext) -> None:
@@ -121,8 +114,8 @@ def handle_settings_submission(ack: Ack, body: dict, view: dict, client: WebClie
     services.save_workspace_settings(
         context["session_factory"], workspace_of(context), user_id, values, context["clock"]()
     )
+    enqueue(context, "answer", user_id=user_id, response_url=None, message=build_text_message(t("Settings saved.")))
     ack()  # after the write: the modal closes on saved settings
-    reply(client, user_id, None, build_text_message(t("Settings saved.")))
 
 
 def register(app: App) -> None:

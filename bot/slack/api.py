@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from typing import NamedTuple
 
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
@@ -62,15 +63,24 @@ def is_admin(user: dict) -> bool:
     return bool(user.get("is_admin") or user.get("is_owner") or user.get("is_primary_owner"))
 
 
+class MembersPage(NamedTuple):
+    members: list[dict]
+    next_cursor: str | None
+
+
+def members_page(client: WebClient, cursor: str | None = None) -> MembersPage:
+    """One page of users.list (200 people), and the cursor of the next page, None after the last."""
+    page = client.users_list(limit=200, cursor=cursor) if cursor else client.users_list(limit=200)
+    return MembersPage(page.get("members") or [], (page.get("response_metadata") or {}).get("next_cursor") or None)
+
+
 def workspace_members(client: WebClient) -> Iterator[dict]:
-    """Everyone users.list returns, a page of 200 at a time."""
-    cursor = None
-    while True:
-        page = client.users_list(limit=200, cursor=cursor) if cursor else client.users_list(limit=200)
-        yield from page.get("members") or []
-        cursor = (page.get("response_metadata") or {}).get("next_cursor")
-        if not cursor:
-            return
+    """Everyone users.list returns, a page at a time."""
+    page = members_page(client)
+    yield from page.members
+    while page.next_cursor:
+        page = members_page(client, page.next_cursor)
+        yield from page.members
 
 
 def permalink(client: WebClient, channel: str, message_ts: str) -> str | None:

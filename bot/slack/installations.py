@@ -137,3 +137,35 @@ def _workspaces_of(bot: Bot, api_url: str, sf: sessionmaker[Session]) -> list[In
         Installed(Workspace(enterprise_id, team), build_web_client(bot.bot_token, api_url, team_id=team), org_wide=True)
         for team in teams
     ]
+
+
+ClientFor = Callable[[Workspace], WebClient | None]
+
+
+def single_client(client: WebClient) -> ClientFor:
+    """Single-workspace mode: SLACK_BOT_TOKEN's client, for the one workspace it serves."""
+    return lambda ws: client
+
+
+def install_clients(settings: Settings, store: InstallationStore) -> ClientFor:
+    """OAuth mode: a client with the workspace's own bot token (an org-wide install's, naming the
+    workspace), refreshed if it is about to expire; None once the app is gone from the workspace."""
+    rotator = TokenRotator(
+        client_id=settings.client_id,
+        client_secret=settings.client_secret,
+        client=build_oauth_client(settings.slack_api_url),
+    )
+    refreshing = threading.Lock()
+
+    def client_for(ws: Workspace) -> WebClient | None:
+        enterprise = ws.enterprise_id or None
+        bot, team = store.find_bot(enterprise_id=enterprise, team_id=ws.team_id), None
+        if bot is None and enterprise:
+            bot, team = store.find_bot(enterprise_id=enterprise, team_id=None, is_enterprise_install=True), ws.team_id
+        if bot is None:
+            return None
+        with refreshing:
+            bot = _refreshed(store, rotator, bot)
+        return build_web_client(bot.bot_token, settings.slack_api_url, team_id=team)
+
+    return client_for

@@ -1,0 +1,90 @@
+"""The work done off the request path, as tasks on the queue (bot.tasks.queue): listeners and the
+clock enqueue them, workers run them.
+
+`Tasks(huey, runtime)` registers every task on a Huey instance; calling one of its attributes
+enqueues that task (a web process only enqueues; a worker's consumer runs them with `runtime`).
+Arguments are plain values (IDs, dates, message dicts), never a person's client or session."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from datetime import datetime
+
+from huey import Huey
+from huey.exceptions import TaskLockedException
+
+from bot.slack import errors
+from bot.tasks import after_ack, fanout
+from bot.tasks.runtime import Runtime
+from storage.repository import Workspace
+
+log = logging.getLogger(__name__)
+
+
+class Tasks:
+    def __init__(self, huey: Huey, runtime: Runtime) -> None:
+        self.huey, self.runtime = huey, runtime
+        # After an ack: each tells the person, in place or in their DM, if it fails unexpectedly.
+        self.welcome_entry = self._for_workspace("welcome_entry", after_ack.welcome_entry)
+        self.answer = self._for_workspace("answer", after_ack.send_answer)
+        self.refresh_home = self._for_workspace("refresh_home", after_ack.refresh_home)
+        self.resume = self._for_workspace("resume", after_ack.send_resume)
+        self.export = self._for_workspace("export", after_ack.send_export)
+        self.shared_export = self._for_workspace("shared_export", after_ack.send_shared_export)
+        self.post_digest_now = self._for_workspace("post_digest_now", after_ack.post_digest_now)
+        self.pass_on_nice_job = self._for_workspace("pass_on_nice_job", after_ack.pass_on_nice_job)
+        # The clock's: one workspace each, logged if they fail; the next beat tries again.
+        self.digest = self._for_workspace("digest", fanout.digest_if_due)
+        self.prompts = self.huey.task(name="prompts")(_logged("prompts", self._prompts))
+        self.purge = self.huey.task(name="purge")(_logged("purge", lambda now: fanout.purge(runtime, now)))
+        check = _logged("check_installs", lambda now: fanout.check_installs(runtime, now))
+        self.check_installs = self.huey.task(name="check_installs")(check)
+
+    def _for_workspace(self, name: str, body: Callable) -> Callable:
+        """A task run with the workspace's own Web API client; skipped once the app has left it."""
+        rt = self.runtime
+
+        def run(ws: Workspace, **kwargs):
+            client = rt.client(ws)
+            if client is None:
+                log.info("Task %s skipped: the app is no longer installed in %s", name, ws.team_id or ws.enterprise_id)
+                return None
+            try:
+                return body(rt, client, ws, **kwargs)
+            except Exception as error:
+                who = {"user_id": kwargs.get("user_id"), "response_url": kwargs.get("response_url")}
+                errors.report(error, {"type": name, **who}, client if who["user_id"] else None)
+                return None
+
+        return self.huey.task(name=name)(run)
+
+    def _prompts(self, ws: Workspace, now: datetime, force: bool = False, cursor: str | None = None) -> None:
+        """One page of the workspace's prompts, then the next page enqueued: one page at a time per
+        workspace (Huey's lock), so that the workspace's limit holds across workers. A page that finds
+        the lock taken is dropped: the chain that holds it goes through every page itself."""
+        client = self.runtime.client(ws)
+        if client is None:
+            return
+        try:
+            with self.huey.lock_task(f"prompts:{ws.enterprise_id}:{ws.team_id}"):
+                _counts, next_cursor = fanout.prompt_page(self.runtime, client, ws, now, force, cursor)
+        except TaskLockedException:
+            log.info("Reflection prompts for %s are already being sent", ws.team_id)
+            return
+        if next_cursor:
+            self.prompts(ws, now, force, next_cursor)
+
+
+def _logged(name: str, work: Callable) -> Callable:
+    """A failure logged by its type alone (its message may quote SQL parameters, and so entry text),
+    instead of Huey's traceback; the clock's next beat enqueues the work again."""
+
+    def run(*args, **kwargs):
+        try:
+            return work(*args, **kwargs)
+        except Exception as error:
+            log.error("Task %s failed (%s); the next beat tries again", name, type(error).__name__)
+            return None
+
+    return run

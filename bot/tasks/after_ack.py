@@ -1,0 +1,247 @@
+"""The work a request leaves for after its ack, run by a worker: the Nice job reply, the Home tab,
+exports, a digest posted now, a Nice job passed on to its author.
+
+What the person wrote is already stored when these run. Each is best effort where the change itself
+is made (a lost reply is logged, never reported as lost work) and safe to run twice."""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime
+
+from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError, SlackClientError
+from sqlalchemy.exc import SQLAlchemyError
+
+from bot.blocks.data_rights import build_shared_export_refused_message, workspace_counts_text
+from bot.blocks.digest import build_nice_job_button, digest_block_id
+from bot.blocks.messages import build_acknowledgement_message, build_admins_only_message, build_text_message
+from bot.blocks.resume import HOME_ENTRIES_MAX, build_home_view, build_resume_message
+from bot.blocks.state import entry_id_value
+from bot.domain import services
+from bot.domain.entries import resume_markdown
+from bot.domain.exports import personal_data_json, shared_entries_csv
+from bot.domain.services import NotYourEntry
+from bot.i18n import ENGLISH, N_
+from bot.jobs.team_digest import post_team_digest
+from bot.slack.api import permalink, reply
+from bot.tasks.runtime import Runtime
+from storage.repository import Workspace
+
+log = logging.getLogger(__name__)
+
+t = ENGLISH  # one language for now; a per-person locale plugs in here
+
+DIGEST_OUTCOMES = {
+    "posted": N_("The team digest is posted."),
+    "nothing": N_("Nothing new was shared since the last digest, so nothing was posted."),
+    "no_channel": N_("No retro channel is set yet: choose one in Settings."),
+    "channel_problem": N_("The digest could not be posted to the retro channel; the admins have the details."),
+    "already": N_("Another digest is being posted right now."),
+}
+
+
+def answer(
+    client: WebClient, user_id: str, response_url: str | None, message: dict, replace_original: bool = False
+) -> None:
+    """Answer a change that is already saved. Best effort: reported as an error ("please try again"),
+    a lost answer would get the change made twice."""
+    try:
+        reply(client, user_id, response_url, message, replace_original=replace_original)
+    except (SlackClientError, OSError) as error:
+        log.warning("Answer not sent (%s)", type(error).__name__)
+
+
+def welcome_entry(
+    rt: Runtime,
+    client: WebClient,
+    ws: Workspace,
+    user_id: str,
+    entry_id: int,
+    response_url: str | None,
+    now: datetime,
+    quick: bool,
+    replace_original: bool = False,
+    source: tuple[str, str] | None = None,
+) -> None:
+    """The Nice job for a new entry, then the Home tab. A quick entry was dated in UTC before its
+    ack: it takes the person's own date here; a lesson from a message gets its link back."""
+    sf = rt.session_factory
+    try:
+        entry = services.get_own_entry(sf, ws, user_id, entry_id)
+    except NotYourEntry:
+        return  # undone before its Nice job
+    if quick:
+        today = rt.people.local_date(client, user_id, now)
+        if today != entry.happened_on:
+            entry = services.redate_entry(sf, ws, user_id, entry.id, today)
+    if source and not entry.source_link:
+        link = permalink(client, *source)
+        if link:
+            services.set_source_link(sf, ws, user_id, entry.id, link)
+    answer(client, user_id, response_url, build_acknowledgement_message(t, entry, quick=quick), replace_original)
+    refresh_home(rt, client, ws, user_id)
+
+
+def send_answer(
+    rt: Runtime,
+    client: WebClient,
+    ws: Workspace,
+    user_id: str,
+    response_url: str | None,
+    message: dict,
+    replace_original: bool = False,
+    home: bool = False,
+) -> None:
+    """A reply built by the listener, and with `home` the Home tab refreshed after the change."""
+    answer(client, user_id, response_url, message, replace_original)
+    if home:
+        refresh_home(rt, client, ws, user_id)
+
+
+def refresh_home(rt: Runtime, client: WebClient, ws: Workspace, user_id: str) -> None:
+    """Best effort after a change: the change itself already succeeded."""
+    try:
+        home = services.home_contents(rt.session_factory, ws, user_id, HOME_ENTRIES_MAX)
+        view = build_home_view(
+            t,
+            home.recent,
+            lessons=home.lessons,
+            is_admin=rt.people.is_admin(client, user_id),
+            total=home.total,
+            per_year=home.per_year,
+            prompts_stopped=home.prompts_stopped,
+        )
+        client.views_publish(user_id=user_id, view=view)
+    except (SlackApiError, SQLAlchemyError, OSError) as error:
+        log.warning("Home tab not refreshed (%s)", type(error).__name__)
+
+
+def send_resume(
+    rt: Runtime,
+    client: WebClient,
+    ws: Workspace,
+    user_id: str,
+    response_url: str | None,
+    year: int | None,
+    page: int = 0,
+    replace_original: bool = False,
+) -> None:
+    entries = services.list_resume(rt.session_factory, ws, user_id, year)
+    message = build_resume_message(t, entries, year=year, page=page)
+    reply(client, user_id, response_url, message, replace_original=replace_original)
+
+
+def send_export(
+    rt: Runtime, client: WebClient, ws: Workspace, user_id: str, response_url: str | None, now: datetime
+) -> None:
+    """The whole resume as a Markdown file, and everything kept about the person here as a JSON
+    file, in their DM: both in one upload through Slack's external upload flow."""
+    data = services.personal_data(rt.session_factory, ws, user_id)
+    document = resume_markdown(t, data.entries, person=rt.people.display_name(client, user_id))
+    machine_readable = personal_data_json(
+        ws,
+        user_id,
+        entries=data.entries,
+        nice_jobs=data.nice_jobs,
+        nice_jobs_given=data.nice_jobs_given,
+        person=data.person,
+        deliveries=data.deliveries,
+        exported_at=now,
+    )
+    day = now.date().isoformat()
+    channel = client.conversations_open(users=user_id)["channel"]["id"]
+    client.files_upload_v2(
+        channel=channel,
+        file_uploads=[
+            {"filename": f"failure-resume-{day}.md", "title": t("Failure resume"), "content": document},
+            {
+                "filename": f"failure-resume-data-{day}.json",
+                "title": t("All your Failure Resume data (JSON)"),
+                "content": machine_readable,
+            },
+        ],
+        initial_comment=t.plural(
+            "Here is your failure resume: {n} entry. The JSON file holds all your data in this workspace.",
+            "Here is your failure resume: {n} entries. The JSON file holds all your data in this workspace.",
+            len(data.entries),
+        ),
+    )
+    if response_url:
+        answer(client, user_id, response_url, build_text_message(t("Sent to you in a direct message.")))
+
+
+def send_shared_export(
+    rt: Runtime, client: WebClient, ws: Workspace, user_id: str, response_url: str | None, now: datetime
+) -> None:
+    """For workspace admins: the shared entries as a CSV file in their DM, with counts of all entries."""
+    if not rt.people.is_admin(client, user_id, fresh=True):
+        reply(client, user_id, response_url, build_shared_export_refused_message(t))
+        return
+    shared = services.shared_entries_for_admins(rt.session_factory, ws)
+    channel = client.conversations_open(users=user_id)["channel"]["id"]
+    client.files_upload_v2(
+        channel=channel,
+        filename=f"failure-resume-shared-entries-{now.date().isoformat()}.csv",
+        title=t("Shared entries"),
+        content=shared_entries_csv(shared.entries, shared.nice_jobs),
+        initial_comment=workspace_counts_text(t, shared.counts),
+    )
+    if response_url:
+        answer(client, user_id, response_url, build_text_message(t("Sent to you in a direct message.")))
+
+
+def post_digest_now(rt: Runtime, client: WebClient, ws: Workspace, user_id: str, now: datetime) -> None:
+    """An admin's *Post digest now*, asked afresh whether they are an admin."""
+    if not rt.people.is_admin(client, user_id, fresh=True):
+        reply(client, user_id, None, build_admins_only_message(t))
+        return
+    outcome = post_team_digest(rt.session_factory, client, ws, now, rt.default_retro_channel)
+    reply(client, user_id, None, build_text_message(t(DIGEST_OUTCOMES[outcome])))
+
+
+def pass_on_nice_job(
+    rt: Runtime,
+    client: WebClient,
+    ws: Workspace,
+    channel: str | None,
+    message: dict,
+    author_id: str,
+    count: int,
+    happened_on,
+) -> None:
+    """A teammate's Nice job, already counted: the digest's buttons show every count afresh (so presses
+    on two entries at once both show), and only the author hears of it, not who pressed."""
+    blocks = message.get("blocks") or []
+    shown = {digest_block_id(entry_id): entry_id for entry_id in _digest_entry_ids(blocks)}
+    counts = services.nice_job_counts(rt.session_factory, list(shown.values()))
+    for block in blocks:
+        if block.get("block_id") in shown:
+            entry_id = shown[block["block_id"]]
+            block["accessory"] = build_nice_job_button(t, entry_id, counts.get(entry_id, 0))
+    if blocks and channel:
+        client.chat_update(channel=channel, ts=message["ts"], text=message.get("text", ""), blocks=blocks)
+    try:
+        client.chat_postMessage(
+            channel=author_id,
+            text=t.plural(
+                "{n} teammate said Nice job to your lesson from {date}.",
+                "{n} teammates said Nice job to your lesson from {date}.",
+                count,
+                date=t.date(happened_on),
+            ),
+        )
+    except SlackApiError as error:
+        log.info("Nice job not passed on to the author (%s)", error.response.get("error"))
+
+
+def _digest_entry_ids(blocks: list) -> list[int]:
+    prefix = digest_block_id(0)[:-1]
+    ids = []
+    for block in blocks:
+        block_id = block.get("block_id") if isinstance(block, dict) else None
+        if isinstance(block_id, str) and block_id.startswith(prefix):
+            entry_id = entry_id_value(block_id[len(prefix) :])
+            if entry_id is not None:
+                ids.append(entry_id)
+    return ids

@@ -1,0 +1,82 @@
+"""Scheduled work, a task per workspace (and per page of 200 people for the prompts), so that workers
+serve different workspaces side by side, each within its own rate limit."""
+
+from __future__ import annotations
+
+import logging
+from collections import Counter
+from datetime import datetime, timedelta
+
+from slack_sdk import WebClient
+
+from bot.domain.digest import digest_period
+from bot.domain.retention import purge_due
+from bot.jobs.reflection_prompts import send_reflection_prompts_page
+from bot.jobs.team_digest import post_team_digest
+from bot.tasks.runtime import Runtime
+from storage import repository as repo
+from storage.repository import Workspace
+
+log = logging.getLogger(__name__)
+
+# A digest run claimed this long ago and never confirmed was left by a worker that died.
+STALE_RUN = timedelta(minutes=30)
+# Scheduled digests go out from 09:00 UTC on the first day of their period.
+DIGEST_HOUR = 9
+
+
+def prompt_page(
+    rt: Runtime, client: WebClient, ws: Workspace, now: datetime, force: bool, cursor: str | None
+) -> tuple[Counter, str | None]:
+    """One page of a workspace's reflection prompts; the next page's cursor, or None."""
+    counts, next_cursor = send_reflection_prompts_page(rt.session_factory, client, ws, now, cursor, force)
+    if counts:
+        log.info("Reflection prompts for %s: %s", ws.team_id, dict(counts))
+    return counts, next_cursor
+
+
+def digest_due(cadence: str, now: datetime) -> bool:
+    start = now - timedelta(days=now.weekday()) if cadence == "weekly" else now.replace(day=1)
+    return now >= start.replace(hour=DIGEST_HOUR, minute=0, second=0, microsecond=0)
+
+
+def digest_if_due(rt: Runtime, client: WebClient, ws: Workspace, now: datetime, force: bool = False) -> str:
+    """The workspace's scheduled digest, once a period (with `force`, now). A claim whose worker died
+    is taken over after STALE_RUN, so a killed run is done again by a later beat."""
+    sf = rt.session_factory
+    if force:
+        return post_team_digest(sf, client, ws, now, rt.default_retro_channel)
+    with sf() as session:
+        cadence = repo.get_settings(session, ws).digest_cadence
+    if not digest_due(cadence, now):
+        return "not due"
+    period = digest_period(cadence, now)
+    with sf.begin() as session:
+        if not repo.claim_delivery(session, ws, "team", "digest_run", period, now, stale_after=STALE_RUN):
+            return "already"
+    try:
+        outcome = post_team_digest(sf, client, ws, now, rt.default_retro_channel)
+    except Exception:
+        with sf.begin() as session:
+            repo.forget_delivery(session, ws, "team", "digest_run", period)
+        raise
+    with sf.begin() as session:
+        repo.confirm_delivery(session, ws, "team", "digest_run", period, now)
+    log.info("Scheduled digest for %s, period %s: %s", ws.team_id, period, outcome)
+    return outcome
+
+
+def purge(rt: Runtime, now: datetime) -> dict[str, str]:
+    """Delete the data of workspaces whose grace period after an uninstall has ended."""
+    outcomes = purge_due(rt.session_factory, rt.installations, now)
+    for outcome in outcomes.items():
+        log.info("Data retention: %s %s", *outcome)
+    return outcomes
+
+
+def check_installs(rt: Runtime, now: datetime) -> list[str]:
+    """OAuth mode: installs whose token Slack no longer takes, though no uninstall event reached us."""
+    lost = rt.notice_lost(now) if rt.notice_lost else []
+    for name in lost:
+        log.warning("Workspace %s no longer takes its token: treated as uninstalled", name)
+    return lost
