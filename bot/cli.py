@@ -193,6 +193,10 @@ def worker(settings: Settings) -> int:
     if slack is None:
         return 2
     tasks = _tasks(settings, session_factory, slack)
+    try:
+        tasks.clear_prompt_locks()
+    except Exception as error:  # Slack or the database not there yet: the locks wait for the next start
+        log.warning("Could not clear the prompt locks (%s)", type(error).__name__)
     _stop_with_parent()
     where = "Redis" if settings.redis_url else "the SQLite queue file"
     log.info("Task worker with %s threads, on %s", settings.worker_threads, where)

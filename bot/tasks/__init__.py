@@ -13,6 +13,7 @@ from datetime import datetime
 
 from huey import Huey
 from huey.exceptions import TaskLockedException
+from huey.signals import SIGNAL_INTERRUPTED
 
 from bot.slack import errors
 from bot.tasks import after_ack, fanout
@@ -41,6 +42,22 @@ class Tasks:
         check = _logged("check_installs", lambda now: fanout.check_installs(runtime, now))
         self.check_installs = self.huey.task(name="check_installs")(check)
 
+        @huey.signal(SIGNAL_INTERRUPTED)
+        def free_the_workspace(signal, task, *args, **kwargs) -> None:
+            # A prompt page cut off by a shutdown still holds its workspace's lock: let it go with it.
+            if task.name == "prompts" and task.args:
+                self.prompt_lock(task.args[0]).clear()
+
+    def prompt_lock(self, ws: Workspace):
+        return self.huey.lock_task(f"prompts:{ws.enterprise_id}:{ws.team_id}")
+
+    def clear_prompt_locks(self) -> None:
+        """At a worker's start: the locks of a worker that was killed would stop their fan-outs for good.
+        (One worker restarting beside others may so let two chains of one workspace overlap for a while;
+        the delivery ledger still sends each prompt once.)"""
+        for each in self.runtime.installations():
+            self.prompt_lock(each.workspace).clear()
+
     def _for_workspace(self, name: str, body: Callable) -> Callable:
         """A task run with the workspace's own Web API client; skipped once the app has left it."""
         rt = self.runtime
@@ -67,7 +84,7 @@ class Tasks:
         if client is None:
             return
         try:
-            with self.huey.lock_task(f"prompts:{ws.enterprise_id}:{ws.team_id}"):
+            with self.prompt_lock(ws):
                 _counts, next_cursor = fanout.prompt_page(self.runtime, client, ws, now, force, cursor)
         except TaskLockedException:
             log.info("Reflection prompts for %s are already being sent", ws.team_id)

@@ -60,6 +60,4 @@ def make_consumer(huey: Huey, threads: int, grace_seconds: float, poll: tuple[fl
         max_delay=most,
         graceful_signal="TERM",
         shutdown_timeout=grace_seconds,
-        # Locks left by a worker that was killed would stop their fan-out for good.
-        flush_locks=True,
     )
