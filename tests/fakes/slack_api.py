@@ -396,11 +396,25 @@ class FakeSlack:
         with self._cond:
             self._delays[method] = seconds
 
-    def enforce_rate_limit(self, method: str, per_minute: float, burst: int) -> None:
+    def enforce_rate_limit(self, method: str, per_minute: float, burst: int, per_workspace: bool = False) -> None:
         """Answer 429 (Retry-After: 1) when `method` is called faster than `per_minute` after a
-        burst of `burst` calls, as Slack's rate-limit tiers do."""
+        burst of `burst` calls, as Slack's rate-limit tiers do: for all calls together, or with
+        `per_workspace` for each workspace's token apart, as Slack counts them."""
         with self._cond:
-            self._buckets[method] = _Bucket(per_minute / 60.0, float(burst), float(burst), time.monotonic())
+            if per_workspace:
+                self._team_limits[method] = (per_minute / 60.0, float(burst))
+            else:
+                self._buckets[method] = _Bucket(per_minute / 60.0, float(burst), float(burst), time.monotonic())
+
+    def _over_workspace_limit(self, method: str, team: str | None) -> bool:
+        with self._cond:
+            limit = self._team_limits.get(method)
+            if limit is None:
+                return False
+            key = (method, team)
+            if key not in self._team_buckets:
+                self._team_buckets[key] = _Bucket(limit[0], limit[1], limit[1], time.monotonic())
+            return not self._team_buckets[key].take(time.monotonic())
 
     def fail_randomly(self, method: str, probability: float, statuses=(500,), seed: int = 0) -> None:
         """Answer one of `statuses` (429 with Retry-After: 1) to a random share of the calls to
@@ -421,6 +435,8 @@ class FakeSlack:
             self._delays: dict[str, float] = {}
             self._delays_once: dict[str, float] = {}
             self._buckets: dict[str, _Bucket] = {}
+            self._team_limits: dict[str, tuple[float, float]] = {}
+            self._team_buckets: dict[tuple[str, str | None], _Bucket] = {}
             self._random_failures: dict[str, tuple[float, tuple[int, ...], random.Random]] = {}
             self._opened: list[str] = []  # ids of the modals opened or pushed since
 
@@ -485,6 +501,8 @@ class FakeSlack:
             token = bearer_token(authorization) or args.get("token")
             args.pop("token", None)
             grant, refused = self.grants.check(token) if token else (None, None)
+            if failure is None and self._over_workspace_limit(method, grant and grant.team_id):
+                failure = _Failure(429, 1, None)
             if failure is not None:
                 answer = self._failure_answer(failure, api=True)
             elif method == "oauth.v2.access":

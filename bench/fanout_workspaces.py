@@ -1,0 +1,93 @@
+"""The monthly reflection prompts of W workspaces (OAuth installs) through the task queue, against a
+fake Slack that enforces each workspace's own limits and injects 429s and 500s: wall time against
+the largest workspace's own bound (N people / 4 a second), duplicates and missing prompts.
+
+Run: .venv/bin/python -m bench.fanout_workspaces --workspaces 10 --people 100 [--speedup 1] [--error-rate 0.01]
+
+The app, a real Huey consumer (SQLite queue, one thread per workspace, so that every workspace's
+chain of pages can run at once) and the fake run in this process. Each workspace's fan-out is the
+clock's task: one users.list page at a time, paced at 4 posts a second within the workspace.
+`--speedup` multiplies the fake's limits and the pace alike.
+"""
+
+from __future__ import annotations
+
+import argparse
+import resource
+import time
+from collections import Counter
+from datetime import UTC, datetime
+
+import bot.jobs.reflection_prompts as reflection_prompts
+from bench.fanout import POSTS_PER_MINUTE, USERS_LIST_PER_MINUTE, members
+from bench.stage import fake_slack_and_database
+from tests.conftest import BotHarness, start_consumer
+from tests.test_installs import install
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--workspaces", type=int, default=10)
+    parser.add_argument("--people", type=int, default=100)
+    parser.add_argument("--speedup", type=float, default=1.0)
+    parser.add_argument("--error-rate", type=float, default=0.01)
+    parser.add_argument("--timeout", type=float, default=3600)
+    args = parser.parse_args()
+
+    with fake_slack_and_database("fanout-workspaces.db") as (fake, url):
+        app = BotHarness(fake, url, oauth=True)
+        try:
+            teams = [f"T{1000 + n}" for n in range(args.workspaces)]
+            for team in teams:
+                assert install(app, team).status == 200
+            installed = app.installations()
+            assert len(installed) == args.workspaces
+            fake.users.clear()
+            fake.users.update(members(args.people))
+            app.consumer.stop(graceful=True)
+            app.consumer = start_consumer(app.tasks.huey, threads=args.workspaces)
+            fake.reset()
+            reflection_prompts.SENDS_PER_SECOND = 4.0 * args.speedup
+            fake.enforce_rate_limit("chat.postMessage", POSTS_PER_MINUTE * args.speedup, 10, per_workspace=True)
+            fake.enforce_rate_limit("users.list", USERS_LIST_PER_MINUTE * args.speedup, 20, per_workspace=True)
+            fake.fail_randomly("chat.postMessage", args.error_rate, statuses=(500, 429), seed=7)
+
+            now = datetime.now(UTC)
+            expected = args.workspaces * args.people
+            start = time.monotonic()
+            for each in installed:  # what the clock's beat enqueues, forced to everyone
+                app.tasks.prompts(each.workspace, now, True)
+
+            def sent() -> Counter:
+                return Counter((c.team, c.args["channel"]) for c in fake.calls_to("chat.postMessage"))
+
+            while sum(sent().values()) < expected and time.monotonic() - start < args.timeout:
+                time.sleep(0.05)
+            duration = time.monotonic() - start
+            app.drain(timeout=60)
+            delivered = sent()
+            posts = fake.calls_to("chat.postMessage", ok_only=False)
+            statuses = Counter(c.status for c in posts)
+            bound = args.people / (4.0 * args.speedup)
+            missing = expected - len(delivered)
+            duplicates = sum(n - 1 for n in delivered.values() if n > 1)
+            per_team = Counter(team for team, _ in delivered)
+            print(
+                f"workspaces: {args.workspaces} x {args.people} people; speedup {args.speedup}x "
+                f"(each workspace: {POSTS_PER_MINUTE * args.speedup:.0f} posts/min enforced, paced at "
+                f"{4 * args.speedup:.0f}/s); injected 500s and 429s: {args.error_rate:.1%}"
+            )
+            print(f"chat.postMessage answers: {dict(statuses)}; users.list calls: {len(fake.calls_to('users.list'))}")
+            print(f"delivered {len(delivered)} of {expected}: {missing} missing, {duplicates} duplicates")
+            print(f"fewest delivered in a workspace: {min(per_team.values()) if per_team else 0}")
+            print(
+                f"wall time {duration:.1f} s against the largest workspace's bound {bound:.1f} s "
+                f"({duration / bound:.2f}x)"
+            )
+            print(f"peak RSS {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MiB (app, fake, consumer)")
+        finally:
+            app.close()
+
+
+if __name__ == "__main__":
+    main()
