@@ -181,7 +181,18 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         bot, bot_base = start([sys.executable, "-m", "bot.cli", "serve"], env, Path(tmp))
         bare, bare_base = start([sys.executable, "-m", "bench.bare_bolt"], {**env, "PYTHONPATH": str(REPO)}, REPO)
+        # The clock, as `./scripts/run` starts it beside serve: it only enqueues.
+        clock = subprocess.Popen(
+            [sys.executable, "-m", "bot.cli", "scheduler"],
+            cwd=tmp,
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+            start_new_session=True,
+        )
+        time.sleep(3)
         idle = rss_mib(bot.pid)
+        clock_idle = rss_mib(clock.pid)
         print(
             f"{'workload':<26}{'c':>4}  {'bot p50/p95/p99 ms':>24}  {'floor p50/p95/p99 ms':>24}  "
             f"{'bot req/s':>9}  {'floor req/s':>11}  {'bot >3s':>7}"
@@ -220,11 +231,16 @@ def main() -> None:
                         f"{figures['bot'][1]:9.0f}  {figures['floor'][1]:11.0f}  {figures['bot'][2]:>7}{drain}"
                     )
             loaded = rss_mib(bot.pid)
-            print("\nresident memory (MiB), failure-resume serve:")
+            print("\nresident memory (MiB), failure-resume serve (the master, its gunicorn worker, its task worker):")
             for role in sorted(set(idle) | set(loaded)):
                 print(f"  {role:<14} idle {idle.get(role, 0):6.1f}   after the load {loaded.get(role, 0):6.1f}")
+            clock_loaded = rss_mib(clock.pid)
+            print(
+                f"  {'clock':<14} idle {clock_idle.get('master', 0):6.1f}   "
+                f"after the load {clock_loaded.get('master', 0):6.1f}"
+            )
         finally:
-            for process in (bot, bare):
+            for process in (bot, bare, clock):
                 os.killpg(process.pid, signal.SIGTERM)
                 process.wait(timeout=60)
             bench_end.send("stop")

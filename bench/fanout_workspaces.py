@@ -3,25 +3,39 @@ fake Slack that enforces each workspace's own limits and injects 429s and 500s: 
 the largest workspace's own bound (N people / 4 a second), duplicates and missing prompts.
 
 Run: .venv/bin/python -m bench.fanout_workspaces --workspaces 10 --people 100 [--speedup 1] [--error-rate 0.01]
+     [--processes 2 --database-url postgresql+psycopg://… --redis-url redis://…]
 
-The app, a real Huey consumer (SQLite queue, one thread per workspace, so that every workspace's
-chain of pages can run at once) and the fake run in this process. Each workspace's fan-out is the
-clock's task: one users.list page at a time, paced at 4 posts a second within the workspace.
-`--speedup` multiplies the fake's limits and the pace alike.
+By default the app, a real Huey consumer (SQLite queue, one thread per workspace, so that every
+workspace's chain of pages can run at once) and the fake run in this process. With `--processes P`,
+P `failure-resume worker` processes do the work instead (W / P threads each), on the database and
+queue given (the default SQLite file and queue file, or PostgreSQL and Redis), as a deployment would.
+Each workspace's fan-out is the clock's task: one users.list page at a time, paced at 4 posts a
+second within the workspace. `--speedup` multiplies the fake's limits and the pace alike (in-process
+runs only).
 """
 
 from __future__ import annotations
 
 import argparse
+import math
+import os
 import resource
+import subprocess
+import sys
 import time
 from collections import Counter
 from datetime import UTC, datetime
+from pathlib import Path
 
 import bot.jobs.reflection_prompts as reflection_prompts
 from bench.fanout import POSTS_PER_MINUTE, USERS_LIST_PER_MINUTE, members
 from bench.stage import fake_slack_and_database
+from bot.settings import Settings
+from bot.tasks import Tasks
+from bot.tasks.queue import POLL_SECONDS, make_queue
+from storage.migrate import upgrade_to_head
 from tests.conftest import BotHarness, start_consumer
+from tests.fakes.slack_api import CLIENT_ID, CLIENT_SECRET
 from tests.test_installs import install
 
 
@@ -32,10 +46,19 @@ def main() -> None:
     parser.add_argument("--speedup", type=float, default=1.0)
     parser.add_argument("--error-rate", type=float, default=0.01)
     parser.add_argument("--timeout", type=float, default=3600)
+    parser.add_argument("--processes", type=int, default=0)
+    parser.add_argument("--database-url", default=None, help="an empty PostgreSQL database (it is migrated)")
+    parser.add_argument("--redis-url", default=None)
     args = parser.parse_args()
+    if args.processes and args.speedup != 1:
+        parser.error("--speedup needs the in-process consumer (the workers pace at Slack's own rate)")
 
-    with fake_slack_and_database("fanout-workspaces.db") as (fake, url):
+    with fake_slack_and_database("fanout-workspaces.db") as (fake, sqlite_url):
+        url = args.database_url or sqlite_url
+        if args.database_url:
+            upgrade_to_head(url)
         app = BotHarness(fake, url, oauth=True)
+        workers: list[subprocess.Popen] = []
         try:
             teams = [f"T{1000 + n}" for n in range(args.workspaces)]
             for team in teams:
@@ -45,7 +68,30 @@ def main() -> None:
             fake.users.clear()
             fake.users.update(members(args.people))
             app.consumer.stop(graceful=True)
-            app.consumer = start_consumer(app.tasks.huey, threads=args.workspaces)
+            tasks = app.tasks
+            if args.processes:
+                queue = {"REDIS_URL": args.redis_url} if args.redis_url else {"QUEUE_PATH": app.queue_dir + "/queue.db"}
+                if args.redis_url:
+                    redis_settings = Settings(database_url=url, redis_url=args.redis_url)
+                    tasks = Tasks(make_queue(redis_settings), app.tasks.runtime)
+                    tasks.huey.flush()
+                env = {
+                    **os.environ,
+                    **queue,
+                    "DATABASE_URL": url,
+                    "SLACK_CLIENT_ID": CLIENT_ID,
+                    "SLACK_CLIENT_SECRET": CLIENT_SECRET,
+                    "SLACK_API_URL": fake.url,
+                    "WORKER_THREADS": str(math.ceil(args.workspaces / args.processes)),
+                    "LOG_LEVEL": "WARNING",
+                }
+                workers = [
+                    subprocess.Popen([sys.executable, "-m", "bot.cli", "worker"], env=env)
+                    for _ in range(args.processes)
+                ]
+                time.sleep(3)  # started, and their locks cleared
+            else:
+                app.consumer = start_consumer(app.tasks.huey, threads=args.workspaces, poll=POLL_SECONDS)
             fake.reset()
             reflection_prompts.SENDS_PER_SECOND = 4.0 * args.speedup
             fake.enforce_rate_limit("chat.postMessage", POSTS_PER_MINUTE * args.speedup, 10, per_workspace=True)
@@ -56,15 +102,17 @@ def main() -> None:
             expected = args.workspaces * args.people
             start = time.monotonic()
             for each in installed:  # what the clock's beat enqueues, forced to everyone
-                app.tasks.prompts(each.workspace, now, True)
+                tasks.prompts(each.workspace, now, True)
 
             def sent() -> Counter:
                 return Counter((c.team, c.args["channel"]) for c in fake.calls_to("chat.postMessage"))
 
+            while len(fake.calls) < expected and time.monotonic() - start < args.timeout:
+                time.sleep(0.2)
             while sum(sent().values()) < expected and time.monotonic() - start < args.timeout:
-                time.sleep(0.05)
+                time.sleep(0.2)
             duration = time.monotonic() - start
-            app.drain(timeout=60)
+            time.sleep(2)  # anything sent twice would arrive now
             delivered = sent()
             posts = fake.calls_to("chat.postMessage", ok_only=False)
             statuses = Counter(c.status for c in posts)
@@ -84,9 +132,27 @@ def main() -> None:
                 f"wall time {duration:.1f} s against the largest workspace's bound {bound:.1f} s "
                 f"({duration / bound:.2f}x)"
             )
-            print(f"peak RSS {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MiB (app, fake, consumer)")
+            where = f"{args.processes} worker processes" if args.processes else "one process with the app and the fake"
+            print(f"{where}; database {url.split(':')[0]}, queue {'Redis' if args.redis_url else 'SQLite'}")
+            if workers:
+                print("worker RSS (MiB): " + ", ".join(f"{rss_mib(w.pid):.0f}" for w in workers))
+            else:
+                print(
+                    f"peak RSS {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MiB "
+                    "(app, fake, consumer)"
+                )
         finally:
+            for worker in workers:
+                worker.terminate()
+                worker.wait(timeout=30)
             app.close()
+
+
+def rss_mib(pid: int) -> float:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024
+    return 0.0
 
 
 if __name__ == "__main__":

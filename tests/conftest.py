@@ -124,10 +124,10 @@ def tasks_now(sf, client, installations=None, retro_channel: str | None = None) 
     return Tasks(MemoryHuey("failure-resume-test", immediate=True), runtime)
 
 
-def start_consumer(huey, threads: int = 1):
+def start_consumer(huey, threads: int = 1, poll: tuple[float, float] = (0.005, 0.02)):
     """A real Huey consumer in this process, its workers on threads. One thread by default, so that a
     test's tasks run in the order it enqueued them. Its signal handlers are the test run's, not Huey's."""
-    consumer = make_consumer(huey, threads, grace_seconds=5, poll=(0.005, 0.02))
+    consumer = make_consumer(huey, threads, grace_seconds=5, poll=poll)
     handlers = {number: signal.getsignal(number) for number in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)}
     consumer.start()
     for number, handler in handlers.items():

@@ -41,7 +41,7 @@ def handle_add_lesson(ack: Ack, body: dict, client: WebClient, context: BoltCont
     open_edit_modal(client, context, body["trigger_id"], user_id, pressed_entry_id(body), response_url)
 
 
-def handle_share_anonymously(ack: Ack, body: dict, client: WebClient, context: BoltContext) -> None:
+def handle_share_anonymously(ack: Ack, body: dict, context: BoltContext) -> None:
     t = translator_for(context)
     user_id = body["user"]["id"]
     try:
@@ -60,7 +60,7 @@ def handle_share_anonymously(ack: Ack, body: dict, client: WebClient, context: B
     answer_then_ack(ack, context, user_id, body.get("response_url"), message)
 
 
-def handle_undo(ack: Ack, body: dict, client: WebClient, context: BoltContext) -> None:
+def handle_undo(ack: Ack, body: dict, context: BoltContext) -> None:
     t = translator_for(context)
     user_id = body["user"]["id"]
     try:
@@ -78,7 +78,7 @@ def answer_then_ack(ack: Ack, context: BoltContext, user_id: str, response_url: 
     ack()  # after the change: Slack's 200 means it is made
 
 
-def handle_record_typed(ack: Ack, body: dict, client: WebClient, context: BoltContext) -> None:
+def handle_record_typed(ack: Ack, body: dict, context: BoltContext) -> None:
     """*Record it* under a `/fail` that looked like a typo: the words it showed become a quick entry."""
     text = clean_text(pressed_value(body)).strip()[:TEXT_MAX]
     if not text:

@@ -1,4 +1,5 @@
-"""Slack-side steps that several listeners share: opening modals, publishing the Home tab, exporting."""
+"""Steps that several listeners share: opening modals (loading view, then the real one), storing a
+quick entry before its ack, and enqueueing the work left for after the ack."""
 
 from __future__ import annotations
 

@@ -31,7 +31,7 @@ def _entry_id(view: dict) -> int:
     return ModalContext.load(view.get("private_metadata")).entry_id or 0
 
 
-def handle_record_submission(ack: Ack, body: dict, view: dict, client: WebClient, context: BoltContext) -> None:
+def handle_record_submission(ack: Ack, body: dict, view: dict, context: BoltContext) -> None:
     """Stored before the ack: the modal closes only once the entry exists. With the database down it
     stays open, the words still in it, and says so."""
     t = translator_for(context)
@@ -70,7 +70,7 @@ def handle_record_submission(ack: Ack, body: dict, view: dict, client: WebClient
     ack()
 
 
-def handle_delete_submission(ack: Ack, body: dict, view: dict, client: WebClient, context: BoltContext) -> None:
+def handle_delete_submission(ack: Ack, body: dict, view: dict, context: BoltContext) -> None:
     user_id = body["user"]["id"]
     try:
         services.delete_own_entry(context["session_factory"], workspace_of(context), user_id, _entry_id(view))
@@ -82,7 +82,7 @@ def handle_delete_submission(ack: Ack, body: dict, view: dict, client: WebClient
     ack()
 
 
-def handle_visibility_submission(ack: Ack, body: dict, view: dict, client: WebClient, context: BoltContext) -> None:
+def handle_visibility_submission(ack: Ack, body: dict, view: dict, context: BoltContext) -> None:
     visibility = parse_visibility_submission((view.get("state") or {}).get("values"))
     if visibility is None:
         ack(response_action="errors", errors={Block.VISIBILITY: translator_for(context)("Please choose one.")})

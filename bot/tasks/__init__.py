@@ -14,6 +14,8 @@ from datetime import datetime
 from huey import Huey
 from huey.exceptions import TaskLockedException
 from huey.signals import SIGNAL_INTERRUPTED
+from slack_sdk.errors import SlackApiError
+from sqlalchemy.exc import SQLAlchemyError
 
 from bot.slack import errors
 from bot.tasks import after_ack, fanout
@@ -21,6 +23,14 @@ from bot.tasks.runtime import Runtime
 from storage.repository import Workspace
 
 log = logging.getLogger(__name__)
+
+# A fan-out task that fails (a busy database, Slack down past the client's own retries) runs again.
+RETRIES = 3
+RETRY_DELAY_SECONDS = 10
+
+
+class TaskFailed(Exception):
+    """What Huey sees of a failed task: the error's type alone, so that its log holds no entry text."""
 
 
 class Tasks:
@@ -37,10 +47,13 @@ class Tasks:
         self.pass_on_nice_job = self._for_workspace("pass_on_nice_job", after_ack.pass_on_nice_job)
         # The clock's: one workspace each, logged if they fail; the next beat tries again.
         self.digest = self._for_workspace("digest", fanout.digest_if_due)
-        self.prompts = self.huey.task(name="prompts")(_logged("prompts", self._prompts))
-        self.purge = self.huey.task(name="purge")(_logged("purge", lambda now: fanout.purge(runtime, now)))
+        # A page is safe to run again (the ledger skips whoever had their prompt): Huey retries it.
+        retried = dict(retries=RETRIES, retry_delay=RETRY_DELAY_SECONDS)
+        self.prompts = self.huey.task(name="prompts", **retried)(_logged("prompts", self._prompts))
+        purge = _logged("purge", lambda now: fanout.purge(runtime, now))
+        self.purge = self.huey.task(name="purge", **retried)(purge)
         check = _logged("check_installs", lambda now: fanout.check_installs(runtime, now))
-        self.check_installs = self.huey.task(name="check_installs")(check)
+        self.check_installs = self.huey.task(name="check_installs", **retried)(check)
 
         @huey.signal(SIGNAL_INTERRUPTED)
         def free_the_workspace(signal, task, *args, **kwargs) -> None:
@@ -94,14 +107,24 @@ class Tasks:
 
 
 def _logged(name: str, work: Callable) -> Callable:
-    """A failure logged by its type alone (its message may quote SQL parameters, and so entry text),
-    instead of Huey's traceback; the clock's next beat enqueues the work again."""
+    """A failure logged by its type alone (its message may quote a Slack answer or a query), then
+    handed to Huey as TaskFailed, to be retried."""
 
     def run(*args, **kwargs):
         try:
             return work(*args, **kwargs)
         except Exception as error:
-            log.error("Task %s failed (%s); the next beat tries again", name, type(error).__name__)
-            return None
+            if not _passing(error):  # a revoked token, say: the next beat sees whether it still is
+                log.error("Task %s failed (%s)", name, type(error).__name__)
+                return None
+            log.error("Task %s failed (%s); it is tried again", name, type(error).__name__)
+            raise TaskFailed(type(error).__name__) from None
 
     return run
+
+
+def _passing(error: Exception) -> bool:
+    """Trouble that may be gone in a few seconds: a busy or unreachable database, Slack not answering."""
+    if isinstance(error, SlackApiError):
+        return error.response.status_code >= 500 or error.response.status_code == 429
+    return isinstance(error, SQLAlchemyError | OSError)

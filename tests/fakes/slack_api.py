@@ -322,6 +322,8 @@ class _Handler(BaseHTTPRequestHandler):
 
 class _Server(ThreadingHTTPServer):
     daemon_threads = True
+    # Many workers' threads connect at once; Slack never turns a connection away.
+    request_queue_size = 256
     fake: FakeSlack
 
 
