@@ -121,10 +121,10 @@ def get_own_entry(session: Session, ws: Workspace, user_id: str, entry_id: int) 
 
 
 def list_entries(
-    session: Session, ws: Workspace, user_id: str, year: int | None = None, limit: int | None = None
+    session: Session, ws: Workspace, user_id: str, year: int | None = None, limit: int | None = None, offset: int = 0
 ) -> list[Entry]:
-    """A person's entries, newest first."""
-    query = _owned(ws, user_id).order_by(Entry.happened_on.desc(), Entry.id.desc()).limit(limit)
+    """A person's entries, newest first (from the `offset`-th, at most `limit`)."""
+    query = _owned(ws, user_id).order_by(Entry.happened_on.desc(), Entry.id.desc()).limit(limit).offset(offset)
     if year is not None:
         # A date range, not extract(year), so the owner index serves it.
         query = query.where(Entry.happened_on >= date(year, 1, 1), Entry.happened_on <= date(year, 12, 31))

@@ -7,7 +7,7 @@ from sqlalchemy import func, select
 from storage.models import Entry
 from tests import payloads
 from tests.checks import notice_shown
-from tests.rows import entries
+from tests.rows import entries, seed
 from tests.uploads import uploaded
 
 
@@ -310,3 +310,24 @@ def test_export_keeps_user_text_from_becoming_markdown(bot):
     assert "\\# Not a heading\n\\- not a list" in markdown
     assert "\\> not a quote" in markdown
     assert "\n# Not a heading" not in markdown
+
+
+def test_a_resume_page_read_alone_is_the_page_of_the_whole_resume(bot):
+    from datetime import date
+
+    from bot.blocks.resume import RESUME_PAGE_SIZE, build_resume_message, build_resume_page
+    from bot.domain.services import resume_page
+    from bot.i18n import ENGLISH
+    from storage import repository as repo
+    from storage.repository import Workspace
+
+    for n in range(23):
+        seed(bot, f"Mistake {n}", date(2020 + n % 4, 1 + n % 12, 1 + n))
+    ws = Workspace("", "T0001")
+    with bot.session_factory() as session:
+        everything = repo.list_entries(session, ws, "U1")
+    for year, page in ((None, 0), (None, 1), (None, 2), (None, 9), (2021, 0), (2030, 0)):
+        shown = resume_page(bot.session_factory, ws, "U1", year, page, RESUME_PAGE_SIZE)
+        alone = build_resume_page(ENGLISH, shown.entries, shown.per_year, shown.total, year=year, page=shown.page)
+        of_year = [e for e in everything if year is None or e.happened_on.year == year]
+        assert alone == build_resume_message(ENGLISH, of_year, year=year, page=page), (year, page)

@@ -48,20 +48,29 @@ def _year_header(t: Translator, year: int, count: int) -> dict:
 
 
 def build_resume_message(t: Translator, entries: list[Entry], *, year: int | None = None, page: int = 0) -> dict:
-    """One page of the resume, newest first; older pages behind a button, never over Block Kit's limits."""
-    if not entries:
+    """One page of the resume from all its entries (newest first); see build_resume_page."""
+    pages = max(1, ceil(len(entries) / RESUME_PAGE_SIZE))
+    page = min(max(page, 0), pages - 1)
+    shown = entries[page * RESUME_PAGE_SIZE : (page + 1) * RESUME_PAGE_SIZE]
+    counts = {y: len(group) for y, group in by_year(entries)}
+    return build_resume_page(t, shown, counts, len(entries), year=year, page=page)
+
+
+def build_resume_page(
+    t: Translator, shown: list[Entry], counts: dict[int, int], total: int, *, year: int | None, page: int
+) -> dict:
+    """Page `page` of a resume of `total` entries, `shown` being that page's, newest first; each year's
+    header counts all its entries (`counts`). Older pages behind a button, within Block Kit's limits."""
+    if not shown:
         text = (
             t("Nothing recorded for {year}.", year=year)
             if year
             else t("Your failure resume is empty so far. `/fail` records the first entry.")
         )
         return {"text": text, "blocks": [section(text)]}
-    pages = ceil(len(entries) / RESUME_PAGE_SIZE)
-    page = min(max(page, 0), pages - 1)
-    shown = entries[page * RESUME_PAGE_SIZE : (page + 1) * RESUME_PAGE_SIZE]
+    pages = ceil(total / RESUME_PAGE_SIZE)
     title = t("Failure resume, {year}", year=year) if year else t("Your failure resume")
     blocks = [header(title)]
-    counts = {y: len(group) for y, group in by_year(entries)}
     for entry_year, group in by_year(shown):
         blocks.append(_year_header(t, entry_year, counts[entry_year]))
         blocks += [section(entry_text(t, entry)) for entry in group]

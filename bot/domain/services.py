@@ -126,9 +126,22 @@ def delete_own_entry(sf: SessionFactory, ws: Workspace, user_id: str, entry_id: 
             raise NotYourEntry(entry_id)
 
 
-def list_resume(sf: SessionFactory, ws: Workspace, user_id: str, year: int | None = None) -> list[Entry]:
+@dataclass(frozen=True)
+class ResumePage:
+    entries: list[Entry]  # this page's, newest first
+    per_year: dict[int, int]  # every year's count, for the year headers
+    total: int
+    page: int  # the page asked for, within the resume's pages
+
+
+def resume_page(sf: SessionFactory, ws: Workspace, user_id: str, year: int | None, page: int, size: int) -> ResumePage:
+    """One page of a resume, read alone: a resume of thousands of entries costs no more than a page."""
     with sf() as session:
-        return repo.list_entries(session, ws, user_id, year)
+        per_year = repo.count_entries_by_year(session, ws, user_id)
+        total = per_year.get(year, 0) if year is not None else sum(per_year.values())
+        page = min(max(page, 0), max(0, (total - 1) // size))
+        entries = repo.list_entries(session, ws, user_id, year, limit=size, offset=page * size)
+    return ResumePage(entries, per_year, total, page)
 
 
 @dataclass(frozen=True)

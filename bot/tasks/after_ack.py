@@ -16,7 +16,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from bot.blocks.data_rights import build_shared_export_refused_message, workspace_counts_text
 from bot.blocks.digest import build_nice_job_button, digest_block_id
 from bot.blocks.messages import build_acknowledgement_message, build_admins_only_message, build_text_message
-from bot.blocks.resume import HOME_ENTRIES_MAX, build_home_view, build_resume_message
+from bot.blocks.resume import HOME_ENTRIES_MAX, RESUME_PAGE_SIZE, build_home_view, build_resume_page
 from bot.blocks.state import entry_id_value
 from bot.domain import services
 from bot.domain.entries import resume_markdown
@@ -127,8 +127,8 @@ def send_resume(
     page: int = 0,
     replace_original: bool = False,
 ) -> None:
-    entries = services.list_resume(rt.session_factory, ws, user_id, year)
-    message = build_resume_message(t, entries, year=year, page=page)
+    shown = services.resume_page(rt.session_factory, ws, user_id, year, page, RESUME_PAGE_SIZE)
+    message = build_resume_page(t, shown.entries, shown.per_year, shown.total, year=year, page=shown.page)
     reply(client, user_id, response_url, message, replace_original=replace_original)
 
 
