@@ -213,3 +213,24 @@ def test_two_web_and_two_worker_processes_behave_as_one(shared_servers, fake_sla
     assert nice_jobs == 4  # each press once, whichever process took it
     counts = Counter(json.dumps(c.args) for c in told_author())
     assert all(n == 1 for n in counts.values())  # four different messages: 1, 2, 3 and 4 teammates
+
+
+def test_the_worker_serve_started_stops_when_serve_is_killed(tmp_path, fake_slack):
+    env = dict(SLACK_BOT_TOKEN=TOKEN, SLACK_SIGNING_SECRET=SECRET, SLACK_API_URL=fake_slack.url)
+    process, _base = start_serving(tmp_path, **env)  # it leads its own process group
+    try:
+        os.kill(process.pid, signal.SIGKILL)  # serve alone: its children are left behind
+        process.wait(timeout=10)
+
+        def group_gone() -> bool:
+            try:
+                os.killpg(process.pid, 0)
+            except ProcessLookupError:
+                return True
+            return False
+
+        wait_until(group_gone, timeout=20)  # the worker (and gunicorn's worker) noticed and stopped
+    finally:
+        stop_serving(process)
+        if not group_gone():
+            os.killpg(process.pid, signal.SIGKILL)
