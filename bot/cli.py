@@ -128,7 +128,6 @@ def _tasks(settings: Settings, sf, slack: _Slack) -> Tasks:
         client_for=install_clients(settings, slack.store) if slack.store else single_client(slack.client),
         installations=slack.installations,
         default_retro_channel=settings.retro_channel,
-        uninstall_grace=timedelta(days=settings.uninstall_grace_days),
         notice_lost=notice_lost,
     )
     return Tasks(make_queue(settings), runtime)
@@ -193,10 +192,7 @@ def worker(settings: Settings) -> int:
     if slack is None:
         return 2
     tasks = _tasks(settings, session_factory, slack)
-    try:
-        tasks.clear_prompt_locks()
-    except Exception as error:  # Slack or the database not there yet: the locks wait for the next start
-        log.warning("Could not clear the prompt locks (%s)", type(error).__name__)
+    tasks.clear_prompt_locks()
     _stop_with_parent()
     where = "Redis" if settings.redis_url else "the SQLite queue file"
     log.info("Task worker with %s threads, on %s", settings.worker_threads, where)

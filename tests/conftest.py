@@ -167,7 +167,6 @@ class BotHarness:
             client_for=install_clients(self.settings, store) if store else single_client(client),
             installations=self.installations,
             default_retro_channel=self.settings.retro_channel,
-            uninstall_grace=timedelta(days=self.settings.uninstall_grace_days),
             clock=self.clock,
             notice_lost=self._notice_lost(store) if store else None,
         )

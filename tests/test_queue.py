@@ -234,3 +234,13 @@ def test_the_worker_serve_started_stops_when_serve_is_killed(tmp_path, fake_slac
         stop_serving(process)
         if not group_gone():
             os.killpg(process.pid, signal.SIGKILL)
+
+
+def test_a_worker_starting_clears_the_prompt_locks_a_killed_worker_left(tmp_path, fake_slack):
+    settings = Settings(database_url=f"sqlite:///{tmp_path}/x.db", queue_path=str(tmp_path / "queue.db"))
+    client = fake_slack_client(fake_slack)
+    tasks = Tasks(make_queue(settings), Runtime(None, single_client(client), lambda: []))
+    tasks.prompt_lock(WS).acquire()  # held by a worker killed with SIGKILL
+    tasks.prompt_lock(Workspace("E1", "T2")).acquire()
+    tasks.clear_prompt_locks()
+    assert not tasks.prompt_lock(WS).is_locked() and not tasks.prompt_lock(Workspace("E1", "T2")).is_locked()

@@ -66,17 +66,17 @@ class Tasks:
 
     def clear_prompt_locks(self) -> None:
         """At a worker's start: the locks of a worker that was killed would stop their fan-outs for good.
-        (One worker restarting beside others may so let two chains of one workspace overlap for a while;
-        the delivery ledger still sends each prompt once.)"""
-        for each in self.runtime.installations():
-            self.prompt_lock(each.workspace).clear()
+        Huey keeps locks in its key-value store, which holds nothing else here (no results are kept),
+        so clearing it needs no list of workspaces. (One worker restarting beside others may so let
+        two chains of one workspace overlap for a while; the delivery ledger still sends each prompt once.)"""
+        self.huey.storage.flush_results()
 
     def _for_workspace(self, name: str, body: Callable) -> Callable:
         """A task run with the workspace's own Web API client; skipped once the app has left it."""
         rt = self.runtime
 
         def run(ws: Workspace, **kwargs):
-            client = rt.client(ws)
+            client = rt.client_for(ws)
             if client is None:
                 log.info("Task %s skipped: the app is no longer installed in %s", name, ws.team_id or ws.enterprise_id)
                 return None
@@ -93,7 +93,7 @@ class Tasks:
         """One page of the workspace's prompts, then the next page enqueued: one page at a time per
         workspace (Huey's lock), so that the workspace's limit holds across workers. A page that finds
         the lock taken is dropped: the chain that holds it goes through every page itself."""
-        client = self.runtime.client(ws)
+        client = self.runtime.client_for(ws)
         if client is None:
             return
         try:

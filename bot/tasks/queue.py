@@ -35,10 +35,11 @@ def queue_file(settings: Settings) -> str:
 
 
 def make_queue(settings: Settings) -> Huey:
+    # No results are kept: nothing reads them, and they would pile up in the store for good.
     if settings.redis_url:
-        huey: Huey = RedisHuey(NAME, url=settings.redis_url, utc=True)
+        huey: Huey = RedisHuey(NAME, url=settings.redis_url, utc=True, results=False)
     else:
-        huey = SqliteHuey(NAME, filename=queue_file(settings), utc=True, timeout=10)
+        huey = SqliteHuey(NAME, filename=queue_file(settings), utc=True, timeout=10, results=False)
 
     @huey.signal(SIGNAL_INTERRUPTED)
     def run_again_later(signal, task, *args, **kwargs) -> None:

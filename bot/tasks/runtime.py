@@ -5,14 +5,12 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 
-from slack_sdk import WebClient
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.slack.installations import ClientFor, Installations
 from bot.slack.people import People
-from storage.repository import Workspace
 
 
 def _utc_now() -> datetime:
@@ -25,11 +23,7 @@ class Runtime:
     client_for: ClientFor
     installations: Installations
     default_retro_channel: str | None = None
-    uninstall_grace: timedelta = timedelta(days=30)
     clock: Callable[[], datetime] = _utc_now
     # OAuth mode's hourly check for installs Slack no longer honours.
     notice_lost: Callable[[datetime], list[str]] | None = None
     people: People = field(default_factory=People)
-
-    def client(self, ws: Workspace) -> WebClient | None:
-        return self.client_for(ws)
