@@ -32,8 +32,8 @@ def seed(bot: BotHarness, count: int) -> None:
                     safeguards=["tests"],
                     visibility="private",
                     action_items=[
-                        ActionItem(position=0, text="Add a test"),
-                        ActionItem(position=1, text="Add an alert"),
+                        ActionItem(position=0, text="Add a test", owner_id="U1"),
+                        ActionItem(position=1, text="Add an alert", owner_id="U1"),
                     ],
                 )
             )

@@ -84,7 +84,8 @@ def fill(session_factory, entries: int, workspaces: int, seed: int = 1) -> None:
         )
         if rng.random() < 0.2:
             done = NOW if rng.random() < 0.5 else None
-            items.append({"entry_id": next_id, "position": 0, "text": "Add a lock and an alert", "done_at": done})
+            item = {"entry_id": next_id, "position": 0, "text": "Add a lock and an alert", "owner_id": user_id}
+            items.append({**item, "done_at": done, "status": "done" if done else "open"})
         next_id += 1
         if len(batch) == 20_000:
             _insert(session_factory, batch, items)

@@ -95,17 +95,30 @@ class Entry(Base):
         UniqueConstraint("enterprise_id", "team_id", "request_key", name="uq_entries_request_key"),
         Index("ix_entries_owner", "enterprise_id", "team_id", "user_id", "happened_on"),
         Index("ix_entries_shared", "enterprise_id", "team_id", "visibility", "shared_at"),
+        # What changed since the similarity index last looked.
+        Index("ix_entries_changed", "enterprise_id", "team_id", "updated_at"),
     )
 
 
 class ActionItem(Base):
+    """What we will do so that the same mistake never happens twice, tracked until it is done."""
+
     __tablename__ = "action_items"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     entry_id: Mapped[int] = mapped_column(ForeignKey("entries.id", ondelete="CASCADE"), index=True)
     position: Mapped[int]
     text: Mapped[str] = mapped_column(Text)
+    # Who does it: the entry's author unless they gave it to a teammate (named entries only).
+    owner_id: Mapped[str] = mapped_column(String(32))
+    due_on: Mapped[date | None]
+    status: Mapped[str] = mapped_column(String(16), default="open", server_default="open")  # open, done, dropped
     done_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # Asked once, 30 days after it was done: did it help? (yes, not_yet, no)
+    helped: Mapped[str | None] = mapped_column(String(16))
+    helped_asked_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+    __table_args__ = (Index("ix_action_items_owner", "owner_id", "status"),)
 
     entry: Mapped[Entry] = relationship(back_populates="action_items")
 

@@ -98,7 +98,8 @@ def apply_fields(entry: Entry, fields: EntryFields, now: datetime) -> None:
     for item in entry.action_items:
         kept.setdefault(item.text, []).append(item)
     entry.action_items = [
-        kept[text].pop(0) if kept.get(text) else ActionItem(text=text) for text in fields.action_items
+        kept[text].pop(0) if kept.get(text) else ActionItem(text=text, owner_id=entry.user_id, status="open")
+        for text in fields.action_items
     ]
     for position, item in enumerate(entry.action_items):
         item.position = position
@@ -387,37 +388,142 @@ def save_prompt_choice(session: Session, ws: Workspace, user_id: str, now: datet
     return person
 
 
+def _items_in(ws: Workspace):
+    return (
+        select(ActionItem)
+        .join(Entry, ActionItem.entry_id == Entry.id)
+        .where(Entry.enterprise_id == ws.enterprise_id, Entry.team_id == ws.team_id)
+    )
+
+
 def list_open_action_items(
     session: Session, ws: Workspace, user_ids: list[str], limit: int
 ) -> dict[str, list[ActionItem]]:
-    """Each person's newest open action items, at most `limit` each, for a batch of people at once."""
-    rank = func.row_number().over(partition_by=Entry.user_id, order_by=(Entry.happened_on.desc(), ActionItem.position))
+    """The open action items each person owns, newest entry first, at most `limit` each, for a batch
+    of people at once."""
+    rank = func.row_number().over(
+        partition_by=ActionItem.owner_id, order_by=(Entry.happened_on.desc(), ActionItem.position)
+    )
     ranked = (
         select(ActionItem.id, rank.label("rank"))
         .join(Entry, ActionItem.entry_id == Entry.id)
-        .where(*_owners_are(ws, user_ids), ActionItem.done_at.is_(None))
+        .where(
+            Entry.enterprise_id == ws.enterprise_id,
+            Entry.team_id == ws.team_id,
+            ActionItem.owner_id.in_(user_ids),
+            ActionItem.status == "open",
+        )
         .subquery()
     )
-    rows = session.execute(
-        select(Entry.user_id, ActionItem)
-        .join(ActionItem.entry)
+    rows = session.scalars(
+        select(ActionItem)
         .join(ranked, ActionItem.id == ranked.c.id)
         .where(ranked.c.rank <= limit)
-        .order_by(Entry.user_id, ranked.c.rank)
+        .order_by(ActionItem.owner_id, ranked.c.rank)
     )
     found: dict[str, list[ActionItem]] = {}
-    for user_id, item in rows:
-        found.setdefault(user_id, []).append(item)
+    for item in rows:
+        found.setdefault(item.owner_id, []).append(item)
     return found
+
+
+def list_own_open_action_items(session: Session, ws: Workspace, user_id: str, limit: int) -> list[ActionItem]:
+    """The open action items a person owns, oldest first."""
+    query = _items_in(ws).where(ActionItem.owner_id == user_id, ActionItem.status == "open")
+    return list(session.scalars(query.order_by(Entry.created_at, Entry.id, ActionItem.position).limit(limit)))
+
+
+def get_action_item(session: Session, ws: Workspace, user_id: str, item_id: int) -> ActionItem | None:
+    """An action item the person owns or whose entry they wrote."""
+    mine = or_(ActionItem.owner_id == user_id, Entry.user_id == user_id)
+    return session.scalar(_items_in(ws).where(ActionItem.id == item_id, mine))
+
+
+def set_action_item_status(item: ActionItem, status: str, now: datetime) -> None:
+    if status == "done" and item.status != "done":
+        item.done_at = now
+    elif status != "done":
+        item.done_at = None
+        item.helped = item.helped_asked_at = None
+    item.status = status
 
 
 def mark_action_item_done(
     session: Session, ws: Workspace, user_id: str, item_id: int, now: datetime
 ) -> ActionItem | None:
-    item = session.scalar(select(ActionItem).join(Entry).where(*_owner_is(ws, user_id), ActionItem.id == item_id))
-    if item is not None and item.done_at is None:
-        item.done_at = now
+    item = get_action_item(session, ws, user_id, item_id)
+    if item is not None:
+        set_action_item_status(item, "done", now)
     return item
+
+
+def list_action_items_to_follow_up(
+    session: Session, ws: Workspace, user_ids: list[str], done_before: datetime
+) -> dict[str, ActionItem]:
+    """For each person, the oldest item they own that was done before `done_before` and not yet
+    asked about ("Did it help?")."""
+    query = _items_in(ws).where(
+        ActionItem.owner_id.in_(user_ids),
+        ActionItem.status == "done",
+        ActionItem.done_at <= done_before,
+        ActionItem.helped_asked_at.is_(None),
+    )
+    found: dict[str, ActionItem] = {}
+    for item in session.scalars(query.order_by(ActionItem.done_at, ActionItem.id)):
+        found.setdefault(item.owner_id, item)
+    return found
+
+
+def mark_asked_if_helped(session: Session, item_ids: list[int], now: datetime) -> None:
+    if item_ids:
+        session.execute(update(ActionItem).where(ActionItem.id.in_(item_ids)).values(helped_asked_at=now))
+
+
+def count_shared_items_done(
+    session: Session, ws: Workspace, since: datetime | None, until: datetime
+) -> tuple[int, int]:
+    """The action items of entries carried by earlier digests: how many were done between `since`
+    and `until`, and how many are still open."""
+    posted = select(Digest.id).where(
+        Digest.enterprise_id == ws.enterprise_id, Digest.team_id == ws.team_id, Digest.message_ts.is_not(None)
+    )
+    carried = _items_in(ws).where(Entry.digest_id.in_(posted)).subquery()
+    done = select(func.count()).select_from(carried).where(carried.c.status == "done", carried.c.done_at <= until)
+    if since is not None:
+        done = done.where(carried.c.done_at > since)
+    still_open = select(func.count()).select_from(carried).where(carried.c.status == "open")
+    return session.scalar(done) or 0, session.scalar(still_open) or 0
+
+
+def last_digest_posted_at(session: Session, ws: Workspace) -> datetime | None:
+    return session.scalar(
+        select(func.max(Digest.posted_at)).where(
+            Digest.enterprise_id == ws.enterprise_id, Digest.team_id == ws.team_id, Digest.message_ts.is_not(None)
+        )
+    )
+
+
+def list_recent_digest_safeguards(session: Session, ws: Workspace, digests: int) -> list[list[list[str]]]:
+    """The safeguards named by each entry of the last `digests` digests, oldest digest first."""
+    recent = list(
+        session.scalars(
+            select(Digest.id)
+            .where(
+                Digest.enterprise_id == ws.enterprise_id, Digest.team_id == ws.team_id, Digest.message_ts.is_not(None)
+            )
+            .order_by(Digest.posted_at.desc(), Digest.id.desc())
+            .limit(digests)
+        )
+    )
+    rows = session.execute(
+        select(Entry.digest_id, Entry.safeguards).where(
+            Entry.enterprise_id == ws.enterprise_id, Entry.team_id == ws.team_id, Entry.digest_id.in_(recent)
+        )
+    )
+    named: dict[int, list[list[str]]] = {digest_id: [] for digest_id in recent}
+    for digest_id, safeguards in rows:
+        named[digest_id].append(list(safeguards or []))
+    return [named[digest_id] for digest_id in reversed(recent)]
 
 
 def list_entries_missing_lessons(
@@ -565,20 +671,55 @@ def count_acknowledgements_given(session: Session, ws: Workspace, user_id: str) 
     return session.scalar(given) or 0
 
 
+def _seen_by_the_team():
+    """Named entries, and anonymous ones once a digest carried them (until then they wait for enough
+    people to share anonymously). Private entries never."""
+    return or_(Entry.visibility == "named", (Entry.visibility == "anonymous") & Entry.digest_id.is_not(None))
+
+
+@dataclass(frozen=True)
+class IndexedEntry:
+    """What the similarity index holds of an entry."""
+
+    id: int
+    user_id: str
+    seen_by_the_team: bool
+    what_happened: str
+    lesson: str | None
+    updated_at: datetime
+
+
+def list_indexed_entries(session: Session, ws: Workspace, changed_since: datetime | None = None) -> list[IndexedEntry]:
+    """Every entry of the workspace (or those changed since a moment) as the similarity index needs it."""
+    query = select(
+        Entry.id, Entry.user_id, _seen_by_the_team(), Entry.what_happened, Entry.lesson, Entry.updated_at
+    ).where(Entry.enterprise_id == ws.enterprise_id, Entry.team_id == ws.team_id)
+    if changed_since is not None:
+        query = query.where(Entry.updated_at > changed_since)
+    return [IndexedEntry(*row) for row in session.execute(query)]
+
+
+def list_visible_entries(session: Session, ws: Workspace, viewer: str, entry_ids: list[int]) -> list[Entry]:
+    """Those of the given entries that `viewer` may see: their own, and the ones seen by the team."""
+    if not entry_ids:
+        return []
+    query = select(Entry).where(
+        Entry.enterprise_id == ws.enterprise_id,
+        Entry.team_id == ws.team_id,
+        Entry.id.in_(entry_ids),
+        or_(Entry.user_id == viewer, _seen_by_the_team()),
+    )
+    return list(session.scalars(query))
+
+
 def list_exportable_shared_entries(session: Session, ws: Workspace) -> list[Entry]:
-    """The shared entries an admin may export, by date then id (an order that says nothing about
-    authors): named ones always, anonymous ones only once a digest has carried them, because until
-    then they wait for enough people to share anonymously. Private entries never."""
+    """The shared entries an admin may export (those seen by the team), by date then id: an order
+    that says nothing about authors."""
     return list(
         session.scalars(
             select(Entry)
             .where(Entry.enterprise_id == ws.enterprise_id, Entry.team_id == ws.team_id)
-            .where(
-                or_(
-                    Entry.visibility == "named",
-                    (Entry.visibility == "anonymous") & Entry.digest_id.is_not(None),
-                )
-            )
+            .where(_seen_by_the_team())
             .order_by(Entry.happened_on, Entry.id)
         )
     )

@@ -225,8 +225,10 @@ def record_values(
     safeguards: tuple[str, ...] = ("gradual_rollout", "kill_switch"),
     action_items: str | None = "Add a kill switch\nAlert on cache misses",
     visibility: str = "private",
+    keep_words: bool = False,
 ) -> dict:
-    """The `view.state.values` Slack sends for the record modal."""
+    """The `view.state.values` Slack sends for the record modal (`keep_words`: the person ticked
+    "Share my words as they are" after the blameless suggestion)."""
 
     def text(action_id, value):
         return {action_id: {"type": "plain_text_input", "value": value}}
@@ -252,4 +254,18 @@ def record_values(
         },
         "action_items_block": text("action_items_input", action_items),
         "visibility_block": choice("visibility_input", "radio_buttons", visibility),
+        **(
+            {
+                "keep_words_block": {
+                    "keep_words_input": {
+                        "type": "checkboxes",
+                        "selected_options": [
+                            {"text": {"type": "plain_text", "text": "Share my words as they are"}, "value": "keep"}
+                        ],
+                    }
+                }
+            }
+            if keep_words
+            else {}
+        ),
     }

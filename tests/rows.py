@@ -70,7 +70,7 @@ def seed(
             happened_on=when,
             safeguards=list(safeguards),
             visibility=visibility,
-            action_items=[ActionItem(position=n, text=text) for n, text in enumerate(items)],
+            action_items=[ActionItem(position=n, text=text, owner_id=user) for n, text in enumerate(items)],
         )
         session.add(entry)
         session.flush()

@@ -431,7 +431,7 @@ def test_home_view_lists_entries_with_a_menu_each_and_admin_settings():
     assert headers[1].startswith("2024") and headers[2].startswith("2021")
     menu = by_block_id(view, "entry_2")["accessory"]
     assert menu["action_id"] == Action.ENTRY_MENU
-    assert [o["value"] for o in menu["options"]] == ["edit:2", "visibility:2", "delete:2"]
+    assert [o["value"] for o in menu["options"]] == ["edit:2", "action_items:2", "visibility:2", "delete:2"]
     assert "Lesson still to come" in by_block_id(view, "entry_1")["text"]["text"]
 
 
@@ -895,6 +895,8 @@ def test_parse_fail_command_never_raises_and_classifies_consistently(text):
         assert parsed.suggestion in SUBCOMMANDS and parsed.text == stripped  # nothing saved, the words kept
     if parsed.action in {"export", "settings"} or (parsed.action == "help" and not parsed.text):
         assert stripped.lower() == parsed.action
+    if parsed.action == "search":
+        assert stripped.lower().startswith("search") and parsed.text in stripped
     if parsed.action == "resume":
         assert stripped.lower().startswith("resume")
         assert parsed.year is None or 0 <= parsed.year <= 9999

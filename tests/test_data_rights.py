@@ -142,6 +142,7 @@ def test_export_sends_the_markdown_and_all_the_persons_data_as_json_in_one_uploa
         safeguards=("gradual_rollout", "kill_switch"),
         action_items="킬 스위치 추가 ✅\n<@U123> 에게 리뷰 요청",
         visibility="anonymous",
+        keep_words=True,  # it names someone: the person chose to keep their words
     )
     bot.fake.wait_for("views.publish")
     bot.command(QUICK, key="quick")

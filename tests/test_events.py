@@ -60,14 +60,19 @@ def test_home_tab_shows_the_persons_entries_by_year_with_the_lessons_count(bot):
     view = published_home(bot)
     text = json.dumps(view, ensure_ascii=False)
 
-    assert headers(view) == ["Your failure resume", "2024 · 2 entries", "2021 · 1 entry"]
+    assert headers(view) == ["Your failure resume", "Open action items", "2024 · 2 entries", "2021 · 1 entry"]
     assert "3 entries · 2 lessons so far" in text
     assert [s["block_id"] for s in entry_sections(view)] == [f"entry_{june}", f"entry_{march}", f"entry_{old}"]
     assert "Paged the wrong team" in text and "Verify restores" in text and "Fix the rota" in text
     assert "secret" not in text and "U2's lesson" not in text and "T2 lesson" not in text
     menu = entry_sections(view)[0]["accessory"]
     assert menu["action_id"] == "entry_overflow"
-    assert [o["value"] for o in menu["options"]] == [f"edit:{june}", f"visibility:{june}", f"delete:{june}"]
+    assert [o["value"] for o in menu["options"]] == [
+        f"edit:{june}",
+        f"action_items:{june}",
+        f"visibility:{june}",
+        f"delete:{june}",
+    ]
     assert home_buttons(view) == ["record_button", "export_button"]
     assert_no_failed_calls(bot)
 
@@ -125,9 +130,10 @@ def test_many_entries_are_capped_within_block_kit_limits(bot):
     call = bot.fake.wait_for("views.publish")[0]
     view = call.args["view"]
     assert len(view["blocks"]) <= 100
-    assert len(entry_sections(view)) == 30
-    assert "Showing the 30 most recent of 35" in json.dumps(view)
-    assert headers(view)[1].startswith("2024")
+    # 35 years of one entry each: 3 blocks a year, after the open action items, fit 29 of the 30
+    assert len(entry_sections(view)) == 29
+    assert "Showing the 29 most recent of 35" in json.dumps(view)
+    assert headers(view)[1:3] == ["Open action items", "2024 · 1 entry"]
     assert_no_failed_calls(bot)
 
 

@@ -31,6 +31,8 @@ from bot.blocks.messages import (
     build_typo_message,
 )
 from bot.blocks.resume import build_home_view, build_resume_message
+from bot.blocks.similar import build_search_message
+from bot.domain.suggestions import SearchPage
 from bot.i18n import ENGLISH
 from bot.slack import api
 from bot.slack.ids import View
@@ -384,7 +386,12 @@ def test_injected_markup_is_stored_verbatim_and_never_a_live_mention_anywhere(bo
     what, lesson = f"What {INJECTION}", f"Lesson {INJECTION}"
     items = (f"First {INJECTION}", f"Second {INJECTION}")
     bot.submit_entry(
-        metadata=modal_ctx(bot, "modal"), what=what, lesson=lesson, action_items="\n".join(items), visibility="named"
+        metadata=modal_ctx(bot, "modal"),
+        what=what,
+        lesson=lesson,
+        action_items="\n".join(items),
+        visibility="named",
+        keep_words=True,
     )
     bot.fake.wait_for("views.publish")
     bot.command(f"Quick {INJECTION}", key="quick")
@@ -605,6 +612,8 @@ def replies_for(text: str) -> list[dict]:
         return [build_shared_export_refused_message(t), build_text_message(t("Sent to you in a direct message."))]
     if parsed.action == "typo":
         return [build_typo_message(t, parsed.text, parsed.suggestion)]
+    if parsed.action == "search":
+        return [build_search_message(t, SearchPage(parsed.text, [], 0, False))]
     assert parsed.action == "record"
     if len(parsed.text) > TEXT_MAX:
         return [build_too_long_message(t, parsed.text, TEXT_MAX)]

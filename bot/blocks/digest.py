@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from bot.blocks.common import button, context, divider, escape_within, fit_mrkdwn, header, section
-from bot.domain.digest import DigestItem
+from bot.domain.digest import DigestItem, DigestProgress
 from bot.domain.entries import category_label, safeguard_labels
 from bot.domain.vocabulary import CATEGORIES
 from bot.i18n import Translator
@@ -45,13 +45,44 @@ def build_digest_item_block(t: Translator, item: DigestItem) -> dict:
     )
 
 
-def build_digest_messages(t: Translator, items: list[DigestItem]) -> list[dict]:
+def progress_text(t: Translator, progress: DigestProgress) -> str | None:
+    """Counts only: which entries' items were done, or who named a safeguard, is never said."""
+    lines = []
+    if progress.items_done or progress.items_open:
+        done = t.plural(
+            "{n} action item from earlier digests done since the last one",
+            "{n} action items from earlier digests done since the last one",
+            progress.items_done,
+        )
+        lines.append(f"✅ {done} · " + t.plural("{n} still open", "{n} still open", progress.items_open))
+    if progress.safeguard_trend:
+        trend = " · ".join(
+            f"{label} {' → '.join(t.number(n) for n in counts)}"
+            for name, counts in progress.safeguard_trend
+            for label in safeguard_labels(t, [name])
+        )
+        periods = len(progress.safeguard_trend[0][1])
+        lines.append(
+            t.plural(
+                "🛡️ Safeguards we keep naming, this digest: {trend}",
+                "🛡️ Safeguards we keep naming, over the last {n} digests: {trend}",
+                periods,
+                trend=trend,
+            )
+        )
+    return "\n".join(lines) or None
+
+
+def build_digest_messages(t: Translator, items: list[DigestItem], progress: DigestProgress | None = None) -> list[dict]:
     """The digest as one or more messages (the first for the channel, the rest for its thread)."""
     anonymous = sum(1 for item in items if item.author_id is None)
     summary = t.plural("{n} lesson shared with the team", "{n} lessons shared with the team", len(items))
     if anonymous:
         summary += " · " + t.plural("{n} of them anonymously", "{n} of them anonymously", anonymous)
     blocks = [header(t("What we learned")), context(summary)]
+    follow_up = progress_text(t, progress) if progress else None
+    if follow_up:
+        blocks.append(context(follow_up))
     order = list(CATEGORIES)
     for category in sorted({i.category for i in items}, key=lambda c: order.index(c) if c in order else len(order)):
         blocks += [divider(), section(f"*{category_label(t, category)}*")]

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from bot.blocks.common import modal, option, plain, plain_section, section, shorten
-from bot.blocks.entry_modal import ModalContext
+from bot.blocks.entry_modal import ModalContext, blameless_blocks
 from bot.blocks.state import selected_value
 from bot.domain.vocabulary import VISIBILITIES
 from bot.i18n import Translator
@@ -20,9 +20,11 @@ def build_delete_modal(t: Translator, entry: Entry) -> dict:
     return modal(View.DELETE, t("Delete entry"), t("Delete"), t("Keep it"), blocks, private_metadata=metadata)
 
 
-def build_visibility_modal(t: Translator, entry: Entry) -> dict:
+def build_visibility_modal(t: Translator, entry: Entry, blame_warning: bool = False, chosen: str | None = None) -> dict:
+    """Who may see an entry; with `blame_warning`, as it comes back when its words point at a person."""
     options = [option(t(label), key) for key, label in VISIBILITIES.items()]
-    blocks = [
+    blocks = blameless_blocks(t) if blame_warning else []
+    blocks += [
         plain_section(shorten(entry.what_happened, 500)),
         {
             "type": "input",
@@ -32,7 +34,7 @@ def build_visibility_modal(t: Translator, entry: Entry) -> dict:
                 "type": "radio_buttons",
                 "action_id": Action.VISIBILITY,
                 "options": options,
-                "initial_option": next(o for o in options if o["value"] == entry.visibility),
+                "initial_option": next(o for o in options if o["value"] == (chosen or entry.visibility)),
             },
         },
     ]

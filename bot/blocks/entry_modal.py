@@ -25,6 +25,7 @@ ACTION_ITEMS_MAX = 20
 ACTION_ITEM_MAX = 500
 METADATA_MAX = 3000
 CHANNEL_ID = re.compile(r"[CGD][A-Z0-9]{2,20}")
+KEEP_WORDS = "keep"
 
 
 @dataclass(frozen=True)
@@ -80,6 +81,7 @@ def _text_input(
     placeholder: str,
     multiline: bool = True,
     hint: str | None = None,
+    dispatch: bool = False,
 ) -> dict:
     element = {
         "type": "plain_text_input",
@@ -99,6 +101,9 @@ def _text_input(
     }
     if hint:
         block["hint"] = plain(hint)
+    if dispatch:  # Enter sends what is written so far, to show earlier lessons like it
+        block["dispatch_action"] = True
+        element["dispatch_action_config"] = {"trigger_actions_on": ["on_enter_pressed"]}
     return block
 
 
@@ -109,8 +114,10 @@ def build_record_modal(
     default_visibility: str,
     context: ModalContext,
     fields: EntryFields | None = None,
+    blame_warning: bool = False,
 ) -> dict:
-    """The modal to record a new entry (fields None or a pre-fill) or to edit one (context.entry_id)."""
+    """The modal to record a new entry (fields None or a pre-fill) or to edit one (context.entry_id);
+    with `blame_warning`, as it comes back when a shared entry's words point at a person."""
     categories = [option(t(label), key) for key, label in CATEGORIES.items()]
     safeguards = [option(t(label), key) for key, label in SAFEGUARDS.items()]
     visibilities = [option(t(label), key) for key, label in VISIBILITIES.items()]
@@ -122,7 +129,7 @@ def build_record_modal(
     happened_on = fields.happened_on if fields else today
     chosen_safeguards = [s for s in (fields.safeguards if fields else ()) if s in SAFEGUARDS]
 
-    blocks = []
+    blocks = blameless_blocks(t) if blame_warning else []
     if context.source_link:
         blocks.append(section(t("From <{link}|this message>.", link=escape(context.source_link))))
     elif context.source_channel and CHANNEL_ID.fullmatch(context.source_channel):
@@ -136,6 +143,7 @@ def build_record_modal(
             initial=fields.what_happened if fields else None,
             optional=False,
             placeholder=t("What did not go as planned? Describe what broke, not who."),
+            dispatch=True,
         ),
         _text_input(
             t,
@@ -210,6 +218,32 @@ def build_record_modal(
     editing = context.entry_id is not None
     title, submit = (t("Edit entry"), t("Save")) if editing else (t("Record a failure"), t("Record"))
     return modal(View.RECORD, title, submit, t("Cancel"), blocks, private_metadata=context.dump())
+
+
+def blameless_blocks(t: Translator) -> list[dict]:
+    """Before a shared entry that points at a person: a suggestion, and the choice to keep the words."""
+    keep = option(t("Share my words as they are"), KEEP_WORDS)
+    return [
+        section(
+            t(
+                "*Before this is shared:* it reads as if it points at a person. A blameless entry says what "
+                "broke, not who: What module broke? What can we do to catch it earlier? Please reword it, "
+                "or keep your words and submit again."
+            ),
+            block_id=Block.BLAMELESS,
+        ),
+        {
+            "type": "input",
+            "block_id": Block.KEEP_WORDS,
+            "optional": True,
+            "label": plain(t("Your words")),
+            "element": {"type": "checkboxes", "action_id": Action.KEEP_WORDS, "options": [keep]},
+        },
+    ]
+
+
+def keeps_own_words(values: object) -> bool:
+    return KEEP_WORDS in selected_values(values, Block.KEEP_WORDS, Action.KEEP_WORDS)
 
 
 def parse_record_submission(

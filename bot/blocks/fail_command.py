@@ -8,8 +8,11 @@ from dataclasses import dataclass
 
 from bot.slack.text import decode_slack_text
 
-SUBCOMMANDS = ("resume", "export", "help", "settings", "admin-export")
+SUBCOMMANDS = ("resume", "export", "help", "settings", "admin-export", "search")
 _RESUME = re.compile(r"^resume(?:\s+(\d{4}))?$", re.IGNORECASE)
+_SEARCH = re.compile(r"^search(?:\s+(.+))?$", re.IGNORECASE | re.DOTALL)
+# Longer searches are cut: they must fit a button's value to page on.
+SEARCH_MAX = 500
 # How alike a lone word must be to a subcommand to be taken for a typo of it ("resmue", "exprot").
 TYPO_LIKENESS = 0.8
 # Longer text is never a typo of a subcommand; it also keeps the Record it button's value small.
@@ -18,7 +21,7 @@ TYPO_TEXT_MAX = 100
 
 @dataclass(frozen=True)
 class FailCommand:
-    action: str  # "form", "record", "typo", "resume", "export", "help", "settings", "admin-export"
+    action: str  # "form", "record", "typo", "resume", "export", "help", "settings", "admin-export", "search"
     text: str = ""
     year: int | None = None
     suggestion: str | None = None  # for a typo: the subcommand it is most like
@@ -29,6 +32,7 @@ def parse_fail_command(text: str) -> FailCommand:
     subcommand followed by a word or two it does not take ("export now"), is taken for a typo and
     saves nothing (the answer offers to record it); anything else, one word included, is the text of
     a quick entry (so "deadline" and "resume of mine got rejected by twelve companies" are recorded).
+    `search <words>` looks for entries.
 
     `text` is as Slack sends it, with `&`, `<` and `>` as entities."""
     text = decode_slack_text(text or "").strip()
@@ -37,6 +41,9 @@ def parse_fail_command(text: str) -> FailCommand:
     resume = _RESUME.match(text)
     if resume and resume.group(1) != "0000":
         return FailCommand("resume", year=int(resume.group(1)) if resume.group(1) else None)
+    search = _SEARCH.match(text)
+    if search:  # the answer offers to record the words instead, for "search broke after the deploy"
+        return FailCommand("search", text=(search.group(1) or "").strip()[:SEARCH_MAX])
     if text.lower() in SUBCOMMANDS:
         return FailCommand(text.lower())
     first, *rest = text.split()

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 from bot.blocks.common import button, context, echo_sections, escape_within, modal, section
+from bot.blocks.similar import earlier_lesson_text
 from bot.domain.entries import acknowledgement, category_label, visibility_label
+from bot.domain.suggestions import Suggestion
 from bot.i18n import N_, Translator
 from bot.slack.ids import Action, View
 from storage.models import Entry
@@ -38,10 +40,13 @@ def entry_summary(t: Translator, entry: Entry) -> str:
     )
 
 
-def build_acknowledgement_message(t: Translator, entry: Entry, quick: bool) -> dict:
-    """The blameless 'Nice job' after a record; a quick entry also offers its next steps."""
+def build_acknowledgement_message(t: Translator, entry: Entry, quick: bool, earlier: Suggestion | None = None) -> dict:
+    """The blameless 'Nice job' after a record, with the lesson of the most similar earlier entry;
+    a quick entry also offers its next steps."""
     thanks = acknowledgement(t, entry.id)
     blocks = [section(thanks), context(escape_within(entry_summary(t, entry), 2000))]
+    if earlier is not None:
+        blocks.append(section(earlier_lesson_text(t, earlier)))
     if quick:
         value = str(entry.id)
         elements = [button(t("Add the lesson"), Action.ADD_LESSON, value, style="primary")]
@@ -50,6 +55,21 @@ def build_acknowledgement_message(t: Translator, entry: Entry, quick: bool) -> d
         elements.append(button(t("Undo"), Action.UNDO, value, style="danger"))
         blocks.append({"type": "actions", "elements": elements})
     return _message(thanks, blocks)
+
+
+def build_blame_warning_message(t: Translator, entry_id: int) -> dict:
+    """Before a quick entry is shared anonymously, when its words point at a person."""
+    text = t(
+        "Before this is shared: it reads as if it points at a person. A blameless entry says what broke, "
+        "not who: What module broke? What can we do to catch it earlier?"
+    )
+    value = str(entry_id)
+    buttons = [
+        button(t("Reword it first"), Action.ADD_LESSON, value, style="primary"),
+        button(t("Share my words as they are"), Action.SHARE_AS_WRITTEN, value),
+        button(t("Undo"), Action.UNDO, value, style="danger"),
+    ]
+    return _message(text, [section(text), {"type": "actions", "elements": buttons}])
 
 
 def build_text_message(text: str) -> dict:
@@ -67,6 +87,7 @@ def build_help_message(t: Translator) -> dict:
         t("`/fail` opens a form to record a failure and its lesson."),
         t("`/fail <what happened>` records it at once, privately."),
         t("`/fail resume [year]` shows your failure resume."),
+        t("`/fail search <words>` finds your entries and the team's shared ones, best match first."),
         t("`/fail export` sends you your whole resume as a Markdown file, and all your data as a JSON file."),
         t("`/fail settings` lets workspace admins set the retro channel and defaults."),
         t("`/fail admin-export` sends workspace admins the team's shared entries as a CSV file, with counts."),

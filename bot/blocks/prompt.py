@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from bot.blocks.action_items import helped_blocks
 from bot.blocks.common import button, context, divider, escape_within, section
 from bot.domain.entries import category_label
 from bot.i18n import Translator
@@ -16,6 +17,7 @@ def build_prompt_message(
     open_items: list[ActionItem],
     missing_lessons: list[Entry],
     year_ago: Entry | None,
+    follow_up: ActionItem | None = None,
 ) -> dict:
     question = t(
         "How did this month go? Did anything not go as planned? Writing it down, with what we learned, "
@@ -47,6 +49,8 @@ def build_prompt_message(
             section(f"☐ {escape_within(item.text, 500)}", button(t("Done"), Action.ACTION_ITEM_DONE, str(item.id)))
             for item in open_items
         ]
+    if follow_up is not None:
+        blocks += [divider(), *helped_blocks(t, follow_up)]
     if missing_lessons:
         blocks += [divider(), section(t("*Lessons still to come.* What did we learn?"))]
         blocks += [

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from math import ceil
 
+from bot.blocks.action_items import HOME_ITEMS_MAX, open_items_blocks
 from bot.blocks.common import (
     button,
     context,
@@ -12,15 +13,20 @@ from bot.blocks.common import (
     escape_within,
     header,
     option,
+    plain,
     section,
 )
+from bot.blocks.fail_command import SEARCH_MAX
+from bot.blocks.similar import search_blocks
 from bot.domain.entries import by_year, category_label, safeguard_labels, visibility_label
+from bot.domain.suggestions import SearchPage
 from bot.i18n import Translator
 from bot.slack.ids import Action, Block, EntryMenuOption
-from storage.models import Entry
+from storage.models import ActionItem, Entry
 
 RESUME_PAGE_SIZE = 10
 HOME_ENTRIES_MAX = 30
+HOME_BLOCKS_MAX = 100
 
 
 def entry_text(t: Translator, entry: Entry, with_visibility: bool = False) -> str:
@@ -85,6 +91,27 @@ def build_resume_page(
     return {"text": title, "blocks": blocks}
 
 
+def _search_box(t: Translator, words: str | None) -> dict:
+    """Enter searches the person's own entries and what the team shared."""
+    element = {
+        "type": "plain_text_input",
+        "action_id": Action.HOME_SEARCH,
+        "max_length": SEARCH_MAX,
+        "placeholder": plain(t("Search for a mistake or a lesson")),
+        "dispatch_action_config": {"trigger_actions_on": ["on_enter_pressed"]},
+    }
+    if words:
+        element["initial_value"] = words
+    return {
+        "type": "input",
+        "block_id": Block.HOME_SEARCH,
+        "dispatch_action": True,
+        "optional": True,
+        "label": plain(t("Search yours and the team's")),
+        "element": element,
+    }
+
+
 def build_home_view(
     t: Translator,
     entries: list[Entry],
@@ -94,8 +121,11 @@ def build_home_view(
     total: int | None = None,
     per_year: dict[int, int] | None = None,
     prompts_stopped: bool = False,
+    search: SearchPage | None = None,
+    open_items: list[ActionItem] | None = None,
 ) -> dict:
-    """The person's own resume in the App Home: recent entries by year, with a menu on each.
+    """The person's own resume in the App Home: recent entries by year, with a menu on each; or,
+    after a search in its search box, that search's results in their place.
 
     `entries` may be only the newest ones; `total` and `per_year` then count the whole resume."""
     total = len(entries) if total is None else total
@@ -122,7 +152,14 @@ def build_home_view(
         ),
         {"type": "actions", "block_id": Block.HOME_ACTIONS, "elements": buttons},
         {"type": "actions", "block_id": Block.DATA_ACTIONS, "elements": data_buttons},
+        _search_box(t, search.words if search else None),
     ]
+    items = open_items or []
+    blocks += open_items_blocks(t, items[:HOME_ITEMS_MAX], more=len(items) > HOME_ITEMS_MAX)
+    if search is not None:
+        blocks += search_blocks(t, search, Action.HOME_SEARCH_PAGE)
+        blocks.append({"type": "actions", "elements": [button(t("Back to my resume"), Action.CLEAR_SEARCH)]})
+        return {"type": "home", "blocks": blocks}
     if not entries:
         blocks.append(
             section(
@@ -135,15 +172,24 @@ def build_home_view(
     shown = entries[:HOME_ENTRIES_MAX]
     menu = [
         option(t("Edit"), EntryMenuOption.EDIT),
+        option(t("Action items"), EntryMenuOption.ACTION_ITEMS),
         option(t("Change visibility"), EntryMenuOption.VISIBILITY),
         option(t("Delete"), EntryMenuOption.DELETE),
     ]
+    # Slack shows at most 100 blocks in a Home tab: entries stop where a year would not fit.
+    budget, listed = HOME_BLOCKS_MAX - len(blocks) - 1, 0
     for year, group in by_year(shown):
+        group = group[: budget - 2]
+        if not group:
+            break
+        budget -= 2 + len(group)
+        listed += len(group)
         blocks += [divider(), _year_header(t, year, counts.get(year, len(group)))]
         for entry in group:
             options = [{**o, "value": f"{o['value']}:{entry.id}"} for o in menu]
             menu_for_entry = {"type": "overflow", "action_id": Action.ENTRY_MENU, "options": options}
             blocks.append(section(entry_text(t, entry, with_visibility=True), menu_for_entry, f"entry_{entry.id}"))
+    shown = shown[:listed]
     if total > len(shown):
         blocks.append(
             context(

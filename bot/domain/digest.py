@@ -23,6 +23,33 @@ class DigestItem:
     nice_jobs: int = 0
 
 
+@dataclass(frozen=True)
+class DigestProgress:
+    """What became of the team's earlier lessons: shared action items done since the last digest
+    (and still open), and the safeguards named most, entry counts per digest, oldest first."""
+
+    items_done: int
+    items_open: int
+    safeguard_trend: tuple[tuple[str, tuple[int, ...]], ...]
+
+
+# Digests the safeguard trend looks back over (this one included), and how many safeguards it names.
+TREND_PERIODS = 4
+TREND_SAFEGUARDS = 3
+
+
+def safeguard_trend(periods: list[list[list[str]]]) -> tuple[tuple[str, tuple[int, ...]], ...]:
+    """For the safeguards named most over these periods (each a list of entries' safeguards), how
+    many entries named each one in each period."""
+    counts: dict[str, list[int]] = {}
+    for n, period in enumerate(periods):
+        for safeguards in period:
+            for safeguard in set(safeguards):
+                counts.setdefault(safeguard, [0] * len(periods))[n] += 1
+    top = sorted(counts.items(), key=lambda pair: (-sum(pair[1]), pair[0]))[:TREND_SAFEGUARDS]
+    return tuple((name, tuple(per_period)) for name, per_period in top)
+
+
 def select_for_digest(entries: list[Entry], anonymity_crowd: int) -> list[Entry]:
     """Named entries always go in. Anonymous ones only once at least `anonymity_crowd` different
     people shared anonymously, so that nobody can be picked out by elimination; until then they

@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from bot.domain.prompts import PROMPT_KIND, SNOOZE
 from storage import erasure
 from storage import repository as repo
-from storage.models import Delivery, Entry, Person, WorkspaceSettings
+from storage.models import ActionItem, Delivery, Entry, Person, WorkspaceSettings
 from storage.repository import EntryCounts, EntryFields, Workspace
 
 SessionFactory = sessionmaker[Session]
@@ -151,9 +151,10 @@ class HomeContents:
     lessons: int
     per_year: dict[int, int]
     prompts_stopped: bool
+    open_items: list[ActionItem]
 
 
-def home_contents(sf: SessionFactory, ws: Workspace, user_id: str, recent: int) -> HomeContents:
+def home_contents(sf: SessionFactory, ws: Workspace, user_id: str, recent: int, open_items: int = 0) -> HomeContents:
     """The newest entries and the counts the Home tab shows, without loading a long resume whole."""
     with sf() as session:
         total, lessons = repo.count_entries(session, ws, user_id)
@@ -164,6 +165,7 @@ def home_contents(sf: SessionFactory, ws: Workspace, user_id: str, recent: int) 
             lessons=lessons,
             per_year=repo.count_entries_by_year(session, ws, user_id),
             prompts_stopped=bool(person and person.prompts_stopped),
+            open_items=repo.list_own_open_action_items(session, ws, user_id, open_items),
         )
 
 
@@ -218,11 +220,41 @@ def set_prompts_stopped(sf: SessionFactory, ws: Workspace, user_id: str, stopped
         repo.save_prompt_choice(session, ws, user_id, now, prompts_stopped=stopped, snoozed_until=None)
 
 
-def mark_action_item_done(sf: SessionFactory, ws: Workspace, user_id: str, item_id: int, now: datetime) -> None:
-    """Mark one of the person's own action items done."""
+def mark_action_item_done(sf: SessionFactory, ws: Workspace, user_id: str, item_id: int, now: datetime) -> ActionItem:
+    """Mark an action item done: one the person owns, or one on their own entry."""
     with sf.begin() as session:
-        if repo.mark_action_item_done(session, ws, user_id, item_id, now) is None:
+        item = repo.mark_action_item_done(session, ws, user_id, item_id, now)
+        if item is None:
             raise NotYourEntry(item_id)
+        return item
+
+
+def update_action_items(
+    sf: SessionFactory, ws: Workspace, user_id: str, entry_id: int, changes: dict, now: datetime
+) -> list[ActionItem]:
+    """Owner, due date and status of the items of the person's own entry; returns those now done."""
+    with sf.begin() as session:
+        entry = _own(session, ws, user_id, entry_id)
+        done = []
+        for item in entry.action_items:
+            change = changes.get(item.id)
+            if change is None:
+                continue
+            if change.owner_id and entry.visibility == "named":
+                item.owner_id = change.owner_id
+            item.due_on = change.due_on
+            if change.status == "done" and item.status != "done":
+                done.append(item)
+            repo.set_action_item_status(item, change.status, now)
+        return done
+
+
+def record_helped(sf: SessionFactory, ws: Workspace, user_id: str, item_id: int, answer: str) -> None:
+    with sf.begin() as session:
+        item = repo.get_action_item(session, ws, user_id, item_id)
+        if item is None:
+            raise NotYourEntry(item_id)
+        item.helped = answer
 
 
 def nice_job_counts(sf: SessionFactory, entry_ids: list[int]) -> dict[int, int]:

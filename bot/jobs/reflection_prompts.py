@@ -35,6 +35,8 @@ LEASE_CHECK_EVERY = 50
 BATCH = 200
 # Slack's refusals that will not change by trying again this month.
 UNDELIVERABLE = {"user_not_found", "cannot_dm_bot", "user_disabled"}
+# "Did it help?" is asked once, this long after an action item was done.
+HELPED_AFTER = timedelta(days=30)
 
 
 def send_reflection_prompts(
@@ -157,6 +159,7 @@ def _send_batch(
             open_items = repo.list_open_action_items(session, ws, to_prompt, limit=5)
             missing = repo.list_entries_missing_lessons(session, ws, to_prompt, today - timedelta(days=60), 3)
             year_ago = repo.list_lessons_from_a_year_ago(session, ws, to_prompt, today)
+            follow_ups = repo.list_action_items_to_follow_up(session, ws, to_prompt, now - HELPED_AFTER)
         if already:
             counts["already"] += len(already)
         for user_id in to_prompt:
@@ -170,8 +173,10 @@ def _send_batch(
                 open_items=open_items.get(user_id, []),
                 missing_lessons=missing.get(user_id, []),
                 year_ago=year_ago.get(user_id),
+                follow_up=follow_ups.get(user_id),
             )
-            _send_one(sf, client, ws, user_id, period, message, now, pace, counts)
+            asked = [follow_ups[user_id].id] if user_id in follow_ups else []
+            _send_one(sf, client, ws, user_id, period, message, now, pace, counts, asked)
     return True
 
 
@@ -185,13 +190,16 @@ def _send_one(
     now: datetime,
     pace: Callable[[], None],
     counts: Counter,
+    asked: list[int] = (),
 ) -> None:
     pace()
-    # Claimed right before the call to Slack, so that only the call itself lies between them.
+    # Claimed right before the call to Slack, so that only the call itself lies between them; the
+    # "Did it help?" question is marked asked with the claim, so that it is asked once at most.
     with sf.begin() as session:
         if not repo.claim_delivery(session, ws, user_id, PROMPT_KIND, period, now):
             counts["already"] += 1
             return
+        repo.mark_asked_if_helped(session, list(asked), now)
     try:
         client.chat_postMessage(channel=user_id, **message)
     except SlackApiError as error:

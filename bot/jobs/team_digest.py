@@ -10,7 +10,13 @@ from slack_sdk.errors import SlackApiError
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.blocks.digest import build_digest_messages
-from bot.domain.digest import digest_items, select_for_digest
+from bot.domain.digest import (
+    TREND_PERIODS,
+    DigestProgress,
+    digest_items,
+    safeguard_trend,
+    select_for_digest,
+)
 from bot.i18n import ENGLISH
 from bot.jobs.admins import tell_admins_once
 from bot.jobs.pacing import Pacer
@@ -71,7 +77,9 @@ def post_team_digest(
     except AlreadyInADigest:
         return "already"
 
-    messages = build_digest_messages(t, digest_items(chosen))
+    with sf() as session:
+        progress = digest_progress(session, ws, chosen, now)
+    messages = build_digest_messages(t, digest_items(chosen), progress)
     try:
         first_ts = _post_joining(client, channel, messages[0])
     except (SlackApiError, OSError) as error:
@@ -106,6 +114,14 @@ def post_team_digest(
         except SlackApiError as error:
             log.warning("Digest continuation not posted (%s)", error.response.get("error"))
     return "posted"
+
+
+def digest_progress(session: Session, ws: Workspace, chosen: list, now: datetime) -> DigestProgress:
+    """Read before this digest is claimed: "since the last one" means the last one posted."""
+    since = repo.last_digest_posted_at(session, ws)
+    done, still_open = repo.count_shared_items_done(session, ws, since, now)
+    earlier = repo.list_recent_digest_safeguards(session, ws, TREND_PERIODS - 1)
+    return DigestProgress(done, still_open, safeguard_trend(earlier + [[list(e.safeguards) for e in chosen]]))
 
 
 def _post_joining(client: WebClient, channel: str, message: dict) -> str:

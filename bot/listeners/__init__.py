@@ -13,6 +13,7 @@ from bot.listeners import (
     events,
     installs,
     prompt_actions,
+    search_actions,
     shortcuts,
     views,
 )
@@ -28,7 +29,8 @@ def handle_unknown_interaction(ack: Ack, body: dict) -> None:
 
 
 def register(app: App) -> None:
-    for surface in (commands, views, actions, digest_actions, prompt_actions, data_rights, events, installs, shortcuts):
+    surfaces = (commands, views, actions, digest_actions, prompt_actions, search_actions, data_rights, events, installs)
+    for surface in (*surfaces, shortcuts):
         surface.register(app)
     # Registered last, so they only see what no listener above matched.
     app.action(ANYTHING)(handle_unknown_interaction)

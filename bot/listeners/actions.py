@@ -8,15 +8,18 @@ import logging
 from slack_bolt import Ack, App, BoltContext
 from slack_sdk import WebClient
 
+from bot.blocks.action_items import build_action_items_modal
 from bot.blocks.entry_dialogs import build_delete_modal, build_visibility_modal
 from bot.blocks.entry_modal import TEXT_MAX, ModalContext
 from bot.blocks.messages import (
     build_acknowledgement_message,
+    build_blame_warning_message,
     build_undone_message,
 )
 from bot.blocks.state import entry_id_value, pressed, pressed_entry_id, pressed_value
 from bot.domain import services
 from bot.domain.services import NotYourEntry
+from bot.domain.wording import points_at_person
 from bot.listeners.flows import (
     enqueue,
     open_edit_modal,
@@ -42,17 +45,23 @@ def handle_add_lesson(ack: Ack, body: dict, client: WebClient, context: BoltCont
 
 
 def handle_share_anonymously(ack: Ack, body: dict, context: BoltContext) -> None:
+    share_anonymously(ack, body, context, check_wording=True)
+
+
+def handle_share_as_written(ack: Ack, body: dict, context: BoltContext) -> None:
+    share_anonymously(ack, body, context, check_wording=False)
+
+
+def share_anonymously(ack: Ack, body: dict, context: BoltContext, check_wording: bool) -> None:
+    """Shared at once, unless its words point at a person: then the person is asked first."""
     t = translator_for(context)
     user_id = body["user"]["id"]
+    sf, ws, entry_id = context["session_factory"], workspace_of(context), pressed_entry_id(body)
     try:
-        entry = services.change_visibility(
-            context["session_factory"],
-            workspace_of(context),
-            user_id,
-            pressed_entry_id(body),
-            "anonymous",
-            context["clock"](),
-        )
+        if check_wording and points_at_person(services.get_own_entry(sf, ws, user_id, entry_id).what_happened):
+            answer_then_ack(ack, context, user_id, body.get("response_url"), build_blame_warning_message(t, entry_id))
+            return
+        entry = services.change_visibility(sf, ws, user_id, entry_id, "anonymous", context["clock"]())
     except NotYourEntry:
         refuse(ack, context, user_id, body.get("response_url"))
         return
@@ -116,6 +125,10 @@ def handle_entry_menu(ack: Ack, body: dict, client: WebClient, context: BoltCont
     entry_id = entry_id_value(raw_id)
     if choice == EntryMenuOption.EDIT:
         open_edit_modal(client, context, trigger_id, user_id, entry_id)
+    elif choice == EntryMenuOption.ACTION_ITEMS:
+        open_entry_modal(
+            client, context, trigger_id, user_id, entry_id, lambda entry: build_action_items_modal(t, entry)
+        )
     elif choice == EntryMenuOption.VISIBILITY:
         open_entry_modal(client, context, trigger_id, user_id, entry_id, lambda entry: build_visibility_modal(t, entry))
     elif choice == EntryMenuOption.DELETE:
@@ -143,6 +156,7 @@ def handle_resume_page(ack: Ack, body: dict, context: BoltContext) -> None:
 def register(app: App) -> None:
     app.action(Action.ADD_LESSON)(reported(handle_add_lesson))
     app.action(Action.SHARE_ANONYMOUSLY)(reported(handle_share_anonymously))
+    app.action(Action.SHARE_AS_WRITTEN)(reported(handle_share_as_written))
     app.action(Action.UNDO)(reported(handle_undo))
     app.action(Action.RECORD)(reported(handle_record_button))
     app.action(Action.RECORD_TYPED)(reported(handle_record_typed))

@@ -52,6 +52,8 @@ def handle_fail_command(ack: Ack, command: dict, client: WebClient, context: Bol
         enqueue(context, "resume", user_id=user_id, response_url=response_url, year=parsed.year)
     elif parsed.action == "export":
         enqueue(context, "export", user_id=user_id, response_url=response_url, now=now)
+    elif parsed.action == "search":
+        enqueue(context, "search", user_id=user_id, response_url=response_url, words=parsed.text)
     elif parsed.action == "admin-export":
         enqueue(context, "shared_export", user_id=user_id, response_url=response_url, now=now)
     else:

@@ -1,4 +1,5 @@
-"""Buttons on the monthly reflection prompt, and turning prompts back on from the App Home."""
+"""Buttons on the monthly reflection prompt (an action item done, did it help?), and from the App Home
+turning prompts back on and marking an action item done."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ import re
 
 from slack_bolt import Ack, App, BoltContext
 
+from bot.blocks.action_items import build_item_done_message, parse_helped_value
 from bot.blocks.messages import build_text_message
 from bot.blocks.state import pressed_entry_id, pressed_value
 from bot.domain import services
@@ -59,21 +61,37 @@ def handle_prompts_resume(ack: Ack, body: dict, context: BoltContext) -> None:
 
 
 def handle_action_item_done(ack: Ack, body: dict, context: BoltContext) -> None:
+    """Done, from the monthly prompt or the App Home: a Nice job for it, and the Home tab follows."""
     t = translator_for(context)
     user_id = body["user"]["id"]
     try:
-        services.mark_action_item_done(
-            context["session_factory"],
-            workspace_of(context),
-            user_id,
-            pressed_entry_id(body),
-            context["clock"](),
+        item = services.mark_action_item_done(
+            context["session_factory"], workspace_of(context), user_id, pressed_entry_id(body), context["clock"]()
         )
     except NotYourEntry:
         refuse(ack, context, user_id, body.get("response_url"))
         return
-    done = build_text_message(t("Nice job! Marked as done."))
-    enqueue(context, "answer", user_id=user_id, response_url=body.get("response_url"), message=done)
+    done = build_item_done_message(t, item)
+    enqueue(context, "answer", user_id=user_id, response_url=body.get("response_url"), message=done, home=True)
+    ack()
+
+
+def handle_item_helped(ack: Ack, body: dict, context: BoltContext) -> None:
+    """The answer to "Did it help?", kept with the item."""
+    t = translator_for(context)
+    user_id = body["user"]["id"]
+    answer = parse_helped_value(pressed_value(body))
+    if answer is None:
+        ack()
+        log.info("Ignored a malformed Did it help? button")
+        return
+    try:
+        services.record_helped(context["session_factory"], workspace_of(context), user_id, *answer)
+    except NotYourEntry:
+        refuse(ack, context, user_id, body.get("response_url"))
+        return
+    thanks = build_text_message(t("Thank you: noted with the action item."))
+    enqueue(context, "answer", user_id=user_id, response_url=body.get("response_url"), message=thanks)
     ack()
 
 
@@ -83,3 +101,4 @@ def register(app: App) -> None:
     app.action(Action.PROMPT_STOP)(reported(handle_prompt_stop))
     app.action(Action.PROMPTS_RESUME)(reported(handle_prompts_resume))
     app.action(Action.ACTION_ITEM_DONE)(reported(handle_action_item_done))
+    app.action(Action.ITEM_HELPED)(reported(handle_item_helped))

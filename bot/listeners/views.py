@@ -1,4 +1,5 @@
-"""Modal submissions: record or edit an entry, confirm a delete, change visibility, save settings."""
+"""Modal submissions: record or edit an entry, confirm a delete, change visibility, track action
+items, save settings."""
 
 from __future__ import annotations
 
@@ -8,8 +9,9 @@ from slack_bolt import Ack, App, BoltContext
 from slack_sdk import WebClient
 from sqlalchemy.exc import SQLAlchemyError
 
-from bot.blocks.entry_dialogs import parse_visibility_submission
-from bot.blocks.entry_modal import ModalContext, parse_record_submission
+from bot.blocks.action_items import build_item_done_message, parse_action_items_submission
+from bot.blocks.entry_dialogs import build_visibility_modal, parse_visibility_submission
+from bot.blocks.entry_modal import ModalContext, build_record_modal, keeps_own_words, parse_record_submission
 from bot.blocks.messages import (
     ADMINS_ONLY,
     build_notice_modal,
@@ -19,6 +21,7 @@ from bot.blocks.settings_modal import parse_settings_submission
 from bot.domain import services
 from bot.domain.entries import latest_allowed_day
 from bot.domain.services import NotYourEntry
+from bot.domain.wording import points_at_person
 from bot.listeners.flows import enqueue, refuse, translator_for, workspace_of
 from bot.slack.errors import reported
 from bot.slack.ids import Block, View
@@ -29,6 +32,10 @@ log = logging.getLogger(__name__)
 def _entry_id(view: dict) -> int:
     """The entry a small dialog is about; 0 (no entry) when the metadata is not ours."""
     return ModalContext.load(view.get("private_metadata")).entry_id or 0
+
+
+def blames(fields) -> bool:
+    return points_at_person(fields.what_happened) or points_at_person(fields.lesson)
 
 
 def handle_record_submission(ack: Ack, body: dict, view: dict, context: BoltContext) -> None:
@@ -45,6 +52,18 @@ def handle_record_submission(ack: Ack, body: dict, view: dict, context: BoltCont
     )
     if errors:
         ack(response_action="errors", errors=errors)
+        return
+    values = (view.get("state") or {}).get("values")
+    if fields.visibility != "private" and not keeps_own_words(values) and blames(fields):
+        again = build_record_modal(
+            t,
+            today=fields.happened_on,
+            default_visibility=fields.visibility,
+            context=meta,
+            fields=fields,
+            blame_warning=True,
+        )
+        ack(response_action="update", view=again)
         return
     try:
         key = services.request_key("view", view.get("id"))
@@ -88,13 +107,40 @@ def handle_visibility_submission(ack: Ack, body: dict, view: dict, context: Bolt
         ack(response_action="errors", errors={Block.VISIBILITY: translator_for(context)("Please choose one.")})
         return
     user_id = body["user"]["id"]
+    sf, ws = context["session_factory"], workspace_of(context)
     try:
-        services.change_visibility(
-            context["session_factory"], workspace_of(context), user_id, _entry_id(view), visibility, context["clock"]()
-        )
+        if visibility != "private" and not keeps_own_words((view.get("state") or {}).get("values")):
+            entry = services.get_own_entry(sf, ws, user_id, _entry_id(view))
+            if blames(entry):
+                again = build_visibility_modal(translator_for(context), entry, blame_warning=True, chosen=visibility)
+                ack(response_action="update", view=again)
+                return
+        services.change_visibility(sf, ws, user_id, _entry_id(view), visibility, context["clock"]())
     except NotYourEntry:
         refuse(ack, context, user_id)
         return
+    enqueue(context, "refresh_home", user_id=user_id)
+    ack()
+
+
+def handle_action_items_submission(ack: Ack, body: dict, view: dict, context: BoltContext) -> None:
+    """Owners, due dates and statuses, saved before the ack; a Nice job for each one now done."""
+    t = translator_for(context)
+    user_id = body["user"]["id"]
+    sf, ws, now = context["session_factory"], workspace_of(context), context["clock"]()
+    try:
+        entry = services.get_own_entry(sf, ws, user_id, _entry_id(view))
+        values = (view.get("state") or {}).get("values")
+        changes, errors = parse_action_items_submission(t, values, entry.action_items, entry.visibility == "named")
+        if errors:
+            ack(response_action="errors", errors=errors)
+            return
+        done = services.update_action_items(sf, ws, user_id, entry.id, changes, now)
+    except NotYourEntry:
+        refuse(ack, context, user_id)
+        return
+    for item in done:
+        enqueue(context, "answer", user_id=user_id, response_url=None, message=build_item_done_message(t, item))
     enqueue(context, "refresh_home", user_id=user_id)
     ack()
 
@@ -123,3 +169,4 @@ def register(app: App) -> None:
     app.view(View.DELETE)(reported(handle_delete_submission))
     app.view(View.VISIBILITY)(reported(handle_visibility_submission))
     app.view(View.SETTINGS)(reported(handle_settings_submission))
+    app.view(View.ACTION_ITEMS)(reported(handle_action_items_submission))

@@ -17,6 +17,7 @@ class View(StrEnum):
     VISIBILITY = "change_visibility_modal"
     SETTINGS = "settings_modal"
     DELETE_ALL_DATA = "delete_all_data_modal"
+    ACTION_ITEMS = "action_items_modal"
     # Modals without a submit button: nothing comes back from them.
     LOADING = "loading_modal"
     NOTICE = "notice_modal"
@@ -39,6 +40,10 @@ class Block(StrEnum):
     HOME_ACTIONS = "home_actions_block"
     DATA_ACTIONS = "data_actions_block"
     ENTRY_ACTIONS = "entry_actions_block"
+    EARLIER_LESSONS = "earlier_lessons_block"
+    HOME_SEARCH = "home_search_block"
+    BLAMELESS = "blameless_block"
+    KEEP_WORDS = "keep_words_block"
 
 
 class Action(StrEnum):
@@ -76,9 +81,20 @@ class Action(StrEnum):
     POST_DIGEST = "post_digest_button"
     DELETE_ALL_DATA = "delete_all_data_button"
     EXPORT_SHARED = "export_shared_button"
+    SEARCH_PAGE = "search_page_button"
+    HOME_SEARCH = "home_search_input"
+    HOME_SEARCH_PAGE = "home_search_page_button"
+    CLEAR_SEARCH = "clear_search_button"
+    KEEP_WORDS = "keep_words_input"
+    SHARE_AS_WRITTEN = "share_as_written_button"
+    ITEM_OWNER = "item_owner_input"
+    ITEM_DUE = "item_due_input"
+    ITEM_STATUS = "item_status_input"
+    ITEM_HELPED = "item_helped_button"
 
 
 class EntryMenuOption(StrEnum):
     EDIT = "edit"
+    ACTION_ITEMS = "action_items"
     VISIBILITY = "visibility"
     DELETE = "delete"

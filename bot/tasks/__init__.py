@@ -41,6 +41,8 @@ class Tasks:
         self.answer = self._for_workspace("answer", after_ack.send_answer)
         self.refresh_home = self._for_workspace("refresh_home", after_ack.refresh_home)
         self.resume = self._for_workspace("resume", after_ack.send_resume)
+        self.search = self._for_workspace("search", after_ack.send_search)
+        self.earlier_lessons = self._for_workspace("earlier_lessons", after_ack.show_earlier_lessons)
         self.export = self._for_workspace("export", after_ack.send_export)
         self.shared_export = self._for_workspace("shared_export", after_ack.send_shared_export)
         self.post_digest_now = self._for_workspace("post_digest_now", after_ack.post_digest_now)

@@ -13,18 +13,22 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError, SlackClientError
 from sqlalchemy.exc import SQLAlchemyError
 
+from bot.blocks.action_items import HOME_ITEMS_MAX
 from bot.blocks.data_rights import build_shared_export_refused_message, workspace_counts_text
 from bot.blocks.digest import build_nice_job_button, digest_block_id
 from bot.blocks.messages import build_acknowledgement_message, build_admins_only_message, build_text_message
 from bot.blocks.resume import HOME_ENTRIES_MAX, RESUME_PAGE_SIZE, build_home_view, build_resume_page
+from bot.blocks.similar import EARLIER_IN_MODAL, SEARCH_PAGE_SIZE, build_search_message, with_earlier_lessons
 from bot.blocks.state import entry_id_value
 from bot.domain import services
 from bot.domain.entries import resume_markdown
 from bot.domain.exports import personal_data_json, shared_entries_csv
 from bot.domain.services import NotYourEntry
+from bot.domain.suggestions import SearchPage, Suggestion
 from bot.i18n import ENGLISH, N_
 from bot.jobs.team_digest import post_team_digest
 from bot.slack.api import permalink, reply
+from bot.slack.ids import Block
 from bot.tasks.runtime import Runtime
 from storage.repository import Workspace
 
@@ -79,8 +83,20 @@ def welcome_entry(
         link = permalink(client, *source)
         if link:
             services.set_source_link(sf, ws, user_id, entry.id, link)
-    answer(client, user_id, response_url, build_acknowledgement_message(t, entry, quick=quick), replace_original)
+    earlier = similar_lesson(rt, ws, user_id, entry)
+    message = build_acknowledgement_message(t, entry, quick=quick, earlier=earlier)
+    answer(client, user_id, response_url, message, replace_original)
     refresh_home(rt, client, ws, user_id)
+
+
+def similar_lesson(rt: Runtime, ws: Workspace, user_id: str, entry) -> Suggestion | None:
+    """The lesson of the earlier entry most like this one; none rather than a late Nice job."""
+    try:
+        found = rt.suggestions.similar(ws, user_id, entry.what_happened, exclude=(entry.id,))
+    except SQLAlchemyError as error:
+        log.warning("No similar lesson looked up (%s)", type(error).__name__)
+        return None
+    return found[0] if found else None
 
 
 def send_answer(
@@ -99,10 +115,14 @@ def send_answer(
         refresh_home(rt, client, ws, user_id)
 
 
-def refresh_home(rt: Runtime, client: WebClient, ws: Workspace, user_id: str) -> None:
-    """Best effort after a change: the change itself already succeeded."""
+def refresh_home(
+    rt: Runtime, client: WebClient, ws: Workspace, user_id: str, search: str | None = None, page: int = 0
+) -> None:
+    """The Home tab, with `search`'s results (page `page`) in place of the entries. Best effort
+    after a change: the change itself already succeeded."""
     try:
-        home = services.home_contents(rt.session_factory, ws, user_id, HOME_ENTRIES_MAX)
+        found = rt.suggestions.search(ws, user_id, search, page, SEARCH_PAGE_SIZE) if search else None
+        home = services.home_contents(rt.session_factory, ws, user_id, HOME_ENTRIES_MAX, HOME_ITEMS_MAX + 1)
         view = build_home_view(
             t,
             home.recent,
@@ -111,10 +131,50 @@ def refresh_home(rt: Runtime, client: WebClient, ws: Workspace, user_id: str) ->
             total=home.total,
             per_year=home.per_year,
             prompts_stopped=home.prompts_stopped,
+            search=found,
+            open_items=home.open_items,
         )
         client.views_publish(user_id=user_id, view=view)
     except (SlackApiError, SQLAlchemyError, OSError) as error:
         log.warning("Home tab not refreshed (%s)", type(error).__name__)
+
+
+def send_search(
+    rt: Runtime,
+    client: WebClient,
+    ws: Workspace,
+    user_id: str,
+    response_url: str | None,
+    words: str,
+    page: int = 0,
+    replace_original: bool = False,
+) -> None:
+    found = rt.suggestions.search(ws, user_id, words, page, SEARCH_PAGE_SIZE) if words.strip() else None
+    message = build_search_message(t, found or SearchPage(words, [], 0, False))
+    answer(client, user_id, response_url, message, replace_original)
+
+
+def show_earlier_lessons(
+    rt: Runtime,
+    client: WebClient,
+    ws: Workspace,
+    user_id: str,
+    view_id: str,
+    view_hash: str | None,
+    view: dict,
+    what: str,
+    exclude: int | None = None,
+) -> None:
+    """The record modal, updated in place with the earlier lessons most like what was written so far.
+    A modal the person has moved on from (closed, or changed since: hash_conflict) is left alone."""
+    earlier = rt.suggestions.similar(ws, user_id, what, limit=EARLIER_IN_MODAL, exclude=(exclude,) if exclude else ())
+    shown_before = any(b.get("block_id") == Block.EARLIER_LESSONS for b in view.get("blocks", []))
+    if not earlier and not shown_before:
+        return
+    try:
+        client.views_update(view_id=view_id, hash=view_hash, view=with_earlier_lessons(t, view, earlier))
+    except SlackApiError as error:
+        log.info("Earlier lessons not shown in the modal (%s)", error.response.get("error"))
 
 
 def send_resume(

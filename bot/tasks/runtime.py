@@ -1,5 +1,5 @@
 """What a task needs to do its work, built once per process: the database, a Web API client for
-each workspace, Slack's answers about people, and the clock."""
+each workspace, Slack's answers about people, the similarity indexes, and the clock."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ from datetime import UTC, datetime
 
 from sqlalchemy.orm import Session, sessionmaker
 
+from bot.domain.suggestions import Suggestions
 from bot.slack.installations import ClientFor, Installations
 from bot.slack.people import People
 
@@ -27,3 +28,8 @@ class Runtime:
     # OAuth mode's hourly check for installs Slack no longer honours.
     notice_lost: Callable[[datetime], list[str]] | None = None
     people: People = field(default_factory=People)
+    # This process's similarity indexes, one per workspace lately served.
+    suggestions: Suggestions = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.suggestions = Suggestions(self.session_factory)

@@ -1,0 +1,157 @@
+"""Earlier entries like a new one, and search: who may be shown what, from an index kept fresh.
+
+Each worker process keeps one similarity index per workspace it has served lately. Before a
+lookup the index takes in the entries changed since it last looked; every candidate it finds is
+then read again from the database with the visibility rule in the query itself, so an entry
+deleted, erased or made private a moment ago is never shown, whatever the index still holds.
+
+Who may be shown what: a person's own entries (any visibility); others' named entries, as the
+team's lesson, with their month; others' anonymous entries only once a digest carried them, and
+then only their words, with no date or anything else that could point at their author."""
+
+from __future__ import annotations
+
+import threading
+import time
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+
+from cachetools import LRUCache
+from sqlalchemy.orm import Session, sessionmaker
+
+from storage import repository as repo
+from storage.models import Entry
+from storage.repository import IndexedEntry, Workspace
+
+# The cosine (or near-duplicate) score from which an earlier entry counts as "something like
+# this": chosen on bench/similarity_set.json (bench/similarity.py), to say nothing rather than
+# something unrelated.
+SIMILAR_FROM = 0.3
+# Search shows the best matches first, down to this score: below it, an entry shares only a
+# syllable or two with the words.
+SEARCH_FROM = 0.1
+# How many of the index's best candidates are read again and scored.
+CANDIDATES = 10
+# A transaction may commit a little after the time it wrote into updated_at: look back this far.
+COMMIT_SLACK = timedelta(seconds=60)
+# Deleted entries stay in the index (never shown) until it is rebuilt.
+REBUILD_AFTER_SECONDS = 3600
+WORKSPACES_KEPT = 32
+
+
+@dataclass(frozen=True)
+class Suggestion:
+    """An entry as someone other than its owner may be shown it (or as its owner sees it)."""
+
+    entry_id: int
+    what_happened: str
+    lesson: str | None
+    # None for someone else's anonymous entry: its date could point at its author.
+    happened_on: date | None
+    origin: str  # "own", "team" (a teammate's named entry) or "anonymous" (a teammate's anonymous one)
+    score: float
+
+
+@dataclass(frozen=True)
+class SearchPage:
+    words: str
+    found: list[Suggestion]
+    page: int
+    more: bool
+
+
+@dataclass
+class _Kept:
+    index: object  # a SimilarityIndex
+    built_at: float
+    seen_until: datetime | None
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+
+def _document(row: IndexedEntry):
+    from bot.domain.similarity import Document
+
+    return Document(row.id, row.user_id, row.seen_by_the_team, _indexed_text(row.what_happened, row.lesson))
+
+
+def _indexed_text(what_happened: str, lesson: str | None) -> str:
+    return what_happened
+
+
+def _suggestion(entry: Entry, viewer: str, score: float) -> Suggestion:
+    if entry.user_id == viewer:
+        origin = "own"
+    else:
+        origin = "anonymous" if entry.visibility == "anonymous" else "team"
+    day = None if origin == "anonymous" else entry.happened_on
+    return Suggestion(entry.id, entry.what_happened, entry.lesson, day, origin, score)
+
+
+class Suggestions:
+    def __init__(self, session_factory: sessionmaker[Session]) -> None:
+        self.session_factory = session_factory
+        self._kept: LRUCache = LRUCache(maxsize=WORKSPACES_KEPT)
+        self._lock = threading.Lock()
+
+    def similar(
+        self,
+        ws: Workspace,
+        viewer: str,
+        text: str,
+        limit: int = 1,
+        exclude: tuple[int, ...] = (),
+        at_least: float = SIMILAR_FROM,
+    ) -> list[Suggestion]:
+        """The earlier entries most like `text` that have a lesson, best first, only those similar enough."""
+        from bot.domain.similarity import rescore
+
+        found = []
+        for entry, cosine in self._candidates(ws, viewer, text, CANDIDATES, exclude):
+            score = rescore(text, entry.what_happened, cosine)
+            if entry.lesson and score >= at_least:
+                found.append(_suggestion(entry, viewer, score))
+        return sorted(found, key=lambda s: -s.score)[:limit]
+
+    def search(self, ws: Workspace, viewer: str, words: str, page: int, size: int) -> SearchPage:
+        """Page `page` of the entries `viewer` may see that best match `words`, best first."""
+        wanted = (page + 1) * size + 1  # one more than the page, to know whether another follows
+        found = [
+            _suggestion(entry, viewer, score)
+            for entry, score in self._candidates(ws, viewer, words, wanted, ())
+            if score >= SEARCH_FROM
+        ]
+        return SearchPage(words, found[page * size : (page + 1) * size], page, len(found) > (page + 1) * size)
+
+    def _candidates(self, ws, viewer, text, limit, exclude) -> list[tuple[Entry, float]]:
+        kept = self._fresh(ws)
+        with kept.lock:
+            found = kept.index.closest(text, viewer, limit, exclude)
+        with self.session_factory() as session:
+            visible = {e.id: e for e in repo.list_visible_entries(session, ws, viewer, [i for i, _ in found])}
+        return [(visible[i], score) for i, score in found if i in visible]
+
+    def _fresh(self, ws: Workspace) -> _Kept:
+        with self._lock:
+            kept = self._kept.get(ws)
+            if kept is None:
+                kept = self._kept[ws] = _Kept(index=None, built_at=0.0, seen_until=None)
+        with kept.lock:
+            old = kept.index is None or kept.index.stale() or time.monotonic() - kept.built_at > REBUILD_AFTER_SECONDS
+            since = None if old else kept.seen_until - COMMIT_SLACK if kept.seen_until else None
+            with self.session_factory() as session:
+                rows = repo.list_indexed_entries(session, ws, since)
+            if old:
+                from bot.domain.similarity import SimilarityIndex
+
+                kept.index = SimilarityIndex(_document(row) for row in rows)
+                kept.built_at = time.monotonic()
+            else:
+                kept.index.upsert(_document(row) for row in rows)
+            if rows:
+                kept.seen_until = max([row.updated_at for row in rows] + ([kept.seen_until] if kept.seen_until else []))
+        return kept
+
+    def forget(self, ws: Workspace) -> None:
+        """A workspace's data was deleted: its index goes too."""
+        with self._lock:
+            self._kept.pop(ws, None)

@@ -1,0 +1,316 @@
+"""The lesson of the most similar earlier entry, in the Nice job and the modal, and search: over
+signed HTTP against the fake Slack, with the visibility rules checked on every surface."""
+
+from __future__ import annotations
+
+import json
+from datetime import date
+
+from sqlalchemy import update
+
+from storage.models import Digest, Entry
+from tests import payloads
+from tests.rows import entries, seed
+
+FRIDAY = "Deployed on a Friday evening and nobody was on call when it broke"
+FRIDAY_AGAIN = "deployed friday evening, broke prod and nobody on call"
+FRIDAY_LESSON = "We deploy Monday to Thursday, with someone on call for the next hours."
+
+
+def nice_job(bot, text: str, user: str = "U1", key: str = "cmd") -> dict:
+    before = len(bot.fake.responses)
+    assert bot.command(text, user=user, key=key).status == 200
+    return [body for k, body in bot.fake.wait_for_responses(before + 1) if k == key][-1]
+
+
+def earlier_lesson(message: dict) -> str | None:
+    texts = [b["text"]["text"] for b in message["blocks"] if b["type"] == "section"]
+    return next((t for t in texts if "we learned" in t), None)
+
+
+def in_a_digest(bot, entry_id: int) -> None:
+    with bot.session_factory.begin() as session:
+        digest = Digest(enterprise_id="", team_id="T0001", channel="CRETRO")
+        session.add(digest)
+        session.flush()
+        session.execute(update(Entry).where(Entry.id == entry_id).values(digest_id=digest.id))
+
+
+def test_the_nice_job_recalls_the_persons_own_earlier_lesson_with_its_month(bot):
+    seed(bot, FRIDAY, date(2024, 3, 5), lesson=FRIDAY_LESSON)
+    shown = earlier_lesson(nice_job(bot, FRIDAY_AGAIN))
+    assert shown.startswith("Last time something like this happened (Mar 2024), we learned:")
+    assert FRIDAY_LESSON in shown
+
+
+def test_nothing_is_recalled_for_an_unrelated_mistake_or_an_earlier_entry_without_a_lesson(bot):
+    seed(bot, FRIDAY, date(2024, 3, 5), lesson=FRIDAY_LESSON)
+    seed(bot, "I was rejected from the PhD program I wanted most", date(2024, 4, 1))
+    message = nice_job(bot, "My PhD application got rejected again this year")
+    assert "Nice job" in message["text"] and earlier_lesson(message) is None
+
+
+def test_someone_elses_private_entry_is_never_recalled_even_word_for_word(bot):
+    seed(bot, FRIDAY, date(2024, 3, 5), user="U2", lesson="Private lesson of U2")
+    message = nice_job(bot, FRIDAY)
+    assert earlier_lesson(message) is None and "U2" not in json.dumps(message)
+
+
+def test_a_teammates_named_entry_is_recalled_as_the_teams_lesson_without_naming_them(bot):
+    seed(bot, FRIDAY, date(2024, 3, 5), user="U2", lesson=FRIDAY_LESSON, visibility="named")
+    message = nice_job(bot, FRIDAY_AGAIN)
+    assert FRIDAY_LESSON in earlier_lesson(message) and "(Mar 2024)" in earlier_lesson(message)
+    assert "U2" not in json.dumps(message)
+
+
+def test_an_anonymous_entry_is_recalled_only_once_a_digest_carried_it_and_never_with_its_date(bot):
+    anonymous = seed(bot, FRIDAY, date(2024, 3, 5), user="U2", lesson=FRIDAY_LESSON, visibility="anonymous")
+    assert earlier_lesson(nice_job(bot, FRIDAY_AGAIN, key="before")) is None  # still waiting for its crowd
+    in_a_digest(bot, anonymous)
+    message = nice_job(bot, FRIDAY_AGAIN + "!", key="after")
+    shown = earlier_lesson(message)
+    assert shown.startswith("Something like this happened on the team before, and we learned:")
+    assert FRIDAY_LESSON in shown
+    wire = json.dumps(message)
+    assert "U2" not in wire and "2024" not in wire and "Mar" not in wire
+
+
+def test_an_entry_deleted_or_made_private_after_the_index_saw_it_is_never_recalled(bot):
+    mine = seed(bot, FRIDAY, date(2024, 3, 5), lesson=FRIDAY_LESSON)
+    theirs = seed(
+        bot,
+        "Rotated the database password and forgot the batch jobs",
+        user="U2",
+        lesson="We keep a list of everything that uses a secret",
+        visibility="named",
+    )
+    assert earlier_lesson(nice_job(bot, FRIDAY_AGAIN, key="a")) is not None  # the index holds both now
+    assert earlier_lesson(nice_job(bot, "rotated the db password, batch jobs broke", key="b")) is not None
+    with bot.session_factory.begin() as session:
+        session.delete(session.get(Entry, mine))
+        session.get(Entry, theirs).visibility = "private"
+    assert earlier_lesson(nice_job(bot, FRIDAY_AGAIN + " again", key="c")) is None
+    assert earlier_lesson(nice_job(bot, "rotated the db password and the batch jobs broke", key="d")) is None
+
+
+def test_the_lesson_is_quoted_inert_and_cut_to_fit(bot):
+    lesson = "<!channel> <@U999> we add a pre-deploy check & alert. " + "더 작게 배포하자 🚀 " * 200
+    seed(bot, FRIDAY, date(2024, 3, 5), lesson=lesson)
+    shown = earlier_lesson(nice_job(bot, FRIDAY_AGAIN))
+    assert "<!channel>" not in shown and "<@U999>" not in shown and "&lt;!channel&gt;" in shown
+    assert len(shown) <= 3000 and shown.endswith("…")
+
+
+def test_a_korean_entry_recalls_a_korean_lesson(bot):
+    seed(
+        bot,
+        "금요일 저녁에 배포했다가 장애가 났는데 온콜이 아무도 없었다",
+        date(2025, 1, 7),
+        lesson="배포는 월~목에만 하고 온콜을 정해 두자",
+    )
+    shown = earlier_lesson(nice_job(bot, "금요일 저녁 배포 후 장애가 났는데 온콜이 없었음"))
+    assert "배포는 월~목에만 하고 온콜을 정해 두자" in shown and "(Jan 2025)" in shown
+
+
+def test_a_modal_entry_recalls_too_and_never_itself(bot):
+    seed(bot, FRIDAY, date(2024, 3, 5), lesson=FRIDAY_LESSON)
+    before = len(bot.fake.calls_to("chat.postEphemeral")) + len(bot.fake.calls_to("chat.postMessage"))
+    assert bot.submit_entry(what=FRIDAY_AGAIN, lesson="A new lesson").status == 200
+    bot.drain()
+    sent = [c.args for c in bot.fake.calls_to("chat.postEphemeral") + bot.fake.calls_to("chat.postMessage")]
+    assert len(sent) > before
+    shown = earlier_lesson(sent[-1])
+    assert FRIDAY_LESSON in shown and "A new lesson" not in shown
+    assert len(entries(bot)) == 2
+
+
+# -- the record modal: Enter in "What happened" shows earlier lessons in place
+
+
+def open_record_modal(bot) -> dict:
+    assert bot.command("", key="form").status == 200
+    [view] = bot.fake.wait_for_views()
+    return view
+
+
+def enter_what(bot, view: dict, text: str, user: str = "U1") -> None:
+    payload = payloads.block_actions({"type": "plain_text_input", "action_id": "what_input", "value": text}, user=user)
+    del payload["response_url"], payload["channel"]
+    payload["container"] = {"type": "view", "view_id": view["id"]}
+    payload["view"] = {
+        **view,
+        "state": {"values": {"what_block": {"what_input": {"type": "plain_text_input", "value": text}}}},
+    }
+    assert bot.interact(payload).status == 200
+
+
+def earlier_block(view: dict) -> dict | None:
+    return next((b for b in view["blocks"] if b.get("block_id") == "earlier_lessons_block"), None)
+
+
+def test_enter_in_what_happened_shows_the_closest_earlier_lessons_under_it_and_keeps_the_inputs(bot):
+    seed(bot, FRIDAY, date(2024, 3, 5), lesson=FRIDAY_LESSON)
+    seed(bot, FRIDAY + " (again)", date(2025, 6, 1), user="U2", lesson="Private lesson of U2")
+    view = open_record_modal(bot)
+    what = next(b for b in view["blocks"] if b.get("block_id") == "what_block")
+    assert what["dispatch_action"] is True
+    assert what["element"]["dispatch_action_config"] == {"trigger_actions_on": ["on_enter_pressed"]}
+    opened = len(bot.fake.calls_to("views.update"))  # the loading view became the form
+    enter_what(bot, view, FRIDAY_AGAIN)
+    update = bot.fake.wait_for("views.update", count=opened + 1)[-1]
+    assert update.args["view_id"] == view["id"] and update.args["hash"] == view["hash"]
+    shown = update.args["view"]
+    block_ids = [b.get("block_id") for b in shown["blocks"]]
+    assert block_ids[block_ids.index("what_block") + 1] == "earlier_lessons_block"
+    assert [b for b in block_ids if b != "earlier_lessons_block"] == [b.get("block_id") for b in view["blocks"]]
+    text = earlier_block(shown)["text"]["text"]
+    assert FRIDAY_LESSON in text and "(Mar 2024)" in text and "Private lesson" not in text
+    assert shown["private_metadata"] == view["private_metadata"] and shown["callback_id"] == view["callback_id"]
+
+
+def test_enter_with_nothing_similar_changes_nothing_and_a_changed_modal_is_left_alone(bot):
+    seed(bot, FRIDAY, date(2024, 3, 5), lesson=FRIDAY_LESSON)
+    view = open_record_modal(bot)
+    opened = len(bot.fake.calls_to("views.update"))
+    enter_what(bot, view, "My grant proposal was turned down")
+    bot.drain()
+    assert len(bot.fake.calls_to("views.update")) == opened
+    enter_what(bot, {**view, "hash": "stale"}, FRIDAY_AGAIN)  # the person moved on: Slack says hash_conflict
+    bot.drain()
+    refused = bot.fake.calls_to("views.update", ok_only=False)[-1]
+    assert refused.error == "hash_conflict" and len(bot.fake.calls_to("views.update")) == opened
+    assert len(entries(bot)) == 1
+
+
+def test_a_submission_after_the_earlier_lessons_were_shown_records_one_entry(bot):
+    seed(bot, FRIDAY, date(2024, 3, 5), lesson=FRIDAY_LESSON)
+    view = open_record_modal(bot)
+    opened = len(bot.fake.calls_to("views.update"))
+    enter_what(bot, view, FRIDAY_AGAIN)
+    bot.fake.wait_for("views.update", count=opened + 1)
+    assert bot.submit_entry(what=FRIDAY_AGAIN, lesson="Schedule deploys").status == 200
+    bot.drain()
+    assert [e.what_happened for e in entries(bot)] == [FRIDAY, FRIDAY_AGAIN]
+
+
+# -- search
+
+
+def search(bot, words: str, key: str = "search", user: str = "U1") -> dict:
+    before = len(bot.fake.responses)
+    assert bot.command(f"search {words}".strip(), user=user, key=key).status == 200
+    return [body for k, body in bot.fake.wait_for_responses(before + 1) if k == key][-1]
+
+
+def shown_texts(message: dict) -> str:
+    """Everything a person reads in a message (a button's value is never shown)."""
+    found = []
+
+    def walk(node):
+        if isinstance(node, dict):
+            for key, value in node.items():
+                found.append(value) if key == "text" and isinstance(value, str) else walk(value)
+        elif isinstance(node, list):
+            for item in node:
+                walk(item)
+
+    walk(message)
+    return "\n".join(found)
+
+
+def test_search_finds_own_and_shared_entries_best_first_and_never_others_private_or_anonymous_authors(bot):
+    seed(bot, "The nightly backup job failed silently for a week", date(2023, 5, 1), lesson="Alert on backups")
+    seed(bot, "Backup restore was never tested, and it failed", user="U2", visibility="named", lesson="Test restores")
+    anonymous = seed(
+        bot,
+        "We lost a backup because the disk filled up",
+        user="U3",
+        visibility="anonymous",
+        when=date(2022, 2, 2),
+        lesson="Watch the disk",
+    )
+    seed(bot, "Backup password was on a sticky note", user="U4", lesson="U4 private")
+    seed(bot, "Waiting anonymous backup entry", user="U5", visibility="anonymous", lesson="not yet in a digest")
+    in_a_digest(bot, anonymous)
+    message = search(bot, "backup failed")
+    wire = shown_texts(message)
+    assert "nightly backup job" in wire and "never tested" in wire and "disk filled up" in wire
+    assert "sticky note" not in wire and "Waiting anonymous" not in wire
+    assert "U2" not in wire and "U3" not in wire and "2022" not in wire
+    sections = [b["text"]["text"] for b in message["blocks"] if b["type"] == "section"]
+    assert sections[1].startswith("*The nightly backup job failed")  # the closest first
+    contexts = [b["elements"][0]["text"] for b in message["blocks"] if b["type"] == "context"]
+    assert "Yours" in contexts[0] and "Shared anonymously with the team" in contexts
+    assert any((b.get("accessory") or {}).get("action_id") == "record_typed_button" for b in message["blocks"])
+
+
+def test_search_pages_within_block_kit_limits_and_korean_works(bot):
+    for n in range(23):
+        seed(
+            bot,
+            f"배포 후 장애 {n}번째: 설정 파일을 잘못 올렸다",
+            date(2024, 1, 1 + n),
+            lesson=f"배포 전에 설정을 검토하자 {n}",
+        )
+    first = search(bot, "배포 장애")
+    assert sum(1 for b in first["blocks"] if b["type"] == "context") == 10 and len(first["blocks"]) <= 50
+    more = next(e for b in first["blocks"] if b["type"] == "actions" for e in b["elements"])
+    assert more["action_id"] == "search_page_button"
+    seen = set()
+    value, page = more["value"], 1
+    while value:
+        payload = payloads.block_actions(
+            payloads.button("search_page_button", value), response_url=bot.fake.response_url(f"page{page}")
+        )
+        assert bot.interact(payload).status == 200
+        [(_, body)] = [(k, b) for k, b in bot.fake.wait_for_responses(page + 1) if k == f"page{page}"]
+        assert body["replace_original"] is True
+        seen |= {b["text"]["text"] for b in body["blocks"] if b["type"] == "section"}
+        buttons = [e for b in body["blocks"] if b["type"] == "actions" for e in b["elements"]]
+        value = next((e["value"] for e in buttons if e["text"]["text"] == "More results"), None)
+        page += 1
+    assert page == 3 and sum(1 for s in seen if "번째" in s) == 13  # pages 2 and 3: the other 13
+
+
+def test_search_without_words_or_with_mentions_answers_clearly_and_never_pings(bot):
+    assert "What shall we look for?" in search(bot, "", key="empty")["text"]
+    seed(bot, "<!channel> broke the deploy for <@U999>", lesson="<!here> we add checks")
+    wire = shown_texts(search(bot, "<!channel> deploy", key="ping"))
+    assert "<!channel>" not in wire and "<@U999>" not in wire and "<!here>" not in wire
+    garbage = payloads.block_actions(
+        payloads.button("search_page_button", "{not json"), response_url=bot.fake.response_url("g")
+    )
+    assert bot.interact(garbage).status == 200
+
+
+def test_the_home_search_box_shows_results_in_place_of_the_entries_and_back(bot):
+    seed(bot, "The nightly backup job failed silently for a week", lesson="Alert on backups")
+    seed(bot, "Forgot the team lunch booking", lesson="Calendar reminders")
+    payload = payloads.block_actions(
+        {"type": "plain_text_input", "action_id": "home_search_input", "value": "backup"}, container="view"
+    )
+    assert bot.interact(payload).status == 200
+    [home] = bot.fake.wait_for("views.publish")
+    blocks = home.args["view"]["blocks"]
+    box = next(b for b in blocks if b.get("block_id") == "home_search_block")
+    assert box["dispatch_action"] is True and box["element"]["initial_value"] == "backup"
+    wire = json.dumps(blocks)
+    assert "nightly backup" in wire and "team lunch" not in wire
+    back = payloads.block_actions(payloads.button("clear_search_button"), container="view")
+    assert bot.interact(back).status == 200
+    home = bot.fake.wait_for("views.publish", count=2)[1]
+    assert "team lunch" in json.dumps(home.args["view"]["blocks"])
+
+
+def test_the_home_search_pages_on_in_the_home_tab(bot):
+    for n in range(12):
+        seed(bot, f"Backup number {n} failed overnight", date(2024, 1, 1 + n), lesson=f"Alert on backup {n}")
+    search_box = {"type": "plain_text_input", "action_id": "home_search_input", "value": "backup failed"}
+    assert bot.interact(payloads.block_actions(search_box, container="view")).status == 200
+    [first] = bot.fake.wait_for("views.publish")
+    buttons = [e for b in first.args["view"]["blocks"] if b["type"] == "actions" for e in b["elements"]]
+    more = next(e for e in buttons if e["action_id"] == "home_search_page_button")
+    assert bot.interact(payloads.block_actions(more, container="view")).status == 200
+    second = bot.fake.wait_for("views.publish", count=2)[1].args["view"]["blocks"]
+    found = [b for b in second if b["type"] == "section" and "Backup number" in b["text"]["text"]]
+    assert len(found) == 2 and len(second) <= 100
