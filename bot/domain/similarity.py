@@ -18,12 +18,13 @@ from scipy import sparse
 from sklearn.feature_extraction.text import HashingVectorizer, TfidfTransformer
 
 NGRAMS = (2, 4)
-FEATURES = 2**20
+# 262,144 columns: few collisions among one workspace's n-grams, and a small fixed cost per index.
+FEATURES = 2**18
 # Fitting on a sample keeps a big workspace's refit short and small; the vocabulary of 20,000
 # texts covers nearly every n-gram the rest will use.
 FIT_SAMPLE = 20_000
 # New and edited entries wait in a small matrix, merged into the big one in batches.
-MERGE_AFTER = 1_000
+MERGE_AFTER = 500
 # A near-duplicate (the same words, reordered or with typos) counts as this similar at least.
 NEAR_DUPLICATE_RATIO = 90
 
@@ -75,6 +76,7 @@ class SimilarityIndex:
         self._row = {d.entry_id: i for i, d in enumerate(documents)}
         # entry ID -> (document, vector) for entries added or edited since the last merge
         self._recent: dict[int, tuple[Document, sparse.csr_matrix]] = {}
+        self._recent_stack: tuple[list[Document], sparse.csr_matrix] | None = None
 
     def __len__(self) -> int:
         return len(self._row) + len(self._recent)
@@ -97,9 +99,12 @@ class SimilarityIndex:
         )
 
     def upsert(self, documents: Iterable[Document]) -> None:
-        for document in documents:
+        documents = list(documents)
+        vectors = self._vectors([normalise(d.text) for d in documents])
+        for n, document in enumerate(documents):
             self.remove(document.entry_id)
-            self._recent[document.entry_id] = (document, self._vectors([normalise(document.text)]))
+            self._recent[document.entry_id] = (document, vectors[n])
+        self._recent_stack = None
         if len(self._recent) >= MERGE_AFTER:
             self._merge()
 
@@ -107,7 +112,8 @@ class SimilarityIndex:
         row = self._row.pop(entry_id, None)
         if row is not None:
             self._alive[row] = False
-        self._recent.pop(entry_id, None)
+        if self._recent.pop(entry_id, None) is not None:
+            self._recent_stack = None
 
     def _merge(self) -> None:
         recent = list(self._recent.values())
@@ -118,12 +124,19 @@ class SimilarityIndex:
         self._main_shared = np.concatenate([self._main_shared, [d.shared for d, _ in recent]])
         self._alive = np.concatenate([self._alive, np.ones(len(recent), dtype=bool)])
         self._row.update({d.entry_id: start + i for i, (d, _) in enumerate(recent)})
-        self._recent = {}
+        self._recent, self._recent_stack = {}, None
+
+    def _recent_rows(self) -> tuple[list[Document], sparse.csr_matrix]:
+        """The recent entries as one matrix, stacked again only after a change."""
+        if self._recent_stack is None:
+            documents = [d for d, _ in self._recent.values()]
+            self._recent_stack = (documents, sparse.vstack([v for _, v in self._recent.values()]).tocsr())
+        return self._recent_stack
 
     def closest(self, text: str, viewer: str, limit: int, exclude: Iterable[int] = ()) -> list[tuple[int, float]]:
         """The entries most like `text` that `viewer` may see (their own, and shared ones), best
         first, as (entry ID, cosine similarity); only those with any n-gram in common."""
-        text = normalise(text)
+        text, exclude = normalise(text), tuple(exclude)
         if not self.fitted or not text or limit <= 0:
             return []
         query = self._vectors([text])
@@ -134,14 +147,19 @@ class SimilarityIndex:
             scores = np.asarray(self._main[:, query.indices] @ query.data).ravel()
             visible = self._main_shared | (self._main_owners == self._codes.get(viewer, -1))
             rows = np.flatnonzero((scores > 0) & self._alive & visible & ~np.isin(self._main_ids, list(exclude)))
-            if len(rows) > limit:
-                rows = rows[np.argpartition(-scores[rows], limit - 1)[:limit]]
+            if len(rows) > limit:  # the best `limit`, ties broken by ID so that pages never overlap
+                cut = -np.partition(-scores[rows], limit - 1)[limit - 1]
+                rows = rows[scores[rows] >= cut]
+                rows = rows[np.lexsort((-self._main_ids[rows], -scores[rows]))[:limit]]
             found += [(int(self._main_ids[r]), float(scores[r])) for r in rows]
-        for document, vector in self._recent.values():
-            if (document.shared or document.owner == viewer) and document.entry_id not in exclude:
-                score = float(vector.multiply(query).sum())
-                if score > 0:
-                    found.append((document.entry_id, score))
+        if self._recent:
+            documents, stack = self._recent_rows()
+            scores = np.asarray((stack @ query.T).todense()).ravel()
+            found += [
+                (d.entry_id, float(score))
+                for d, score in zip(documents, scores, strict=True)
+                if score > 0 and (d.shared or d.owner == viewer) and d.entry_id not in exclude
+            ]
         return sorted(found, key=lambda pair: (-pair[1], -pair[0]))[:limit]
 
 

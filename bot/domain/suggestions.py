@@ -65,6 +65,8 @@ class _Kept:
     index: object  # a SimilarityIndex
     built_at: float
     seen_until: datetime | None
+    # The rows of the look-back window as last seen (entry ID -> updated_at).
+    window: dict[int, datetime] = field(default_factory=dict)
     lock: threading.Lock = field(default_factory=threading.Lock)
 
 
@@ -145,13 +147,10 @@ class Suggestions:
 
                 kept.index = SimilarityIndex(_document(row) for row in rows)
                 kept.built_at = time.monotonic()
-            else:
-                kept.index.upsert(_document(row) for row in rows)
+            else:  # the look-back window returns the same rows again: only changed ones are new
+                kept.index.upsert(_document(r) for r in rows if kept.window.get(r.id) != r.updated_at)
             if rows:
                 kept.seen_until = max([row.updated_at for row in rows] + ([kept.seen_until] if kept.seen_until else []))
+                window_start = kept.seen_until - COMMIT_SLACK
+                kept.window = {r.id: r.updated_at for r in rows if r.updated_at > window_start}
         return kept
-
-    def forget(self, ws: Workspace) -> None:
-        """A workspace's data was deleted: its index goes too."""
-        with self._lock:
-            self._kept.pop(ws, None)
