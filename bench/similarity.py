@@ -68,13 +68,11 @@ def rows(texts_and_lessons, owner: str, visibility: str, first_id: int = 1):
 def database(url: str | None):
     if url is None:
         url = f"sqlite:///{tempfile.mkdtemp()}/similarity.db"
-    engine = make_engine(url)
-    upgrade_to_head(engine)
-    return make_session_factory(engine)
+    upgrade_to_head(url)
+    return make_session_factory(make_engine(url))
 
 
-def quality(url: str | None) -> None:
-    labelled = json.loads(SET.read_text(encoding="utf-8"))
+def quality(url: str | None, labelled: dict) -> None:
     sf = database(url)
     corpus = labelled["entries"]
     ids = {e["id"]: n + 1 for n, e in enumerate(corpus)}
@@ -121,8 +119,7 @@ def quality(url: str | None) -> None:
         print(f"  {lang}: precision {p:.2f}, recall {r:.2f}, quiet on unrelated {q:.2f}")
 
 
-def speed(url: str | None, shared: int, own: int, lookups: int) -> None:
-    labelled = json.loads(SET.read_text(encoding="utf-8"))
+def speed(url: str | None, labelled: dict, shared: int, own: int, lookups: int) -> None:
     rng = random.Random(7)
     pool = [e["what_happened"] for e in labelled["entries"]] + [q["text"] for q in labelled["queries"]]
     words = [w for text in pool for w in text.split()]
@@ -180,10 +177,12 @@ def main() -> None:
     parser.add_argument("--own", type=int, default=1_000)
     parser.add_argument("--lookups", type=int, default=300)
     parser.add_argument("--quality-only", action="store_true")
+    parser.add_argument("--set", type=Path, default=SET)
     args = parser.parse_args()
-    quality(args.database_url)
+    labelled = json.loads(args.set.read_text(encoding="utf-8"))
+    quality(args.database_url, labelled)
     if not args.quality_only:
-        speed(args.database_url, args.shared, args.own, args.lookups)
+        speed(args.database_url, labelled, args.shared, args.own, args.lookups)
 
 
 if __name__ == "__main__":

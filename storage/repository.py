@@ -7,7 +7,7 @@ from datetime import UTC, date, datetime, timedelta
 
 from sqlalchemy import Select, case, delete, extract, func, or_, select, update
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, lazyload
 
 from storage.models import (
     Acknowledgement,
@@ -709,7 +709,8 @@ def list_visible_entries(session: Session, ws: Workspace, viewer: str, entry_ids
         Entry.id.in_(entry_ids),
         or_(Entry.user_id == viewer, _seen_by_the_team()),
     )
-    return list(session.scalars(query))
+    # What is shown of them needs no action items: not loaded.
+    return list(session.scalars(query.options(lazyload(Entry.action_items))))
 
 
 def list_exportable_shared_entries(session: Session, ws: Workspace) -> list[Entry]:

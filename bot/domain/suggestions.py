@@ -14,7 +14,7 @@ from __future__ import annotations
 import threading
 import time
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 from cachetools import LRUCache
 from sqlalchemy.orm import Session, sessionmaker
@@ -32,7 +32,8 @@ SIMILAR_FROM = 0.3
 SEARCH_FROM = 0.1
 # How many of the index's best candidates are read again and scored.
 CANDIDATES = 10
-# A transaction may commit a little after the time it wrote into updated_at: look back this far.
+# A transaction may commit a little after the time it wrote into updated_at (and another host's
+# clock may be a little behind): each look takes in what changed since the last one, less this.
 COMMIT_SLACK = timedelta(seconds=60)
 # Deleted entries stay in the index (never shown) until it is rebuilt.
 REBUILD_AFTER_SECONDS = 3600
@@ -64,7 +65,7 @@ class SearchPage:
 class _Kept:
     index: object  # a SimilarityIndex
     built_at: float
-    seen_until: datetime | None
+    synced_at: datetime | None
     # The rows of the look-back window as last seen (entry ID -> updated_at).
     window: dict[int, datetime] = field(default_factory=dict)
     lock: threading.Lock = field(default_factory=threading.Lock)
@@ -136,10 +137,12 @@ class Suggestions:
         with self._lock:
             kept = self._kept.get(ws)
             if kept is None:
-                kept = self._kept[ws] = _Kept(index=None, built_at=0.0, seen_until=None)
+                kept = self._kept[ws] = _Kept(index=None, built_at=0.0, synced_at=None)
         with kept.lock:
             old = kept.index is None or kept.index.stale() or time.monotonic() - kept.built_at > REBUILD_AFTER_SECONDS
-            since = None if old else kept.seen_until - COMMIT_SLACK if kept.seen_until else None
+            # Rows written since the last look, and those a transaction still open then committed later.
+            since = None if old else kept.synced_at - COMMIT_SLACK
+            synced_at = datetime.now(UTC)
             with self.session_factory() as session:
                 rows = repo.list_indexed_entries(session, ws, since)
             if old:
@@ -147,10 +150,8 @@ class Suggestions:
 
                 kept.index = SimilarityIndex(_document(row) for row in rows)
                 kept.built_at = time.monotonic()
-            else:  # the look-back window returns the same rows again: only changed ones are new
+            else:  # the look-back returns rows seen last time again: only changed ones are new
                 kept.index.upsert(_document(r) for r in rows if kept.window.get(r.id) != r.updated_at)
-            if rows:
-                kept.seen_until = max([row.updated_at for row in rows] + ([kept.seen_until] if kept.seen_until else []))
-                window_start = kept.seen_until - COMMIT_SLACK
-                kept.window = {r.id: r.updated_at for r in rows if r.updated_at > window_start}
+            kept.synced_at = synced_at
+            kept.window = {r.id: r.updated_at for r in rows if r.updated_at > synced_at - COMMIT_SLACK}
         return kept
