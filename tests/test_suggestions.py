@@ -314,3 +314,11 @@ def test_the_home_search_pages_on_in_the_home_tab(bot):
     second = bot.fake.wait_for("views.publish", count=2)[1].args["view"]["blocks"]
     found = [b for b in second if b["type"] == "section" and "Backup number" in b["text"]["text"]]
     assert len(found) == 2 and len(second) <= 100
+
+
+def test_an_entry_edited_after_the_index_saw_it_is_found_by_its_new_words(bot):
+    mine = seed(bot, "Lunch order went to the wrong office", date(2024, 3, 5), lesson=FRIDAY_LESSON)
+    assert earlier_lesson(nice_job(bot, FRIDAY_AGAIN, key="before")) is None  # the index holds the old words
+    with bot.session_factory.begin() as session:
+        session.get(Entry, mine).what_happened = FRIDAY  # as the edit modal saves it: updated_at moves
+    assert FRIDAY_LESSON in earlier_lesson(nice_job(bot, FRIDAY_AGAIN + " again", key="after"))
