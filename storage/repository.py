@@ -110,6 +110,10 @@ def set_visibility(entry: Entry, visibility: str, now: datetime) -> None:
         entry.shared_at = now
     if visibility == "private":
         entry.shared_at = None
+    if visibility != "named":
+        # A teammate holding an item of an entry no longer shared by name would know whose it is.
+        for item in entry.action_items:
+            item.owner_id = entry.user_id
     entry.visibility = visibility
 
 

@@ -283,3 +283,22 @@ def test_a_home_with_thirty_years_and_open_items_stays_within_slacks_hundred_blo
     assert len(blocks) <= 100
     done_buttons = [b for b in blocks if (b.get("accessory") or {}).get("action_id") == "action_item_done_button"]
     assert "Showing the 29 most recent of 36" in json.dumps(blocks[-1]) and len(done_buttons) == 5
+
+
+def test_an_item_given_to_a_teammate_comes_back_to_the_author_when_the_entry_stops_being_named(bot):
+    entry_id = seed(bot, "Named one", visibility="named", items=("Their step",))
+    [item] = items(bot)
+    submit_items(bot, entry_id, item_values(item.id, owner="U2"))
+    assert items(bot)[0].owner_id == "U2"
+    metadata = json.dumps({"entry_id": entry_id})
+    anonymous = {
+        "visibility_block": {
+            "visibility_input": {
+                "type": "radio_buttons",
+                "selected_option": {"text": {"type": "plain_text", "text": "anonymous"}, "value": "anonymous"},
+            }
+        }
+    }
+    submission = payloads.view_submission(anonymous, callback_id="change_visibility_modal", private_metadata=metadata)
+    assert bot.interact(submission).status == 200
+    assert items(bot)[0].owner_id == "U1"

@@ -97,7 +97,7 @@ def _search_box(t: Translator, words: str | None) -> dict:
         "type": "plain_text_input",
         "action_id": Action.HOME_SEARCH,
         "max_length": SEARCH_MAX,
-        "placeholder": plain(t("Search for a mistake or a lesson")),
+        "placeholder": plain(t("Search for a mistake, in any words")),
         "dispatch_action_config": {"trigger_actions_on": ["on_enter_pressed"]},
     }
     if words:
