@@ -488,9 +488,7 @@ def count_shared_items_done(
 ) -> tuple[int, int]:
     """The action items of entries carried by earlier digests: how many were done between `since`
     and `until`, and how many are still open."""
-    posted = select(Digest.id).where(
-        Digest.enterprise_id == ws.enterprise_id, Digest.team_id == ws.team_id, Digest.message_ts.is_not(None)
-    )
+    posted = select(Digest.id).where(*_posted_digests(ws))
     carried = _items_in(ws).where(Entry.digest_id.in_(posted)).subquery()
     done = select(func.count()).select_from(carried).where(carried.c.status == "done", carried.c.done_at <= until)
     if since is not None:
@@ -499,12 +497,13 @@ def count_shared_items_done(
     return session.scalar(done) or 0, session.scalar(still_open) or 0
 
 
+def _posted_digests(ws: Workspace) -> tuple:
+    """The workspace's digests that Slack accepted (a claimed one has no message yet)."""
+    return Digest.enterprise_id == ws.enterprise_id, Digest.team_id == ws.team_id, Digest.message_ts.is_not(None)
+
+
 def last_digest_posted_at(session: Session, ws: Workspace) -> datetime | None:
-    return session.scalar(
-        select(func.max(Digest.posted_at)).where(
-            Digest.enterprise_id == ws.enterprise_id, Digest.team_id == ws.team_id, Digest.message_ts.is_not(None)
-        )
-    )
+    return session.scalar(select(func.max(Digest.posted_at)).where(*_posted_digests(ws)))
 
 
 def list_recent_digest_safeguards(session: Session, ws: Workspace, digests: int) -> list[list[list[str]]]:
@@ -512,9 +511,7 @@ def list_recent_digest_safeguards(session: Session, ws: Workspace, digests: int)
     recent = list(
         session.scalars(
             select(Digest.id)
-            .where(
-                Digest.enterprise_id == ws.enterprise_id, Digest.team_id == ws.team_id, Digest.message_ts.is_not(None)
-            )
+            .where(*_posted_digests(ws))
             .order_by(Digest.posted_at.desc(), Digest.id.desc())
             .limit(digests)
         )

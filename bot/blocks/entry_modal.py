@@ -16,7 +16,7 @@ from bot.blocks.state import (
     text_value,
 )
 from bot.domain.vocabulary import CATEGORIES, SAFEGUARDS, VISIBILITIES
-from bot.i18n import Translator
+from bot.i18n import N_, Translator
 from bot.slack.ids import Action, Block, View
 from storage.repository import EntryFields
 
@@ -26,6 +26,10 @@ ACTION_ITEM_MAX = 500
 METADATA_MAX = 3000
 CHANNEL_ID = re.compile(r"[CGD][A-Z0-9]{2,20}")
 KEEP_WORDS = "keep"
+BLAME_SUGGESTION = N_(
+    "Before this is shared: it reads as if it points at a person. A blameless entry says what broke, "
+    "not who: What module broke? What can we do to catch it earlier?"
+)
 
 
 @dataclass(frozen=True)
@@ -225,11 +229,7 @@ def blameless_blocks(t: Translator) -> list[dict]:
     keep = option(t("Share my words as they are"), KEEP_WORDS)
     return [
         section(
-            t(
-                "*Before this is shared:* it reads as if it points at a person. A blameless entry says what "
-                "broke, not who: What module broke? What can we do to catch it earlier? Please reword it, "
-                "or keep your words and submit again."
-            ),
+            "*" + t(BLAME_SUGGESTION) + "* " + t("Please reword it, or keep your words and submit again."),
             block_id=Block.BLAMELESS,
         ),
         {

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from bot.blocks.common import button, context, echo_sections, escape_within, modal, section
+from bot.blocks.entry_modal import BLAME_SUGGESTION
 from bot.blocks.similar import earlier_lesson_text
 from bot.domain.entries import acknowledgement, category_label, visibility_label
 from bot.domain.suggestions import Suggestion
@@ -59,10 +60,7 @@ def build_acknowledgement_message(t: Translator, entry: Entry, quick: bool, earl
 
 def build_blame_warning_message(t: Translator, entry_id: int) -> dict:
     """Before a quick entry is shared anonymously, when its words point at a person."""
-    text = t(
-        "Before this is shared: it reads as if it points at a person. A blameless entry says what broke, "
-        "not who: What module broke? What can we do to catch it earlier?"
-    )
+    text = t(BLAME_SUGGESTION)
     value = str(entry_id)
     buttons = [
         button(t("Reword it first"), Action.ADD_LESSON, value, style="primary"),

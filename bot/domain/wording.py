@@ -46,3 +46,8 @@ def points_at_person(text: str | None) -> bool:
     if any(_named(m) for m in FAULT_OF.finditer(text)):
         return True
     return any(_named(m) for pattern in (BECAUSE_OF, NAME_DID) for m in pattern.finditer(text))
+
+
+def entry_points_at_person(entry) -> bool:
+    """An entry (or the fields of one) whose words, what happened or its lesson, point at a person."""
+    return points_at_person(entry.what_happened) or points_at_person(entry.lesson)

@@ -21,7 +21,7 @@ from bot.blocks.settings_modal import parse_settings_submission
 from bot.domain import services
 from bot.domain.entries import latest_allowed_day
 from bot.domain.services import NotYourEntry
-from bot.domain.wording import points_at_person
+from bot.domain.wording import entry_points_at_person
 from bot.listeners.flows import enqueue, refuse, translator_for, workspace_of
 from bot.slack.errors import reported
 from bot.slack.ids import Block, View
@@ -32,10 +32,6 @@ log = logging.getLogger(__name__)
 def _entry_id(view: dict) -> int:
     """The entry a small dialog is about; 0 (no entry) when the metadata is not ours."""
     return ModalContext.load(view.get("private_metadata")).entry_id or 0
-
-
-def blames(fields) -> bool:
-    return points_at_person(fields.what_happened) or points_at_person(fields.lesson)
 
 
 def handle_record_submission(ack: Ack, body: dict, view: dict, context: BoltContext) -> None:
@@ -54,7 +50,7 @@ def handle_record_submission(ack: Ack, body: dict, view: dict, context: BoltCont
         ack(response_action="errors", errors=errors)
         return
     values = (view.get("state") or {}).get("values")
-    if fields.visibility != "private" and not keeps_own_words(values) and blames(fields):
+    if fields.visibility != "private" and not keeps_own_words(values) and entry_points_at_person(fields):
         again = build_record_modal(
             t,
             today=fields.happened_on,
@@ -111,7 +107,7 @@ def handle_visibility_submission(ack: Ack, body: dict, view: dict, context: Bolt
     try:
         if visibility != "private" and not keeps_own_words((view.get("state") or {}).get("values")):
             entry = services.get_own_entry(sf, ws, user_id, _entry_id(view))
-            if blames(entry):
+            if entry_points_at_person(entry):
                 again = build_visibility_modal(translator_for(context), entry, blame_warning=True, chosen=visibility)
                 ack(response_action="update", view=again)
                 return
