@@ -19,6 +19,10 @@ from babel.messages.pofile import read_po
 from babel.numbers import format_decimal
 
 LOCALE_DIR = Path(__file__).parent / "locale"
+# The languages a person or workspace can choose, each in its own words; a new one is a .po file
+# under LOCALE_DIR and a line here (README, "Add a language").
+LANGUAGES = {"en": "English", "ko": "한국어"}
+DEFAULT_LANGUAGE = "en"
 
 
 def N_(message: str) -> str:
@@ -66,4 +70,15 @@ def _load(locale: str, directory: Path) -> gettext.NullTranslations:
     return gettext.NullTranslations()
 
 
-ENGLISH = Translator("en")
+def supported_language(tag: str | None) -> str | None:
+    """The language we speak for a Slack locale ("ko-KR") or a chosen code ("ko"); None for one we don't."""
+    code = (tag or "").replace("_", "-").split("-")[0].lower()
+    return code if code in LANGUAGES else None
+
+
+@lru_cache(maxsize=len(LANGUAGES))
+def translator(language: str | None) -> Translator:
+    return Translator(supported_language(language) or DEFAULT_LANGUAGE)
+
+
+ENGLISH = translator("en")

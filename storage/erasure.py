@@ -9,7 +9,7 @@ from __future__ import annotations
 from sqlalchemy import Table, delete, select, update
 from sqlalchemy.orm import Session
 
-from storage.models import Acknowledgement, ActionItem, Base, Delivery, Entry, Person, WorkspaceSettings
+from storage.models import Acknowledgement, ActionItem, Base, Delivery, Entry, PendingImport, Person, WorkspaceSettings
 from storage.repository import Workspace
 
 
@@ -19,7 +19,8 @@ def _rows(session: Session, statement) -> int:
 
 def delete_person_data(session: Session, ws: Workspace, user_id: str) -> dict[str, int]:
     """Every entry of `user_id` in `ws` with its action items and the Nice jobs it received, the Nice
-    jobs they gave to entries of `ws`, their delivery-ledger records and their prompt settings.
+    jobs they gave to entries of `ws`, their delivery-ledger records, imports awaiting their yes and
+    their own choices (prompts, language).
     The same user id in another workspace, and everyone else here, keep all of theirs."""
     in_workspace = (Entry.enterprise_id == ws.enterprise_id, Entry.team_id == ws.team_id)
     theirs = select(Entry.id).where(*in_workspace, Entry.user_id == user_id)
@@ -42,6 +43,14 @@ def delete_person_data(session: Session, ws: Workspace, user_id: str) -> dict[st
                 Delivery.enterprise_id == ws.enterprise_id,
                 Delivery.team_id == ws.team_id,
                 Delivery.recipient == user_id,
+            ),
+        ),
+        "pending_imports": _rows(
+            session,
+            delete(PendingImport).where(
+                PendingImport.enterprise_id == ws.enterprise_id,
+                PendingImport.team_id == ws.team_id,
+                PendingImport.user_id == user_id,
             ),
         ),
         "people": _rows(

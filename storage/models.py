@@ -137,6 +137,8 @@ class WorkspaceSettings(Base):
     anonymity_crowd: Mapped[int] = mapped_column(Integer, default=3, server_default="3")
     # Whether guests (single- and multi-channel) get the monthly reflection prompt.
     prompt_guests: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    # What the bot speaks in the retro channel, and to a person whose own language it doesn't know.
+    language: Mapped[str] = mapped_column(String(8), default="en", server_default="en")
     updated_by: Mapped[str | None] = mapped_column(String(32))
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, onupdate=utcnow)
 
@@ -197,7 +199,7 @@ class Acknowledgement(Base):
 
 
 class Person(Base):
-    """A person's own choices about the monthly reflection prompt."""
+    """A person's own choices: the monthly reflection prompt, and the language the bot speaks to them."""
 
     __tablename__ = "people"
 
@@ -206,7 +208,26 @@ class Person(Base):
     user_id: Mapped[str] = mapped_column(String(32), primary_key=True)
     prompts_stopped: Mapped[bool] = mapped_column(Boolean, default=False)
     snoozed_until: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # Chosen in the App Home; None follows Slack's own locale for them, last seen as slack_locale.
+    language: Mapped[str | None] = mapped_column(String(8))
+    slack_locale: Mapped[str | None] = mapped_column(String(16))
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, onupdate=utcnow)
+
+
+class PendingImport(Base):
+    """A Markdown resume waiting for its owner's yes after the preview. Its text is deleted once it
+    is imported or cancelled, and after a day (bot.domain.retention)."""
+
+    __tablename__ = "pending_imports"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    enterprise_id: Mapped[str] = mapped_column(String(32))
+    team_id: Mapped[str] = mapped_column(String(32))
+    user_id: Mapped[str] = mapped_column(String(32))
+    text: Mapped[str] = mapped_column(Text)
+    status: Mapped[str] = mapped_column(String(16), default="pending")  # pending, imported, cancelled
+    imported: Mapped[int] = mapped_column(Integer, default=0)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, index=True)
 
 
 class Uninstall(Base):

@@ -16,6 +16,7 @@ from storage.models import (
     Delivery,
     Digest,
     Entry,
+    PendingImport,
     Person,
     ProcessedEvent,
     SchedulerLease,
@@ -142,6 +143,12 @@ def count_entries_by_year(session: Session, ws: Workspace, user_id: str) -> dict
     return {int(y): n for y, n in rows}
 
 
+def entry_words_by_year(session: Session, ws: Workspace, user_id: str) -> set[tuple[str, int]]:
+    """What each of the person's entries says, with its year: how an import knows what is there already."""
+    rows = session.execute(select(Entry.what_happened, Entry.happened_on).where(*_owner_is(ws, user_id)))
+    return {(what, day.year) for what, day in rows}
+
+
 def count_entries(session: Session, ws: Workspace, user_id: str) -> tuple[int, int]:
     """(entries, entries with a lesson) for one person."""
     row = session.execute(select(func.count(Entry.id), func.count(Entry.lesson)).where(*_owner_is(ws, user_id))).one()
@@ -171,6 +178,7 @@ def get_settings(session: Session, ws: Workspace) -> WorkspaceSettings:
         default_visibility="private",
         anonymity_crowd=3,
         prompt_guests=False,
+        language="en",
     )
 
 
@@ -380,7 +388,8 @@ def people_choices(session: Session, ws: Workspace) -> dict[str, Person]:
     return {person.user_id: person for person in rows}
 
 
-def save_prompt_choice(session: Session, ws: Workspace, user_id: str, now: datetime, **values: object) -> Person:
+def save_person_choice(session: Session, ws: Workspace, user_id: str, now: datetime, **values: object) -> Person:
+    """A person's own choice (prompts, language), their row made on the first one."""
     person = session.get(Person, (ws.enterprise_id, ws.team_id, user_id))
     if person is None:
         person = Person(enterprise_id=ws.enterprise_id, team_id=ws.team_id, user_id=user_id, prompts_stopped=False)
@@ -554,6 +563,31 @@ def _first_entries_of_each(session: Session, ws: Workspace, user_ids: list[str],
     for entry in entries:
         found.setdefault(entry.user_id, []).append(entry)
     return found
+
+
+def remember_slack_locale(session: Session, ws: Workspace, user_id: str, locale: str, now: datetime) -> None:
+    """Slack's locale for the person, kept for requests that answer before asking Slack. Kept only
+    while we keep something of theirs (a row, or an entry): it never brings back a person who
+    deleted all their data. Not a choice of theirs, so their row's updated_at stays."""
+    mine = (Person.enterprise_id == ws.enterprise_id, Person.team_id == ws.team_id, Person.user_id == user_id)
+    kept = session.execute(
+        update(Person).where(*mine).values(slack_locale=locale, updated_at=Person.updated_at),
+        execution_options={"synchronize_session": False},
+    ).rowcount
+    if not kept and session.scalar(select(Entry.id).where(*_owner_is(ws, user_id)).limit(1)) is not None:
+        person = Person(enterprise_id=ws.enterprise_id, team_id=ws.team_id, user_id=user_id, prompts_stopped=False)
+        person.slack_locale, person.updated_at = locale, now
+        session.add(person)
+        session.flush()
+
+
+def get_people(session: Session, ws: Workspace, user_ids: list[str]) -> dict[str, Person]:
+    rows = session.scalars(
+        select(Person).where(
+            Person.enterprise_id == ws.enterprise_id, Person.team_id == ws.team_id, Person.user_id.in_(user_ids)
+        )
+    )
+    return {person.user_id: person for person in rows}
 
 
 def get_person(session: Session, ws: Workspace, user_id: str) -> Person | None:
@@ -750,3 +784,76 @@ def count_workspace_entries(session: Session, ws: Workspace) -> EntryCounts:
     by_year = {int(year): n for year, n in grouped(extract("year", Entry.happened_on)).items()}
     by_visibility = grouped(case((waiting, "private"), else_=Entry.visibility))
     return EntryCounts(sum(by_visibility.values()), by_visibility, grouped(Entry.category), by_year)
+
+
+# -- Markdown imports ----------------------------------------------------------------------
+
+
+def add_pending_import(session: Session, ws: Workspace, user_id: str, text: str, now: datetime) -> PendingImport:
+    pending = PendingImport(
+        enterprise_id=ws.enterprise_id, team_id=ws.team_id, user_id=user_id, text=text, status="pending", imported=0
+    )
+    pending.created_at = now
+    session.add(pending)
+    session.flush()
+    return pending
+
+
+def get_pending_import(session: Session, ws: Workspace, user_id: str, import_id: int) -> PendingImport | None:
+    pending = session.get(PendingImport, import_id)
+    if pending is None or (pending.enterprise_id, pending.team_id, pending.user_id) != (
+        ws.enterprise_id,
+        ws.team_id,
+        user_id,
+    ):
+        return None
+    return pending
+
+
+def claim_pending_import(session: Session, ws: Workspace, user_id: str, import_id: int, status: str) -> str | None:
+    """The text of the person's own import awaiting their yes, now marked `status` and emptied; None
+    once it was claimed (a double click) or is not theirs. One conditional UPDATE: two clicks at once
+    cannot both win."""
+    pending = get_pending_import(session, ws, user_id, import_id)
+    if pending is None:
+        return None
+    text = pending.text
+    claimed = session.execute(
+        update(PendingImport)
+        .where(PendingImport.id == import_id, PendingImport.status == "pending")
+        .values(status=status, text=""),
+        execution_options={"synchronize_session": False},
+    ).rowcount
+    return text if claimed == 1 else None
+
+
+def forget_pending_imports_before(session: Session, cutoff: datetime) -> int:
+    return session.execute(delete(PendingImport).where(PendingImport.created_at < cutoff)).rowcount or 0
+
+
+# -- the yearly review ----------------------------------------------------------------------
+
+
+def count_items_done(
+    session: Session, ws: Workspace, start: datetime, end: datetime, owner_id: str | None = None
+) -> int:
+    """Action items done in [start, end): the workspace's, or with `owner_id` the ones that person holds."""
+    done = _items_in(ws).where(ActionItem.status == "done", ActionItem.done_at >= start, ActionItem.done_at < end)
+    if owner_id is not None:
+        done = done.where(ActionItem.owner_id == owner_id)
+    return session.scalar(select(func.count()).select_from(done.subquery())) or 0
+
+
+def list_workspace_entries_of_year(session: Session, ws: Workspace, year: int) -> list[Entry]:
+    """Every entry of the workspace dated in `year`, for the team's counts (never its words)."""
+    query = (
+        select(Entry)
+        .options(lazyload(Entry.action_items))
+        .where(
+            Entry.enterprise_id == ws.enterprise_id,
+            Entry.team_id == ws.team_id,
+            Entry.happened_on >= date(year, 1, 1),
+            Entry.happened_on <= date(year, 12, 31),
+        )
+    )
+    return list(session.scalars(query))

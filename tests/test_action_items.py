@@ -189,7 +189,8 @@ def test_the_prompt_asks_once_whether_an_item_done_a_month_ago_helped(job, fake_
     with sf() as session:
         assert session.get(ActionItem, first_id).helped_asked_at is not None
     run(job, PROMPT_DAY + timedelta(days=30))  # next month: not asked again
-    calls = fake_slack.calls_to("chat.postMessage")
+    # December's prompt comes with the year in review, in the DM opened for its chart: prompts only.
+    calls = [c for c in fake_slack.calls_to("chat.postMessage") if c.args["channel"] == "U1"]
     later = json.dumps(calls[-1].args["blocks"])
     assert len(calls) == 2 and "Add a kill switch" not in later and "this: Recent. Did it help?" in later
 
@@ -282,7 +283,7 @@ def test_a_home_with_thirty_years_and_open_items_stays_within_slacks_hundred_blo
     blocks = home.args["view"]["blocks"]
     assert len(blocks) <= 100
     done_buttons = [b for b in blocks if (b.get("accessory") or {}).get("action_id") == "action_item_done_button"]
-    assert "Showing the 29 most recent of 36" in json.dumps(blocks[-1]) and len(done_buttons) == 5
+    assert "Showing the 28 most recent of 36" in json.dumps(blocks[-1]) and len(done_buttons) == 5
 
 
 def test_an_item_given_to_a_teammate_comes_back_to_the_author_when_the_entry_stops_being_named(bot):

@@ -423,6 +423,8 @@ def test_home_view_lists_entries_with_a_menu_each_and_admin_settings():
     assert [e["action_id"] for e in actions["elements"]] == [
         Action.RECORD,
         Action.EXPORT,
+        Action.IMPORT,
+        Action.REVIEW,
         Action.SETTINGS,
         Action.POST_DIGEST,
     ]
@@ -564,6 +566,7 @@ def test_settings_modal_and_its_parser_round_trip():
         default_visibility="anonymous",
         anonymity_crowd=5,
         prompt_guests=True,
+        language="ko",
     )
     view = build_settings_modal(t, current)
     values = modal_state(view)
@@ -577,6 +580,7 @@ def test_settings_modal_and_its_parser_round_trip():
         "default_visibility": "anonymous",
         "anonymity_crowd": 5,
         "prompt_guests": True,
+        "language": "ko",
     }
 
 
@@ -664,6 +668,7 @@ def settings_values(
     visibility: str = "anonymous",
     crowd: str = "4",
     guests: bool = True,
+    language: str = "ko",
 ) -> dict:
     def choice(block, action, value):
         return {block: {action: {"type": "static_select", "selected_option": {"value": value}}}}
@@ -674,6 +679,7 @@ def settings_values(
         **choice(Block.PROMPT_DAY, Action.PROMPT_DAY, day),
         **choice(Block.DEFAULT_VISIBILITY, Action.DEFAULT_VISIBILITY, visibility),
         **choice(Block.ANONYMITY_CROWD, Action.ANONYMITY_CROWD, crowd),
+        **choice(Block.WORKSPACE_LANGUAGE, Action.WORKSPACE_LANGUAGE, language),
         Block.PROMPT_GUESTS: {
             Action.PROMPT_GUESTS: {"type": "checkboxes", "selected_options": [{"value": "yes"}] if guests else []}
         },
@@ -689,9 +695,12 @@ def test_parse_settings_submission_reads_a_valid_submission():
             "default_visibility": "anonymous",
             "anonymity_crowd": 4,
             "prompt_guests": True,
+            "language": "ko",
         },
         {},
     )
+    parsed, errors = parse_settings_submission(t, settings_values(language="xx"))
+    assert parsed is None and set(errors) == {Block.WORKSPACE_LANGUAGE}
     parsed, errors = parse_settings_submission(t, settings_values(crowd="1", guests=False))
     assert parsed is None and set(errors) == {Block.ANONYMITY_CROWD}
     parsed, errors = parse_settings_submission(t, settings_values(guests=False))
@@ -806,6 +815,7 @@ SETTINGS_PAIRS = [
     (Block.DEFAULT_VISIBILITY, Action.DEFAULT_VISIBILITY),
     (Block.ANONYMITY_CROWD, Action.ANONYMITY_CROWD),
     (Block.PROMPT_GUESTS, Action.PROMPT_GUESTS),
+    (Block.WORKSPACE_LANGUAGE, Action.WORKSPACE_LANGUAGE),
 ]
 
 

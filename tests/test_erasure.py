@@ -10,7 +10,17 @@ from sqlalchemy import func, select
 from storage import repository as repo
 from storage.db import make_engine, make_session_factory
 from storage.erasure import TOKEN_TABLES, delete_person_data, delete_workspace_data, workspace_tables
-from storage.models import Acknowledgement, ActionItem, Base, Delivery, Digest, Entry, Person, WorkspaceSettings
+from storage.models import (
+    Acknowledgement,
+    ActionItem,
+    Base,
+    Delivery,
+    Digest,
+    Entry,
+    PendingImport,
+    Person,
+    WorkspaceSettings,
+)
 from storage.repository import EntryFields, Workspace
 
 NOW = datetime(2024, 3, 1, 12, 0, tzinfo=UTC)
@@ -45,7 +55,8 @@ def fill(session_factory, ws: Workspace, user: str, *, fans: tuple[str, ...] = (
         digest.message_ts = "1700000000.000100"
         for fan in fans:
             repo.add_acknowledgement(session, entry.id, fan, NOW)
-        repo.save_prompt_choice(session, ws, user, NOW, prompts_stopped=True)
+        repo.save_person_choice(session, ws, user, NOW, prompts_stopped=True, language="ko")
+        repo.add_pending_import(session, ws, user, "## 2024\n- Lost the backups", NOW)
         assert repo.claim_delivery(session, ws, user, "reflection_prompt", "2024-02", NOW)
         if session.get(WorkspaceSettings, (ws.enterprise_id, ws.team_id)) is None:
             repo.save_settings(session, ws, user, NOW, retro_channel="CRETRO")
@@ -71,6 +82,9 @@ def rows(session_factory) -> dict[str, set]:
             "digests": {(d.id, d.enterprise_id, d.team_id) for d in session.scalars(select(Digest))},
             "deliveries": {(d.enterprise_id, d.team_id, d.recipient) for d in session.scalars(select(Delivery))},
             "people": {(p.enterprise_id, p.team_id, p.user_id) for p in session.scalars(select(Person))},
+            "pending_imports": {
+                (p.enterprise_id, p.team_id, p.user_id) for p in session.scalars(select(PendingImport))
+            },
             "workspace_settings": {
                 (s.enterprise_id, s.team_id, s.updated_by) for s in session.scalars(select(WorkspaceSettings))
             },
@@ -88,6 +102,7 @@ def test_delete_person_data_removes_everything_of_that_person_in_that_workspace_
         "action_items": 2,
         "entries": 1,
         "deliveries": 1,
+        "pending_imports": 1,
         "people": 1,
         "settings_changed_by": 1,  # U1 saved this workspace's settings
     }
@@ -97,6 +112,7 @@ def test_delete_person_data_removes_everything_of_that_person_in_that_workspace_
     assert after["acknowledgements"] == before["acknowledgements"] - {(mine, "U2"), (theirs, "U1")}
     assert after["deliveries"] == before["deliveries"] - {("E1", "T1", "U1")}
     assert after["people"] == before["people"] - {("E1", "T1", "U1")}
+    assert after["pending_imports"] == before["pending_imports"] - {("E1", "T1", "U1")}
     assert after["digests"] == before["digests"]  # posted digests stay; nothing in them is edited
     # The settings stay; only who last changed them is forgotten.
     assert after["workspace_settings"] == before["workspace_settings"] - {("E1", "T1", "U1")} | {("E1", "T1", None)}
@@ -119,7 +135,7 @@ def test_delete_workspace_data_removes_one_workspace_in_every_table(session_fact
         counts = delete_workspace_data(session, E1_T1)
     assert counts["entries"] == 2 and counts["action_items"] == 4 and counts["acknowledgements"] == 3
     assert counts["digests"] == 2 and counts["deliveries"] == 2 and counts["people"] == 2
-    assert counts["workspace_settings"] == 1
+    assert counts["workspace_settings"] == 1 and counts["pending_imports"] == 2
     after = rows(session_factory)
     assert after == {
         "entries": {e for e in before["entries"] if e[0] not in gone},
@@ -128,13 +144,14 @@ def test_delete_workspace_data_removes_one_workspace_in_every_table(session_fact
         "digests": {d for d in before["digests"] if d[1:] != ("E1", "T1")},
         "deliveries": {d for d in before["deliveries"] if d[:2] != ("E1", "T1")},
         "people": {p for p in before["people"] if p[:2] != ("E1", "T1")},
+        "pending_imports": {p for p in before["pending_imports"] if p[:2] != ("E1", "T1")},
         "workspace_settings": {s for s in before["workspace_settings"] if s[:2] != ("E1", "T1")},
     }
 
 
 def test_delete_workspace_data_covers_every_table_that_names_a_workspace(session_factory, crowd):
     """A table added later with enterprise and team columns is emptied for the workspace too."""
-    named = {"entries", "digests", "deliveries", "people", "workspace_settings", "uninstalls"}
+    named = {"entries", "digests", "deliveries", "people", "pending_imports", "workspace_settings", "uninstalls"}
     # A new table with workspace columns lands here: decide whether a purge empties it, then list it.
     assert {t.name for t in workspace_tables()} == named
     with session_factory.begin() as session:

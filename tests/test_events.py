@@ -73,7 +73,7 @@ def test_home_tab_shows_the_persons_entries_by_year_with_the_lessons_count(bot):
         f"visibility:{june}",
         f"delete:{june}",
     ]
-    assert home_buttons(view) == ["record_button", "export_button"]
+    assert home_buttons(view) == ["record_button", "export_button", "import_button", "year_review_button"]
     assert_no_failed_calls(bot)
 
 
@@ -81,7 +81,14 @@ def test_home_tab_offers_settings_to_an_admin(bot):
     bot.fake.users["U1"] = ADMIN
     bot.event(home_opened())
     view = published_home(bot)
-    assert home_buttons(view) == ["record_button", "export_button", "settings_button", "post_digest_button"]
+    assert home_buttons(view) == [
+        "record_button",
+        "export_button",
+        "import_button",
+        "year_review_button",
+        "settings_button",
+        "post_digest_button",
+    ]
     assert_no_failed_calls(bot)
 
 
@@ -130,9 +137,10 @@ def test_many_entries_are_capped_within_block_kit_limits(bot):
     call = bot.fake.wait_for("views.publish")[0]
     view = call.args["view"]
     assert len(view["blocks"]) <= 100
-    # 35 years of one entry each: 3 blocks a year, after the open action items, fit 29 of the 30
-    assert len(entry_sections(view)) == 29
-    assert "Showing the 29 most recent of 35" in json.dumps(view)
+    # 35 years of one entry each: 3 blocks a year, after the open action items and the language
+    # menu, fit 28 of the 30
+    assert len(entry_sections(view)) == 28
+    assert "Showing the 28 most recent of 35" in json.dumps(view)
     assert headers(view)[1:3] == ["Open action items", "2024 · 1 entry"]
     assert_no_failed_calls(bot)
 

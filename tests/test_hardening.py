@@ -21,6 +21,7 @@ from sqlalchemy import create_engine, func, select
 from bot.blocks.data_rights import build_shared_export_refused_message
 from bot.blocks.entry_modal import TEXT_MAX, ModalContext, build_record_modal
 from bot.blocks.fail_command import SUBCOMMANDS, parse_fail_command
+from bot.blocks.imports import build_import_modal
 from bot.blocks.messages import (
     build_acknowledgement_message,
     build_admins_only_message,
@@ -31,8 +32,10 @@ from bot.blocks.messages import (
     build_typo_message,
 )
 from bot.blocks.resume import build_home_view, build_resume_message
+from bot.blocks.review import build_review_message
 from bot.blocks.similar import build_search_message
 from bot.domain.suggestions import SearchPage
+from bot.domain.yearly_review import personal_review
 from bot.i18n import ENGLISH
 from bot.slack import api
 from bot.slack.ids import View
@@ -614,6 +617,11 @@ def replies_for(text: str) -> list[dict]:
         return [build_typo_message(t, parsed.text, parsed.suggestion)]
     if parsed.action == "search":
         return [build_search_message(t, SearchPage(parsed.text, [], 0, False))]
+    if parsed.action == "import":
+        return [build_import_modal(t)]
+    if parsed.action == "review":
+        empty = personal_review([], parsed.year or 2024, {}, 0)
+        return [build_review_message(t, empty), build_text_message(t("Sent to you in a direct message."))]
     assert parsed.action == "record"
     if len(parsed.text) > TEXT_MAX:
         return [build_too_long_message(t, parsed.text, TEXT_MAX)]

@@ -85,13 +85,14 @@ def test_every_request_url_ends_in_the_slack_path():
 
 def test_every_declared_bot_event_is_handled_and_an_undeclared_one_is_only_acknowledged(bot):
     events = MANIFEST["settings"]["event_subscriptions"]["bot_events"]
-    assert events == ["app_home_opened", "app_uninstalled", "tokens_revoked"]
+    assert events == ["app_home_opened", "app_uninstalled", "tokens_revoked", "message.im"]
     for event_type in events:
-        answer = bot.event(
-            {"type": event_type, "user": "U1", "tab": "home", "channel": "D0001", "event_ts": "1700000000.000100"}
-        )
+        # message.im is delivered as a "message" event from a DM.
+        kind = {"type": "message", "channel_type": "im"} if event_type == "message.im" else {"type": event_type}
+        answer = bot.event({**kind, "user": "U1", "tab": "home", "channel": "D0001", "event_ts": "1700000000.000100"})
         assert answer.status == 200, event_type
     bot.fake.wait_for("views.publish")
+    bot.fake.wait_for("chat.postMessage")  # the DM's hint, to a message typed there
     bot.fake.reset()
     undeclared = bot.event(
         {"type": "reaction_added", "user": "U1", "reaction": "tada", "event_ts": "1700000000.000200"}

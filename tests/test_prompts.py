@@ -308,7 +308,7 @@ def run(job, now: datetime, **kwargs) -> Counter:
 
 def choose(sf, user_id: str, **values) -> None:
     with sf.begin() as session:
-        repo.save_prompt_choice(session, WS, user_id, NOW - timedelta(days=1), **values)
+        repo.save_person_choice(session, WS, user_id, NOW - timedelta(days=1), **values)
 
 
 def test_every_real_member_who_is_here_gets_a_dm_and_nobody_else(job, fake_slack):

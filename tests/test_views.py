@@ -52,7 +52,13 @@ def visibility_values(value: str) -> dict:
 
 
 def settings_values(
-    channel: str | None = "C0RETRO", cadence="weekly", day="5", visibility="anonymous", crowd="5", guests=True
+    channel: str | None = "C0RETRO",
+    cadence="weekly",
+    day="5",
+    visibility="anonymous",
+    crowd="5",
+    guests=True,
+    language="en",
 ) -> dict:
     return {
         "retro_channel_block": {
@@ -62,6 +68,7 @@ def settings_values(
         "prompt_day_block": choice("prompt_day_input", "static_select", day),
         "default_visibility_block": choice("default_visibility_input", "radio_buttons", visibility),
         "anonymity_crowd_block": choice("anonymity_crowd_input", "static_select", crowd),
+        "workspace_language_block": choice("workspace_language_input", "static_select", language),
         "prompt_guests_block": {
             "prompt_guests_input": {
                 "type": "checkboxes",

@@ -24,7 +24,8 @@ def digest_item_text(t: Translator, item: DigestItem) -> str:
         lines.append(f"• {escape_within(text, 150)}")
     safeguards = safeguard_labels(t, item.safeguards)
     if safeguards:
-        lines.append(f"*{t('Safeguards')}:* {', '.join(safeguards)}")
+        label = t("Safeguards")  # outside the f-string, where Babel's extraction finds it
+        lines.append(f"*{label}:* {', '.join(safeguards)}")
     return fit_mrkdwn("\n".join(lines))
 
 

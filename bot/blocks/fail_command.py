@@ -8,8 +8,9 @@ from dataclasses import dataclass
 
 from bot.slack.text import decode_slack_text
 
-SUBCOMMANDS = ("resume", "export", "help", "settings", "admin-export", "search")
+SUBCOMMANDS = ("resume", "export", "help", "settings", "admin-export", "search", "import", "review")
 _RESUME = re.compile(r"^resume(?:\s+(\d{4}))?$", re.IGNORECASE)
+_REVIEW = re.compile(r"^review(?:\s+(\d{4}))?$", re.IGNORECASE)
 _SEARCH = re.compile(r"^search(?:\s+(.+))?$", re.IGNORECASE | re.DOTALL)
 # Longer searches are cut: they must fit a button's value to page on.
 SEARCH_MAX = 500
@@ -21,7 +22,8 @@ TYPO_TEXT_MAX = 100
 
 @dataclass(frozen=True)
 class FailCommand:
-    action: str  # "form", "record", "typo", "resume", "export", "help", "settings", "admin-export", "search"
+    # "form", "record", "typo", "resume", "export", "help", "settings", "admin-export", "search", "import", "review"
+    action: str
     text: str = ""
     year: int | None = None
     suggestion: str | None = None  # for a typo: the subcommand it is most like
@@ -32,7 +34,7 @@ def parse_fail_command(text: str) -> FailCommand:
     subcommand followed by a word or two it does not take ("export now"), is taken for a typo and
     saves nothing (the answer offers to record it); anything else, one word included, is the text of
     a quick entry (so "deadline" and "resume of mine got rejected by twelve companies" are recorded).
-    `search <words>` looks for entries.
+    `search <words>` looks for entries; `review [YEAR]` sends the year in review.
 
     `text` is as Slack sends it, with `&`, `<` and `>` as entities."""
     text = decode_slack_text(text or "").strip()
@@ -41,6 +43,9 @@ def parse_fail_command(text: str) -> FailCommand:
     resume = _RESUME.match(text)
     if resume and resume.group(1) != "0000":
         return FailCommand("resume", year=int(resume.group(1)) if resume.group(1) else None)
+    review = _REVIEW.match(text)
+    if review and review.group(1) != "0000":
+        return FailCommand("review", year=int(review.group(1)) if review.group(1) else None)
     search = _SEARCH.match(text)
     if search:  # the answer offers to record the words instead, for "search broke after the deploy"
         return FailCommand("search", text=(search.group(1) or "").strip()[:SEARCH_MAX])

@@ -86,6 +86,8 @@ def build_help_message(t: Translator) -> dict:
         t("`/fail <what happened>` records it at once, privately."),
         t("`/fail resume [year]` shows your failure resume."),
         t("`/fail search <words>` finds your entries and the team's shared ones, best match first."),
+        t("`/fail review [year]` sends you your year in failures, with a chart."),
+        t("`/fail import` brings in a failure resume you keep in Markdown (or share the .md file in our DM)."),
         t("`/fail export` sends you your whole resume as a Markdown file, and all your data as a JSON file."),
         t("`/fail settings` lets workspace admins set the retro channel and defaults."),
         t("`/fail admin-export` sends workspace admins the team's shared entries as a CSV file, with counts."),
@@ -93,6 +95,15 @@ def build_help_message(t: Translator) -> dict:
         t("`/fail help` shows this message."),
     ]
     return build_text_message("\n".join(lines))
+
+
+def build_dm_hint_message(t: Translator) -> dict:
+    """The answer to a message typed in the app's DM, which only reads files shared for import."""
+    text = t(
+        "Hi! To record what did not go as planned, use `/fail` anywhere. To bring in a failure resume "
+        "you keep in Markdown, share its .md file here. `/fail help` shows the rest."
+    )
+    return {"text": text, "blocks": [section(text)]}
 
 
 def build_typo_message(t: Translator, text: str, suggestion: str) -> dict:

@@ -19,8 +19,9 @@ from bot.blocks.common import (
 from bot.blocks.fail_command import SEARCH_MAX
 from bot.blocks.similar import search_blocks
 from bot.domain.entries import by_year, category_label, safeguard_labels, visibility_label
+from bot.domain.languages import FOLLOW_SLACK
 from bot.domain.suggestions import SearchPage
-from bot.i18n import Translator
+from bot.i18n import LANGUAGES, Translator
 from bot.slack.ids import Action, Block, EntryMenuOption
 from storage.models import ActionItem, Entry
 
@@ -39,7 +40,8 @@ def entry_text(t: Translator, entry: Entry, with_visibility: bool = False) -> st
     lines.append(f"> *{t('What we learned')}:* {lesson}".replace("\n", "\n> "))
     safeguards = safeguard_labels(t, entry.safeguards)
     if safeguards:
-        lines.append(f"*{t('Safeguards')}:* {', '.join(safeguards)}")
+        label = t("Safeguards")  # outside the f-string, where Babel's extraction finds it
+        lines.append(f"*{label}:* {', '.join(safeguards)}")
     for item in entry.action_items[:5]:
         mark = "☑" if item.done_at else "☐"
         lines.append(f"{mark} {escape_within(item.text, 150)}")
@@ -112,6 +114,15 @@ def _search_box(t: Translator, words: str | None) -> dict:
     }
 
 
+def _language_menu(t: Translator, chosen: str | None) -> dict:
+    """The person's language: as in their Slack settings, or one of ours, each named in its own words."""
+    options = [option(t("Language: as in my Slack settings"), FOLLOW_SLACK)]
+    options += [option(name, code) for code, name in LANGUAGES.items()]
+    initial = next((o for o in options if o["value"] == chosen), options[0])
+    menu = {"type": "static_select", "action_id": Action.HOME_LANGUAGE, "options": options, "initial_option": initial}
+    return {"type": "actions", "block_id": Block.HOME_LANGUAGE, "elements": [menu]}
+
+
 def build_home_view(
     t: Translator,
     entries: list[Entry],
@@ -123,16 +134,20 @@ def build_home_view(
     prompts_stopped: bool = False,
     search: SearchPage | None = None,
     open_items: list[ActionItem] | None = None,
+    language: str | None = None,
 ) -> dict:
     """The person's own resume in the App Home: recent entries by year, with a menu on each; or,
     after a search in its search box, that search's results in their place.
 
-    `entries` may be only the newest ones; `total` and `per_year` then count the whole resume."""
+    `entries` may be only the newest ones; `total` and `per_year` then count the whole resume.
+    `language` is the person's own choice of language, None while they follow Slack's."""
     total = len(entries) if total is None else total
     counts = per_year or {y: len(group) for y, group in by_year(entries)}
     buttons = [
         button(t("Record a failure"), Action.RECORD, style="primary"),
         button(t("Export"), Action.EXPORT),
+        button(t("Import"), Action.IMPORT),
+        button(t("Year in review"), Action.REVIEW),
     ]
     if is_admin:
         buttons.append(button(t("Settings"), Action.SETTINGS))
@@ -152,6 +167,7 @@ def build_home_view(
         ),
         {"type": "actions", "block_id": Block.HOME_ACTIONS, "elements": buttons},
         {"type": "actions", "block_id": Block.DATA_ACTIONS, "elements": data_buttons},
+        _language_menu(t, language),
         _search_box(t, search.words if search else None),
     ]
     items = open_items or []

@@ -5,7 +5,7 @@ from __future__ import annotations
 from bot.blocks.common import modal, option, plain
 from bot.blocks.state import selected_value, selected_values, string_value
 from bot.domain.vocabulary import ANONYMITY_CROWDS, DIGEST_CADENCES, PROMPT_DAYS, VISIBILITIES
-from bot.i18n import Translator
+from bot.i18n import LANGUAGES, Translator
 from bot.slack.ids import Action, Block, View
 from storage.models import WorkspaceSettings
 
@@ -87,6 +87,14 @@ def build_settings_modal(t: Translator, settings: WorkspaceSettings, default_cha
                 **({"initial_options": [guests]} if settings.prompt_guests else {}),
             },
         },
+        _select(
+            Block.WORKSPACE_LANGUAGE,
+            Action.WORKSPACE_LANGUAGE,
+            t("Language of the retro channel, and for people whose language we don't speak"),
+            # Each language in its own words: the one an admin looks for may not be the one they read now.
+            [option(name, code) for code, name in LANGUAGES.items()],
+            settings.language,
+        ),
     ]
     return modal(View.SETTINGS, t("Settings"), t("Save"), t("Cancel"), blocks)
 
@@ -100,6 +108,7 @@ def parse_settings_submission(t: Translator, values: object) -> tuple[dict | Non
     visibility = selected_value(values, Block.DEFAULT_VISIBILITY, Action.DEFAULT_VISIBILITY)
     crowd = selected_value(values, Block.ANONYMITY_CROWD, Action.ANONYMITY_CROWD)
     guests = selected_values(values, Block.PROMPT_GUESTS, Action.PROMPT_GUESTS) == ["yes"]
+    language = selected_value(values, Block.WORKSPACE_LANGUAGE, Action.WORKSPACE_LANGUAGE)
     if channel is not None and not (channel[:1] in "CG" and channel.isalnum()):
         errors[Block.RETRO_CHANNEL] = t("Please choose a channel, not a direct message.")
     if cadence not in DIGEST_CADENCES:
@@ -110,6 +119,8 @@ def parse_settings_submission(t: Translator, values: object) -> tuple[dict | Non
         errors[Block.DEFAULT_VISIBILITY] = t("Please choose a default visibility.")
     if crowd not in {str(n) for n in ANONYMITY_CROWDS}:
         errors[Block.ANONYMITY_CROWD] = t("Please choose how many people.")
+    if language not in LANGUAGES:
+        errors[Block.WORKSPACE_LANGUAGE] = t("Please choose a language.")
     if errors:
         return None, errors
     return {
@@ -119,4 +130,5 @@ def parse_settings_submission(t: Translator, values: object) -> tuple[dict | Non
         "default_visibility": visibility,
         "anonymity_crowd": int(crowd),
         "prompt_guests": guests,
+        "language": language,
     }, {}

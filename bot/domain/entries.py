@@ -73,7 +73,8 @@ def markdown_text(text: str) -> str:
 
 def resume_markdown(t: Translator, entries: Iterable[Entry], person: str) -> str:
     """The whole failure resume as a Markdown document, in the spirit of a CV of failures."""
-    lines = [f"# {t('Failure resume of {person}', person=person)}", ""]
+    title = t("Failure resume of {person}", person=person)  # outside an f-string, for Babel's extraction
+    lines = [f"# {title}", ""]
     groups = by_year(entries)
     if not groups:
         lines.append(t("Nothing recorded yet."))

@@ -86,6 +86,8 @@ def personal_data_json(
         else {
             "prompts_stopped": person.prompts_stopped,
             "snoozed_until": _moment(person.snoozed_until),
+            "language": person.language,
+            "slack_locale": person.slack_locale,
             "updated_at": _moment(person.updated_at),
         },
         "deliveries": [

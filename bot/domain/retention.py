@@ -23,6 +23,8 @@ log = logging.getLogger(__name__)
 
 # Slack retries an event for about an hour; a day of remembered event ids is plenty.
 EVENT_MEMORY = timedelta(days=1)
+# A resume shared for import waits a day for its owner's yes; after that its text goes.
+IMPORT_MEMORY = timedelta(days=1)
 
 
 def schedule_purge(sf: sessionmaker[Session], ws: Workspace, now: datetime, grace: timedelta) -> datetime:
@@ -67,6 +69,7 @@ def purge_due(sf: sessionmaker[Session], installations: Installations, now: date
     with sf.begin() as session:
         repo.forget_events_before(session, now - EVENT_MEMORY)
         repo.forget_expired_oauth_states(session, now)
+        repo.forget_pending_imports_before(session, now - IMPORT_MEMORY)
         due = repo.due_purges(session, now)
     if not due:
         return {}

@@ -152,6 +152,7 @@ class HomeContents:
     per_year: dict[int, int]
     prompts_stopped: bool
     open_items: list[ActionItem]
+    language: str | None  # the person's own choice; None follows Slack's locale
 
 
 def home_contents(sf: SessionFactory, ws: Workspace, user_id: str, recent: int, open_items: int = 0) -> HomeContents:
@@ -166,6 +167,7 @@ def home_contents(sf: SessionFactory, ws: Workspace, user_id: str, recent: int, 
             per_year=repo.count_entries_by_year(session, ws, user_id),
             prompts_stopped=bool(person and person.prompts_stopped),
             open_items=repo.list_own_open_action_items(session, ws, user_id, open_items),
+            language=person.language if person else None,
         )
 
 
@@ -211,13 +213,13 @@ def say_nice_job(sf: SessionFactory, ws: Workspace, user_id: str, entry_id: int,
 def snooze_prompt(sf: SessionFactory, ws: Workspace, user_id: str, period: str, now: datetime) -> None:
     """Not now: ask again in a week, within the same month's allowance of one prompt."""
     with sf.begin() as session:
-        repo.save_prompt_choice(session, ws, user_id, now, snoozed_until=now + SNOOZE)
+        repo.save_person_choice(session, ws, user_id, now, snoozed_until=now + SNOOZE)
         repo.forget_delivery(session, ws, user_id, PROMPT_KIND, period)
 
 
 def set_prompts_stopped(sf: SessionFactory, ws: Workspace, user_id: str, stopped: bool, now: datetime) -> None:
     with sf.begin() as session:
-        repo.save_prompt_choice(session, ws, user_id, now, prompts_stopped=stopped, snoozed_until=None)
+        repo.save_person_choice(session, ws, user_id, now, prompts_stopped=stopped, snoozed_until=None)
 
 
 def mark_action_item_done(sf: SessionFactory, ws: Workspace, user_id: str, item_id: int, now: datetime) -> ActionItem:

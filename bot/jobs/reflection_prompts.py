@@ -14,9 +14,11 @@ from slack_sdk.errors import SlackApiError
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.blocks.prompt import build_prompt_message
+from bot.domain.languages import person_language
 from bot.domain.prompts import PROMPT_KIND, is_away, is_person_to_prompt, person_timezone, prompt_is_due, prompt_period
-from bot.i18n import ENGLISH
+from bot.i18n import translator
 from bot.jobs.pacing import Pacer
+from bot.jobs.year_review import REVIEW_MONTH, send_year_review_once
 from bot.slack.api import members_page
 from storage import repository as repo
 from storage.repository import Workspace
@@ -27,6 +29,8 @@ log = logging.getLogger(__name__)
 # special limit); 4 a second (240 a minute) stays below it. 429s are still honoured, by the
 # client's retry handler, with Retry-After.
 SENDS_PER_SECOND = 4.0
+# December's year in review uploads a chart per person: files.* are Tier 4 (100+ a minute).
+REVIEWS_PER_SECOND = 1.5
 
 
 # A long fan-out renews the scheduler's lease as it goes, and stops if it lost it.
@@ -119,7 +123,8 @@ def _prompt_members(
         zone = person_timezone(user)
         if not force and not prompt_is_due(now, zone, settings.prompt_day):
             continue
-        batch.append(_Due(user_id, prompt_period(now, zone), now.astimezone(zone).date()))
+        language = person_language(choice, settings.language)
+        batch.append(_Due(user_id, prompt_period(now, zone), now.astimezone(zone).date(), language))
         if len(batch) == BATCH:
             if not _send_batch(sf, client, ws, batch, now, pace, still_in_charge, attempts, counts):
                 return False
@@ -133,6 +138,7 @@ class _Due(NamedTuple):
     user_id: str
     period: str
     today: date  # where the person is
+    language: str
 
 
 def _send_batch(
@@ -148,8 +154,10 @@ def _send_batch(
 ) -> bool:
     """Prompt a batch of people, reading what their prompts show in a few queries for all of them.
     False when another scheduler took over, and the fan-out must stop."""
+    review_pace = Pacer(REVIEWS_PER_SECOND)
     # People in one batch share their period and day but where a time zone crosses midnight.
     groups: dict[tuple[str, date], list[str]] = {}
+    languages = {due.user_id: due.language for due in batch}
     for due in batch:
         groups.setdefault((due.period, due.today), []).append(due.user_id)
     for (period, today), user_ids in groups.items():
@@ -167,8 +175,9 @@ def _send_batch(
                 log.warning("Stopped the reflection prompts: another scheduler took over")
                 counts["stopped_early"] += 1
                 return False
+            t = translator(languages[user_id])
             message = build_prompt_message(
-                ENGLISH,
+                t,
                 period=period,
                 open_items=open_items.get(user_id, []),
                 missing_lessons=missing.get(user_id, []),
@@ -177,6 +186,11 @@ def _send_batch(
             )
             asked = [follow_ups[user_id].id] if user_id in follow_ups else []
             _send_one(sf, client, ws, user_id, period, message, now, pace, counts, asked)
+            if int(period[-2:]) == REVIEW_MONTH:  # December's prompt comes with the year in review
+                year = int(period[:4])
+                outcome = send_year_review_once(sf, client, ws, user_id, t, year, now, review_pace)
+                if outcome in ("sent", "failed"):
+                    counts[f"year_review_{outcome}"] += 1
     return True
 
 

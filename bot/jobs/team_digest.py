@@ -17,7 +17,7 @@ from bot.domain.digest import (
     safeguard_trend,
     select_for_digest,
 )
-from bot.i18n import ENGLISH
+from bot.i18n import translator
 from bot.jobs.admins import tell_admins_once
 from bot.jobs.pacing import Pacer
 from storage import repository as repo
@@ -45,12 +45,12 @@ def post_team_digest(
     once; one left unposted by a process that died is given back by the next run after
     STALE_CLAIM, so entries are not lost (in the rare case that Slack had accepted the post just
     before the process died, they appear in a second digest)."""
-    t = ENGLISH
     with sf.begin() as session:
         repo.release_unposted_digests(session, ws, now - STALE_CLAIM)
     with sf() as session:
         settings = repo.get_settings(session, ws)
         pending = repo.list_undigested_shared(session, ws)
+    t = translator(settings.language)  # the channel's language, an admin's setting
     channel = settings.retro_channel or default_channel
     if not pending:
         return "nothing"
@@ -81,7 +81,7 @@ def post_team_digest(
         progress = digest_progress(session, ws, chosen, now)
     messages = build_digest_messages(t, digest_items(chosen), progress)
     try:
-        first_ts = _post_joining(client, channel, messages[0])
+        first_ts = post_joining(client, channel, messages[0])
     except (SlackApiError, OSError) as error:
         with sf.begin() as session:
             repo.release_digest(session, ws, digest_id)
@@ -124,7 +124,7 @@ def digest_progress(session: Session, ws: Workspace, chosen: list, now: datetime
     return DigestProgress(done, still_open, safeguard_trend(earlier + [[list(e.safeguards) for e in chosen]]))
 
 
-def _post_joining(client: WebClient, channel: str, message: dict) -> str:
+def post_joining(client: WebClient, channel: str, message: dict) -> str:
     """Post to the channel, joining it first if it is public and the app is not in it yet."""
     try:
         return client.chat_postMessage(channel=channel, **message)["ts"]

@@ -11,6 +11,7 @@ from bot.listeners import (
     data_rights,
     digest_actions,
     events,
+    imports,
     installs,
     prompt_actions,
     search_actions,
@@ -29,7 +30,18 @@ def handle_unknown_interaction(ack: Ack, body: dict) -> None:
 
 
 def register(app: App) -> None:
-    surfaces = (commands, views, actions, digest_actions, prompt_actions, search_actions, data_rights, events, installs)
+    surfaces = (
+        commands,
+        views,
+        actions,
+        digest_actions,
+        prompt_actions,
+        search_actions,
+        imports,
+        data_rights,
+        events,
+        installs,
+    )
     for surface in (*surfaces, shortcuts):
         surface.register(app)
     # Registered last, so they only see what no listener above matched.

@@ -17,7 +17,7 @@ from bot.blocks.messages import (
     build_undone_message,
 )
 from bot.blocks.state import entry_id_value, pressed, pressed_entry_id, pressed_value
-from bot.domain import services
+from bot.domain import languages, services
 from bot.domain.services import NotYourEntry
 from bot.domain.wording import points_at_person
 from bot.listeners.flows import (
@@ -111,9 +111,23 @@ def handle_export_button(ack: Ack, body: dict, context: BoltContext) -> None:
     ack()
 
 
+def handle_review_button(ack: Ack, body: dict, context: BoltContext) -> None:
+    enqueue(context, "year_review", user_id=body["user"]["id"], now=context["clock"]())
+    ack()
+
+
 def handle_settings_button(ack: Ack, body: dict, client: WebClient, context: BoltContext) -> None:
     ack()
     open_settings(client, context, body["trigger_id"], body["user"]["id"])
+
+
+def handle_home_language(ack: Ack, body: dict, context: BoltContext) -> None:
+    """The person's language, chosen in the Home tab: kept before the ack, then the Home in it."""
+    user_id = body["user"]["id"]
+    choice = str((pressed(body).get("selected_option") or {}).get("value", ""))
+    languages.choose_language(context["session_factory"], workspace_of(context), user_id, choice, context["clock"]())
+    enqueue(context, "refresh_home", user_id=user_id)
+    ack()
 
 
 def handle_entry_menu(ack: Ack, body: dict, client: WebClient, context: BoltContext) -> None:
@@ -163,5 +177,7 @@ def register(app: App) -> None:
     app.action(Action.PROMPT_RECORD)(reported(handle_record_button))
     app.action(Action.EXPORT)(reported(handle_export_button))
     app.action(Action.SETTINGS)(reported(handle_settings_button))
+    app.action(Action.REVIEW)(reported(handle_review_button))
     app.action(Action.ENTRY_MENU)(reported(handle_entry_menu))
     app.action(Action.RESUME_PAGE)(reported(handle_resume_page))
+    app.action(Action.HOME_LANGUAGE)(reported(handle_home_language))

@@ -22,6 +22,7 @@ from bot.listeners.flows import (
     store_quick_entry_then_ack,
     translator_for,
 )
+from bot.listeners.imports import open_import_modal
 from bot.slack.errors import reported
 from bot.slack.ids import Command
 
@@ -48,10 +49,16 @@ def handle_fail_command(ack: Ack, command: dict, client: WebClient, context: Bol
         ack()
         open_settings(client, context, command["trigger_id"], user_id)
         return
+    if parsed.action == "import":
+        ack()
+        open_import_modal(client, context, command["trigger_id"])
+        return
     if parsed.action == "resume":
         enqueue(context, "resume", user_id=user_id, response_url=response_url, year=parsed.year)
     elif parsed.action == "export":
         enqueue(context, "export", user_id=user_id, response_url=response_url, now=now)
+    elif parsed.action == "review":
+        enqueue(context, "year_review", user_id=user_id, response_url=response_url, year=parsed.year, now=now)
     elif parsed.action == "search":
         enqueue(context, "search", user_id=user_id, response_url=response_url, words=parsed.text)
     elif parsed.action == "admin-export":

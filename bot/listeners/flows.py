@@ -25,8 +25,9 @@ from bot.blocks.messages import (
 )
 from bot.blocks.settings_modal import build_settings_modal
 from bot.domain import services
+from bot.domain.languages import language_for
 from bot.domain.services import NotYourEntry
-from bot.i18n import ENGLISH, Translator
+from bot.i18n import DEFAULT_LANGUAGE, Translator, translator
 from storage.models import Entry
 from storage.repository import EntryFields, Workspace
 
@@ -61,8 +62,13 @@ def workspace_of(context: BoltContext) -> Workspace:
 
 
 def translator_for(context: BoltContext) -> Translator:
-    # One language for now; a per-person locale plugs in here.
-    return ENGLISH
+    """The person's language from the database alone (their choice, or Slack's locale for them as a
+    worker last heard it): a request that must answer now never waits for Slack. Once per request."""
+    if "translator" not in context:
+        ws, user_id = context.get("workspace"), context.get("user_id")
+        language = language_for(context["session_factory"], ws, user_id) if ws and user_id else DEFAULT_LANGUAGE
+        context["translator"] = translator(language)
+    return context["translator"]
 
 
 def open_then_show(client: WebClient, context: BoltContext, trigger_id: str, build_view: Callable[[], dict]) -> None:

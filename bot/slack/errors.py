@@ -13,15 +13,15 @@ from slack_bolt import App, BoltResponse
 from slack_sdk import WebClient
 from slack_sdk.webhook import WebhookClient
 
-from bot.i18n import ENGLISH
+from bot.i18n import ENGLISH, Translator
 from bot.slack import api
 
 log = logging.getLogger("bot.slack.errors")
 
 
-def report(error: Exception, body: object, client: WebClient | None = None) -> None:
-    """Log the failure with a reference, and tell the person: in place if Slack gave us a
-    response_url, else in their DM with the app."""
+def report(error: Exception, body: object, client: WebClient | None = None, t: Translator = ENGLISH) -> None:
+    """Log the failure with a reference, and tell the person (in `t`'s language): in place if Slack
+    gave us a response_url, else in their DM with the app."""
     reference = uuid.uuid4().hex[:12]
     body = body if isinstance(body, dict) else {}
     kind = body.get("type") or ("slash_command" if "command" in body else "Slack")
@@ -31,7 +31,7 @@ def report(error: Exception, body: object, client: WebClient | None = None) -> N
     log.error(
         "Unhandled %s while handling a %s request (reference %s)\n%s", type(error).__name__, kind, reference, where
     )
-    text = ENGLISH(
+    text = t(
         "Sorry, something went wrong on our side (reference {reference}). Nothing you saved "
         "was lost; please try again in a moment.",
         reference=reference,
@@ -65,7 +65,9 @@ def reported(handler: Callable) -> Callable:
             if ack is not None and ack.response is None:
                 ack()
             request = next((kwargs[k] for k in ("body", "command", "shortcut", "event") if k in kwargs), None)
-            report(error, request, kwargs.get("client"))
+            # In the person's language when the request had found it out before it failed.
+            t = (kwargs.get("context") or {}).get("translator") or ENGLISH
+            report(error, request, kwargs.get("client"), t)
 
     return listener
 

@@ -18,6 +18,8 @@ class View(StrEnum):
     SETTINGS = "settings_modal"
     DELETE_ALL_DATA = "delete_all_data_modal"
     ACTION_ITEMS = "action_items_modal"
+    IMPORT = "import_modal"
+    IMPORT_PREVIEW = "import_preview_modal"
     # Modals without a submit button: nothing comes back from them.
     LOADING = "loading_modal"
     NOTICE = "notice_modal"
@@ -44,6 +46,10 @@ class Block(StrEnum):
     HOME_SEARCH = "home_search_block"
     BLAMELESS = "blameless_block"
     KEEP_WORDS = "keep_words_block"
+    WORKSPACE_LANGUAGE = "workspace_language_block"
+    HOME_LANGUAGE = "home_language_block"
+    IMPORT_TEXT = "import_text_block"
+    IMPORT_ACTIONS = "import_actions_block"
 
 
 class Action(StrEnum):
@@ -61,6 +67,8 @@ class Action(StrEnum):
     DEFAULT_VISIBILITY = "default_visibility_input"
     ANONYMITY_CROWD = "anonymity_crowd_input"
     PROMPT_GUESTS = "prompt_guests_input"
+    WORKSPACE_LANGUAGE = "workspace_language_input"
+    IMPORT_TEXT = "import_text_input"
     # buttons and menus
     ADD_LESSON = "add_lesson_button"
     SHARE_ANONYMOUSLY = "share_anonymously_button"
@@ -91,6 +99,11 @@ class Action(StrEnum):
     ITEM_DUE = "item_due_input"
     ITEM_STATUS = "item_status_input"
     ITEM_HELPED = "item_helped_button"
+    HOME_LANGUAGE = "home_language_select"
+    IMPORT = "import_button"
+    IMPORT_CONFIRM = "import_confirm_button"
+    IMPORT_CANCEL = "import_cancel_button"
+    REVIEW = "year_review_button"
 
 
 class EntryMenuOption(StrEnum):

@@ -28,7 +28,16 @@ from storage.repository import Workspace
 log = logging.getLogger(__name__)
 
 # What the features need, and nothing more: the README says why each one. A test keeps it equal to manifest.yml.
-BOT_SCOPES = ("commands", "chat:write", "im:write", "files:write", "users:read", "channels:join")
+BOT_SCOPES = (
+    "commands",
+    "chat:write",
+    "im:write",
+    "files:write",
+    "files:read",
+    "im:history",
+    "users:read",
+    "channels:join",
+)
 # Bolt refreshes a token that expires within 120 minutes; scheduled work does it from 180.
 REFRESH_MINUTES_BEFORE_EXPIRY = 180
 # Slack's answers for a token of a workspace that removed the app.

@@ -28,7 +28,7 @@ class People:
         with self._lock:
             user = None if fresh else self._answers.get(key)
         if user is None:
-            user = client.users_info(user=user_id).get("user") or {}
+            user = client.users_info(user=user_id, include_locale=True).get("user") or {}
             with self._lock:
                 self._answers[key] = user
         return user
@@ -40,6 +40,14 @@ class People:
         user = self.info(client, user_id)
         profile = user.get("profile") or {}
         return profile.get("real_name") or user.get("real_name") or user.get("name") or user_id
+
+    def locale(self, client: WebClient, user_id: str) -> str | None:
+        """Slack's locale for the person ("ko-KR"); None when Slack does not answer (they are still answered)."""
+        try:
+            locale = self.info(client, user_id).get("locale")
+        except (SlackApiError, OSError):
+            return None
+        return locale if isinstance(locale, str) else None
 
     def local_date(self, client: WebClient, user_id: str, now: datetime) -> date:
         """Today where the person is (Slack's tz_offset), or in UTC when Slack cannot tell us (or does

@@ -17,8 +17,9 @@ from huey.signals import SIGNAL_INTERRUPTED
 from slack_sdk.errors import SlackApiError
 from sqlalchemy.exc import SQLAlchemyError
 
+from bot.i18n import ENGLISH
 from bot.slack import errors
-from bot.tasks import after_ack, fanout
+from bot.tasks import after_ack, fanout, imports, reviews
 from bot.tasks.runtime import Runtime
 from storage.repository import Workspace
 
@@ -47,6 +48,9 @@ class Tasks:
         self.shared_export = self._for_workspace("shared_export", after_ack.send_shared_export)
         self.post_digest_now = self._for_workspace("post_digest_now", after_ack.post_digest_now)
         self.pass_on_nice_job = self._for_workspace("pass_on_nice_job", after_ack.pass_on_nice_job)
+        self.read_shared_file = self._for_workspace("read_shared_file", imports.read_shared_file)
+        self.finish_import = self._for_workspace("finish_import", imports.finish_import)
+        self.year_review = self._for_workspace("year_review", reviews.send_year_review_now)
         # The clock's: one workspace each, logged if they fail; the next beat tries again.
         self.digest = self._for_workspace("digest", fanout.digest_if_due)
         # A page is safe to run again (the ledger skips whoever had their prompt): Huey retries it.
@@ -86,7 +90,8 @@ class Tasks:
                 return body(rt, client, ws, **kwargs)
             except Exception as error:
                 who = {"user_id": kwargs.get("user_id"), "response_url": kwargs.get("response_url")}
-                errors.report(error, {"type": name, **who}, client if who["user_id"] else None)
+                t = rt.translator_for(client, ws, who["user_id"]) if who["user_id"] else ENGLISH
+                errors.report(error, {"type": name, **who}, client if who["user_id"] else None, t)
                 return None
 
         return self.huey.task(name=name)(run)

@@ -23,9 +23,10 @@ from bot.blocks.state import entry_id_value
 from bot.domain import services
 from bot.domain.entries import resume_markdown
 from bot.domain.exports import personal_data_json, shared_entries_csv
+from bot.domain.languages import workspace_language
 from bot.domain.services import NotYourEntry
 from bot.domain.suggestions import SearchPage, Suggestion
-from bot.i18n import ENGLISH, N_
+from bot.i18n import N_, translator
 from bot.jobs.team_digest import post_team_digest
 from bot.slack.api import permalink, reply
 from bot.slack.ids import Block
@@ -33,8 +34,6 @@ from bot.tasks.runtime import Runtime
 from storage.repository import Workspace
 
 log = logging.getLogger(__name__)
-
-t = ENGLISH  # one language for now; a per-person locale plugs in here
 
 DIGEST_OUTCOMES = {
     "posted": N_("The team digest is posted."),
@@ -79,6 +78,7 @@ def welcome_entry(
         today = rt.people.local_date(client, user_id, now)
         if today != entry.happened_on:
             entry = services.redate_entry(sf, ws, user_id, entry.id, today)
+    t = rt.translator_for(client, ws, user_id)
     if source and not entry.source_link:
         link = permalink(client, *source)
         if link:
@@ -120,6 +120,7 @@ def refresh_home(
 ) -> None:
     """The Home tab, with `search`'s results (page `page`) in place of the entries. Best effort
     after a change: the change itself already succeeded."""
+    t = rt.translator_for(client, ws, user_id)
     try:
         found = rt.suggestions.search(ws, user_id, search, page, SEARCH_PAGE_SIZE) if search else None
         home = services.home_contents(rt.session_factory, ws, user_id, HOME_ENTRIES_MAX, HOME_ITEMS_MAX + 1)
@@ -133,6 +134,7 @@ def refresh_home(
             prompts_stopped=home.prompts_stopped,
             search=found,
             open_items=home.open_items,
+            language=home.language,
         )
         client.views_publish(user_id=user_id, view=view)
     except (SlackApiError, SQLAlchemyError, OSError) as error:
@@ -150,6 +152,7 @@ def send_search(
     replace_original: bool = False,
 ) -> None:
     found = rt.suggestions.search(ws, user_id, words, page, SEARCH_PAGE_SIZE) if words.strip() else None
+    t = rt.translator_for(client, ws, user_id)
     message = build_search_message(t, found or SearchPage(words, [], 0, False))
     answer(client, user_id, response_url, message, replace_original)
 
@@ -171,6 +174,7 @@ def show_earlier_lessons(
     shown_before = any(b.get("block_id") == Block.EARLIER_LESSONS for b in view.get("blocks", []))
     if not earlier and not shown_before:
         return
+    t = rt.translator_for(client, ws, user_id)
     try:
         client.views_update(view_id=view_id, hash=view_hash, view=with_earlier_lessons(t, view, earlier))
     except SlackApiError as error:
@@ -188,6 +192,7 @@ def send_resume(
     replace_original: bool = False,
 ) -> None:
     shown = services.resume_page(rt.session_factory, ws, user_id, year, page, RESUME_PAGE_SIZE)
+    t = rt.translator_for(client, ws, user_id)
     message = build_resume_page(t, shown.entries, shown.per_year, shown.total, year=year, page=shown.page)
     reply(client, user_id, response_url, message, replace_original=replace_original)
 
@@ -198,6 +203,7 @@ def send_export(
     """The whole resume as a Markdown file, and everything kept about the person here as a JSON
     file, in their DM: both in one upload through Slack's external upload flow."""
     data = services.personal_data(rt.session_factory, ws, user_id)
+    t = rt.translator_for(client, ws, user_id)
     document = resume_markdown(t, data.entries, person=rt.people.display_name(client, user_id))
     machine_readable = personal_data_json(
         ws,
@@ -235,6 +241,7 @@ def send_shared_export(
     rt: Runtime, client: WebClient, ws: Workspace, user_id: str, response_url: str | None, now: datetime
 ) -> None:
     """For workspace admins: the shared entries as a CSV file in their DM, with counts of all entries."""
+    t = rt.translator_for(client, ws, user_id)
     if not rt.people.is_admin(client, user_id, fresh=True):
         reply(client, user_id, response_url, build_shared_export_refused_message(t))
         return
@@ -253,6 +260,7 @@ def send_shared_export(
 
 def post_digest_now(rt: Runtime, client: WebClient, ws: Workspace, user_id: str, now: datetime) -> None:
     """An admin's *Post digest now*, asked afresh whether they are an admin."""
+    t = rt.translator_for(client, ws, user_id)
     if not rt.people.is_admin(client, user_id, fresh=True):
         reply(client, user_id, None, build_admins_only_message(t))
         return
@@ -273,6 +281,7 @@ def pass_on_nice_job(
     """A teammate's Nice job, already counted: the digest's buttons show every count afresh (so presses
     on two entries at once both show), and only the author hears of it, not who pressed."""
     blocks = message.get("blocks") or []
+    t = translator(workspace_language(rt.session_factory, ws))  # the channel's words
     shown = {digest_block_id(entry_id): entry_id for entry_id in _digest_entry_ids(blocks)}
     counts = services.nice_job_counts(rt.session_factory, list(shown.values()))
     for block in blocks:
@@ -281,6 +290,7 @@ def pass_on_nice_job(
             block["accessory"] = build_nice_job_button(t, entry_id, counts.get(entry_id, 0))
     if blocks and channel:
         client.chat_update(channel=channel, ts=message["ts"], text=message.get("text", ""), blocks=blocks)
+    t = rt.translator_for(client, ws, author_id)
     try:
         client.chat_postMessage(
             channel=author_id,

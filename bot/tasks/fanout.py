@@ -5,14 +5,16 @@ from __future__ import annotations
 
 import logging
 from collections import Counter
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 from slack_sdk import WebClient
 
 from bot.domain.digest import digest_period
+from bot.domain.prompts import prompt_is_due
 from bot.domain.retention import purge_due
 from bot.jobs.reflection_prompts import send_reflection_prompts_page
 from bot.jobs.team_digest import post_team_digest
+from bot.jobs.year_review import REVIEW_MONTH, post_team_year_review_once
 from bot.tasks.runtime import Runtime
 from storage import repository as repo
 from storage.repository import Workspace
@@ -30,9 +32,21 @@ def prompt_page(
 ) -> tuple[Counter, str | None]:
     """One page of a workspace's reflection prompts; the next page's cursor, or None."""
     counts, next_cursor = send_reflection_prompts_page(rt.session_factory, client, ws, now, cursor, force)
+    if cursor is None and team_review_due(rt.session_factory, ws, now):
+        outcome = post_team_year_review_once(rt.session_factory, client, ws, now.year, now, rt.default_retro_channel)
+        log.info("Team year in review for %s: %s", ws.team_id, outcome)
     if counts:
         log.info("Reflection prompts for %s: %s", ws.team_id, dict(counts))
     return counts, next_cursor
+
+
+def team_review_due(sf, ws: Workspace, now: datetime) -> bool:
+    """From the workspace's December prompt day (10:00 UTC) on: the team's year goes with the prompts."""
+    if now.month != REVIEW_MONTH:
+        return False
+    with sf() as session:
+        prompt_day = repo.get_settings(session, ws).prompt_day
+    return prompt_is_due(now, UTC, prompt_day)
 
 
 def digest_due(cadence: str, now: datetime) -> bool:

@@ -7,11 +7,15 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
+from slack_sdk import WebClient
 from sqlalchemy.orm import Session, sessionmaker
 
+from bot.domain.languages import language_for
 from bot.domain.suggestions import Suggestions
+from bot.i18n import Translator, translator
 from bot.slack.installations import ClientFor, Installations
 from bot.slack.people import People
+from storage.repository import Workspace
 
 
 def _utc_now() -> datetime:
@@ -33,3 +37,8 @@ class Runtime:
 
     def __post_init__(self) -> None:
         self.suggestions = Suggestions(self.session_factory)
+
+    def translator_for(self, client: WebClient, ws: Workspace, user_id: str) -> Translator:
+        """The person's language, with Slack's locale for them (users.info, kept a few minutes)."""
+        locale = self.people.locale(client, user_id)
+        return translator(language_for(self.session_factory, ws, user_id, locale, self.clock()))

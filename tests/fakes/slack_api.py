@@ -59,6 +59,7 @@ TRIGGER_TTL_MS = 3000
 TRIGGER_ID = re.compile(r"(\d+)\.(\d+)\.([0-9a-zA-Z]+)")
 RESPONSE_URL_USES = 5
 MESSAGE_TEXT_MAX = 40_000
+SIGN_IN_PAGE = {"Content-Type": "text/html; charset=utf-8"}
 
 
 @dataclass(frozen=True)
@@ -276,6 +277,7 @@ def default_user(user_id: str | None) -> dict:
         "real_name": f"User {user_id}",
         "tz": "Europe/London",
         "tz_offset": 0,
+        "locale": "en-US",
         "is_admin": False,
         "is_owner": False,
         "is_bot": False,
@@ -308,7 +310,24 @@ class _Handler(BaseHTTPRequestHandler):
             answer = _Answer(404, "not_found")
         self._send(answer)
 
+    def do_GET(self):
+        url = urlsplit(self.path)
+        prefix, _, name = url.path.lstrip("/").partition("/")
+        if prefix == "files-pri" and name:
+            answer = self.server.fake._serve_file(name.partition("/")[0], self.headers.get("Authorization"))
+        else:
+            answer = _Answer(404, "not_found")
+        self._send(answer)
+
     def _send(self, answer: _Answer) -> None:
+        if isinstance(answer.body, bytes):  # a file's own bytes
+            self.send_response(answer.status)
+            self.send_header("Content-Length", str(len(answer.body)))
+            for name, value in answer.headers.items():
+                self.send_header(name, value)
+            self.end_headers()
+            self.wfile.write(answer.body)
+            return
         is_json = isinstance(answer.body, dict)
         data = (json.dumps(answer.body) if is_json else answer.body).encode()
         self.send_response(answer.status)
@@ -345,6 +364,7 @@ class FakeSlack:
         self._spent_triggers: set[str] = set()
         self._response_url_uses: defaultdict[str, int] = defaultdict(int)
         self._views: dict[str, dict] = {}  # every modal opened or pushed, by id, as last shown
+        self._shared_files: dict[str, tuple[bytes, str]] = {}  # files people shared: bytes, mimetype
         self._server: _Server | None = None
         self._thread: threading.Thread | None = None
         self.reset()
@@ -563,6 +583,43 @@ class FakeSlack:
             self._record(Call("upload", args, answer.status, answer.ok, answer.error))
         return answer
 
+    def share_file(self, name: str, data: bytes, mimetype: str = "text/markdown", filetype: str = "markdown") -> dict:
+        """A file a person shared with the app, as Slack describes it in a `file_share` message event."""
+        file_id = f"F{self._next('file'):08d}"
+        with self._cond:
+            self._shared_files[file_id] = (data, mimetype)
+        url = f"{self.base}/files-pri/{file_id}/{name}"
+        return {
+            "id": file_id,
+            "name": name,
+            "title": name,
+            "mimetype": mimetype,
+            "filetype": filetype,
+            "size": len(data),
+            "mode": "hosted",
+            "url_private": url,
+            "url_private_download": url + "?download=1",
+        }
+
+    def _serve_file(self, file_id: str, authorization: str | None) -> _Answer:
+        """A file's bytes, for a bot token with files:read. Like Slack, anything else gets the sign-in
+        page (HTML, status 200), not an error the client would notice by its status."""
+        failure = self._begin("download")
+        token = bearer_token(authorization)
+        grant, _refused = self.grants.check(token) if token else (None, None)
+        with self._cond:
+            shared = self._shared_files.get(file_id)
+        if failure is not None:
+            answer = self._failure_answer(failure, api=False)
+        elif shared is None:
+            answer = _Answer(404, "file_not_found")
+        elif grant is None or "files:read" not in self.scopes:
+            answer = _Answer(200, b"<!DOCTYPE html><html><body>Sign in to Slack</body></html>", SIGN_IN_PAGE)
+        else:
+            answer = _Answer(200, shared[0], {"Content-Type": shared[1]})
+        self._record(Call("download", {"file_id": file_id}, answer.status, answer.ok and shared is not None))
+        return answer
+
     def _begin(self, method: str) -> _Failure | None:
         """Apply the method's delay, then take its next queued failure, if any."""
         with self._cond:
@@ -668,7 +725,7 @@ class FakeSlack:
             "chat.getPermalink": self._permalink,
             "conversations.open": self._open_conversation,
             "conversations.join": lambda a: {"channel": {"id": a.get("channel"), "is_member": True}},
-            "users.info": lambda a: {"user": self.users.get(a.get("user")) or default_user(a.get("user"))},
+            "users.info": self._user_info,
             "users.list": self._users_list,
             "files.getUploadURLExternal": self._upload_url,
             "files.completeUploadExternal": self._complete_upload,
@@ -677,6 +734,13 @@ class FakeSlack:
         body = {"ok": True, **build(args)}
         # Bolt reads the granted scopes from this header of auth.test, case-sensitively.
         return _Answer(200, body, {"x-oauth-scopes": ",".join(self.scopes)})
+
+    def _user_info(self, args: dict) -> dict:
+        user = dict(self.users.get(args.get("user")) or default_user(args.get("user")))
+        # Like Slack, the locale only for a caller that asks for it.
+        if str(args.get("include_locale")).lower() not in ("1", "true"):
+            user.pop("locale", None)
+        return {"user": user}
 
     def _next(self, counter: str) -> int:
         with self._cond:

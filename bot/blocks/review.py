@@ -1,0 +1,84 @@
+"""The year in review: a person's, in their DM, and the team's, in the retro channel (counts only)."""
+
+from __future__ import annotations
+
+from babel.dates import get_month_names
+
+from bot.blocks.common import context, escape_within, header, section
+from bot.domain.entries import category_label
+from bot.domain.vocabulary import SAFEGUARDS
+from bot.domain.yearly_review import TeamYearInReview, YearInReview
+from bot.i18n import Translator
+
+TOP_MONTHS = 3
+
+
+def _categories(t: Translator, counts: tuple[tuple[str, int], ...]) -> str:
+    return ", ".join(f"{category_label(t, key)} {t.number(n)}" for key, n in counts)
+
+
+def _busiest_months(t: Translator, by_month: tuple[int, ...]) -> str:
+    names = get_month_names("wide", locale=t.locale)
+    ranked = sorted((n, -month) for month, n in enumerate(by_month, start=1) if n)[::-1][:TOP_MONTHS]
+    return ", ".join(f"{names[-month]} {t.number(n)}" for n, month in ranked)
+
+
+def _safeguards(t: Translator, counts: tuple[tuple[str, int], ...]) -> str:
+    return ", ".join(f"{t(SAFEGUARDS[key])} {t.number(n)}" for key, n in counts if key in SAFEGUARDS)
+
+
+def build_review_message(t: Translator, review: YearInReview) -> dict:
+    """A person's year in failures; its chart follows as an image in the same DM."""
+    title = t("Your {year} in failures", year=review.year)
+    if not review.total:
+        text = t(
+            "Nothing recorded in {year} yet. When something does not go as planned, `/fail` keeps it.", year=review.year
+        )
+        return {"text": text, "blocks": [header(title), section(text)]}
+    lines = [
+        t.plural(
+            "*{n} entry* this year. Every one of them is something we learned from. Nice job!",
+            "*{n} entries* this year. Every one of them is something we learned from. Nice job!",
+            review.total,
+        ),
+        t("*By category:* {counts}", counts=_categories(t, review.by_category)),
+        t("*Busiest months:* {months}", months=_busiest_months(t, review.by_month)),
+        t.plural("*{n} action item* done this year.", "*{n} action items* done this year.", review.action_items_done),
+    ]
+    if review.safeguards:
+        lines.append(t("*Safeguards we named:* {counts}", counts=_safeguards(t, review.safeguards)))
+    blocks = [header(title), section("\n".join(lines))]
+    if review.top_lessons:
+        lessons = "\n".join(f"• {escape_within(lesson, 600)}" for lesson in review.top_lessons)
+        blocks.append(section(t("*Lessons worth keeping:*") + "\n" + lessons))
+    blocks.append(context(t("Only you see this. The chart below shows the year month by month.")))
+    return {"text": title, "blocks": blocks}
+
+
+def build_team_review_message(t: Translator, review: TeamYearInReview) -> dict:
+    """The team's year, in numbers alone: no words of an entry, no names, private and anonymous ones
+    only counted (and nothing at all below the anonymity crowd, decided before this is built)."""
+    title = t("Our {year} in failures", year=review.year)
+    lines = [
+        t.plural(
+            "*{n} entry* recorded by the team this year.", "*{n} entries* recorded by the team this year.", review.total
+        )
+        + " "
+        + t(
+            "Shared by name {named}, anonymously {anonymous}, kept private {private}.",
+            named=t.number(review.shared_named),
+            anonymous=t.number(review.shared_anonymous),
+            private=t.number(review.private),
+        ),
+        t("*By category:* {counts}", counts=_categories(t, review.by_category)),
+        t("*Busiest months:* {months}", months=_busiest_months(t, review.by_month)),
+        t.plural("*{n} action item* done this year.", "*{n} action items* done this year.", review.action_items_done),
+    ]
+    if review.safeguards:
+        lines.append(t("*Safeguards we named most:* {counts}", counts=_safeguards(t, review.safeguards[:3])))
+    blocks = [
+        header(title),
+        section("\n".join(lines)),
+        context(t("Thank you all for writing things down. That is how the same mistake never happens twice.")),
+    ]
+    return {"text": title, "blocks": blocks}

@@ -1,0 +1,78 @@
+"""Markdown imports as units of work: the text kept until its owner says yes to the preview, then its
+entries saved once, private, in one transaction."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time
+
+from sqlalchemy.orm import Session, sessionmaker
+
+from bot.domain.markdown_import import ImportPlan, parse_resume
+from bot.slack.text import clean_text
+from storage import repository as repo
+from storage.repository import EntryFields, Workspace
+
+SessionFactory = sessionmaker[Session]
+
+
+@dataclass(frozen=True)
+class Prepared:
+    import_id: int
+    plan: ImportPlan
+
+
+@dataclass(frozen=True)
+class Imported:
+    imported: int
+    already: int  # entries the resume held before (same words, same year): not added twice
+
+
+def prepare_import(sf: SessionFactory, ws: Workspace, user_id: str, text: str, today: date, now: datetime) -> Prepared:
+    """Parsed first (ImportRefused for a file that is no resume), then kept for the person's yes.
+    Cleaned as typed text is (controls out), so that every database takes what is saved from it."""
+    text = clean_text(text)
+    plan = parse_resume(text, today)
+    with sf.begin() as session:
+        return Prepared(repo.add_pending_import(session, ws, user_id, text, now).id, plan)
+
+
+def confirm_import(
+    sf: SessionFactory, ws: Workspace, user_id: str, import_id: int, today: date, now: datetime
+) -> Imported | None:
+    """Save the import's entries; None when it was done or cancelled already (a double click), or
+    is not this person's. Claiming the import and saving its entries commit together."""
+    with sf.begin() as session:
+        text = repo.claim_pending_import(session, ws, user_id, import_id, "imported")
+        if text is None:
+            return None
+        held = repo.entry_words_by_year(session, ws, user_id)
+        imported = already = 0
+        for found in parse_resume(text, today).entries:
+            if (found.what_happened, found.happened_on.year) in held:
+                already += 1
+                continue
+            fields = EntryFields(
+                what_happened=found.what_happened,
+                lesson=found.lesson,
+                category=found.category,
+                happened_on=found.happened_on,
+                safeguards=found.safeguards,
+                action_items=tuple(item.text for item in found.action_items),
+                visibility="private",
+                source_link=found.source_link,
+            )
+            entry = repo.add_entry(session, ws, user_id, fields, now)
+            # A resume keeps no date for a done item: the day of its entry is the nearest we know.
+            done_on = datetime.combine(found.happened_on, time(), UTC)
+            for item, was in zip(entry.action_items, found.action_items, strict=True):
+                if was.done:
+                    repo.set_action_item_status(item, "done", done_on)
+            imported += 1
+        repo.get_pending_import(session, ws, user_id, import_id).imported = imported
+        return Imported(imported, already)
+
+
+def cancel_import(sf: SessionFactory, ws: Workspace, user_id: str, import_id: int) -> bool:
+    with sf.begin() as session:
+        return repo.claim_pending_import(session, ws, user_id, import_id, "cancelled") is not None

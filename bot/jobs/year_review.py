@@ -1,0 +1,123 @@
+"""The year in review: each person's in their DM (on demand, and once in December on the workspace's
+prompt day), and the team's in the retro channel, once a year. Each is a message, then its chart."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from datetime import datetime
+
+from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
+from sqlalchemy.orm import Session, sessionmaker
+
+from bot.blocks.review import build_review_message, build_team_review_message
+from bot.blocks.review_chart import review_chart_png
+from bot.domain.yearly_review import TeamYearInReview, YearInReview, personal_review, team_review, year_span
+from bot.i18n import Translator, translator
+from bot.jobs.team_digest import post_joining
+from storage import repository as repo
+from storage.repository import Workspace
+
+log = logging.getLogger(__name__)
+
+REVIEW_KIND = "year_review"
+TEAM_REVIEW_KIND = "team_year_review"
+REVIEW_MONTH = 12
+
+
+def personal_year(sf: sessionmaker[Session], ws: Workspace, user_id: str, year: int) -> YearInReview:
+    with sf() as session:
+        entries = repo.list_entries(session, ws, user_id, year)
+        nice_jobs = repo.count_acknowledgements_of(session, [entry.id for entry in entries])
+        done = repo.count_items_done(session, ws, *year_span(year), owner_id=user_id)
+    return personal_review(entries, year, nice_jobs, done)
+
+
+def team_year(sf: sessionmaker[Session], ws: Workspace, year: int) -> tuple[TeamYearInReview | None, str | None]:
+    """The team's year (None below the anonymity crowd), and the channel it goes to."""
+    with sf() as session:
+        settings = repo.get_settings(session, ws)
+        entries = repo.list_workspace_entries_of_year(session, ws, year)
+        done = repo.count_items_done(session, ws, *year_span(year))
+    return team_review(entries, year, settings.anonymity_crowd, done), settings.retro_channel
+
+
+def post_with_chart(client: WebClient, channel: str, message: dict, chart: bytes | None, name: str) -> None:
+    """The message (SlackApiError if Slack refuses it), then its chart below it: a chart that fails
+    to upload is logged, never a reason to send the message again."""
+    post_joining(client, channel, message)
+    if chart is None:
+        return
+    try:
+        client.files_upload_v2(
+            channel=channel, content=chart, filename=f"{name}.png", title=message["text"], alt_txt=message["text"]
+        )
+    except SlackApiError as error:
+        log.warning("Year in review chart not uploaded (%s)", error.response.get("error"))
+
+
+def send_year_review(client: WebClient, channel: str, t: Translator, review: YearInReview) -> None:
+    """The person's review in their DM (`channel`, a conversations.open id: uploads need one)."""
+    chart = review_chart_png(t, review) if review.total else None
+    post_with_chart(client, channel, build_review_message(t, review), chart, f"failure-resume-{review.year}")
+
+
+def send_year_review_once(
+    sf: sessionmaker[Session],
+    client: WebClient,
+    ws: Workspace,
+    user_id: str,
+    t: Translator,
+    year: int,
+    now: datetime,
+    pace: Callable[[], None] = lambda: None,
+) -> str:
+    """December's review, once per person and year by the delivery ledger (claimed before the send,
+    given back if Slack refuses it); nobody is sent an empty year. `pace` spaces the uploads."""
+    review = personal_year(sf, ws, user_id, year)
+    if not review.total:
+        return "empty"
+    pace()
+    with sf.begin() as session:
+        if not repo.claim_delivery(session, ws, user_id, REVIEW_KIND, str(year), now):
+            return "already"
+    try:
+        channel = client.conversations_open(users=user_id)["channel"]["id"]
+        send_year_review(client, channel, t, review)
+    except SlackApiError as error:
+        log.warning("Year in review not sent (%s); the next run tries again", error.response.get("error"))
+        with sf.begin() as session:
+            repo.forget_delivery(session, ws, user_id, REVIEW_KIND, str(year))
+        return "failed"
+    with sf.begin() as session:
+        repo.confirm_delivery(session, ws, user_id, REVIEW_KIND, str(year), now)
+    return "sent"
+
+
+def post_team_year_review_once(
+    sf: sessionmaker[Session], client: WebClient, ws: Workspace, year: int, now: datetime, default_channel: str | None
+) -> str:
+    """The team's year in the retro channel, once a year; nothing below the anonymity crowd."""
+    review, channel = team_year(sf, ws, year)
+    channel = channel or default_channel
+    if review is None:
+        return "below_crowd"
+    if not channel:
+        return "no_channel"
+    with sf.begin() as session:
+        if not repo.claim_delivery(session, ws, "team", TEAM_REVIEW_KIND, str(year), now):
+            return "already"
+        language = repo.get_settings(session, ws).language
+    t = translator(language)
+    try:
+        message = build_team_review_message(t, review)
+        post_with_chart(client, channel, message, review_chart_png(t, review), f"failure-resume-team-{year}")
+    except SlackApiError as error:
+        log.warning("Team year in review not posted (%s)", error.response.get("error"))
+        with sf.begin() as session:
+            repo.forget_delivery(session, ws, "team", TEAM_REVIEW_KIND, str(year))
+        return "failed"
+    with sf.begin() as session:
+        repo.confirm_delivery(session, ws, "team", TEAM_REVIEW_KIND, str(year), now)
+    return "posted"

@@ -1,0 +1,113 @@
+"""The Markdown import: `/fail import` and the Home's Import button open the form; a file shared in
+the app's DM is read by a worker; each shows a preview, and only its Import button saves."""
+
+from __future__ import annotations
+
+import logging
+
+from slack_bolt import Ack, App, BoltContext
+from slack_sdk import WebClient
+
+from bot.blocks.imports import build_import_modal, build_preview_modal, refusal_text
+from bot.blocks.messages import build_dm_hint_message, build_text_message
+from bot.blocks.state import entry_id_value, pressed_value, text_value
+from bot.domain import imports
+from bot.domain.entries import latest_allowed_day
+from bot.domain.markdown_import import ImportRefused
+from bot.listeners.flows import enqueue, once_per_event, translator_for, workspace_of
+from bot.slack.errors import reported
+from bot.slack.ids import Action, Block, View
+
+log = logging.getLogger(__name__)
+# Slack puts up to 10 files in one message.
+FILES_PER_MESSAGE_MAX = 10
+# What a worker needs of a shared file; Slack's file object also quotes its text (`preview`), which
+# stays out of the queue.
+FILE_FIELDS = ("id", "name", "size", "mimetype", "filetype", "url_private", "url_private_download")
+
+
+def open_import_modal(client: WebClient, context: BoltContext, trigger_id: str) -> None:
+    """The form needs nothing read first: it opens straight on the trigger."""
+    client.views_open(trigger_id=trigger_id, view=build_import_modal(translator_for(context)))
+
+
+def handle_import_button(ack: Ack, body: dict, client: WebClient, context: BoltContext) -> None:
+    ack()
+    open_import_modal(client, context, body["trigger_id"])
+
+
+def handle_import_submission(ack: Ack, body: dict, view: dict, context: BoltContext) -> None:
+    """The pasted resume is parsed here (it is at most a few thousand characters) and kept, then its
+    preview replaces the form: the words are stored before Slack hears back."""
+    t = translator_for(context)
+    text = text_value((view.get("state") or {}).get("values"), Block.IMPORT_TEXT, Action.IMPORT_TEXT)
+    now = context["clock"]()
+    try:
+        prepared = imports.prepare_import(
+            context["session_factory"], workspace_of(context), body["user"]["id"], text, latest_allowed_day(now), now
+        )
+    except ImportRefused as refused:
+        ack(response_action="errors", errors={Block.IMPORT_TEXT: refusal_text(t, refused.reason, refused.count)})
+        return
+    ack(response_action="update", view=build_preview_modal(t, prepared.plan, prepared.import_id))
+
+
+def handle_import_preview_submission(ack: Ack, body: dict, view: dict, context: BoltContext) -> None:
+    """*Import* under a pasted resume's preview: saved by a worker, which tells the person in their DM."""
+    import_id = entry_id_value(view.get("private_metadata"))
+    if import_id is not None:
+        enqueue(context, "finish_import", user_id=body["user"]["id"], import_id=import_id, now=context["clock"]())
+    ack()
+
+
+def handle_import_confirm(ack: Ack, body: dict, context: BoltContext) -> None:
+    """*Import* under a shared file's preview. Pressed twice, it still imports once (the claim)."""
+    import_id = entry_id_value(pressed_value(body))
+    if import_id is not None:
+        arguments = dict(import_id=import_id, response_url=body.get("response_url"), now=context["clock"]())
+        enqueue(context, "finish_import", user_id=body["user"]["id"], **arguments)
+    ack()
+
+
+def handle_import_cancel(ack: Ack, body: dict, context: BoltContext) -> None:
+    t = translator_for(context)
+    user_id, import_id = body["user"]["id"], entry_id_value(pressed_value(body))
+    if import_id is not None:
+        imports.cancel_import(context["session_factory"], workspace_of(context), user_id, import_id)
+    message = build_text_message(t("Cancelled: nothing was imported."))
+    enqueue(
+        context,
+        "answer",
+        user_id=user_id,
+        response_url=body.get("response_url"),
+        message=message,
+        replace_original=True,
+    )
+    ack()
+
+
+def handle_direct_message(event: dict, body: dict, context: BoltContext) -> None:
+    """Files shared in the app's DM are read for import, each by a worker; a plain message gets a
+    hint of what the DM is for. The app's own messages and edits are left alone."""
+    if event.get("channel_type") != "im" or event.get("bot_id") or not event.get("user"):
+        return
+    user_id, channel = event["user"], event.get("channel")
+    if event.get("subtype") == "file_share":
+        files = [f for f in event.get("files") or [] if isinstance(f, dict)]
+        for file in files[:FILES_PER_MESSAGE_MAX]:
+            file = {key: file[key] for key in FILE_FIELDS if key in file}
+            enqueue(context, "read_shared_file", user_id=user_id, channel=channel, file=file, now=context["clock"]())
+    elif event.get("subtype") is None:
+        message = build_dm_hint_message(translator_for(context))
+        enqueue(context, "answer", user_id=user_id, response_url=None, message=message)
+    else:
+        log.info("Ignored a direct message of subtype %s", event.get("subtype"))
+
+
+def register(app: App) -> None:
+    app.action(Action.IMPORT)(reported(handle_import_button))
+    app.action(Action.IMPORT_CONFIRM)(reported(handle_import_confirm))
+    app.action(Action.IMPORT_CANCEL)(reported(handle_import_cancel))
+    app.view(View.IMPORT)(reported(handle_import_submission))
+    app.view(View.IMPORT_PREVIEW)(reported(handle_import_preview_submission))
+    app.event("message")(reported(once_per_event(handle_direct_message)))

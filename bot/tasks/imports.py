@@ -1,0 +1,72 @@
+"""A worker's part of the Markdown import: reading a file shared in the DM into a preview, and
+saving an import once its owner says yes."""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime
+
+from slack_sdk import WebClient
+
+from bot.blocks.imports import NOT_READABLE, build_imported_message, build_preview_message, refusal_text
+from bot.blocks.messages import build_text_message
+from bot.domain import imports
+from bot.domain.entries import latest_allowed_day
+from bot.domain.markdown_import import IMPORT_BYTES_MAX, ImportRefused, decode_markdown
+from bot.slack.api import reply
+from bot.slack.files import FileNotReadable, FileTooBig, download
+from bot.tasks.after_ack import refresh_home
+from bot.tasks.runtime import Runtime
+from storage.repository import Workspace
+
+log = logging.getLogger(__name__)
+
+
+def read_shared_file(
+    rt: Runtime, client: WebClient, ws: Workspace, user_id: str, channel: str, file: dict, now: datetime
+) -> None:
+    """The file's preview in the DM, or a clear answer why there is none; nothing is imported yet.
+    A download that fails on the network raises, for the queue to try again."""
+    t = rt.translator_for(client, ws, user_id)
+
+    def say(text: str) -> None:
+        client.chat_postMessage(channel=channel, **build_text_message(text))
+
+    size = file.get("size")
+    if isinstance(size, int) and size > IMPORT_BYTES_MAX:
+        say(refusal_text(t, "too_big"))  # not even read
+        return
+    try:
+        text = decode_markdown(download(client, file, IMPORT_BYTES_MAX))
+        prepared = imports.prepare_import(rt.session_factory, ws, user_id, text, latest_allowed_day(now), now)
+    except FileTooBig:
+        say(refusal_text(t, "too_big"))
+        return
+    except FileNotReadable as error:
+        log.warning("Shared file not read (%s)", error)
+        say(t(NOT_READABLE))
+        return
+    except ImportRefused as refused:
+        say(refusal_text(t, refused.reason, refused.count))
+        return
+    client.chat_postMessage(channel=channel, **build_preview_message(t, prepared.plan, prepared.import_id))
+
+
+def finish_import(
+    rt: Runtime,
+    client: WebClient,
+    ws: Workspace,
+    user_id: str,
+    import_id: int,
+    now: datetime,
+    response_url: str | None = None,
+) -> None:
+    """Save the import, then say so in place of its preview (or in the DM) and refresh the Home. A
+    second press finds it claimed and stays quiet: the first press's answer stands."""
+    done = imports.confirm_import(rt.session_factory, ws, user_id, import_id, latest_allowed_day(now), now)
+    if done is None:
+        log.info("Import %s was already done or cancelled", import_id)
+        return
+    t = rt.translator_for(client, ws, user_id)
+    reply(client, user_id, response_url, build_imported_message(t, done.imported, done.already), replace_original=True)
+    refresh_home(rt, client, ws, user_id)
