@@ -18,6 +18,8 @@ ANOMALIES = {
     "empty_year": N_("Line {line}: {year} has no entries."),
     "text_before_first_year": N_("Line {line}: text before the first year heading is left out."),
     "too_long": N_("Line {line}: an entry over Slack's limits is left out; shorten it and import again."),
+    "future_date": N_("Line {line}: an entry dated in the future is left out."),
+    "unknown_line": N_("Line {line}: this belongs to no entry, so it is left out."),
 }
 UNKNOWN_ANOMALY = N_("Line {line}: left out.")
 
@@ -38,12 +40,12 @@ NOT_READABLE = N_(
 ALREADY_DONE = N_("This import is already done or cancelled.")
 
 
-def refusal_text(t: Translator, reason: str, count: int = 0) -> str:
+def refusal_text(t: Translator, reason: str, count: int | None = None) -> str:
     text = REFUSALS.get(reason, REFUSALS["binary"])
     return t(
         text,
         limit=t.number(IMPORT_BYTES_MAX // 1_000_000 if reason == "too_big" else IMPORT_ENTRIES_MAX),
-        count=t.number(count),
+        count=t.number(count or 0),
     )
 
 
@@ -133,6 +135,9 @@ def build_preview_modal(t: Translator, plan: ImportPlan, import_id: int) -> dict
 
 
 def build_imported_message(t: Translator, imported: int, already: int) -> dict:
+    if not imported:
+        text = t("Everything in it is in your failure resume already, so nothing was added twice.")
+        return {"text": text, "blocks": [section(text)]}
     text = t.plural(
         "Nice job! {n} entry is now in your failure resume, private to you.",
         "Nice job! {n} entries are now in your failure resume, private to you.",

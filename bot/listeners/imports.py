@@ -8,7 +8,7 @@ import logging
 from slack_bolt import Ack, App, BoltContext
 from slack_sdk import WebClient
 
-from bot.blocks.imports import build_import_modal, build_preview_modal, refusal_text
+from bot.blocks.imports import ALREADY_DONE, build_import_modal, build_preview_modal, refusal_text
 from bot.blocks.messages import build_dm_hint_message, build_text_message
 from bot.blocks.state import entry_id_value, pressed_value, text_value
 from bot.domain import imports
@@ -72,9 +72,10 @@ def handle_import_confirm(ack: Ack, body: dict, context: BoltContext) -> None:
 def handle_import_cancel(ack: Ack, body: dict, context: BoltContext) -> None:
     t = translator_for(context)
     user_id, import_id = body["user"]["id"], entry_id_value(pressed_value(body))
-    if import_id is not None:
-        imports.cancel_import(context["session_factory"], workspace_of(context), user_id, import_id)
-    message = build_text_message(t("Cancelled: nothing was imported."))
+    cancelled = import_id is not None and imports.cancel_import(
+        context["session_factory"], workspace_of(context), user_id, import_id
+    )
+    message = build_text_message(t("Cancelled: nothing was imported.") if cancelled else t(ALREADY_DONE))
     enqueue(
         context,
         "answer",

@@ -1,0 +1,642 @@
+"""The Markdown import over signed HTTP: `/fail import` and the Home's Import button open the form, a
+pasted resume is previewed in the modal, a file shared in the app's DM is downloaded by a worker and
+previewed in the DM, and only Import saves. Checked on the HTTP answers, on what the fake Slack was
+sent (the file's download included), and on the rows."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, date, datetime
+
+import pytest
+from sqlalchemy import select
+
+from storage.models import ActionItem, PendingImport
+from tests import payloads
+from tests.checks import assert_no_failed_calls
+from tests.rows import entries, seed
+from tests.uploads import uploaded
+
+NOW = datetime(2025, 6, 15, 12, 0, tzinfo=UTC)
+
+# Three entries in two years: a category heading, a nested lesson, action items (one done), a
+# "Lesson:" line, and an entry with no lesson.
+RESUME = """# My failures
+
+## 2024
+
+### Engineering
+
+- Deployed on a Friday and the cache fell over
+  - Lesson: deploy early in the week
+  - [x] Add a kill switch
+  - [ ] Alert on cache misses
+- Skipped the design review
+
+## 2023
+
+- Promised a date without asking the team
+  Lesson: ask first
+"""
+# What RESUME saves: (what happened, lesson, day, category, safeguards, visibility, action items).
+RESUME_ROWS = [
+    (
+        "Deployed on a Friday and the cache fell over",
+        "deploy early in the week",
+        date(2024, 1, 1),
+        "engineering",
+        (),
+        "private",
+        (("Add a kill switch", True), ("Alert on cache misses", False)),
+    ),
+    ("Skipped the design review", None, date(2024, 1, 1), "engineering", (), "private", ()),
+    ("Promised a date without asking the team", "ask first", date(2023, 1, 1), "other", (), "private", ()),
+]
+# Line 1: a future year; line 9: an empty year; line 15: a year out of order (2019 then 2022).
+ANOMALIES = """## 2031
+
+- Will surely forget to plan this
+
+## 2024
+
+- Broke the build twice in one day
+
+## 2023
+
+## 2019
+
+- Chose a database because it was fashionable
+
+## 2022
+
+- Ran the load test against production
+"""
+KOREAN = "배포 실패 🚀 <!channel> <@U123> 캐시가 터졌어요 & <b>"
+KOREAN_LESSON = "금요일 배포 금지 <!here>"
+KOREAN_RESUME = f"## 2024년\n\n- {KOREAN}\n  - 배운 점: {KOREAN_LESSON}\n"
+PNG = b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01\x00\x00\x00\x01\x08\x06\x00\x00\x00\x1f\x15\xc4\x89"
+NOT_READABLE = "We couldn't read that file from Slack"
+
+
+# ---- helpers --------------------------------------------------------------------------
+
+
+@pytest.fixture
+def bot(bot):
+    bot.now = NOW
+    return bot
+
+
+def import_values(text: str | None) -> dict:
+    return {"import_text_block": {"import_text_input": {"type": "plain_text_input", "value": text}}}
+
+
+def paste(bot, text: str | None, user: str = "U1"):
+    """Submit the import modal with `text` pasted into it."""
+    submission = payloads.view_submission(import_values(text), callback_id="import_modal", user=user)
+    return bot.interact(submission)
+
+
+def submit_preview(bot, import_id: int | str, user: str = "U1"):
+    """Press Import under a pasted resume's preview modal."""
+    submission = payloads.view_submission(
+        {}, callback_id="import_preview_modal", private_metadata=str(import_id), user=user
+    )
+    return bot.interact(submission)
+
+
+def file_share(user: str, files: list[dict], channel: str | None = None) -> dict:
+    """The `message` event Slack sends when a person shares files in the app's DM."""
+    return {
+        "type": "message",
+        "subtype": "file_share",
+        "channel_type": "im",
+        "channel": channel or f"D{user}",
+        "user": user,
+        "text": "",
+        "files": files,
+        "upload": False,
+        "display_as_bot": False,
+        "ts": "1700000000.000500",
+        "event_ts": "1700000000.000500",
+    }
+
+
+def share(bot, data: bytes, name: str = "resume.md", user: str = "U1", mimetype: str = "text/markdown", **file):
+    """Share a file in the app's DM; `file`: fields of Slack's file object to change (its `size`)."""
+    shared = {**bot.fake.share_file(name, data, mimetype=mimetype), **file}
+    answer = bot.event(file_share(user, [shared]))
+    assert answer.status == 200
+    return shared
+
+
+def dm_posts(bot, channel: str, count: int = 1) -> list:
+    """The chat.postMessage calls to `channel`, once there are `count` of them."""
+    bot.fake.wait_for("chat.postMessage", count=count)
+    posts = [c for c in bot.fake.calls_to("chat.postMessage") if c.args["channel"] == channel]
+    assert len(posts) >= count, [c.args["channel"] for c in bot.fake.calls_to("chat.postMessage")]
+    return posts
+
+
+def the_answer(bot, channel: str = "DU1") -> str:
+    """The one message posted to `channel`, after the queue ran: its text."""
+    bot.fake.wait_for("chat.postMessage")
+    bot.drain()
+    posts = [(c.args["channel"], c.args["text"]) for c in bot.fake.calls_to("chat.postMessage")]
+    answers = [text for to, text in posts if to == channel]
+    assert len(answers) == 1, posts
+    return answers[0]
+
+
+def preview_of(bot, channel: str = "DU1") -> dict:
+    """The file's preview message in the DM (it has the Import/Cancel buttons)."""
+    [post] = dm_posts(bot, channel)
+    assert any(b.get("block_id") == "import_actions_block" for b in post.args["blocks"]), post.args
+    return post.args
+
+
+def buttons(message: dict) -> dict[str, dict]:
+    [actions] = [b for b in message["blocks"] if b.get("block_id") == "import_actions_block"]
+    return {element["action_id"]: element for element in actions["elements"]}
+
+
+def press(bot, element: dict, key: str, user: str = "U1"):
+    """Press a button of the preview in the DM; its answer goes to response_url `key`."""
+    payload = payloads.block_actions(element, user=user, response_url=bot.fake.response_url(key))
+    payload["container"].update(channel_id=f"D{user}", is_ephemeral=False)
+    payload["channel"] = {"id": f"D{user}", "name": "directmessage"}
+    return bot.interact(payload)
+
+
+def mrkdwn_texts(node) -> list[str]:
+    """Every mrkdwn text in a view or message, wherever it sits."""
+    if isinstance(node, dict):
+        own = [node["text"]] if node.get("type") == "mrkdwn" else []
+        return own + [t for child in node.values() for t in mrkdwn_texts(child)]
+    if isinstance(node, list):
+        return [t for child in node for t in mrkdwn_texts(child)]
+    return []
+
+
+def pending_imports(bot) -> list[PendingImport]:
+    with bot.session_factory() as session:
+        return list(session.scalars(select(PendingImport).order_by(PendingImport.id)))
+
+
+def entry_rows(bot, user: str = "U1") -> list[tuple]:
+    """The person's entries in the order they were saved: (what happened, lesson, day, category,
+    safeguards, visibility, action items as (text, done))."""
+    return [
+        (
+            e.what_happened,
+            e.lesson,
+            e.happened_on,
+            e.category,
+            tuple(e.safeguards),
+            e.visibility,
+            tuple((i.text, i.status == "done" and i.done_at is not None) for i in e.action_items),
+        )
+        for e in entries(bot)
+        if e.user_id == user
+    ]
+
+
+def mark_done(bot, item_text: str) -> None:
+    """Done, pressed in the Home's open action items."""
+    with bot.session_factory() as session:
+        item_id = session.scalars(select(ActionItem.id).where(ActionItem.text == item_text)).one()
+    done = payloads.block_actions(payloads.button("action_item_done_button", str(item_id)), container="view")
+    assert bot.interact(done).status == 200
+    bot.drain()
+
+
+def import_shared(bot, data: bytes, key: str, user: str = "U1") -> str:
+    """Share `data`, press Import under its preview, and return the answer that replaced it."""
+    before, posted = len(bot.fake.responses), len(bot.fake.calls_to("chat.postMessage"))
+    share(bot, data, user=user)
+    post = bot.fake.wait_for("chat.postMessage", count=posted + 1)[posted]
+    assert post.args["channel"] == f"D{user}"
+    assert press(bot, buttons(post.args)["import_confirm_button"], key, user=user).status == 200
+    [(answered_to, answer)] = bot.fake.wait_for_responses(before + 1)[before:]
+    assert answered_to == key
+    return answer["text"]
+
+
+# ---- opening the form -----------------------------------------------------------------
+
+
+def test_fail_import_opens_the_import_modal(bot):
+    answer = bot.command("import")
+    assert answer.status == 200
+    [view] = bot.fake.wait_for_views()
+    assert view["callback_id"] == "import_modal"
+    [field] = [b for b in view["blocks"] if b.get("block_id") == "import_text_block"]
+    assert field["type"] == "input"
+    assert field["element"]["action_id"] == "import_text_input" and field["element"]["multiline"] is True
+    assert view["submit"]["text"] == "Preview"
+    assert entries(bot) == [] and pending_imports(bot) == []
+    assert_no_failed_calls(bot)
+
+
+def test_the_home_import_button_opens_the_import_modal(bot):
+    press_home = payloads.block_actions(payloads.button("import_button"), container="view")
+    assert bot.interact(press_home).status == 200
+    [view] = bot.fake.wait_for_views()
+    assert view["callback_id"] == "import_modal"
+    assert "import_text_block" in [b.get("block_id") for b in view["blocks"]]
+    assert_no_failed_calls(bot)
+
+
+# ---- a pasted resume ------------------------------------------------------------------
+
+
+def test_a_pasted_resume_is_previewed_in_the_modal_and_nothing_is_saved_yet(bot):
+    answer = paste(bot, RESUME)
+    assert answer.status == 200
+    body = answer.json()
+    assert body["response_action"] == "update"
+    view = body["view"]
+    assert view["callback_id"] == "import_preview_modal"
+    assert view["submit"]["text"] == "Import"
+    [pending] = pending_imports(bot)
+    assert view["private_metadata"] == str(pending.id)
+    assert (pending.user_id, pending.status) == ("U1", "pending")
+    text = "\n".join(mrkdwn_texts(view))
+    assert "*3 entries* to import" in text and "2024: 2 entries, 2023: 1 entry" in text
+    assert "Deployed on a Friday and the cache fell over" in text and "_deploy early in the week_" in text
+    assert entries(bot) == []
+
+
+@pytest.mark.parametrize(
+    ("pasted", "error"),
+    [
+        ("  \n \n", "there is nothing to import"),
+        (None, "there is nothing to import"),
+        ("Dear diary, today the deploy went wrong.\n- and so did lunch", "We found no year headings"),
+    ],
+    ids=["blank", "missing", "no-years"],
+)
+def test_a_paste_that_is_no_resume_gets_an_error_on_the_field(bot, pasted, error):
+    answer = paste(bot, pasted)
+    assert answer.status == 200
+    body = answer.json()
+    assert body and body.get("response_action") == "errors", answer.body
+    assert list(body["errors"]) == ["import_text_block"]
+    assert error in body["errors"]["import_text_block"]
+    bot.drain()
+    assert entries(bot) == [] and pending_imports(bot) == []
+    assert bot.fake.calls == []
+
+
+def test_the_preview_shows_a_future_year_an_empty_year_and_a_year_out_of_order(bot):
+    view = paste(bot, ANOMALIES).json()["view"]
+    text = "\n".join(mrkdwn_texts(view))
+    assert "*3 entries* to import" in text
+    assert "Line 1: 2031 is in the future, so its entries are left out." in text
+    assert "Line 9: 2023 has no entries." in text
+    assert "Line 15: 2022 is out of order among the years around it (imported under 2022)." in text
+    assert "Will surely forget" not in text
+
+
+def test_a_paste_with_nothing_to_import_has_no_import_button(bot):
+    view = paste(bot, "## 2031\n\n- Next year's mistake\n").json()["view"]
+    assert view["callback_id"] == "import_preview_modal"
+    assert "submit" not in view
+    assert "2031 is in the future" in "\n".join(mrkdwn_texts(view))
+
+
+def test_importing_a_pasted_resume_saves_private_entries_and_says_nice_job_in_the_dm(bot):
+    import_id = paste(bot, RESUME).json()["view"]["private_metadata"]
+    answer = submit_preview(bot, import_id)
+    assert answer.status == 200 and not (answer.json() or {}).get("response_action")
+
+    [nice] = dm_posts(bot, "U1")
+    assert nice.args["text"].startswith("Nice job! 3 entries are now in your failure resume, private to you.")
+    [home] = bot.fake.wait_for("views.publish")
+    assert home.args["user_id"] == "U1"
+    assert "Deployed on a Friday and the cache fell over" in json.dumps(home.args["view"])
+    assert entry_rows(bot) == RESUME_ROWS
+    [pending] = pending_imports(bot)
+    assert (pending.status, pending.text, pending.imported) == ("imported", "", 3)
+    assert_no_failed_calls(bot)
+
+
+def test_submitting_the_preview_twice_imports_once(bot):
+    import_id = paste(bot, RESUME).json()["view"]["private_metadata"]
+    assert submit_preview(bot, import_id).status == 200
+    assert submit_preview(bot, import_id).status == 200
+    bot.fake.wait_for("chat.postMessage")
+    bot.drain()
+    assert len(entries(bot)) == 3
+    assert len(dm_posts(bot, "U1")) == 1
+
+
+def test_someone_else_cannot_import_a_persons_pasted_resume(bot):
+    import_id = paste(bot, RESUME).json()["view"]["private_metadata"]
+    assert submit_preview(bot, import_id, user="U2").status == 200
+    bot.drain()
+    assert entries(bot) == []
+    assert pending_imports(bot)[0].status == "pending"
+    assert bot.fake.calls_to("chat.postMessage") == []
+
+
+# ---- a file shared in the app's DM ----------------------------------------------------
+
+
+def test_a_shared_file_is_downloaded_and_previewed_in_the_dm_with_import_and_cancel(bot):
+    shared = share(bot, RESUME.encode())
+    message = preview_of(bot)
+    [download] = bot.fake.calls_to("download")
+    assert download.args == {"file_id": shared["id"]}
+    [pending] = pending_imports(bot)
+    found = buttons(message)
+    assert list(found) == ["import_confirm_button", "import_cancel_button"]
+    assert {element["value"] for element in found.values()} == {str(pending.id)}
+    assert found["import_confirm_button"]["text"]["text"] == "Import 3 entries"
+    text = "\n".join(mrkdwn_texts(message["blocks"]))
+    assert "*3 entries* to import" in text and "2024: 2 entries, 2023: 1 entry" in text
+    bot.drain()
+    assert entries(bot) == []
+    assert_no_failed_calls(bot)
+
+
+def test_import_under_a_files_preview_saves_its_entries_and_replaces_the_preview(bot):
+    share(bot, RESUME.encode())
+    confirm = buttons(preview_of(bot))["import_confirm_button"]
+    assert press(bot, confirm, "confirm").status == 200
+
+    [(key, answer)] = bot.fake.wait_for_responses()
+    assert key == "confirm" and answer["replace_original"] is True
+    assert answer["text"].startswith("Nice job! 3 entries are now in your failure resume, private to you.")
+    [home] = bot.fake.wait_for("views.publish")
+    assert home.args["user_id"] == "U1" and "Skipped the design review" in json.dumps(home.args["view"])
+    assert entry_rows(bot) == RESUME_ROWS
+    assert_no_failed_calls(bot)
+
+
+def test_import_pressed_twice_imports_once(bot):
+    share(bot, RESUME.encode())
+    confirm = buttons(preview_of(bot))["import_confirm_button"]
+    assert press(bot, confirm, "first").status == 200
+    assert press(bot, confirm, "second").status == 200
+    bot.fake.wait_for_responses()
+    bot.drain()
+    assert len(entries(bot)) == 3
+    assert [key for key, _ in bot.fake.responses] == ["first"]
+    assert [c.args["channel"] for c in bot.fake.calls_to("chat.postMessage")] == ["DU1"]  # the preview only
+
+
+def test_cancel_stores_nothing_and_says_so(bot):
+    share(bot, RESUME.encode())
+    found = buttons(preview_of(bot))
+    assert press(bot, found["import_cancel_button"], "cancel").status == 200
+    [(key, answer)] = bot.fake.wait_for_responses()
+    assert key == "cancel" and answer["replace_original"] is True
+    assert answer["text"] == "Cancelled: nothing was imported."
+    [pending] = pending_imports(bot)
+    assert (pending.status, pending.text) == ("cancelled", "")
+
+    assert press(bot, found["import_confirm_button"], "late").status == 200  # Import after Cancel
+    bot.drain()
+    assert entries(bot) == []
+    assert [key for key, _ in bot.fake.responses] == ["cancel"]
+
+
+def test_cancel_after_import_does_not_claim_that_nothing_was_imported(bot):
+    share(bot, RESUME.encode())
+    found = buttons(preview_of(bot))
+    assert press(bot, found["import_confirm_button"], "confirm").status == 200
+    bot.fake.wait_for_responses()
+    bot.drain()
+    assert press(bot, found["import_cancel_button"], "cancel").status == 200  # a second window, say
+    bot.drain()
+    assert len(entries(bot)) == 3
+    said = [answer["text"] for key, answer in bot.fake.responses if key == "cancel"]
+    assert all("nothing was imported" not in text for text in said), said
+
+
+def test_someone_else_cannot_import_a_persons_shared_file(bot):
+    share(bot, RESUME.encode())
+    confirm = buttons(preview_of(bot))["import_confirm_button"]
+    assert press(bot, confirm, "stranger", user="U2").status == 200
+    bot.drain()
+    assert entries(bot) == []
+    assert pending_imports(bot)[0].status == "pending"
+    assert bot.fake.responses == []
+
+
+def test_korean_and_mentions_are_shown_in_the_preview_without_pinging_anyone(bot):
+    share(bot, KOREAN_RESUME.encode("utf-8"))
+    message = preview_of(bot)
+    texts = mrkdwn_texts(message["blocks"])
+    wire = json.dumps(message, ensure_ascii=False)
+    assert any("배포 실패 🚀 &lt;!channel&gt; &lt;@U123&gt; 캐시가 터졌어요 &amp; &lt;b&gt;" in t for t in texts), texts
+    assert any("금요일 배포 금지 &lt;!here&gt;" in t for t in texts), texts
+    for ping in ("<!channel>", "<@U123>", "<!here>"):
+        assert ping not in wire
+
+    press(bot, buttons(message)["import_confirm_button"], "confirm")
+    bot.fake.wait_for_responses()
+    bot.drain()
+    [entry] = entries(bot)
+    assert (entry.what_happened, entry.lesson, entry.happened_on) == (KOREAN, KOREAN_LESSON, date(2024, 1, 1))
+
+
+def test_a_pasted_resume_with_mentions_is_previewed_without_pinging_anyone(bot):
+    view = paste(bot, KOREAN_RESUME).json()["view"]
+    wire = json.dumps(view, ensure_ascii=False)
+    assert "&lt;!channel&gt; &lt;@U123&gt;" in "\n".join(mrkdwn_texts(view))
+    assert "<!channel>" not in wire and "<@U123>" not in wire and "<!here>" not in wire
+
+
+def test_the_files_preview_shows_its_anomalies(bot):
+    share(bot, ANOMALIES.encode())
+    text = "\n".join(mrkdwn_texts(preview_of(bot)["blocks"]))
+    assert "Line 1: 2031 is in the future, so its entries are left out." in text
+    assert "Line 9: 2023 has no entries." in text
+    assert "Line 15: 2022 is out of order" in text
+
+
+def test_importing_the_same_file_again_adds_nothing_twice(bot):
+    first = import_shared(bot, RESUME.encode(), "first")
+    assert first.startswith("Nice job! 3 entries are now")
+    bot.drain()
+    again = import_shared(bot, RESUME.encode(), "again")
+    bot.drain()
+    assert again == "Everything in it is in your failure resume already, so nothing was added twice."
+    assert entry_rows(bot) == RESUME_ROWS
+
+
+def test_a_file_already_partly_there_adds_only_the_new_entries(bot):
+    seed(bot, "Skipped the design review", date(2024, 5, 2), items=())
+    answer = import_shared(bot, RESUME.encode(), "confirm")
+    bot.drain()
+    assert answer.startswith("Nice job! 2 entries are now")
+    assert "1 was in it already and is not added twice." in answer
+    assert len(entries(bot)) == 3
+
+
+def test_a_file_without_files_read_gets_a_clear_answer_and_stores_nothing(bot):
+    bot.fake.scopes = tuple(scope for scope in bot.fake.scopes if scope != "files:read")
+    share(bot, RESUME.encode())
+    assert NOT_READABLE in the_answer(bot)
+    [download] = bot.fake.calls_to("download")  # Slack answered its sign-in page
+    assert download.status == 200
+    assert entries(bot) == [] and pending_imports(bot) == []
+
+
+def test_a_file_link_outside_slack_is_never_fetched_with_the_token(bot):
+    shared = bot.fake.share_file("resume.md", RESUME.encode())
+    link = "https://files.example.com/resume.md"
+    elsewhere = {**shared, "url_private": link, "url_private_download": link + "?download=1"}
+    bot.event(file_share("U1", [elsewhere]))
+    assert NOT_READABLE in the_answer(bot)
+    assert bot.fake.calls_to("download", ok_only=False) == []
+    assert pending_imports(bot) == []
+
+
+# ---- files refused ----------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("name", "data", "mimetype", "said"),
+    [
+        ("empty.md", b"", "text/markdown", "That file is empty, so there is nothing to import."),
+        ("blank.md", b"\n   \n\t\n", "text/markdown", "That file is empty, so there is nothing to import."),
+        ("picture.png", PNG, "image/png", "That doesn't look like a text file."),
+        ("nul.md", b"## 2024\n\n- A mistake\x00 with a NUL\n", "text/markdown", "That doesn't look like a text file."),
+        (
+            "many.md",
+            ("## 2024\n\n" + "".join(f"- Mistake number {n}\n" for n in range(5000))).encode(),
+            "text/markdown",
+            "That file has 5,000 entries; one import takes up to 1,000. Please split it by years.",
+        ),
+        (
+            "list.md",
+            b"# Things that went wrong\n\n- Deployed on a Friday\n- Missed a deadline\n",
+            "text/markdown",
+            "We found no year headings such as `## 2024` in it",
+        ),
+    ],
+    ids=["empty", "blank", "png", "nul", "too-many", "no-years"],
+)
+def test_a_file_that_is_no_resume_gets_a_clear_answer_and_stores_nothing(bot, name, data, mimetype, said):
+    share(bot, data, name=name, mimetype=mimetype)
+    answer = the_answer(bot)
+    assert said in answer
+    assert bot.fake.calls_to("download")
+    assert entries(bot) == [] and pending_imports(bot) == []
+    assert_no_failed_calls(bot)
+
+
+def test_a_file_over_a_megabyte_is_refused_without_being_downloaded(bot):
+    share(bot, RESUME.encode(), size=1_000_001)
+    assert the_answer(bot) == "That file is over 1 MB. Please split it by years and import each part."
+    assert [c for c in bot.fake.calls if c.method == "download"] == []
+    assert entries(bot) == [] and pending_imports(bot) == []
+
+
+def test_a_file_bigger_than_its_event_says_is_refused_after_one_megabyte(bot):
+    data = ("## 2024\n\n- A mistake\n" + "x" * 1_000_000).encode()
+    share(bot, data, size=1_000)
+    assert "That file is over 1 MB." in the_answer(bot)
+    assert entries(bot) == [] and pending_imports(bot) == []
+
+
+# ---- other messages in the DM ---------------------------------------------------------
+
+
+def test_a_typed_message_in_the_dm_gets_a_hint(bot):
+    event = {
+        "type": "message",
+        "channel_type": "im",
+        "channel": "DU1",
+        "user": "U1",
+        "text": "hello, can I import my resume?",
+        "ts": "1700000000.000600",
+        "event_ts": "1700000000.000600",
+    }
+    assert bot.event(event).status == 200
+    [hint] = dm_posts(bot, "U1")
+    assert "share its .md file here" in hint.args["text"] and "/fail" in hint.args["text"]
+    bot.drain()
+    assert len(bot.fake.calls_to("chat.postMessage")) == 1
+    assert entries(bot) == [] and pending_imports(bot) == []
+
+
+def test_the_apps_own_messages_in_the_dm_get_no_answer(bot):
+    own = {
+        "type": "message",
+        "subtype": "bot_message",
+        "channel_type": "im",
+        "channel": "DU1",
+        "bot_id": "BBOT",
+        "text": "Import preview",
+        "ts": "1700000000.000700",
+        "event_ts": "1700000000.000700",
+    }
+    assert bot.event(own).status == 200
+    # A typed message after it is the marker that the first event has been handled.
+    typed = {key: value for key, value in own.items() if key not in ("subtype", "bot_id")}
+    bot.event({**typed, "user": "U1", "text": "hi", "ts": "1700000000.000800"})
+    dm_posts(bot, "U1")
+    bot.drain()
+    assert len(bot.fake.calls_to("chat.postMessage")) == 1
+
+
+# ---- the round trip: record, export, import -------------------------------------------
+
+
+def test_an_exported_resume_imports_back_the_same_entries(bot):
+    recorded = [
+        dict(
+            what="We deployed on a Friday & the cache fell over.\n- It was not the first time\n# nor the last",
+            lesson="Deploy early in the week, behind a flag.\n1. Flags first\n2. Then the deploy",
+            category="engineering",
+            when="2024-03-01",
+            safeguards=("gradual_rollout", "kill_switch"),
+            action_items="Add a kill switch\nAlert on cache misses",
+            visibility="named",
+        ),
+        dict(
+            what="배포 실패 🚀 캐시가 터졌어요",
+            lesson="금요일 배포 금지 🙅",
+            category="career",
+            when="2022-12-31",
+            safeguards=("runbook",),
+            action_items="런북 작성",
+            visibility="private",
+        ),
+        dict(
+            what="Promised a date without asking the team",
+            lesson=None,
+            category="management",
+            when="2023-07-14",
+            safeguards=(),
+            action_items=None,
+            visibility="private",
+        ),
+    ]
+    for n, values in enumerate(recorded, start=1):
+        answer = bot.submit_entry(**values)
+        assert answer.status == 200 and not (answer.json() or {}).get("response_action"), answer.body
+        bot.fake.wait_for("views.publish", count=n)
+    bot.drain()
+    mark_done(bot, "Alert on cache misses")
+    originals = entry_rows(bot, "U1")
+    assert len(originals) == 3 and ("Alert on cache misses", True) in originals[0][6]
+
+    bot.command("export", key="export")
+    bot.fake.wait_for("files.completeUploadExternal")
+    markdown = uploaded(bot.fake, ".md")
+    bot.drain()
+    bot.fake.reset()
+
+    answer = import_shared(bot, markdown, "import", user="U2")
+    assert answer.startswith("Nice job! 3 entries are now in your failure resume")
+    bot.drain()
+    imported = entry_rows(bot, "U2")
+    by_words = {row[0]: row for row in imported}
+    assert sorted(by_words) == sorted(row[0] for row in originals)
+    for original in originals:
+        assert by_words[original[0]] == (*original[:5], "private", original[6])
