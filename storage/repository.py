@@ -844,6 +844,12 @@ def count_items_done(
     return session.scalar(select(func.count()).select_from(done.subquery())) or 0
 
 
+def people_with_entries_in(session: Session, ws: Workspace, user_ids: list[str], year: int) -> set[str]:
+    """Who among them has an entry dated in `year`: the ones a December review goes to."""
+    in_year = (Entry.happened_on >= date(year, 1, 1), Entry.happened_on <= date(year, 12, 31))
+    return set(session.scalars(select(Entry.user_id).where(*_owners_are(ws, user_ids), *in_year).distinct()))
+
+
 def list_workspace_entries_of_year(session: Session, ws: Workspace, year: int) -> list[Entry]:
     """Every entry of the workspace dated in `year`, for the team's counts (never its words)."""
     query = (

@@ -41,10 +41,11 @@ def language_for(
         return DEFAULT_LANGUAGE
 
 
-def person_language(person: Person | None, workspace_language: str | None) -> str:
-    """The same rule as language_for, from rows already read: for a fan-out over many people."""
+def person_language(person: Person | None, workspace_language: str | None, slack_locale: str | None = None) -> str:
+    """The same rule as language_for, from what a fan-out already read: the person's row, and
+    Slack's locale for them from users.list when it has it."""
     chosen = supported_language(person.language) if person else None
-    from_slack = supported_language(person.slack_locale) if person else None
+    from_slack = supported_language(slack_locale or (person.slack_locale if person else None))
     return chosen or from_slack or supported_language(workspace_language) or DEFAULT_LANGUAGE
 
 

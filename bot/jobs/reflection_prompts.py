@@ -18,7 +18,7 @@ from bot.domain.languages import person_language
 from bot.domain.prompts import PROMPT_KIND, is_away, is_person_to_prompt, person_timezone, prompt_is_due, prompt_period
 from bot.i18n import translator
 from bot.jobs.pacing import Pacer
-from bot.jobs.year_review import REVIEW_MONTH, send_year_review_once
+from bot.jobs.year_review import REVIEW_KIND, REVIEW_MONTH, send_year_review_once
 from bot.slack.api import members_page
 from storage import repository as repo
 from storage.repository import Workspace
@@ -123,7 +123,7 @@ def _prompt_members(
         zone = person_timezone(user)
         if not force and not prompt_is_due(now, zone, settings.prompt_day):
             continue
-        language = person_language(choice, settings.language)
+        language = person_language(choice, settings.language, user.get("locale"))
         batch.append(_Due(user_id, prompt_period(now, zone), now.astimezone(zone).date(), language))
         if len(batch) == BATCH:
             if not _send_batch(sf, client, ws, batch, now, pace, still_in_charge, attempts, counts):
@@ -175,9 +175,8 @@ def _send_batch(
                 log.warning("Stopped the reflection prompts: another scheduler took over")
                 counts["stopped_early"] += 1
                 return False
-            t = translator(languages[user_id])
             message = build_prompt_message(
-                t,
+                translator(languages[user_id]),
                 period=period,
                 open_items=open_items.get(user_id, []),
                 missing_lessons=missing.get(user_id, []),
@@ -186,12 +185,31 @@ def _send_batch(
             )
             asked = [follow_ups[user_id].id] if user_id in follow_ups else []
             _send_one(sf, client, ws, user_id, period, message, now, pace, counts, asked)
-            if int(period[-2:]) == REVIEW_MONTH:  # December's prompt comes with the year in review
-                year = int(period[:4])
-                outcome = send_year_review_once(sf, client, ws, user_id, t, year, now, review_pace)
-                if outcome in ("sent", "failed"):
-                    counts[f"year_review_{outcome}"] += 1
+        if int(period[-2:]) == REVIEW_MONTH:  # December's prompt comes with the year in review
+            _send_year_reviews(sf, client, ws, user_ids, int(period[:4]), languages, now, review_pace, counts)
     return True
+
+
+def _send_year_reviews(
+    sf: sessionmaker[Session],
+    client: WebClient,
+    ws: Workspace,
+    user_ids: list[str],
+    year: int,
+    languages: dict[str, str],
+    now: datetime,
+    pace: Callable[[], None],
+    counts: Counter,
+) -> None:
+    """The year in review to each of them who wrote entries that year and has not had it, whether
+    or not their prompt went out in this run: a review Slack refused last time is sent by the next."""
+    with sf() as session:
+        reviewed = repo.list_recipients(session, ws, user_ids, REVIEW_KIND, str(year))
+        writers = repo.people_with_entries_in(session, ws, user_ids, year)
+    for user_id in user_ids:
+        if user_id in writers and user_id not in reviewed:
+            outcome = send_year_review_once(sf, client, ws, user_id, translator(languages[user_id]), year, now, pace)
+            counts[f"year_review_{outcome}"] += 1
 
 
 def _send_one(

@@ -53,8 +53,8 @@ def post_with_chart(client: WebClient, channel: str, message: dict, chart: bytes
         client.files_upload_v2(
             channel=channel, content=chart, filename=f"{name}.png", title=message["text"], alt_txt=message["text"]
         )
-    except SlackApiError as error:
-        log.warning("Year in review chart not uploaded (%s)", error.response.get("error"))
+    except (SlackApiError, OSError) as error:  # OSError: no answer in time
+        log.warning("Year in review chart not uploaded (%s)", type(error).__name__)
 
 
 def send_year_review(client: WebClient, channel: str, t: Translator, review: YearInReview) -> None:
@@ -90,6 +90,10 @@ def send_year_review_once(
         with sf.begin() as session:
             repo.forget_delivery(session, ws, user_id, REVIEW_KIND, str(year))
         return "failed"
+    except OSError as error:
+        # No answer: Slack may have posted it. The claim stays, so it is never sent twice.
+        log.warning("Year in review unconfirmed (%s)", type(error).__name__)
+        return "unconfirmed"
     with sf.begin() as session:
         repo.confirm_delivery(session, ws, user_id, REVIEW_KIND, str(year), now)
     return "sent"
@@ -118,6 +122,9 @@ def post_team_year_review_once(
         with sf.begin() as session:
             repo.forget_delivery(session, ws, "team", TEAM_REVIEW_KIND, str(year))
         return "failed"
+    except OSError as error:
+        log.warning("Team year in review unconfirmed (%s)", type(error).__name__)
+        return "unconfirmed"
     with sf.begin() as session:
         repo.confirm_delivery(session, ws, "team", TEAM_REVIEW_KIND, str(year), now)
     return "posted"

@@ -69,8 +69,10 @@ class MembersPage(NamedTuple):
 
 
 def members_page(client: WebClient, cursor: str | None = None) -> MembersPage:
-    """One page of users.list (200 people), and the cursor of the next page, None after the last."""
-    page = client.users_list(limit=200, cursor=cursor) if cursor else client.users_list(limit=200)
+    """One page of users.list (200 people, each with their Slack locale), and the cursor of the next
+    page, None after the last."""
+    asked = {"limit": 200, "include_locale": True, **({"cursor": cursor} if cursor else {})}
+    page = client.users_list(**asked)
     return MembersPage(page.get("members") or [], (page.get("response_metadata") or {}).get("next_cursor") or None)
 
 

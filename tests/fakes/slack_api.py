@@ -778,8 +778,11 @@ class FakeSlack:
         return {"channel": args.get("channel"), "ts": ts, "message": message}
 
     def _users_list(self, args: dict) -> dict:
-        """The members in `users`, a page of `limit` at a time behind a numeric cursor."""
+        """The members in `users`, a page of `limit` at a time behind a numeric cursor; like Slack,
+        with their locale only for a caller that asks for it."""
         members = list(self.users.values())
+        if str(args.get("include_locale")).lower() not in ("1", "true"):
+            members = [{k: v for k, v in member.items() if k != "locale"} for member in members]
         start = int(args.get("cursor") or 0)
         size = int(args.get("limit") or 200)
         more = start + size < len(members)

@@ -1,0 +1,438 @@
+"""The year in review: a person's, asked for with `/fail review [YEAR]` or the Home button and sent
+with December's prompt once a year, and the team's in the retro channel, counts only, once a year
+and never below the anonymity crowd. Over signed HTTP and through the jobs, against the fake Slack:
+what was posted, the chart's bytes, and the delivery ledger."""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+from datetime import UTC, date, datetime, timedelta
+
+import pytest
+from sqlalchemy import select
+
+from bot.jobs.reflection_prompts import send_reflection_prompts
+from bot.jobs.year_review import post_team_year_review_once
+from bot.scheduler import workspace_tick
+from bot.slack.installations import single_workspace
+from storage import repository as repo
+from storage.db import make_engine, make_session_factory
+from storage.models import ActionItem, Delivery, Entry
+from storage.repository import Workspace
+from tests import payloads
+from tests.checks import assert_no_failed_calls
+from tests.conftest import tasks_now
+from tests.rows import seed
+from tests.test_prompts import member, no_pause, quick_client
+from tests.uploads import uploaded, uploaded_files
+
+WS = Workspace(enterprise_id="", team_id="T0001")
+PNG = b"\x89PNG\r\n\x1a\n"
+# Tuesday 1 December 2026, 10:00 in London (GMT): everyone's December prompt is due.
+DECEMBER = datetime(2026, 12, 1, 10, 0, tzinfo=UTC)
+# Monday 2 November 2026, 21:00 UTC: November's prompt, due everywhere.
+NOVEMBER = datetime(2026, 11, 2, 21, 0, tzinfo=UTC)
+# Lessons as people write them: mentions that must never ping anyone, and what Slack needs escaped.
+PINGING_LESSON = "<!channel> Roll back first & ask later"
+MENTIONING_LESSON = "Pair with <@U2> on <b>migrations</b>"
+
+
+# ---- helpers --------------------------------------------------------------------------
+
+
+def done(sf, entry_id: int, when: datetime) -> None:
+    """Mark an entry's action items done at `when`."""
+    with sf.begin() as session:
+        for item in session.get(Entry, entry_id).action_items:
+            item.status, item.done_at = "done", when
+
+
+def home_click(bot, action: dict, user: str = "U1"):
+    return bot.interact(payloads.block_actions(action, user=user, container="view"))
+
+
+def dm_posts(fake, channel: str = "DU1") -> list:
+    return [c for c in fake.calls_to("chat.postMessage") if c.args["channel"] == channel]
+
+
+def review_posts(fake, year: int) -> list:
+    """The people's year-in-review messages (any DM), by their header."""
+    title = f"Your {year} in failures"
+    return [c for c in fake.calls_to("chat.postMessage") if c.args.get("text") == title]
+
+
+def section_texts(call) -> str:
+    return "\n".join(b["text"]["text"] for b in call.args["blocks"] if b["type"] == "section")
+
+
+def headers(call) -> list[str]:
+    return [b["text"]["text"] for b in call.args["blocks"] if b["type"] == "header"]
+
+
+def review_ledger(sf, kind: str = "year_review") -> dict[tuple[str, str], datetime | None]:
+    with sf() as session:
+        rows = session.scalars(select(Delivery).where(Delivery.kind == kind))
+        return {(d.recipient, d.period): d.sent_at for d in rows}
+
+
+def assert_no_failed_calls_of(fake) -> None:
+    """Every call the jobs made was one the fake Slack accepted."""
+    assert [(c.method, c.error) for c in fake.calls if not c.ok] == []
+
+
+def seed_2024(bot) -> None:
+    """U1's 2024 (three entries, one action item done that year), and what must stay out of it."""
+    sf = bot.session_factory
+    first = seed(
+        sf, "The cache fell over", date(2024, 3, 4), lesson=PINGING_LESSON, category="engineering", items=("Flag it",)
+    )
+    seed(sf, "Lost the export", date(2024, 6, 1), lesson=MENTIONING_LESSON, category="data", items=("Verify",))
+    seed(sf, "Paged the wrong team", date(2024, 6, 20), lesson="Own the rota", category="engineering", items=())
+    done(sf, first, datetime(2024, 5, 1, 12, 0, tzinfo=UTC))
+    seed(sf, "Broke the 2023 release", date(2023, 6, 1), lesson="A lesson from 2023", items=())
+    seed(sf, "U2's own mistake", date(2024, 6, 1), user="U2", lesson="U2's private lesson", items=())
+    seed(sf, "Other workspace", date(2024, 6, 1), team="T0002", lesson="T0002's lesson", items=())
+
+
+def assert_u1_2024_review(bot) -> None:
+    """The message in U1's DM, then its chart there too."""
+    [opened] = bot.fake.calls_to("conversations.open")
+    assert opened.args["users"] == "U1"
+    [message] = dm_posts(bot.fake)
+    assert message.args["text"] == "Your 2024 in failures"
+    assert headers(message) == ["Your 2024 in failures"]
+    text = section_texts(message)
+    assert "*3 entries* this year." in text
+    assert "*By category:* Engineering 2, Data 1" in text
+    assert "*Busiest months:* June 2, March 1" in text
+    assert "*1 action item* done this year." in text
+    assert "• &lt;!channel&gt; Roll back first &amp; ask later" in text
+    assert "• Pair with &lt;@U2&gt; on &lt;b&gt;migrations&lt;/b&gt;" in text
+    assert "Own the rota" in text
+    everything = json.dumps(message.args, ensure_ascii=False)
+    assert "<!channel>" not in everything and "<@U2>" not in everything  # nobody is pinged
+    for absent in ("A lesson from 2023", "U2's private lesson", "T0002's lesson"):
+        assert absent not in everything
+
+    [complete] = bot.fake.wait_for("files.completeUploadExternal")
+    assert complete.args["channel_id"] == "DU1"
+    assert list(uploaded_files(bot.fake)) == ["failure-resume-2024.png"]
+    assert uploaded(bot.fake, ".png").startswith(PNG)
+    # The chart comes below the message.
+    methods = [c.method for c in bot.fake.calls]
+    assert methods.index("chat.postMessage") < methods.index("files.getUploadURLExternal")
+
+
+# ---- on demand, over signed HTTP ----------------------------------------------------------
+
+
+def test_fail_review_2024_sends_that_year_then_its_chart_in_the_dm(bot):
+    bot.now = datetime(2025, 2, 10, 12, 0, tzinfo=UTC)  # asked in 2025, for 2024
+    seed_2024(bot)
+
+    answer = bot.command("review 2024", key="review")
+
+    assert (answer.status, answer.body) == (200, b"")
+    bot.fake.wait_for("files.completeUploadExternal")
+    assert_u1_2024_review(bot)
+    [(key, reply)] = bot.fake.wait_for_responses()
+    assert key == "review" and reply["text"] == "Sent to you in a direct message."
+    # Asked for: sent whatever December's ledger says, and leaving it alone.
+    assert review_ledger(bot.session_factory) == {}
+    assert_no_failed_calls(bot)
+
+
+def test_asking_again_sends_the_review_again(bot):
+    seed_2024(bot)
+    bot.command("review 2024", key="first")
+    bot.fake.wait_for("files.completeUploadExternal")
+    bot.command("review 2024", key="second")
+    bot.fake.wait_for("files.completeUploadExternal", count=2)
+    assert len(dm_posts(bot.fake)) == 2
+    assert all(data.startswith(PNG) for data in bot.fake.uploads.values()) and len(bot.fake.uploads) == 2
+
+
+def test_the_home_button_sends_this_years_review(bot):
+    bot.now = datetime(2024, 12, 20, 12, 0, tzinfo=UTC)
+    seed_2024(bot)
+
+    assert home_click(bot, payloads.button("year_review_button")).status == 200
+
+    bot.fake.wait_for("files.completeUploadExternal")
+    assert_u1_2024_review(bot)
+    bot.drain()
+    assert bot.fake.responses == []  # no response_url from the Home: the DM is the answer
+    assert_no_failed_calls(bot)
+
+
+def test_this_year_is_the_year_where_the_person_is(bot):
+    # 12:00 UTC on New Year's Eve is 01:00 on 1 January in Tongatapu.
+    bot.now = datetime(2024, 12, 31, 12, 0, tzinfo=UTC)
+    bot.fake.users["U1"] = member("U1", "Pacific/Tongatapu")
+    seed(bot, "Dated 2025", date(2025, 1, 1), lesson="New year, new lesson", items=())
+    seed(bot, "Dated 2024", date(2024, 12, 1), lesson="Old year's lesson", items=())
+
+    home_click(bot, payloads.button("year_review_button"))
+
+    bot.fake.wait_for("files.completeUploadExternal")
+    [message] = dm_posts(bot.fake)
+    assert message.args["text"] == "Your 2025 in failures"
+    assert "New year, new lesson" in section_texts(message) and "Old year's lesson" not in section_texts(message)
+
+
+def test_an_empty_year_says_nothing_was_recorded_and_sends_no_chart(bot):
+    seed(bot, "Only in 2023", date(2023, 5, 1))
+    seed(bot, "Someone else's 2024", date(2024, 5, 1), user="U2")
+
+    bot.command("review 2024", key="review")
+
+    [message] = bot.fake.wait_for("chat.postMessage")
+    assert message.args["channel"] == "DU1"
+    assert headers(message) == ["Your 2024 in failures"]
+    assert "Nothing recorded in 2024 yet" in section_texts(message)
+    assert "Only in 2023" not in json.dumps(message.args) and "Someone else" not in json.dumps(message.args)
+    bot.fake.wait_for_responses()
+    bot.drain()
+    assert [c.method for c in bot.fake.calls if c.method.startswith("files.")] == []
+    assert bot.fake.uploads == {}
+    assert_no_failed_calls(bot)
+
+
+# ---- December's prompt: each person's review, once a year ---------------------------------
+
+
+@pytest.fixture
+def job(fake_slack, database_url):
+    """(session factory, Web API client) as the scheduler and run-job build them."""
+    engine = make_engine(database_url)
+    yield make_session_factory(engine), quick_client(fake_slack.url)
+    engine.dispose()
+
+
+def prompts(fake) -> Counter:
+    """Reflection prompts per person (the job posts them to the user id, reviews to the DM's id)."""
+    return Counter(c.args["channel"] for c in fake.calls_to("chat.postMessage") if c.args["channel"].startswith("U"))
+
+
+def test_decembers_prompt_sends_each_persons_review_once_and_none_for_an_empty_year(job, fake_slack):
+    sf, client = job
+    fake_slack.users.update({user: member(user) for user in ("U1", "U2", "U3")})
+    seed(sf, "U1 broke prod", date(2026, 4, 2), lesson="Small deploys", items=())
+    seed(sf, "U1 again", date(2026, 9, 9), lesson="Read the runbook", category="engineering", items=())
+    seed(sf, "U2 in 2025 only", date(2025, 12, 24), user="U2", lesson="Last year's lesson", items=())
+    # U3 has recorded nothing at all.
+
+    counts = send_reflection_prompts(sf, client, WS, DECEMBER, pace=no_pause)
+
+    assert prompts(fake_slack) == Counter(U1=1, U2=1, U3=1)
+    assert counts["year_review_sent"] == 1
+    [review] = review_posts(fake_slack, 2026)
+    assert review.args["channel"] == "DU1"
+    assert "*2 entries* this year." in section_texts(review) and "Small deploys" in section_texts(review)
+    assert [c.args["users"] for c in fake_slack.calls_to("conversations.open")] == ["U1"]
+    assert list(uploaded_files(fake_slack)) == ["failure-resume-2026.png"]
+    assert uploaded(fake_slack, ".png").startswith(PNG)
+    assert set(review_ledger(sf)) == {("U1", "2026")} and all(review_ledger(sf).values())
+
+    # Run again, later that quarter of an hour and at the end of the month: nothing is sent twice.
+    send_reflection_prompts(sf, client, WS, DECEMBER + timedelta(minutes=15), pace=no_pause)
+    send_reflection_prompts(sf, client, WS, datetime(2026, 12, 31, 20, 0, tzinfo=UTC), force=True, pace=no_pause)
+    assert len(review_posts(fake_slack, 2026)) == 1
+    assert len(fake_slack.uploads) == 1
+    assert prompts(fake_slack) == Counter(U1=1, U2=1, U3=1)
+    assert review_posts(fake_slack, 2025) == []  # December 2026 sends 2026's: U2's is empty
+    assert_no_failed_calls_of(fake_slack)
+
+
+def test_a_review_slack_refused_is_sent_by_the_next_run(job, fake_slack):
+    """December's review is claimed before its send and given back when Slack refuses it, so that the
+    next run sends it; the prompt that went with it was delivered and is not sent again."""
+    sf, client = job
+    fake_slack.users["U1"] = member("U1")
+    seed(sf, "U1 broke prod", date(2026, 4, 2), lesson="Small deploys", items=())
+    fake_slack.queue_failure("conversations.open", error="internal_error")
+
+    first = send_reflection_prompts(sf, client, WS, DECEMBER, pace=no_pause)
+    assert first["year_review_failed"] == 1 and review_posts(fake_slack, 2026) == []
+    assert review_ledger(sf) == {}  # given back
+
+    send_reflection_prompts(sf, client, WS, DECEMBER + timedelta(minutes=15), pace=no_pause)
+    assert prompts(fake_slack) == Counter(U1=1)
+    assert len(review_posts(fake_slack, 2026)) == 1, "the refused review was never tried again"
+
+
+def test_a_review_slack_never_answers_does_not_stop_the_other_prompts(job, fake_slack):
+    """A call Slack does not answer in time (the client's 5 s) is no reason to leave the rest of the
+    workspace unprompted: the prompts treat it so, and the review that goes with one must too."""
+    sf, client = job
+    fake_slack.users.update({"U1": member("U1"), "U2": member("U2")})
+    seed(sf, "U1 broke prod", date(2026, 4, 2), items=())
+    fake_slack.delay_once("conversations.open", 6)  # U1's review: Slack never answers in time
+
+    try:
+        send_reflection_prompts(sf, client, WS, DECEMBER, pace=no_pause)
+    except OSError as error:
+        pytest.fail(
+            f"the fan-out stopped at U1's review ({type(error).__name__}); prompted: {dict(prompts(fake_slack))}"
+        )
+
+    assert prompts(fake_slack) == Counter(U1=1, U2=1)
+
+
+def test_novembers_prompt_sends_no_review(job, fake_slack):
+    sf, client = job
+    fake_slack.users["U1"] = member("U1")
+    seed(sf, "A 2026 mistake", date(2026, 10, 1), items=())
+    send_reflection_prompts(sf, client, WS, NOVEMBER, pace=no_pause)
+    assert prompts(fake_slack) == Counter(U1=1)
+    assert review_posts(fake_slack, 2026) == [] and fake_slack.uploads == {}
+    assert review_ledger(sf) == {}
+
+
+# ---- the team's year: counts only, never below the crowd, once ---------------------------
+
+
+TEAM_WORDS = {
+    "UA": ("Alpha deleted the staging bucket", "Alpha's lesson about buckets", "Alpha's action item"),
+    "UB": ("Bravo shipped on a Friday", "Bravo's lesson about Fridays", "Bravo's action item"),
+    "UC": ("Charlie forgot the backup", "Charlie's lesson about backups", "Charlie's action item"),
+    "UD": ("Delta mislabelled the alert", "Delta's lesson about alerts", "Delta's action item"),
+}
+
+
+def write(sf, user: str, visibility: str = "named", when: date = date(2026, 3, 3), team: str = "T0001") -> int:
+    what, lesson, item = TEAM_WORDS[user]
+    return seed(sf, what, when, user=user, team=team, lesson=lesson, visibility=visibility, items=(item,))
+
+
+def channel_posts(fake, channel: str = "CRETRO") -> list:
+    return [c for c in fake.calls_to("chat.postMessage") if c.args["channel"] == channel]
+
+
+def everything_posted(calls) -> str:
+    """Every argument of these calls (messages, upload names and titles), as one string."""
+    return json.dumps([c.args for c in calls], ensure_ascii=False)
+
+
+def test_below_the_crowd_the_team_review_posts_nothing(job, fake_slack):
+    sf, client = job
+    # Two people this year (the default crowd is three); a third only last year, a fourth elsewhere.
+    write(sf, "UA")
+    write(sf, "UA", "private", date(2026, 7, 1))
+    write(sf, "UB", "anonymous")
+    write(sf, "UC", when=date(2025, 6, 1))
+    write(sf, "UD", team="T0002")
+
+    assert post_team_year_review_once(sf, client, WS, 2026, DECEMBER, "CRETRO") == "below_crowd"
+
+    assert fake_slack.calls_to("chat.postMessage", ok_only=False) == []
+    assert fake_slack.uploads == {} and review_ledger(sf, "team_year_review") == {}
+
+
+def test_at_the_crowd_the_team_review_is_posted_with_counts_and_no_words_or_names(job, fake_slack):
+    sf, client = job
+    write(sf, "UA")
+    write(sf, "UB", "anonymous", date(2026, 3, 9))
+    write(sf, "UC", "private", date(2026, 8, 1))
+    item_entry = write(sf, "UA", "private", date(2026, 8, 2))
+    done(sf, item_entry, datetime(2026, 9, 1, tzinfo=UTC))
+    write(sf, "UD", when=date(2025, 6, 1))  # last year: not counted
+
+    assert post_team_year_review_once(sf, client, WS, 2026, DECEMBER, "CRETRO") == "posted"
+
+    [message] = channel_posts(fake_slack)
+    assert message.args["text"] == "Our 2026 in failures"
+    assert headers(message) == ["Our 2026 in failures"]
+    text = section_texts(message)
+    assert "*4 entries* recorded by the team this year." in text
+    assert "Shared by name 1, anonymously 1, kept private 2." in text
+    assert "*By category:* Data 4" in text
+    assert "*Busiest months:* March 2, August 2" in text
+    assert "*1 action item* done this year." in text
+    [complete] = fake_slack.calls_to("files.completeUploadExternal")
+    assert complete.args["channel_id"] == "CRETRO"
+    assert list(uploaded_files(fake_slack)) == ["failure-resume-team-2026.png"]
+    assert uploaded(fake_slack, ".png").startswith(PNG)
+    everything = everything_posted(fake_slack.calls)
+    for user, words in TEAM_WORDS.items():
+        assert user not in everything
+        for word in words:
+            assert word not in everything
+    for fragment in ("Alpha", "Bravo", "Charlie", "Delta", "<@"):
+        assert fragment not in everything
+    assert review_ledger(sf, "team_year_review") == {("team", "2026"): DECEMBER}
+    assert_no_failed_calls_of(fake_slack)
+
+
+def test_the_workspace_sets_the_crowd_and_the_channel_of_the_team_review(job, fake_slack):
+    sf, client = job
+    with sf.begin() as session:
+        repo.save_settings(session, WS, "UADMIN", DECEMBER, anonymity_crowd=4, retro_channel="CSETTING")
+    for user in ("UA", "UB", "UC"):
+        write(sf, user)
+    assert post_team_year_review_once(sf, client, WS, 2026, DECEMBER, "CDEFAULT") == "below_crowd"
+    assert fake_slack.calls_to("chat.postMessage", ok_only=False) == []
+
+    write(sf, "UD")
+    assert post_team_year_review_once(sf, client, WS, 2026, DECEMBER, "CDEFAULT") == "posted"
+    assert [c.args["channel"] for c in fake_slack.calls_to("chat.postMessage")] == ["CSETTING"]
+    assert fake_slack.calls_to("files.completeUploadExternal")[0].args["channel_id"] == "CSETTING"
+
+
+def test_the_team_review_is_posted_exactly_once_a_year(job, fake_slack):
+    sf, client = job
+    for user in ("UA", "UB", "UC"):
+        write(sf, user)
+    assert post_team_year_review_once(sf, client, WS, 2026, DECEMBER, "CRETRO") == "posted"
+    assert post_team_year_review_once(sf, client, WS, 2026, DECEMBER + timedelta(days=3), "CRETRO") == "already"
+    assert len(channel_posts(fake_slack)) == 1 and len(fake_slack.uploads) == 1
+
+
+def test_a_team_review_slack_refuses_is_posted_by_the_next_run(job, fake_slack):
+    sf, client = job
+    for user in ("UA", "UB", "UC"):
+        write(sf, user)
+    fake_slack.queue_failure("chat.postMessage", error="channel_not_found")
+    assert post_team_year_review_once(sf, client, WS, 2026, DECEMBER, "CRETRO") == "failed"
+    assert review_ledger(sf, "team_year_review") == {} and fake_slack.uploads == {}
+    assert post_team_year_review_once(sf, client, WS, 2026, DECEMBER, "CRETRO") == "posted"
+    assert len(channel_posts(fake_slack)) == 1
+
+
+def test_the_clock_posts_the_team_review_with_decembers_prompts_once(job, fake_slack):
+    sf, client = job
+    fake_slack.users.update({user: member(user) for user in TEAM_WORDS})
+    for user in ("UA", "UB", "UC"):
+        write(sf, user, "private")  # private: no digest, so the channel's only post is the review
+    tasks = tasks_now(sf, client, retro_channel="CRETRO")
+
+    def beat(at) -> bool:
+        return workspace_tick(sf, single_workspace(client), tasks, at, "clock")
+
+    assert beat(datetime(2026, 11, 30, 23, 0, tzinfo=UTC)) is True  # November: no review
+    assert beat(datetime(2026, 12, 1, 9, 59, tzinfo=UTC)) is True  # before 10:00 on the prompt day
+    assert channel_posts(fake_slack) == []
+    assert beat(DECEMBER) is True
+    assert beat(DECEMBER + timedelta(minutes=15)) is True
+    assert beat(datetime(2026, 12, 20, 12, 0, tzinfo=UTC)) is True
+    [message] = channel_posts(fake_slack)
+    assert message.args["text"] == "Our 2026 in failures"
+    # The people's own reviews went to their DMs with their prompts, once each.
+    assert sorted(c.args["channel"] for c in review_posts(fake_slack, 2026)) == ["DUA", "DUB", "DUC"]
+    assert len(fake_slack.uploads) == 4
+    in_the_channel = everything_posted(channel_posts(fake_slack))
+    assert all(word not in in_the_channel for words in TEAM_WORDS.values() for word in words)
+    assert all(user not in in_the_channel for user in TEAM_WORDS)
+
+
+def test_done_items_of_the_year_are_counted_by_when_they_were_done(job, fake_slack):
+    sf, client = job
+    for user in ("UA", "UB", "UC"):
+        write(sf, user)
+    with sf.begin() as session:
+        items = list(session.scalars(select(ActionItem).order_by(ActionItem.id)))
+        items[0].status, items[0].done_at = "done", datetime(2026, 2, 1, tzinfo=UTC)
+        items[1].status, items[1].done_at = "done", datetime(2025, 12, 31, 23, 0, tzinfo=UTC)  # last year
+    post_team_year_review_once(sf, client, WS, 2026, DECEMBER, "CRETRO")
+    assert "*1 action item* done this year." in section_texts(channel_posts(fake_slack)[0])
