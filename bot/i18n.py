@@ -40,7 +40,7 @@ class Translator:
         return text.format(**params) if params else text
 
     def plural(self, singular: str, plural: str, n: int, **params: object) -> str:
-        return self._catalogue.ngettext(singular, plural, n).format(n=n, **params)
+        return self._catalogue.ngettext(singular, plural, n).format(n=self.number(n), **params)
 
     def date(self, day: date, format: str = "medium") -> str:
         return format_date(day, format=format, locale=self.locale)

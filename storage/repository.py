@@ -581,15 +581,6 @@ def remember_slack_locale(session: Session, ws: Workspace, user_id: str, locale:
         session.flush()
 
 
-def get_people(session: Session, ws: Workspace, user_ids: list[str]) -> dict[str, Person]:
-    rows = session.scalars(
-        select(Person).where(
-            Person.enterprise_id == ws.enterprise_id, Person.team_id == ws.team_id, Person.user_id.in_(user_ids)
-        )
-    )
-    return {person.user_id: person for person in rows}
-
-
 def get_person(session: Session, ws: Workspace, user_id: str) -> Person | None:
     return session.get(Person, (ws.enterprise_id, ws.team_id, user_id))
 
@@ -791,7 +782,7 @@ def count_workspace_entries(session: Session, ws: Workspace) -> EntryCounts:
 
 def add_pending_import(session: Session, ws: Workspace, user_id: str, text: str, now: datetime) -> PendingImport:
     pending = PendingImport(
-        enterprise_id=ws.enterprise_id, team_id=ws.team_id, user_id=user_id, text=text, status="pending", imported=0
+        enterprise_id=ws.enterprise_id, team_id=ws.team_id, user_id=user_id, text=text, status="pending"
     )
     pending.created_at = now
     session.add(pending)

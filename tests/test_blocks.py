@@ -884,6 +884,11 @@ command_text = st.one_of(
         ("resume of mine got rejected", FailCommand("record", text="resume of mine got rejected")),
         ("  I broke prod  ", FailCommand("record", text="I broke prod")),
         ("<!channel>", FailCommand("record", text="<!channel>")),
+        ("import", FailCommand("import")),
+        ("review", FailCommand("review")),
+        ("Review 2024", FailCommand("review", year=2024)),
+        ("review 9999", FailCommand("typo", text="review 9999", suggestion="review")),
+        ("import my resume please", FailCommand("record", text="import my resume please")),
     ],
 )
 def test_parse_fail_command_examples(text, expected):

@@ -317,8 +317,17 @@ def test_importing_a_pasted_resume_saves_private_entries_and_says_nice_job_in_th
     assert "Deployed on a Friday and the cache fell over" in json.dumps(home.args["view"])
     assert entry_rows(bot) == RESUME_ROWS
     [pending] = pending_imports(bot)
-    assert (pending.status, pending.text, pending.imported) == ("imported", "", 3)
+    assert (pending.status, pending.text) == ("imported", "")
     assert_no_failed_calls(bot)
+
+
+def test_an_imported_done_item_is_not_asked_about_a_month_later(bot):
+    submit_preview(bot, paste(bot, RESUME).json()["view"]["private_metadata"])
+    bot.fake.wait_for("views.publish")
+    with bot.session_factory() as session:
+        [done] = session.scalars(select(ActionItem).where(ActionItem.status == "done")).all()
+    # Done long ago (its entry's day): "Did it help?" is for items done this month, not imported ones.
+    assert done.done_at == datetime(2024, 1, 1, tzinfo=UTC) and done.helped_asked_at is not None
 
 
 def test_submitting_the_preview_twice_imports_once(bot):
@@ -495,6 +504,25 @@ def test_a_file_link_outside_slack_is_never_fetched_with_the_token(bot):
     assert pending_imports(bot) == []
 
 
+def test_a_redirect_away_from_slack_is_not_followed_with_the_token(bot):
+    # A port of loopback nothing answers on: were the redirect followed, the answer would be a failure.
+    shared = bot.fake.share_file("resume.md", RESUME.encode(), redirect="http://127.0.0.1:9/steal")
+    bot.event(file_share("U1", [shared]))
+    assert NOT_READABLE in the_answer(bot)
+    assert [c.status for c in bot.fake.calls_to("download", ok_only=False)] == [302]
+    assert pending_imports(bot) == []
+
+
+def test_slacks_file_host_failing_once_is_tried_again_and_the_preview_comes(bot):
+    bot.fake.queue_failure("download", status=500)
+    share(bot, RESUME.encode())
+    # Huey tries the task again after its retry delay (10 s).
+    post = bot.fake.wait_for("chat.postMessage", timeout=30)[0]
+    assert "import_actions_block" in json.dumps(post.args["blocks"])
+    assert [c.status for c in bot.fake.calls_to("download", ok_only=False)] == [500, 200]
+    assert len(pending_imports(bot)) == 1
+
+
 # ---- files refused ----------------------------------------------------------------------
 
 
@@ -534,6 +562,19 @@ def test_a_file_over_a_megabyte_is_refused_without_being_downloaded(bot):
     assert the_answer(bot) == "That file is over 1 MB. Please split it by years and import each part."
     assert [c for c in bot.fake.calls if c.method == "download"] == []
     assert entries(bot) == [] and pending_imports(bot) == []
+
+
+def test_a_pdf_is_refused_as_no_text_file_without_being_downloaded(bot):
+    share(bot, b"%PDF-1.7 ...", name="resume.pdf", mimetype="application/pdf", filetype="pdf", size=5_000_000)
+    assert the_answer(bot).startswith("That doesn't look like a text file.")
+    assert [c for c in bot.fake.calls if c.method == "download"] == []
+    assert pending_imports(bot) == []
+
+
+def test_the_preview_quotes_the_start_of_each_line_it_left_out(bot):
+    share(bot, b"Notes before the years\n\n## 2024\n\n- A mistake <!here>\n")
+    preview = json.dumps(preview_of(bot), ensure_ascii=False)
+    assert "Line 1: text before the first year heading is left out. \u201cNotes before the years\u201d" in preview
 
 
 def test_a_file_bigger_than_its_event_says_is_refused_after_one_megabyte(bot):

@@ -197,11 +197,13 @@ def test_the_nice_job_after_a_quick_entry_is_korean(bot):
 
 def test_the_record_modal_is_korean_once_the_locale_was_learned(bot):
     korean_person(bot)
-    # Before any worker heard Slack's locale, a modal (opened on the ack path, from the database
-    # alone) is in the workspace's language.
+    # Before the app heard Slack's locale, the loading view (shown on the trigger, from the database
+    # alone) is in the workspace's language; the form itself asks Slack, once the trigger is spent.
     bot.command("", key="before")
     [before] = bot.fake.wait_for_views()
-    assert before["title"]["text"] == "Record a failure"
+    assert before["title"]["text"] == "실패 기록하기"
+    [first_loading] = bot.fake.calls_to("views.open")
+    assert first_loading.args["view"]["title"]["text"] == "Failure Resume"
 
     learn_the_locale(bot)
     bot.fake.reset()
@@ -290,7 +292,7 @@ def test_the_year_in_review_is_korean(bot):
     [message] = bot.fake.calls_to("chat.postMessage")
     assert message.args["text"] == "내 2024년 돌아보기"
     text = json.dumps(message.args["blocks"], ensure_ascii=False)
-    assert "한 해 동안 *기록 2건*을 남겼어요." in text
+    assert "한 해 동안 *기록 2건을* 남겼어요." in text
     assert "*분류별:* 엔지니어링 1, 데이터 1" in text
     assert "*기록이 가장 많았던 달:* 3월 1, 6월 1" in text
     assert "*간직할 만한 배운 점:*" in text and LESSON in text
@@ -421,7 +423,7 @@ def test_the_team_year_in_review_is_in_the_workspace_language(bot):
 
     [message] = bot.fake.calls_to("chat.postMessage")
     assert message.args["text"] == "우리 팀의 2026년 돌아보기"
-    assert "한 해 동안 우리 팀이 *기록 3건*을 남겼어요." in json.dumps(message.args["blocks"], ensure_ascii=False)
+    assert "한 해 동안 우리 팀이 *기록 3건을* 남겼어요." in json.dumps(message.args["blocks"], ensure_ascii=False)
     assert english_left(message.args) == []
     assert uploaded(bot.fake, ".png").startswith(b"\x89PNG")
     assert_no_failed_calls(bot)

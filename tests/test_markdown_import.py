@@ -466,3 +466,18 @@ def exported_entries(draw) -> list[Entry]:
 @given(entries=exported_entries(), language=st.sampled_from(["en", "ko"]))
 def test_any_export_reads_back_exactly(entries, language):
     assert_same(entries, read_back(entries, language))
+
+
+def test_a_file_of_nothing_but_year_headings_is_refused_as_too_many_as_it_is_read():
+    with pytest.raises(ImportRefused) as refused:
+        parse_resume("".join(f"# {1000 + n}\n## a · b\n" for n in range(1001)), TODAY)
+    assert (refused.value.reason, refused.value.count) == ("too_many", 2002)
+
+
+def test_a_years_export_dates_are_every_day_of_it_in_every_language():
+    from bot.domain.markdown_import import _days
+
+    common, leap = _days(2023), _days(2024)
+    assert len(common) == 365 * 2 and len(leap) == 366 * 2
+    assert leap["Feb 29, 2024"] == date(2024, 2, 29) and "Feb 29, 2023" not in common
+    assert common["2023. 12. 31."] == date(2023, 12, 31)

@@ -18,7 +18,7 @@ from bot.scheduler import workspace_tick
 from bot.slack.installations import single_workspace
 from storage import repository as repo
 from storage.db import make_engine, make_session_factory
-from storage.models import ActionItem, Delivery, Entry
+from storage.models import ActionItem, Delivery, Digest, Entry
 from storage.repository import Workspace
 from tests import payloads
 from tests.checks import assert_no_failed_calls
@@ -52,7 +52,7 @@ def home_click(bot, action: dict, user: str = "U1"):
     return bot.interact(payloads.block_actions(action, user=user, container="view"))
 
 
-def dm_posts(fake, channel: str = "DU1") -> list:
+def dm_posts(fake, channel: str = "U1") -> list:
     return [c for c in fake.calls_to("chat.postMessage") if c.args["channel"] == channel]
 
 
@@ -97,8 +97,8 @@ def seed_2024(bot) -> None:
 
 def assert_u1_2024_review(bot) -> None:
     """The message in U1's DM, then its chart there too."""
-    [opened] = bot.fake.calls_to("conversations.open")
-    assert opened.args["users"] == "U1"
+    # Posted to the user ID (Slack's DM with them), whose DM ID the chart's upload takes from the answer.
+    assert bot.fake.calls_to("conversations.open") == []
     [message] = dm_posts(bot.fake)
     assert message.args["text"] == "Your 2024 in failures"
     assert headers(message) == ["Your 2024 in failures"]
@@ -188,7 +188,7 @@ def test_an_empty_year_says_nothing_was_recorded_and_sends_no_chart(bot):
     bot.command("review 2024", key="review")
 
     [message] = bot.fake.wait_for("chat.postMessage")
-    assert message.args["channel"] == "DU1"
+    assert message.args["channel"] == "U1"
     assert headers(message) == ["Your 2024 in failures"]
     assert "Nothing recorded in 2024 yet" in section_texts(message)
     assert "Only in 2023" not in json.dumps(message.args) and "Someone else" not in json.dumps(message.args)
@@ -211,8 +211,9 @@ def job(fake_slack, database_url):
 
 
 def prompts(fake) -> Counter:
-    """Reflection prompts per person (the job posts them to the user id, reviews to the DM's id)."""
-    return Counter(c.args["channel"] for c in fake.calls_to("chat.postMessage") if c.args["channel"].startswith("U"))
+    """Reflection prompts per person (both go to the user ID: the reviews are told apart by their title)."""
+    reviews = {id(c) for year in range(2020, 2030) for c in review_posts(fake, year)}
+    return Counter(c.args["channel"] for c in fake.calls_to("chat.postMessage") if id(c) not in reviews)
 
 
 def test_decembers_prompt_sends_each_persons_review_once_and_none_for_an_empty_year(job, fake_slack):
@@ -228,9 +229,9 @@ def test_decembers_prompt_sends_each_persons_review_once_and_none_for_an_empty_y
     assert prompts(fake_slack) == Counter(U1=1, U2=1, U3=1)
     assert counts["year_review_sent"] == 1
     [review] = review_posts(fake_slack, 2026)
-    assert review.args["channel"] == "DU1"
+    assert review.args["channel"] == "U1"
     assert "*2 entries* this year." in section_texts(review) and "Small deploys" in section_texts(review)
-    assert [c.args["users"] for c in fake_slack.calls_to("conversations.open")] == ["U1"]
+    assert fake_slack.calls_to("conversations.open") == []
     assert list(uploaded_files(fake_slack)) == ["failure-resume-2026.png"]
     assert uploaded(fake_slack, ".png").startswith(PNG)
     assert set(review_ledger(sf)) == {("U1", "2026")} and all(review_ledger(sf).values())
@@ -245,20 +246,28 @@ def test_decembers_prompt_sends_each_persons_review_once_and_none_for_an_empty_y
     assert_no_failed_calls_of(fake_slack)
 
 
+def prompted_already(sf, user: str) -> None:
+    """December's prompt delivered to `user` by an earlier run."""
+    with sf.begin() as session:
+        assert repo.claim_delivery(session, WS, user, "reflection_prompt", "2026-12", DECEMBER)
+        repo.confirm_delivery(session, WS, user, "reflection_prompt", "2026-12", DECEMBER)
+
+
 def test_a_review_slack_refused_is_sent_by_the_next_run(job, fake_slack):
     """December's review is claimed before its send and given back when Slack refuses it, so that the
     next run sends it; the prompt that went with it was delivered and is not sent again."""
     sf, client = job
     fake_slack.users["U1"] = member("U1")
     seed(sf, "U1 broke prod", date(2026, 4, 2), lesson="Small deploys", items=())
-    fake_slack.queue_failure("conversations.open", error="internal_error")
+    prompted_already(sf, "U1")  # December's prompt went out: this run posts only the review
+    fake_slack.queue_failure("chat.postMessage", error="internal_error")
 
     first = send_reflection_prompts(sf, client, WS, DECEMBER, pace=no_pause)
     assert first["year_review_failed"] == 1 and review_posts(fake_slack, 2026) == []
     assert review_ledger(sf) == {}  # given back
 
     send_reflection_prompts(sf, client, WS, DECEMBER + timedelta(minutes=15), pace=no_pause)
-    assert prompts(fake_slack) == Counter(U1=1)
+    assert prompts(fake_slack) == Counter()  # the prompt is not sent again
     assert len(review_posts(fake_slack, 2026)) == 1, "the refused review was never tried again"
 
 
@@ -268,16 +277,20 @@ def test_a_review_slack_never_answers_does_not_stop_the_other_prompts(job, fake_
     sf, client = job
     fake_slack.users.update({"U1": member("U1"), "U2": member("U2")})
     seed(sf, "U1 broke prod", date(2026, 4, 2), items=())
-    fake_slack.delay_once("conversations.open", 6)  # U1's review: Slack never answers in time
+    seed(sf, "U2 broke staging", date(2026, 5, 2), user="U2", items=())
+    prompted_already(sf, "U1")
+    prompted_already(sf, "U2")
+    fake_slack.delay_once("chat.postMessage", 6)  # U1's review: Slack never answers in time
 
     try:
-        send_reflection_prompts(sf, client, WS, DECEMBER, pace=no_pause)
+        counts = send_reflection_prompts(sf, client, WS, DECEMBER, pace=no_pause)
     except OSError as error:
-        pytest.fail(
-            f"the fan-out stopped at U1's review ({type(error).__name__}); prompted: {dict(prompts(fake_slack))}"
-        )
+        pytest.fail(f"the fan-out stopped at U1's review ({type(error).__name__})")
 
-    assert prompts(fake_slack) == Counter(U1=1, U2=1)
+    # U1's stays claimed (Slack may have posted it: never twice), and U2's still goes.
+    assert counts["year_review_unconfirmed"] == 1 and counts["year_review_sent"] == 1
+    assert set(review_ledger(sf)) == {("U1", "2026"), ("U2", "2026")}
+    assert review_ledger(sf)[("U1", "2026")] is None and review_ledger(sf)[("U2", "2026")] is not None
 
 
 def test_novembers_prompt_sends_no_review(job, fake_slack):
@@ -298,6 +311,7 @@ TEAM_WORDS = {
     "UB": ("Bravo shipped on a Friday", "Bravo's lesson about Fridays", "Bravo's action item"),
     "UC": ("Charlie forgot the backup", "Charlie's lesson about backups", "Charlie's action item"),
     "UD": ("Delta mislabelled the alert", "Delta's lesson about alerts", "Delta's action item"),
+    "UE": ("Echo paged the wrong team", "Echo's lesson about paging", "Echo's action item"),
 }
 
 
@@ -333,9 +347,15 @@ def test_below_the_crowd_the_team_review_posts_nothing(job, fake_slack):
 def test_at_the_crowd_the_team_review_is_posted_with_counts_and_no_words_or_names(job, fake_slack):
     sf, client = job
     write(sf, "UA")
-    write(sf, "UB", "anonymous", date(2026, 3, 9))
+    carried = write(sf, "UB", "anonymous", date(2026, 3, 9))
+    write(sf, "UE", "anonymous", date(2026, 3, 10))  # still waiting for its crowd: counted as private
     write(sf, "UC", "private", date(2026, 8, 1))
     item_entry = write(sf, "UA", "private", date(2026, 8, 2))
+    with sf.begin() as session:
+        digest = Digest(enterprise_id="", team_id="T0001", channel="CRETRO", message_ts="1700000000.1")
+        session.add(digest)
+        session.flush()
+        session.get(Entry, carried).digest_id = digest.id
     done(sf, item_entry, datetime(2026, 9, 1, tzinfo=UTC))
     write(sf, "UD", when=date(2025, 6, 1))  # last year: not counted
 
@@ -345,10 +365,10 @@ def test_at_the_crowd_the_team_review_is_posted_with_counts_and_no_words_or_name
     assert message.args["text"] == "Our 2026 in failures"
     assert headers(message) == ["Our 2026 in failures"]
     text = section_texts(message)
-    assert "*4 entries* recorded by the team this year." in text
-    assert "Shared by name 1, anonymously 1, kept private 2." in text
-    assert "*By category:* Data 4" in text
-    assert "*Busiest months:* March 2, August 2" in text
+    assert "*5 entries* recorded by the team this year." in text
+    assert "Shared by name 1, anonymously 1, kept private 3." in text
+    assert "*By category:* Data 5" in text
+    assert "*Busiest months:* March 3, August 2" in text
     assert "*1 action item* done this year." in text
     [complete] = fake_slack.calls_to("files.completeUploadExternal")
     assert complete.args["channel_id"] == "CRETRO"
@@ -419,7 +439,7 @@ def test_the_clock_posts_the_team_review_with_decembers_prompts_once(job, fake_s
     [message] = channel_posts(fake_slack)
     assert message.args["text"] == "Our 2026 in failures"
     # The people's own reviews went to their DMs with their prompts, once each.
-    assert sorted(c.args["channel"] for c in review_posts(fake_slack, 2026)) == ["DUA", "DUB", "DUC"]
+    assert sorted(c.args["channel"] for c in review_posts(fake_slack, 2026)) == ["UA", "UB", "UC"]
     assert len(fake_slack.uploads) == 4
     in_the_channel = everything_posted(channel_posts(fake_slack))
     assert all(word not in in_the_channel for words in TEAM_WORDS.values() for word in words)

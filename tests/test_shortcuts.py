@@ -42,8 +42,10 @@ def test_shortcut_opens_the_record_modal_prefilled_with_the_message(bot):
         response_url=bot.fake.response_url("shortcut"), source_channel="C0001", source_ts="1700000000.000300"
     )
     assert view["title"]["text"] == "Record a failure"
-    # Nothing but opening the modal (loading) happens inside Slack's 3-second trigger window.
-    opening, filling = bot.fake.calls
+    # Nothing but opening the modal (loading) happens inside Slack's 3-second trigger window; the
+    # person's language is asked of Slack once it is spent.
+    opening, asked, filling = bot.fake.calls
+    assert asked.method == "users.info" and asked.args["include_locale"] in (True, "1", "true")
     assert (opening.method, opening.args["view"]["callback_id"], filling.method) == (
         "views.open",
         "loading_modal",

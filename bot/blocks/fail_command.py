@@ -11,6 +11,8 @@ from bot.slack.text import decode_slack_text
 SUBCOMMANDS = ("resume", "export", "help", "settings", "admin-export", "search", "import", "review")
 _RESUME = re.compile(r"^resume(?:\s+(\d{4}))?$", re.IGNORECASE)
 _REVIEW = re.compile(r"^review(?:\s+(\d{4}))?$", re.IGNORECASE)
+# A year outside these ("review 9999") is taken for a typo, answered clearly.
+YEARS_REVIEWED = (1900, 2999)
 _SEARCH = re.compile(r"^search(?:\s+(.+))?$", re.IGNORECASE | re.DOTALL)
 # Longer searches are cut: they must fit a button's value to page on.
 SEARCH_MAX = 500
@@ -44,7 +46,7 @@ def parse_fail_command(text: str) -> FailCommand:
     if resume and resume.group(1) != "0000":
         return FailCommand("resume", year=int(resume.group(1)) if resume.group(1) else None)
     review = _REVIEW.match(text)
-    if review and review.group(1) != "0000":
+    if review and YEARS_REVIEWED[0] <= int(review.group(1) or YEARS_REVIEWED[0]) <= YEARS_REVIEWED[1]:
         return FailCommand("review", year=int(review.group(1)) if review.group(1) else None)
     search = _SEARCH.match(text)
     if search:  # the answer offers to record the words instead, for "search broke after the deploy"

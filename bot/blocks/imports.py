@@ -50,7 +50,9 @@ def refusal_text(t: Translator, reason: str, count: int | None = None) -> str:
 
 
 def anomaly_text(t: Translator, anomaly: Anomaly) -> str:
-    return t(ANOMALIES.get(anomaly.kind, UNKNOWN_ANOMALY), line=anomaly.line, year=anomaly.year or "")
+    """What is wrong and where, with the start of the line at fault (escaped: it is the person's text)."""
+    text = t(ANOMALIES.get(anomaly.kind, UNKNOWN_ANOMALY), line=anomaly.line, year=anomaly.year or "")
+    return f"{text} “{escape_within(anomaly.detail, 80)}”" if anomaly.detail else text
 
 
 def build_import_modal(t: Translator) -> dict:

@@ -11,6 +11,7 @@ from bot.domain.yearly_review import TeamYearInReview, YearInReview
 from bot.i18n import Translator
 
 TOP_MONTHS = 3
+TEAM_SAFEGUARDS_SHOWN = 3
 
 
 def _categories(t: Translator, counts: tuple[tuple[str, int], ...]) -> str:
@@ -19,8 +20,9 @@ def _categories(t: Translator, counts: tuple[tuple[str, int], ...]) -> str:
 
 def _busiest_months(t: Translator, by_month: tuple[int, ...]) -> str:
     names = get_month_names("wide", locale=t.locale)
-    ranked = sorted((n, -month) for month, n in enumerate(by_month, start=1) if n)[::-1][:TOP_MONTHS]
-    return ", ".join(f"{names[-month]} {t.number(n)}" for n, month in ranked)
+    counted = [(month, n) for month, n in enumerate(by_month, start=1) if n]
+    busiest = sorted(counted, key=lambda month_n: (-month_n[1], month_n[0]))[:TOP_MONTHS]  # earlier first on a tie
+    return ", ".join(f"{names[month]} {t.number(n)}" for month, n in busiest)
 
 
 def _safeguards(t: Translator, counts: tuple[tuple[str, int], ...]) -> str:
@@ -75,7 +77,9 @@ def build_team_review_message(t: Translator, review: TeamYearInReview) -> dict:
         t.plural("*{n} action item* done this year.", "*{n} action items* done this year.", review.action_items_done),
     ]
     if review.safeguards:
-        lines.append(t("*Safeguards we named most:* {counts}", counts=_safeguards(t, review.safeguards[:3])))
+        lines.append(
+            t("*Safeguards we named most:* {counts}", counts=_safeguards(t, review.safeguards[:TEAM_SAFEGUARDS_SHOWN]))
+        )
     blocks = [
         header(title),
         section("\n".join(lines)),

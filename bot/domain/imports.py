@@ -68,8 +68,9 @@ def confirm_import(
             for item, was in zip(entry.action_items, found.action_items, strict=True):
                 if was.done:
                     repo.set_action_item_status(item, "done", done_on)
+                    item.helped_asked_at = now  # an old item's "Did it help?" is not asked a month later
+
             imported += 1
-        repo.get_pending_import(session, ws, user_id, import_id).imported = imported
         return Imported(imported, already)
 
 

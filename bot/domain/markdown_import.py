@@ -28,7 +28,7 @@ TEXT_MAX = 3000
 ACTION_ITEMS_MAX = 20
 ACTION_ITEM_MAX = 500
 DETAIL_MAX = 60
-# A year's date table costs ~25 ms: only for the years a life spans, so that a crafted file cannot ask for thousands.
+# Export dates are looked up only for the years a life spans.
 LIFETIME_YEARS = 150
 
 HEADING = re.compile(r" {0,3}(#{1,6})[ \t]+(.*)")
@@ -116,12 +116,19 @@ def parse_resume(text: str, today: date) -> ImportPlan:
     reader = _Reader(today)
     for number in range(_front_matter(lines), len(lines)):
         reader.read(number + 1, lines[number])
+        # Refused as soon as it is too big (year headings count too), not after reading it all.
+        if max(len(reader.drafts), len(reader.years)) > IMPORT_ENTRIES_MAX:
+            raise ImportRefused("too_many", count=_rough_count(lines))
     if not reader.years:
         raise ImportRefused("no_years")
-    # Year headings count too: a file of nothing but headings is not a resume either.
-    if max(len(reader.drafts), len(reader.years)) > IMPORT_ENTRIES_MAX:
-        raise ImportRefused("too_many", count=max(len(reader.drafts), len(reader.years)))
     return reader.plan()
+
+
+def _rough_count(lines: list[str]) -> int:
+    """How many entries a refused file holds, told to the person: its top-level bullets, or its
+    headings when it has more of those (the export's entries, or a file of nothing else)."""
+    bullets = sum(1 for line in lines if BULLET.match(line))
+    return max(bullets, sum(1 for line in lines if HEADING.fullmatch(line)))
 
 
 @dataclass
@@ -339,11 +346,27 @@ def _words() -> _Words:
     )
 
 
-@lru_cache(maxsize=64)
+# The export's dates carry no weekday, so a leap year's days, written once in each language, give
+# every year's by putting its number in place of this one's.
+TEMPLATE_YEAR = 2000
+
+
+@lru_cache(maxsize=1)
+def _day_templates() -> tuple[tuple[str, int, int], ...]:
+    first, last = date(TEMPLATE_YEAR, 1, 1).toordinal(), date(TEMPLATE_YEAR, 12, 31).toordinal()
+    days = [date.fromordinal(n) for n in range(first, last + 1)]
+    return tuple((translator(code).date(day), day.month, day.day) for code in LANGUAGES for day in days)
+
+
+@lru_cache(maxsize=LIFETIME_YEARS + 1)
 def _days(year: int) -> dict[str, date]:
     """Every day of a year as each language writes it in the export: looked up, never guessed at."""
-    days = [date.fromordinal(n) for n in range(date(year, 1, 1).toordinal(), date(year, 12, 31).toordinal() + 1)]
-    return {translator(code).date(day): day for code in LANGUAGES for day in days}
+    leap = year % 4 == 0 and (year % 100 != 0 or year % 400 == 0)
+    return {
+        written.replace(str(TEMPLATE_YEAR), str(year)): date(year, month, day)
+        for written, month, day in _day_templates()
+        if leap or (month, day) != (2, 29)
+    }
 
 
 def _front_matter(lines: list[str]) -> int:

@@ -77,7 +77,9 @@ def team_review(entries: Iterable[Entry], year: int, crowd: int, items_done: int
     people = len({e.user_id for e in ours})
     if people < max(crowd, 1):
         return None
-    visibilities = Counter(e.visibility for e in ours)
+    # An anonymous entry no digest has carried yet waits for its crowd: it counts as private, as in
+    # the admins' export, so that the team never learns of it before the digest may show it.
+    visibilities = Counter("private" if _waiting(e) else e.visibility for e in ours)
     return TeamYearInReview(
         year=year,
         total=len(ours),
@@ -100,6 +102,10 @@ def top_lessons(entries: list[Entry], nice_jobs: dict[int, int]) -> tuple[str, .
 
     with_lesson = [e for e in entries if e.lesson and e.lesson.strip()]
     return tuple(e.lesson for e in sorted(with_lesson, key=rank)[:TOP_LESSONS])
+
+
+def _waiting(entry: Entry) -> bool:
+    return entry.visibility == "anonymous" and entry.digest_id is None
 
 
 def _of_year(entries: Iterable[Entry], year: int) -> list[Entry]:

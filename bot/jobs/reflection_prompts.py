@@ -106,6 +106,7 @@ def _prompt_members(
         choices = repo.people_choices(session, ws)
     batch: list[_Due] = []
     attempts = itertools.count(1)
+    review_pace = Pacer(REVIEWS_PER_SECOND)  # one for the whole page: every batch's reviews are spaced
     for user in members:
         user_id = user.get("id")
         if not isinstance(user_id, str) or not is_person_to_prompt(user, settings.prompt_guests):
@@ -126,11 +127,11 @@ def _prompt_members(
         language = person_language(choice, settings.language, user.get("locale"))
         batch.append(_Due(user_id, prompt_period(now, zone), now.astimezone(zone).date(), language))
         if len(batch) == BATCH:
-            if not _send_batch(sf, client, ws, batch, now, pace, still_in_charge, attempts, counts):
+            if not _send_batch(sf, client, ws, batch, now, (pace, review_pace), still_in_charge, attempts, counts):
                 return False
             batch = []
     if batch:
-        return _send_batch(sf, client, ws, batch, now, pace, still_in_charge, attempts, counts)
+        return _send_batch(sf, client, ws, batch, now, (pace, review_pace), still_in_charge, attempts, counts)
     return True
 
 
@@ -147,14 +148,14 @@ def _send_batch(
     ws: Workspace,
     batch: list[_Due],
     now: datetime,
-    pace: Callable[[], None],
+    paces: tuple[Callable[[], None], Callable[[], None]],  # the prompts', the reviews'
     still_in_charge: Callable[[], bool],
     attempts: Iterator[int],
     counts: Counter,
 ) -> bool:
     """Prompt a batch of people, reading what their prompts show in a few queries for all of them.
     False when another scheduler took over, and the fan-out must stop."""
-    review_pace = Pacer(REVIEWS_PER_SECOND)
+    pace, review_pace = paces
     # People in one batch share their period and day but where a time zone crosses midnight.
     groups: dict[tuple[str, date], list[str]] = {}
     languages = {due.user_id: due.language for due in batch}

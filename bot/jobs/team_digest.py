@@ -20,6 +20,7 @@ from bot.domain.digest import (
 from bot.i18n import translator
 from bot.jobs.admins import tell_admins_once
 from bot.jobs.pacing import Pacer
+from bot.slack.api import post_joining
 from storage import repository as repo
 from storage.models import Digest
 from storage.repository import AlreadyInADigest, Workspace
@@ -81,7 +82,7 @@ def post_team_digest(
         progress = digest_progress(session, ws, chosen, now)
     messages = build_digest_messages(t, digest_items(chosen), progress)
     try:
-        first_ts = post_joining(client, channel, messages[0])
+        first_ts = post_joining(client, channel, messages[0])["ts"]
     except (SlackApiError, OSError) as error:
         with sf.begin() as session:
             repo.release_digest(session, ws, digest_id)
@@ -122,14 +123,3 @@ def digest_progress(session: Session, ws: Workspace, chosen: list, now: datetime
     done, still_open = repo.count_shared_items_done(session, ws, since, now)
     earlier = repo.list_recent_digest_safeguards(session, ws, TREND_PERIODS - 1)
     return DigestProgress(done, still_open, safeguard_trend(earlier + [[list(e.safeguards) for e in chosen]]))
-
-
-def post_joining(client: WebClient, channel: str, message: dict) -> str:
-    """Post to the channel, joining it first if it is public and the app is not in it yet."""
-    try:
-        return client.chat_postMessage(channel=channel, **message)["ts"]
-    except SlackApiError as error:
-        if error.response.get("error") != "not_in_channel":
-            raise
-    client.conversations_join(channel=channel)
-    return client.chat_postMessage(channel=channel, **message)["ts"]

@@ -15,7 +15,7 @@ from bot.blocks.review import build_review_message, build_team_review_message
 from bot.blocks.review_chart import review_chart_png
 from bot.domain.yearly_review import TeamYearInReview, YearInReview, personal_review, team_review, year_span
 from bot.i18n import Translator, translator
-from bot.jobs.team_digest import post_joining
+from bot.slack.api import post_joining
 from storage import repository as repo
 from storage.repository import Workspace
 
@@ -45,20 +45,25 @@ def team_year(sf: sessionmaker[Session], ws: Workspace, year: int) -> tuple[Team
 
 def post_with_chart(client: WebClient, channel: str, message: dict, chart: bytes | None, name: str) -> None:
     """The message (SlackApiError if Slack refuses it), then its chart below it: a chart that fails
-    to upload is logged, never a reason to send the message again."""
-    post_joining(client, channel, message)
+    to upload is logged, never a reason to send the message again. To a user ID, the message goes to
+    the app's DM with them, whose ID the upload then takes (no conversations.open)."""
+    posted = post_joining(client, channel, message)
     if chart is None:
         return
     try:
         client.files_upload_v2(
-            channel=channel, content=chart, filename=f"{name}.png", title=message["text"], alt_txt=message["text"]
+            channel=posted["channel"],
+            content=chart,
+            filename=f"{name}.png",
+            title=message["text"],
+            alt_txt=message["text"],
         )
     except (SlackApiError, OSError) as error:  # OSError: no answer in time
         log.warning("Year in review chart not uploaded (%s)", type(error).__name__)
 
 
 def send_year_review(client: WebClient, channel: str, t: Translator, review: YearInReview) -> None:
-    """The person's review in their DM (`channel`, a conversations.open id: uploads need one)."""
+    """The person's review in their DM (`channel`: their user ID, or the DM's)."""
     chart = review_chart_png(t, review) if review.total else None
     post_with_chart(client, channel, build_review_message(t, review), chart, f"failure-resume-{review.year}")
 
@@ -83,8 +88,7 @@ def send_year_review_once(
         if not repo.claim_delivery(session, ws, user_id, REVIEW_KIND, str(year), now):
             return "already"
     try:
-        channel = client.conversations_open(users=user_id)["channel"]["id"]
-        send_year_review(client, channel, t, review)
+        send_year_review(client, user_id, t, review)
     except SlackApiError as error:
         log.warning("Year in review not sent (%s); the next run tries again", error.response.get("error"))
         with sf.begin() as session:
@@ -103,6 +107,9 @@ def post_team_year_review_once(
     sf: sessionmaker[Session], client: WebClient, ws: Workspace, year: int, now: datetime, default_channel: str | None
 ) -> str:
     """The team's year in the retro channel, once a year; nothing below the anonymity crowd."""
+    with sf() as session:  # asked first: every December beat comes here, the year's entries are read once
+        if repo.list_recipients(session, ws, ["team"], TEAM_REVIEW_KIND, str(year)):
+            return "already"
     review, channel = team_year(sf, ws, year)
     channel = channel or default_channel
     if review is None:

@@ -132,7 +132,6 @@ def handle_home_language(ack: Ack, body: dict, context: BoltContext) -> None:
 
 def handle_entry_menu(ack: Ack, body: dict, client: WebClient, context: BoltContext) -> None:
     ack()
-    t = translator_for(context)
     user_id, trigger_id = body["user"]["id"], body["trigger_id"]
     selected = pressed(body).get("selected_option") or {}
     choice, _, raw_id = str(selected.get("value", "")).partition(":")
@@ -141,12 +140,31 @@ def handle_entry_menu(ack: Ack, body: dict, client: WebClient, context: BoltCont
         open_edit_modal(client, context, trigger_id, user_id, entry_id)
     elif choice == EntryMenuOption.ACTION_ITEMS:
         open_entry_modal(
-            client, context, trigger_id, user_id, entry_id, lambda entry: build_action_items_modal(t, entry)
+            client,
+            context,
+            trigger_id,
+            user_id,
+            entry_id,
+            lambda entry: build_action_items_modal(translator_for(context), entry),
         )
     elif choice == EntryMenuOption.VISIBILITY:
-        open_entry_modal(client, context, trigger_id, user_id, entry_id, lambda entry: build_visibility_modal(t, entry))
+        open_entry_modal(
+            client,
+            context,
+            trigger_id,
+            user_id,
+            entry_id,
+            lambda entry: build_visibility_modal(translator_for(context), entry),
+        )
     elif choice == EntryMenuOption.DELETE:
-        open_entry_modal(client, context, trigger_id, user_id, entry_id, lambda entry: build_delete_modal(t, entry))
+        open_entry_modal(
+            client,
+            context,
+            trigger_id,
+            user_id,
+            entry_id,
+            lambda entry: build_delete_modal(translator_for(context), entry),
+        )
     else:
         log.info("Ignored unknown entry menu choice")
 

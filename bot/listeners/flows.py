@@ -71,11 +71,23 @@ def translator_for(context: BoltContext) -> Translator:
     return context["translator"]
 
 
+def learn_language(client: WebClient, context: BoltContext) -> Translator:
+    """Once the loading view is up, the trigger is spent and Slack may be asked: the person's locale
+    (users.info, kept a few minutes), for the real view, and kept for their next requests."""
+    ws, user_id = context.get("workspace"), context.get("user_id")
+    if ws is not None and user_id:
+        locale = context["people"].locale(client, user_id)
+        language = language_for(context["session_factory"], ws, user_id, locale, context["clock"]())
+        context["translator"] = translator(language)
+    return translator_for(context)
+
+
 def open_then_show(client: WebClient, context: BoltContext, trigger_id: str, build_view: Callable[[], dict]) -> None:
     """A loading view the moment the trigger arrives, then the real one: what the modal needs (the
     database, Slack) is read once the 3-second trigger is spent, so a slow read can never lose it."""
     t = translator_for(context)
     opened = client.views_open(trigger_id=trigger_id, view=build_loading_modal(t))["view"]
+    t = learn_language(client, context)  # for the view built next (its builder reads translator_for)
     try:
         view = build_view()
     except NotYourEntry:
@@ -204,9 +216,8 @@ def enqueue(context: BoltContext, task: str, **arguments) -> None:
 
 
 def open_settings(client: WebClient, context: BoltContext, trigger_id: str, user_id: str) -> None:
-    t = translator_for(context)
-
     def settings_view() -> dict:
+        t = translator_for(context)  # the person's language, learned once the loading view is up
         # Asked afresh, after the loading view: the submission's check then reuses this answer.
         if not context["people"].is_admin(client, user_id, fresh=True):
             return build_notice_modal(t, t(ADMINS_ONLY))

@@ -59,6 +59,17 @@ def reply(
     client.chat_postMessage(channel=user_id, text=message["text"], blocks=message.get("blocks"))
 
 
+def post_joining(client: WebClient, channel: str, message: dict):
+    """Post to the channel, joining it first if it is public and the app is not in it yet."""
+    try:
+        return client.chat_postMessage(channel=channel, **message)
+    except SlackApiError as error:
+        if error.response.get("error") != "not_in_channel":
+            raise
+    client.conversations_join(channel=channel)
+    return client.chat_postMessage(channel=channel, **message)
+
+
 def is_admin(user: dict) -> bool:
     return bool(user.get("is_admin") or user.get("is_owner") or user.get("is_primary_owner"))
 

@@ -13,7 +13,8 @@ from slack_bolt import App, BoltResponse
 from slack_sdk import WebClient
 from slack_sdk.webhook import WebhookClient
 
-from bot.i18n import ENGLISH, Translator
+from bot.domain.languages import language_for
+from bot.i18n import ENGLISH, Translator, translator
 from bot.slack import api
 
 log = logging.getLogger("bot.slack.errors")
@@ -65,11 +66,22 @@ def reported(handler: Callable) -> Callable:
             if ack is not None and ack.response is None:
                 ack()
             request = next((kwargs[k] for k in ("body", "command", "shortcut", "event") if k in kwargs), None)
-            # In the person's language when the request had found it out before it failed.
-            t = (kwargs.get("context") or {}).get("translator") or ENGLISH
-            report(error, request, kwargs.get("client"), t)
+            report(error, request, kwargs.get("client"), _their_language(kwargs.get("context")))
 
     return listener
+
+
+def _their_language(context) -> Translator:
+    """The person's language for the apology: the request's, or read now (English with the
+    database down, which may be what failed)."""
+    if not context:
+        return ENGLISH
+    if context.get("translator"):
+        return context["translator"]
+    ws, user_id = context.get("workspace"), context.get("user_id")
+    if ws is None or not user_id or "session_factory" not in context:
+        return ENGLISH
+    return translator(language_for(context["session_factory"], ws, user_id))
 
 
 def register(app: App) -> None:

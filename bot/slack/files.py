@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from urllib.parse import urlsplit
-from urllib.request import Request, urlopen
+from urllib.request import HTTPRedirectHandler, Request, build_opener
 
 from slack_sdk import WebClient
 
@@ -19,21 +19,34 @@ class FileTooBig(Exception):
 
 
 def is_slack_host(url: str, client: WebClient) -> bool:
-    """The bot token goes only to Slack (or the Web API the app is pointed at), never to a link
-    someone else wrote into a payload."""
-    host = urlsplit(url).hostname or ""
-    api_host = urlsplit(client.base_url).hostname or ""
-    return urlsplit(url).scheme in ("https", "http") and (host == api_host or host.endswith(".slack.com"))
+    """The bot token goes only to Slack over HTTPS (or to the Web API the app is pointed at, as the
+    tests' fake Slack is), never to a link someone else wrote into a payload."""
+    parts, api = urlsplit(url), urlsplit(client.base_url)
+    if parts.scheme == api.scheme and parts.hostname == api.hostname and parts.port == api.port:
+        return True
+    return parts.scheme == "https" and (parts.hostname or "").endswith(".slack.com")
+
+
+def _opener(client: WebClient):
+    """Redirects are followed only to where the token may go: urllib would send it on to any host."""
+
+    class SlackOnlyRedirects(HTTPRedirectHandler):
+        def redirect_request(self, req, fp, code, msg, headers, newurl):
+            if not is_slack_host(newurl, client):
+                raise FileNotReadable("a redirect away from Slack")
+            return super().redirect_request(req, fp, code, msg, headers, newurl)
+
+    return build_opener(SlackOnlyRedirects)
 
 
 def download(client: WebClient, file: dict, max_bytes: int) -> bytes:
     """The file's bytes, at most `max_bytes` (FileTooBig past that). A network failure or an HTTP
-    error is an OSError, for the task queue to try again."""
+    error is an OSError, for the caller's retry."""
     url = file.get("url_private_download") or file.get("url_private")
     if not isinstance(url, str) or not is_slack_host(url, client):
         raise FileNotReadable("no Slack link to the file")
     request = Request(url, headers={"Authorization": f"Bearer {client.token}"})
-    with urlopen(request, timeout=TIMEOUT_SECONDS * 2) as response:  # noqa: S310 - a Slack host, checked above
+    with _opener(client).open(request, timeout=TIMEOUT_SECONDS * 2) as response:
         if response.headers.get_content_type() == "text/html":
             raise FileNotReadable("Slack answered with its sign-in page")
         data = response.read(max_bytes + 1)

@@ -48,7 +48,8 @@ class Tasks:
         self.shared_export = self._for_workspace("shared_export", after_ack.send_shared_export)
         self.post_digest_now = self._for_workspace("post_digest_now", after_ack.post_digest_now)
         self.pass_on_nice_job = self._for_workspace("pass_on_nice_job", after_ack.pass_on_nice_job)
-        self.read_shared_file = self._for_workspace("read_shared_file", imports.read_shared_file)
+        # Slack's file host failing for a moment (a 500, no answer) is tried again before the person hears.
+        self.read_shared_file = self._for_workspace("read_shared_file", imports.read_shared_file, retries=RETRIES)
         self.finish_import = self._for_workspace("finish_import", imports.finish_import)
         self.year_review = self._for_workspace("year_review", reviews.send_year_review_now)
         # The clock's: one workspace each, logged if they fail; the next beat tries again.
@@ -77,11 +78,12 @@ class Tasks:
         two chains of one workspace overlap for a while; the delivery ledger still sends each prompt once.)"""
         self.huey.storage.flush_results()
 
-    def _for_workspace(self, name: str, body: Callable) -> Callable:
-        """A task run with the workspace's own Web API client; skipped once the app has left it."""
+    def _for_workspace(self, name: str, body: Callable, retries: int = 0) -> Callable:
+        """A task run with the workspace's own Web API client; skipped once the app has left it. With
+        `retries`, passing trouble is tried again (by Huey) before the person is told."""
         rt = self.runtime
 
-        def run(ws: Workspace, **kwargs):
+        def run(ws: Workspace, task=None, **kwargs):
             client = rt.client_for(ws)
             if client is None:
                 log.info("Task %s skipped: the app is no longer installed in %s", name, ws.team_id or ws.enterprise_id)
@@ -89,12 +91,16 @@ class Tasks:
             try:
                 return body(rt, client, ws, **kwargs)
             except Exception as error:
+                if task is not None and task.retries and _passing(error):
+                    log.warning("Task %s failed (%s); it is tried again", name, type(error).__name__)
+                    raise TaskFailed(type(error).__name__) from None
                 who = {"user_id": kwargs.get("user_id"), "response_url": kwargs.get("response_url")}
                 t = rt.translator_for(client, ws, who["user_id"]) if who["user_id"] else ENGLISH
                 errors.report(error, {"type": name, **who}, client if who["user_id"] else None, t)
                 return None
 
-        return self.huey.task(name=name)(run)
+        options = dict(retries=retries, retry_delay=RETRY_DELAY_SECONDS, context=True) if retries else {}
+        return self.huey.task(name=name, **options)(run)
 
     def _prompts(self, ws: Workspace, now: datetime, force: bool = False, cursor: str | None = None) -> None:
         """One page of the workspace's prompts, then the next page enqueued: one page at a time per

@@ -281,13 +281,13 @@ def pass_on_nice_job(
     """A teammate's Nice job, already counted: the digest's buttons show every count afresh (so presses
     on two entries at once both show), and only the author hears of it, not who pressed."""
     blocks = message.get("blocks") or []
-    t = translator(workspace_language(rt.session_factory, ws))  # the channel's words
+    channel_t = translator(workspace_language(rt.session_factory, ws))  # the digest's buttons: the channel's words
     shown = {digest_block_id(entry_id): entry_id for entry_id in _digest_entry_ids(blocks)}
     counts = services.nice_job_counts(rt.session_factory, list(shown.values()))
     for block in blocks:
         if block.get("block_id") in shown:
             entry_id = shown[block["block_id"]]
-            block["accessory"] = build_nice_job_button(t, entry_id, counts.get(entry_id, 0))
+            block["accessory"] = build_nice_job_button(channel_t, entry_id, counts.get(entry_id, 0))
     if blocks and channel:
         client.chat_update(channel=channel, ts=message["ts"], text=message.get("text", ""), blocks=blocks)
     t = rt.translator_for(client, ws, author_id)

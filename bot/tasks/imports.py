@@ -26,12 +26,15 @@ def read_shared_file(
     rt: Runtime, client: WebClient, ws: Workspace, user_id: str, channel: str, file: dict, now: datetime
 ) -> None:
     """The file's preview in the DM, or a clear answer why there is none; nothing is imported yet.
-    A download that fails on the network raises, for the queue to try again."""
+    A download that fails on the network raises, for the queue to try again (Tasks.read_shared_file)."""
     t = rt.translator_for(client, ws, user_id)
 
     def say(text: str) -> None:
         client.chat_postMessage(channel=channel, **build_text_message(text))
 
+    if not looks_like_text(file):
+        say(refusal_text(t, "binary"))  # a PDF or a picture: not downloaded at all
+        return
     size = file.get("size")
     if isinstance(size, int) and size > IMPORT_BYTES_MAX:
         say(refusal_text(t, "too_big"))  # not even read
@@ -50,6 +53,15 @@ def read_shared_file(
         say(refusal_text(t, refused.reason, refused.count))
         return
     client.chat_postMessage(channel=channel, **build_preview_message(t, prepared.plan, prepared.import_id))
+
+
+def looks_like_text(file: dict) -> bool:
+    """Slack's word for the file's kind: Markdown and plain text are read; a file Slack could not
+    name is read too, and the decoder decides."""
+    mimetype, filetype = str(file.get("mimetype") or ""), str(file.get("filetype") or "")
+    if mimetype.startswith("text/") or filetype in ("markdown", "text", "md", "txt", "auto", ""):
+        return True
+    return mimetype in ("", "application/octet-stream")
 
 
 def finish_import(

@@ -27,7 +27,6 @@ def send_year_review_now(
     t = rt.translator_for(client, ws, user_id)
     year = year or rt.people.local_date(client, user_id, now).year
     review = personal_year(rt.session_factory, ws, user_id, year)
-    channel = client.conversations_open(users=user_id)["channel"]["id"]
-    send_year_review(client, channel, t, review)
+    send_year_review(client, user_id, t, review)
     if response_url:
         reply(client, user_id, response_url, build_text_message(t("Sent to you in a direct message.")))

@@ -365,6 +365,7 @@ class FakeSlack:
         self._response_url_uses: defaultdict[str, int] = defaultdict(int)
         self._views: dict[str, dict] = {}  # every modal opened or pushed, by id, as last shown
         self._shared_files: dict[str, tuple[bytes, str]] = {}  # files people shared: bytes, mimetype
+        self._file_redirects: dict[str, str] = {}
         self._server: _Server | None = None
         self._thread: threading.Thread | None = None
         self.reset()
@@ -583,11 +584,21 @@ class FakeSlack:
             self._record(Call("upload", args, answer.status, answer.ok, answer.error))
         return answer
 
-    def share_file(self, name: str, data: bytes, mimetype: str = "text/markdown", filetype: str = "markdown") -> dict:
-        """A file a person shared with the app, as Slack describes it in a `file_share` message event."""
+    def share_file(
+        self,
+        name: str,
+        data: bytes,
+        mimetype: str = "text/markdown",
+        filetype: str = "markdown",
+        redirect: str | None = None,
+    ) -> dict:
+        """A file a person shared with the app, as Slack describes it in a `file_share` message event.
+        With `redirect`, its link answers with a redirect there instead (302)."""
         file_id = f"F{self._next('file'):08d}"
         with self._cond:
             self._shared_files[file_id] = (data, mimetype)
+            if redirect:
+                self._file_redirects[file_id] = redirect
         url = f"{self.base}/files-pri/{file_id}/{name}"
         return {
             "id": file_id,
@@ -615,6 +626,8 @@ class FakeSlack:
             answer = _Answer(404, "file_not_found")
         elif grant is None or "files:read" not in self.scopes:
             answer = _Answer(200, b"<!DOCTYPE html><html><body>Sign in to Slack</body></html>", SIGN_IN_PAGE)
+        elif file_id in self._file_redirects:
+            answer = _Answer(302, b"", {"Location": self._file_redirects[file_id]})
         else:
             answer = _Answer(200, shared[0], {"Content-Type": shared[1]})
         self._record(Call("download", {"file_id": file_id}, answer.status, answer.ok and shared is not None))
@@ -775,7 +788,9 @@ class FakeSlack:
         ts = self._next_ts()
         message = {"type": "message", "user": BOT_USER_ID, "bot_id": BOT_ID, "ts": ts}
         message.update({k: args[k] for k in ("text", "blocks", "thread_ts", "metadata") if k in args})
-        return {"channel": args.get("channel"), "ts": ts, "message": message}
+        # Like Slack, a post to a user ID lands in the app's DM with them, whose ID comes back.
+        channel = str(args.get("channel") or "")
+        return {"channel": "D" + channel if channel[:1] in ("U", "W") else channel, "ts": ts, "message": message}
 
     def _users_list(self, args: dict) -> dict:
         """The members in `users`, a page of `limit` at a time behind a numeric cursor; like Slack,
