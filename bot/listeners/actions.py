@@ -130,6 +130,14 @@ def handle_home_language(ack: Ack, body: dict, context: BoltContext) -> None:
     ack()
 
 
+# The entry menu's choices that open a modal about the entry, built once it is read.
+ENTRY_DIALOGS = {
+    EntryMenuOption.ACTION_ITEMS: build_action_items_modal,
+    EntryMenuOption.VISIBILITY: build_visibility_modal,
+    EntryMenuOption.DELETE: build_delete_modal,
+}
+
+
 def handle_entry_menu(ack: Ack, body: dict, client: WebClient, context: BoltContext) -> None:
     ack()
     user_id, trigger_id = body["user"]["id"], body["trigger_id"]
@@ -138,33 +146,9 @@ def handle_entry_menu(ack: Ack, body: dict, client: WebClient, context: BoltCont
     entry_id = entry_id_value(raw_id)
     if choice == EntryMenuOption.EDIT:
         open_edit_modal(client, context, trigger_id, user_id, entry_id)
-    elif choice == EntryMenuOption.ACTION_ITEMS:
-        open_entry_modal(
-            client,
-            context,
-            trigger_id,
-            user_id,
-            entry_id,
-            lambda entry: build_action_items_modal(translator_for(context), entry),
-        )
-    elif choice == EntryMenuOption.VISIBILITY:
-        open_entry_modal(
-            client,
-            context,
-            trigger_id,
-            user_id,
-            entry_id,
-            lambda entry: build_visibility_modal(translator_for(context), entry),
-        )
-    elif choice == EntryMenuOption.DELETE:
-        open_entry_modal(
-            client,
-            context,
-            trigger_id,
-            user_id,
-            entry_id,
-            lambda entry: build_delete_modal(translator_for(context), entry),
-        )
+    elif choice in ENTRY_DIALOGS:
+        build = ENTRY_DIALOGS[choice]
+        open_entry_modal(client, context, trigger_id, user_id, entry_id, lambda e: build(translator_for(context), e))
     else:
         log.info("Ignored unknown entry menu choice")
 
