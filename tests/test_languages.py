@@ -457,3 +457,17 @@ def test_a_ko_kr_person_the_app_never_heard_from_gets_their_first_prompt_in_kore
     # Slack gives users.list's locales only to a caller that asks for them.
     [listed] = bot.fake.calls_to("users.list")
     assert str(listed.args.get("include_locale")).lower() in ("1", "true")
+
+
+def test_each_admin_is_told_about_a_missing_retro_channel_in_their_own_language(bot):
+    bot.fake.users["UADMINKO"] = member("UADMINKO", is_admin=True, locale="ko-KR")
+    bot.fake.users["UADMINEN"] = member("UADMINEN", is_admin=True, locale="en-US")
+    share(bot, "UNAMED", "named", "A named mistake", "A named lesson")
+
+    client = quick_client(bot.fake.url)
+    assert post_team_digest(bot.session_factory, client, WS, NOW, None) == "no_channel"
+
+    told = {c.args["channel"]: c.args["text"] for c in bot.fake.calls_to("chat.postMessage")}
+    assert told["UADMINKO"].startswith("실패 이력서에 팀 요약으로 나눌 배운 점이 있지만")
+    assert told["UADMINEN"].startswith("Failure Resume has lessons to share in a team digest")
+    assert_no_failed_calls(bot)

@@ -9,6 +9,8 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 from sqlalchemy.orm import Session, sessionmaker
 
+from bot.domain.languages import person_language
+from bot.i18n import translator
 from bot.slack.api import is_admin, workspace_members
 from storage import repository as repo
 from storage.repository import Workspace
@@ -16,26 +18,38 @@ from storage.repository import Workspace
 log = logging.getLogger(__name__)
 
 
-def workspace_admins(client: WebClient) -> list[str]:
-    """Admins and owners who are people (not bots) and still active."""
+def workspace_admins(client: WebClient) -> list[dict]:
+    """Admins and owners who are people (not bots) and still active, as users.list describes them."""
     return [
-        user["id"]
+        user
         for user in workspace_members(client)
         if is_admin(user) and not (user.get("deleted") or user.get("is_bot") or user.get("id") == "USLACKBOT")
     ]
 
 
 def tell_admins_once(
-    sf: sessionmaker[Session], client: WebClient, ws: Workspace, now: datetime, kind: str, period: str, text: str
+    sf: sessionmaker[Session],
+    client: WebClient,
+    ws: Workspace,
+    now: datetime,
+    kind: str,
+    period: str,
+    message: str,
+    **params: object,
 ) -> int:
-    """DM each admin `text` unless the ledger says they already had this (kind, period); returns how many were told."""
+    """DM each admin `message` (a msgid, in their own language) unless the ledger says they already
+    had this (kind, period); returns how many were told."""
     told = 0
-    for admin in workspace_admins(client):
+    for user in workspace_admins(client):
+        admin = user["id"]
         with sf.begin() as session:
             if not repo.claim_delivery(session, ws, admin, kind, period, now):
                 continue
+            language = person_language(
+                repo.get_person(session, ws, admin), repo.get_settings(session, ws).language, user.get("locale")
+            )
         try:
-            client.chat_postMessage(channel=admin, text=text)
+            client.chat_postMessage(channel=admin, text=translator(language)(message, **params))
         except SlackApiError as error:
             log.warning("Could not tell an admin about %s (%s)", kind, error.response.get("error"))
             with sf.begin() as session:

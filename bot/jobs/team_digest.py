@@ -17,7 +17,7 @@ from bot.domain.digest import (
     safeguard_trend,
     select_for_digest,
 )
-from bot.i18n import translator
+from bot.i18n import N_, translator
 from bot.jobs.admins import tell_admins_once
 from bot.jobs.pacing import Pacer
 from bot.slack.api import post_joining
@@ -63,7 +63,7 @@ def post_team_digest(
             now,
             "digest_no_channel",
             "once",
-            t(
+            N_(
                 "Failure Resume has lessons to share in a team digest, but no retro channel is set. "
                 "An admin can choose one with `/fail settings`."
             ),
@@ -96,12 +96,12 @@ def post_team_digest(
             now,
             "digest_channel_problem",
             f"{now.year}-{now.month:02d}",
-            t(
+            N_(
                 "Failure Resume could not post the team digest to <#{channel}> ({problem}). If it is a private "
-                "channel, please invite the app to it; otherwise choose another with `/fail settings`.",
-                channel=channel,
-                problem=problem,
+                "channel, please invite the app to it; otherwise choose another with `/fail settings`."
             ),
+            channel=channel,
+            problem=problem,
         )
         return "channel_problem"
     with sf.begin() as session:
