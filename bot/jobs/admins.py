@@ -2,20 +2,17 @@
 
 from __future__ import annotations
 
-import logging
 from datetime import datetime
 
 from slack_sdk import WebClient
-from slack_sdk.errors import SlackApiError
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.domain.languages import person_language
 from bot.i18n import translator
+from bot.jobs.deliveries import deliver_once
 from bot.slack.api import is_admin, workspace_members
 from storage import repository as repo
 from storage.repository import Workspace
-
-log = logging.getLogger(__name__)
 
 
 def workspace_admins(client: WebClient) -> list[dict]:
@@ -42,20 +39,11 @@ def tell_admins_once(
     told = 0
     for user in workspace_admins(client):
         admin = user["id"]
-        with sf.begin() as session:
-            if not repo.claim_delivery(session, ws, admin, kind, period, now):
-                continue
-            language = person_language(
-                repo.get_person(session, ws, admin), repo.get_settings(session, ws).language, user.get("locale")
-            )
-        try:
-            client.chat_postMessage(channel=admin, text=translator(language)(message, **params))
-        except SlackApiError as error:
-            log.warning("Could not tell an admin about %s (%s)", kind, error.response.get("error"))
-            with sf.begin() as session:
-                repo.forget_delivery(session, ws, admin, kind, period)
-            continue
-        with sf.begin() as session:
-            repo.confirm_delivery(session, ws, admin, kind, period, now)
-        told += 1
+        with sf() as session:
+            person, settings = repo.get_person(session, ws, admin), repo.get_settings(session, ws)
+        text = translator(person_language(person, settings.language, user.get("locale")))(message, **params)
+        told += (
+            deliver_once(sf, ws, admin, kind, period, now, lambda: client.chat_postMessage(channel=admin, text=text))
+            == "sent"
+        )
     return told

@@ -15,6 +15,7 @@ from bot.blocks.review import build_review_message, build_team_review_message
 from bot.blocks.review_chart import review_chart_png
 from bot.domain.yearly_review import TeamYearInReview, YearInReview, personal_review, team_review, year_span
 from bot.i18n import Translator, translator
+from bot.jobs.deliveries import deliver_once
 from bot.slack.api import post_joining
 from storage import repository as repo
 from storage.repository import Workspace
@@ -64,8 +65,8 @@ def post_with_chart(client: WebClient, channel: str, message: dict, chart: bytes
 
 def send_year_review(client: WebClient, channel: str, t: Translator, review: YearInReview) -> None:
     """The person's review in their DM (`channel`: their user ID, or the DM's)."""
-    chart = review_chart_png(t, review) if review.total else None
-    post_with_chart(client, channel, build_review_message(t, review), chart, f"failure-resume-{review.year}")
+    message, chart = build_review_message(t, review), review_chart_png(t, review) if review.total else None
+    post_with_chart(client, channel, message, chart, f"failure-resume-{review.year}")
 
 
 def send_year_review_once(
@@ -78,29 +79,16 @@ def send_year_review_once(
     now: datetime,
     pace: Callable[[], None] = lambda: None,
 ) -> str:
-    """December's review, once per person and year by the delivery ledger (claimed before the send,
-    given back if Slack refuses it); nobody is sent an empty year. `pace` spaces the uploads."""
+    """December's review, once per person and year (the delivery ledger); nobody is sent an empty
+    year. Drawn before it is claimed, so that a chart that fails leaves nothing claimed. `pace`
+    spaces the uploads."""
     review = personal_year(sf, ws, user_id, year)
     if not review.total:
         return "empty"
+    message, chart = build_review_message(t, review), review_chart_png(t, review)
     pace()
-    with sf.begin() as session:
-        if not repo.claim_delivery(session, ws, user_id, REVIEW_KIND, str(year), now):
-            return "already"
-    try:
-        send_year_review(client, user_id, t, review)
-    except SlackApiError as error:
-        log.warning("Year in review not sent (%s); the next run tries again", error.response.get("error"))
-        with sf.begin() as session:
-            repo.forget_delivery(session, ws, user_id, REVIEW_KIND, str(year))
-        return "failed"
-    except OSError as error:
-        # No answer: Slack may have posted it. The claim stays, so it is never sent twice.
-        log.warning("Year in review unconfirmed (%s)", type(error).__name__)
-        return "unconfirmed"
-    with sf.begin() as session:
-        repo.confirm_delivery(session, ws, user_id, REVIEW_KIND, str(year), now)
-    return "sent"
+    send = lambda: post_with_chart(client, user_id, message, chart, f"failure-resume-{year}")  # noqa: E731
+    return deliver_once(sf, ws, user_id, REVIEW_KIND, str(year), now, send)
 
 
 def post_team_year_review_once(
@@ -110,28 +98,15 @@ def post_team_year_review_once(
     with sf() as session:  # asked first: every December beat comes here, the year's entries are read once
         if repo.list_recipients(session, ws, ["team"], TEAM_REVIEW_KIND, str(year)):
             return "already"
+        language = repo.get_settings(session, ws).language
     review, channel = team_year(sf, ws, year)
     channel = channel or default_channel
     if review is None:
         return "below_crowd"
     if not channel:
         return "no_channel"
-    with sf.begin() as session:
-        if not repo.claim_delivery(session, ws, "team", TEAM_REVIEW_KIND, str(year), now):
-            return "already"
-        language = repo.get_settings(session, ws).language
     t = translator(language)
-    try:
-        message = build_team_review_message(t, review)
-        post_with_chart(client, channel, message, review_chart_png(t, review), f"failure-resume-team-{year}")
-    except SlackApiError as error:
-        log.warning("Team year in review not posted (%s)", error.response.get("error"))
-        with sf.begin() as session:
-            repo.forget_delivery(session, ws, "team", TEAM_REVIEW_KIND, str(year))
-        return "failed"
-    except OSError as error:
-        log.warning("Team year in review unconfirmed (%s)", type(error).__name__)
-        return "unconfirmed"
-    with sf.begin() as session:
-        repo.confirm_delivery(session, ws, "team", TEAM_REVIEW_KIND, str(year), now)
-    return "posted"
+    message, chart = build_team_review_message(t, review), review_chart_png(t, review)
+    send = lambda: post_with_chart(client, channel, message, chart, f"failure-resume-team-{year}")  # noqa: E731
+    outcome = deliver_once(sf, ws, "team", TEAM_REVIEW_KIND, str(year), now, send)
+    return "posted" if outcome == "sent" else outcome
