@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 from datetime import UTC, date, datetime
+from urllib.parse import unquote
 
 import pytest
 from sqlalchemy import select
@@ -502,6 +503,14 @@ def test_a_file_link_outside_slack_is_never_fetched_with_the_token(bot):
     assert NOT_READABLE in the_answer(bot)
     assert bot.fake.calls_to("download", ok_only=False) == []
     assert pending_imports(bot) == []
+
+
+def test_a_link_with_a_korean_name_left_unencoded_is_still_read(bot):
+    shared = bot.fake.share_file("실패 이력서.md", RESUME.encode())
+    raw = unquote(shared["url_private_download"])
+    assert raw != shared["url_private_download"]  # the fake encodes it, as Slack does; a client may not
+    bot.event(file_share("U1", [{**shared, "url_private_download": raw}]))
+    assert "import_actions_block" in json.dumps(preview_of(bot)["blocks"])
 
 
 def test_a_redirect_away_from_slack_is_not_followed_with_the_token(bot):

@@ -471,3 +471,36 @@ def test_each_admin_is_told_about_a_missing_retro_channel_in_their_own_language(
     assert told["UADMINKO"].startswith("실패 이력서에 팀 요약으로 나눌 배운 점이 있지만")
     assert told["UADMINEN"].startswith("Failure Resume has lessons to share in a team digest")
     assert_no_failed_calls(bot)
+
+
+def test_a_shared_resumes_import_preview_and_its_answer_are_korean(bot):
+    korean_person(bot)
+    learn_the_locale(bot)
+    bot.fake.reset()
+    resume = (
+        "## 2024년\n\n- 금요일에 배포했다가 캐시가 터졌어요\n  - 배운 점: 주 초에 배포하기\n\n## 2031\n\n- 미래의 일\n"
+    )
+    shared = bot.fake.share_file("이력서.md", resume.encode())
+    event = {"type": "message", "subtype": "file_share", "channel_type": "im", "channel": "DU1", "user": "U1"}
+    assert bot.event({**event, "files": [shared], "ts": "1700000000.000900"}).status == 200
+
+    [preview] = bot.fake.wait_for("chat.postMessage")
+    assert preview.args["text"] == "가져오기 미리 보기"
+    wire = json.dumps(preview.args["blocks"], ensure_ascii=False)
+    assert "금요일에 배포했다가 캐시가 터졌어요" in wire and "주 초에 배포하기" in wire
+    assert english_left(preview.args) == []
+    [confirm] = [
+        e
+        for b in preview.args["blocks"]
+        if b["type"] == "actions"
+        for e in b["elements"]
+        if e["action_id"] == "import_confirm_button"
+    ]
+    press = payloads.block_actions(
+        {"action_id": "import_confirm_button", "value": confirm["value"], "type": "button"},
+        response_url=bot.fake.response_url("import"),
+    )
+    assert bot.interact(press).status == 200
+    [(_key, answer)] = bot.fake.wait_for_responses()
+    assert answer["text"].startswith("잘했어요!") and english_left(answer) == []
+    assert_no_failed_calls(bot)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from urllib.parse import urlsplit
+from urllib.parse import quote, urlsplit
 from urllib.request import HTTPRedirectHandler, Request, build_opener
 
 from slack_sdk import WebClient
@@ -45,7 +45,8 @@ def download(client: WebClient, file: dict, max_bytes: int) -> bytes:
     url = file.get("url_private_download") or file.get("url_private")
     if not isinstance(url, str) or not is_slack_host(url, client):
         raise FileNotReadable("no Slack link to the file")
-    request = Request(url, headers={"Authorization": f"Bearer {client.token}"})
+    # A link with a name in Korean, say, as a client may hand it over unencoded: sent percent-encoded.
+    request = Request(quote(url, safe=":/?&=%#+@"), headers={"Authorization": f"Bearer {client.token}"})
     with _opener(client).open(request, timeout=TIMEOUT_SECONDS * 2) as response:
         if response.headers.get_content_type() == "text/html":
             raise FileNotReadable("Slack answered with its sign-in page")

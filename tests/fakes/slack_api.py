@@ -27,7 +27,7 @@ from email import policy
 from email.parser import BytesParser
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from urllib.parse import parse_qsl, urlsplit
+from urllib.parse import parse_qsl, quote, urlsplit
 
 import yaml
 from slack_sdk.errors import SlackObjectFormationError
@@ -599,7 +599,7 @@ class FakeSlack:
             self._shared_files[file_id] = (data, mimetype)
             if redirect:
                 self._file_redirects[file_id] = redirect
-        url = f"{self.base}/files-pri/{file_id}/{name}"
+        url = f"{self.base}/files-pri/{file_id}/{quote(name)}"  # percent-encoded, as Slack's are
         return {
             "id": file_id,
             "name": name,
