@@ -6,7 +6,7 @@ sent (the file's download included), and on the rows."""
 from __future__ import annotations
 
 import json
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from urllib.parse import unquote
 
 import pytest
@@ -609,8 +609,13 @@ def test_a_typed_message_in_the_dm_gets_a_hint(bot):
     assert bot.event(event).status == 200
     [hint] = dm_posts(bot, "U1")
     assert "share its .md file here" in hint.args["text"] and "/fail" in hint.args["text"]
+    # A second message that day is not answered again; the next day's is.
+    assert bot.event({**event, "ts": "1700000000.000700", "event_ts": "1700000000.000700"}).status == 200
     bot.drain()
     assert len(bot.fake.calls_to("chat.postMessage")) == 1
+    bot.now = bot.now + timedelta(days=1)
+    assert bot.event({**event, "ts": "1700000000.000800", "event_ts": "1700000000.000800"}).status == 200
+    bot.fake.wait_for("chat.postMessage", count=2)
     assert entries(bot) == [] and pending_imports(bot) == []
 
 

@@ -77,3 +77,13 @@ def confirm_import(
 def cancel_import(sf: SessionFactory, ws: Workspace, user_id: str, import_id: int) -> bool:
     with sf.begin() as session:
         return repo.claim_pending_import(session, ws, user_id, import_id, "cancelled") is not None
+
+
+DM_HINT_KIND = "dm_hint"
+
+
+def hint_due(sf: SessionFactory, ws: Workspace, user_id: str, now: datetime) -> bool:
+    """Whether a message typed in the app's DM gets the hint of what the DM is for: once a day at
+    most (the delivery ledger), so that a chatty person is not answered every time."""
+    with sf.begin() as session:
+        return repo.claim_delivery(session, ws, user_id, DM_HINT_KIND, now.date().isoformat(), now)

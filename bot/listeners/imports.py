@@ -89,7 +89,7 @@ def handle_import_cancel(ack: Ack, body: dict, context: BoltContext) -> None:
 
 def handle_direct_message(event: dict, body: dict, context: BoltContext) -> None:
     """Files shared in the app's DM are read for import, each by a worker; a plain message gets a
-    hint of what the DM is for. The app's own messages and edits are left alone."""
+    hint of what the DM is for, once a day. The app's own messages and edits are left alone."""
     if event.get("channel_type") != "im" or event.get("bot_id") or not event.get("user"):
         return
     user_id, channel = event["user"], event.get("channel")
@@ -99,8 +99,9 @@ def handle_direct_message(event: dict, body: dict, context: BoltContext) -> None
             file = {key: file[key] for key in FILE_FIELDS if key in file}
             enqueue(context, "read_shared_file", user_id=user_id, channel=channel, file=file, now=context["clock"]())
     elif event.get("subtype") is None:
-        message = build_dm_hint_message(translator_for(context))
-        enqueue(context, "answer", user_id=user_id, response_url=None, message=message)
+        if imports.hint_due(context["session_factory"], workspace_of(context), user_id, context["clock"]()):
+            message = build_dm_hint_message(translator_for(context))
+            enqueue(context, "answer", user_id=user_id, response_url=None, message=message)
     else:
         log.info("Ignored a direct message of subtype %s", event.get("subtype"))
 
