@@ -10,8 +10,10 @@ from datetime import UTC, date, datetime, timedelta
 from urllib.parse import unquote
 
 import pytest
+from slack_sdk import WebClient
 from sqlalchemy import select
 
+from bot.slack.files import is_slack_host
 from storage.models import ActionItem, PendingImport
 from tests import payloads
 from tests.checks import assert_no_failed_calls
@@ -695,3 +697,20 @@ def test_an_exported_resume_imports_back_the_same_entries(bot):
     assert sorted(by_words) == sorted(row[0] for row in originals)
     for original in originals:
         assert by_words[original[0]] == (*original[:5], "private", original[6])
+
+
+@pytest.mark.parametrize(
+    ("api", "link", "trusted"),
+    [
+        ("https://slack.com/api/", "https://files.slack.com/files-pri/T1-F1/resume.md", True),
+        ("https://slack-gov.com/api/", "https://files.slack-gov.com/files-pri/T1-F1/resume.md", True),
+        ("https://slack-gov.com/api/", "https://files.slack.com/files-pri/T1-F1/resume.md", False),
+        ("https://slack.com/api/", "http://files.slack.com/files-pri/T1-F1/resume.md", False),  # in clear
+        ("https://slack.com/api/", "https://files.slack.com.example.net/resume.md", False),
+        ("https://slack.com/api/", "https://evilslack.com/resume.md", False),
+        ("http://127.0.0.1:8080/api/", "http://127.0.0.1:8080/files-pri/F1/resume.md", True),
+        ("http://127.0.0.1:8080/api/", "http://127.0.0.1:9/files-pri/F1/resume.md", False),
+    ],
+)
+def test_the_bot_token_goes_only_to_the_slack_the_app_talks_to(api, link, trusted):
+    assert is_slack_host(link, WebClient(token="xoxb-test", base_url=api)) is trusted

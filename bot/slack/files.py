@@ -19,12 +19,14 @@ class FileTooBig(Exception):
 
 
 def is_slack_host(url: str, client: WebClient) -> bool:
-    """The bot token goes only to Slack over HTTPS (or to the Web API the app is pointed at, as the
-    tests' fake Slack is), never to a link someone else wrote into a payload."""
+    """The bot token goes only to the Slack the app talks to: over HTTPS to its Web API's host or a
+    subdomain of it (files.slack.com; files.slack-gov.com for GovSlack), or to exactly the Web API's
+    own address (the tests' fake Slack); never to a link someone else wrote into a payload."""
     parts, api = urlsplit(url), urlsplit(client.base_url)
     if parts.scheme == api.scheme and parts.hostname == api.hostname and parts.port == api.port:
         return True
-    return parts.scheme == "https" and (parts.hostname or "").endswith(".slack.com")
+    host, api_host = parts.hostname or "", api.hostname or ""
+    return parts.scheme == "https" and bool(api_host) and (host == api_host or host.endswith("." + api_host))
 
 
 def _opener(client: WebClient):
