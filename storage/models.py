@@ -19,6 +19,7 @@ from sqlalchemy import (
     TypeDecorator,
     UniqueConstraint,
     false,
+    true,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
@@ -72,6 +73,8 @@ class Entry(Base):
     lesson: Mapped[str | None] = mapped_column(Text)
     category: Mapped[str] = mapped_column(String(32))
     happened_on: Mapped[date]
+    # False for an entry imported with only its year: dated 1 January, shown and counted by its year alone.
+    day_known: Mapped[bool] = mapped_column(Boolean, default=True, server_default=true())
     safeguards: Mapped[list[str]] = mapped_column(JSON, default=list)
     visibility: Mapped[str] = mapped_column(String(16))
     source_link: Mapped[str | None] = mapped_column(String(1000))

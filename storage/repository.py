@@ -87,6 +87,8 @@ def add_entry(
 
 
 def apply_fields(entry: Entry, fields: EntryFields, now: datetime) -> None:
+    if entry.happened_on is not None and fields.happened_on != entry.happened_on:
+        entry.day_known = True  # a year-only entry given its day in the form
     entry.what_happened = fields.what_happened
     entry.lesson = fields.lesson
     entry.category = fields.category
@@ -548,7 +550,7 @@ def list_lessons_from_a_year_ago(session: Session, ws: Workspace, user_ids: list
     """For each person, a lesson from the same month last year, to read again."""
     start = date(today.year - 1, today.month, 1)
     end = date(today.year, 1, 1) if today.month == 12 else date(today.year - 1, today.month + 1, 1)
-    that_month = (Entry.lesson.is_not(None), Entry.happened_on >= start, Entry.happened_on < end)
+    that_month = (Entry.lesson.is_not(None), Entry.day_known, Entry.happened_on >= start, Entry.happened_on < end)
     found = _first_entries_of_each(session, ws, user_ids, that_month, Entry.happened_on, 1)
     return {user_id: entries[0] for user_id, entries in found.items()}
 

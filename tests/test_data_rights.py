@@ -192,6 +192,7 @@ def test_export_sends_the_markdown_and_all_the_persons_data_as_json_in_one_uploa
     assert {k: v for k, v in record.items() if k != "updated_at"} == {
         "id": korean.id,
         "happened_on": "2024-03-01",
+        "day_known": True,
         "category": "engineering",
         "what_happened": KOREAN,
         "lesson": KOREAN_LESSON,

@@ -41,19 +41,20 @@ RESUME = """# My failures
 - Promised a date without asking the team
   Lesson: ask first
 """
-# What RESUME saves: (what happened, lesson, day, category, safeguards, visibility, action items).
+# What RESUME saves: (what happened, lesson, day, day known, category, safeguards, visibility, action items).
 RESUME_ROWS = [
     (
         "Deployed on a Friday and the cache fell over",
         "deploy early in the week",
         date(2024, 1, 1),
+        False,  # a bullet under `## 2024`: only its year is known
         "engineering",
         (),
         "private",
         (("Add a kill switch", True), ("Alert on cache misses", False)),
     ),
-    ("Skipped the design review", None, date(2024, 1, 1), "engineering", (), "private", ()),
-    ("Promised a date without asking the team", "ask first", date(2023, 1, 1), "other", (), "private", ()),
+    ("Skipped the design review", None, date(2024, 1, 1), False, "engineering", (), "private", ()),
+    ("Promised a date without asking the team", "ask first", date(2023, 1, 1), False, "other", (), "private", ()),
 ]
 # Line 1: a future year; line 9: an empty year; line 15: a year out of order (2019 then 2022).
 ANOMALIES = """## 2031
@@ -187,13 +188,14 @@ def pending_imports(bot) -> list[PendingImport]:
 
 
 def entry_rows(bot, user: str = "U1") -> list[tuple]:
-    """The person's entries in the order they were saved: (what happened, lesson, day, category,
-    safeguards, visibility, action items as (text, done))."""
+    """The person's entries in the order they were saved: (what happened, lesson, day, whether the day
+    is known, category, safeguards, visibility, action items as (text, done))."""
     return [
         (
             e.what_happened,
             e.lesson,
             e.happened_on,
+            e.day_known,
             e.category,
             tuple(e.safeguards),
             e.visibility,
@@ -681,7 +683,7 @@ def test_an_exported_resume_imports_back_the_same_entries(bot):
     bot.drain()
     mark_done(bot, "Alert on cache misses")
     originals = entry_rows(bot, "U1")
-    assert len(originals) == 3 and ("Alert on cache misses", True) in originals[0][6]
+    assert len(originals) == 3 and ("Alert on cache misses", True) in originals[0][7]
 
     bot.command("export", key="export")
     bot.fake.wait_for("files.completeUploadExternal")
@@ -696,7 +698,7 @@ def test_an_exported_resume_imports_back_the_same_entries(bot):
     by_words = {row[0]: row for row in imported}
     assert sorted(by_words) == sorted(row[0] for row in originals)
     for original in originals:
-        assert by_words[original[0]] == (*original[:5], "private", original[6])
+        assert by_words[original[0]] == (*original[:6], "private", original[7])
 
 
 @pytest.mark.parametrize(
@@ -714,3 +716,23 @@ def test_an_exported_resume_imports_back_the_same_entries(bot):
 )
 def test_the_bot_token_goes_only_to_the_slack_the_app_talks_to(api, link, trusted):
     assert is_slack_host(link, WebClient(token="xoxb-test", base_url=api)) is trusted
+
+
+def test_an_entry_with_only_its_year_shows_its_year_and_comes_back_so_from_the_export(bot):
+    assert import_shared(bot, RESUME.encode(), "first").startswith("Nice job! 3 entries")
+    bot.drain()
+    bot.fake.reset()
+    bot.command("resume 2023", key="resume")
+    [(_key, page)] = bot.fake.wait_for_responses()
+    wire = json.dumps(page["blocks"], ensure_ascii=False)
+    assert "*2023* · Other" in wire and "Jan 1, 2023" not in wire  # the year alone, as it was written
+
+    bot.command("export", key="export")
+    bot.fake.wait_for("files.completeUploadExternal")
+    markdown = uploaded(bot.fake, ".md")
+    assert "### 2023 · Other" in markdown.decode()
+    bot.fake.wait_for_responses(2)  # the resume page, and the export's "Sent to you"
+    answer = import_shared(bot, markdown, "again", user="U2")
+    assert answer.startswith("Nice job! 3 entries")
+    bot.drain()
+    assert sorted(entry_rows(bot, "U2"), key=str) == sorted(entry_rows(bot, "U1"), key=str)

@@ -481,3 +481,14 @@ def test_a_years_export_dates_are_every_day_of_it_in_every_language():
     assert len(common) == 365 * 2 and len(leap) == 366 * 2
     assert leap["Feb 29, 2024"] == date(2024, 2, 29) and "Feb 29, 2023" not in common
     assert common["2023. 12. 31."] == date(2023, 12, 31)
+
+
+def test_a_bullet_knows_only_its_year_and_so_does_the_exports_year_only_entry():
+    plan = parse_resume("## 2019\n\n- Missed the deadline\n\n### 2018 · Career\n", TODAY)
+    [bullet] = plan.entries
+    assert (bullet.happened_on, bullet.day_known) == (date(2019, 1, 1), False)
+    exported = parse_resume("# Failure resume of Ada\n\n## 2019\n\n### 2019 · Career\n\nMissed it\n", TODAY)
+    [entry] = exported.entries
+    assert (entry.what_happened, entry.category, entry.day_known) == ("Missed it", "career", False)
+    dated = parse_resume("## 2019\n\n### Mar 4, 2019 · Career\n\nMissed it\n", TODAY)
+    assert dated.entries[0].day_known is True and dated.entries[0].happened_on == date(2019, 3, 4)

@@ -347,3 +347,16 @@ def test_downgrade_to_base_then_upgrade_to_head(database_url, engine):
     session_factory = make_session_factory(engine)
     entry_id = add(session_factory, E1_T1, "U1", "after a round trip", action_items=("works",))
     assert [text for _id, text, _p, _d in _items(session_factory, entry_id)] == ["works"]
+
+
+def test_a_year_only_entry_given_its_day_in_the_form_knows_it(session_factory):
+    fields = repo.EntryFields("Missed it", None, "career", date(2019, 1, 1), (), (), "private")
+    with session_factory.begin() as session:
+        entry = repo.add_entry(session, repo.Workspace("", "T1"), "U1", fields, NOW)
+        entry.day_known = False
+        repo.apply_fields(entry, fields, NOW)  # saved again as it was: still only its year
+        assert entry.day_known is False
+        repo.apply_fields(
+            entry, repo.EntryFields("Missed it", None, "career", date(2019, 3, 4), (), (), "private"), NOW
+        )
+        assert entry.day_known is True

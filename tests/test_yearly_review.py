@@ -236,6 +236,7 @@ def test_team_review_holds_no_author_and_no_text():
     assert {f.name for f in fields(TeamYearInReview)} == {
         "year",
         "total",
+        "year_only",
         "people",
         "by_category",
         "by_month",
@@ -361,3 +362,13 @@ def test_charts_drawn_on_threads_at_once_are_the_charts_drawn_one_by_one():
     one_by_one = [review_chart_png(t, r) for t, r in jobs]
     with ThreadPoolExecutor(max_workers=3) as pool:
         assert list(pool.map(lambda job: review_chart_png(*job), jobs)) == one_by_one
+
+
+def test_an_entry_with_only_its_year_counts_in_the_year_and_in_no_month():
+    dated = entry(1, date(2026, 3, 4), "data")
+    year_only = entry(2, date(2026, 1, 1), "career")
+    year_only.day_known = False
+    review = personal_review([dated, year_only], 2026, {}, 0)
+    assert (review.total, review.year_only) == (2, 1)
+    assert review.by_month == (0, 0, 1) + (0,) * 9
+    assert review.by_category == (("data", 1), ("career", 1))

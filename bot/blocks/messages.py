@@ -5,7 +5,7 @@ from __future__ import annotations
 from bot.blocks.common import button, context, echo_sections, escape_within, modal, section
 from bot.blocks.entry_modal import BLAME_SUGGESTION
 from bot.blocks.similar import earlier_lesson_text
-from bot.domain.entries import acknowledgement, category_label, visibility_label
+from bot.domain.entries import acknowledgement, category_label, entry_day, visibility_label
 from bot.domain.suggestions import Suggestion
 from bot.i18n import N_, Translator
 from bot.slack.ids import Action, View
@@ -36,9 +36,7 @@ def _message(text: str, blocks: list[dict]) -> dict:
 
 
 def entry_summary(t: Translator, entry: Entry) -> str:
-    return " · ".join(
-        (category_label(t, entry.category), t.date(entry.happened_on), visibility_label(t, entry.visibility))
-    )
+    return " · ".join((category_label(t, entry.category), entry_day(t, entry), visibility_label(t, entry.visibility)))
 
 
 def build_acknowledgement_message(t: Translator, entry: Entry, quick: bool, earlier: Suggestion | None = None) -> dict:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from bot.blocks.action_items import helped_blocks
 from bot.blocks.common import button, context, divider, escape_within, section
-from bot.domain.entries import category_label
+from bot.domain.entries import category_label, entry_day
 from bot.i18n import Translator
 from bot.slack.ids import Action
 from storage.models import ActionItem, Entry
@@ -55,7 +55,7 @@ def build_prompt_message(
         blocks += [divider(), section(t("*Lessons still to come.* What did we learn?"))]
         blocks += [
             section(
-                f"{t.date(e.happened_on)} · {escape_within(e.what_happened, 300)}",
+                f"{entry_day(t, e)} · {escape_within(e.what_happened, 300)}",
                 button(t("Add the lesson"), Action.ADD_LESSON, str(e.id)),
             )
             for e in missing_lessons

@@ -18,7 +18,7 @@ from bot.blocks.common import (
 )
 from bot.blocks.fail_command import SEARCH_MAX
 from bot.blocks.similar import search_blocks
-from bot.domain.entries import by_year, category_label, safeguard_labels, visibility_label
+from bot.domain.entries import by_year, category_label, entry_day, safeguard_labels, visibility_label
 from bot.domain.languages import FOLLOW_SLACK
 from bot.domain.suggestions import SearchPage
 from bot.i18n import LANGUAGES, Translator
@@ -32,7 +32,7 @@ HOME_BLOCKS_MAX = 100
 
 def entry_text(t: Translator, entry: Entry, with_visibility: bool = False) -> str:
     """One entry in mrkdwn, user text escaped and trimmed so that the section stays under 3,000."""
-    first = f"*{t.date(entry.happened_on)}* · {category_label(t, entry.category)}"
+    first = f"*{entry_day(t, entry)}* · {category_label(t, entry.category)}"
     if with_visibility:
         first += f" · _{visibility_label(t, entry.visibility)}_"
     lines = [first, escape_within(entry.what_happened, 600)]

@@ -25,6 +25,19 @@ def _busiest_months(t: Translator, by_month: tuple[int, ...]) -> str:
     return ", ".join(f"{names[month]} {t.number(n)}" for month, n in busiest)
 
 
+def _months_line(t: Translator, review: YearInReview | TeamYearInReview) -> str:
+    """The busiest months, and how many entries have no month (imported with only their year)."""
+    line = t("*Busiest months:* {months}", months=_busiest_months(t, review.by_month)) if any(review.by_month) else ""
+    if review.year_only:
+        undated = t.plural(
+            "{n} entry has only its year, so it is in no month.",
+            "{n} entries have only their year, so they are in no month.",
+            review.year_only,
+        )
+        line = f"{line} ({undated})" if line else undated
+    return line
+
+
 def _safeguards(t: Translator, counts: tuple[tuple[str, int], ...]) -> str:
     return ", ".join(f"{t(SAFEGUARDS[key])} {t.number(n)}" for key, n in counts if key in SAFEGUARDS)
 
@@ -44,7 +57,7 @@ def build_review_message(t: Translator, review: YearInReview) -> dict:
             review.total,
         ),
         t("*By category:* {counts}", counts=_categories(t, review.by_category)),
-        t("*Busiest months:* {months}", months=_busiest_months(t, review.by_month)),
+        _months_line(t, review),
         t.plural("*{n} action item* done this year.", "*{n} action items* done this year.", review.action_items_done),
     ]
     if review.safeguards:
@@ -73,7 +86,7 @@ def build_team_review_message(t: Translator, review: TeamYearInReview) -> dict:
             private=t.number(review.private),
         ),
         t("*By category:* {counts}", counts=_categories(t, review.by_category)),
-        t("*Busiest months:* {months}", months=_busiest_months(t, review.by_month)),
+        _months_line(t, review),
         t.plural("*{n} action item* done this year.", "*{n} action items* done this year.", review.action_items_done),
     ]
     if review.safeguards:

@@ -39,6 +39,11 @@ def by_year(entries: Iterable[Entry]) -> list[tuple[int, list[Entry]]]:
     return [(year, list(group)) for year, group in groupby(ordered, key=lambda e: e.happened_on.year)]
 
 
+def entry_day(t: Translator, entry: Entry, format: str = "medium") -> str:
+    """When it happened, as the person wrote it: the day, or only the year of an entry imported with it alone."""
+    return t.date(entry.happened_on, format) if entry.day_known is not False else str(entry.happened_on.year)
+
+
 def category_label(t: Translator, key: str) -> str:
     return t(CATEGORIES.get(key, CATEGORIES["other"]))
 
@@ -81,7 +86,7 @@ def resume_markdown(t: Translator, entries: Iterable[Entry], person: str) -> str
     for year, group in groups:
         lines += [f"## {year}", ""]
         for entry in group:
-            lines.append(f"### {t.date(entry.happened_on)} · {category_label(t, entry.category)}")
+            lines.append(f"### {entry_day(t, entry)} · {category_label(t, entry.category)}")
             lines += ["", markdown_text(entry.what_happened), ""]
             lesson = markdown_text(entry.lesson) if entry.lesson else t("Lesson still to come.")
             lines += [f"**{t('What we learned')}:** {lesson}", ""]

@@ -40,6 +40,7 @@ def _entry_record(entry: Entry, nice_jobs: int) -> dict:
     return {
         "id": entry.id,
         "happened_on": entry.happened_on.isoformat(),
+        "day_known": entry.day_known is not False,
         "category": entry.category,
         "what_happened": entry.what_happened,
         "lesson": entry.lesson,

@@ -63,6 +63,7 @@ def confirm_import(
                 source_link=found.source_link,
             )
             entry = repo.add_entry(session, ws, user_id, fields, now)
+            entry.day_known = found.day_known
             # A resume keeps no date for a done item: the day of its entry is the nearest we know.
             done_on = datetime.combine(found.happened_on, time(), UTC)
             for item, was in zip(entry.action_items, found.action_items, strict=True):

@@ -72,6 +72,7 @@ class ImportedEntry:
     action_items: tuple[ImportedItem, ...]
     source_link: str | None
     line: int
+    day_known: bool = True  # False: only the year was written (dated 1 January, counted by its year alone)
 
 
 @dataclass(frozen=True)
@@ -138,7 +139,7 @@ class _Draft:
     line: int
     section: int  # its year heading, an index into _Reader.years
     category: str
-    happened_on: date | None = None  # the export's exact day; a bullet's is 1 January
+    happened_on: date | None = None  # the export's exact day; None for a bullet, or the export's year-only entry
     block: list[str] | None = None  # the export's lines, as they are, read when the file ends
     text: list[str] = field(default_factory=list)
     lesson: list[str] | None = None
@@ -186,6 +187,8 @@ class _Reader:
         day = _days(year).get(when) if dot and self.today.year - LIFETIME_YEARS <= year <= self.today.year else None
         if day:  # the export's "### Mar 1, 2024 · Engineering"
             self.start(number, _words().categories.get(label.casefold(), "other"), happened_on=day, block=[])
+        elif dot and inside and when == str(year):  # the export's "### 2019 · Engineering": a year-only entry
+            self.start(number, _words().categories.get(label.casefold(), "other"), block=[])
         elif heading_year := YEAR.match(title):
             self.section, self.level, self.category = len(self.years), level, "other"
             self.years.append((int(heading_year[1]), number, title))
@@ -279,7 +282,15 @@ def _entry(
     if happened_on > today:
         return Anomaly("future_date", draft.line, year, _excerpt(what))
     return ImportedEntry(
-        happened_on, what, lesson or None, draft.category, draft.safeguards, items, draft.source_link, draft.line
+        happened_on,
+        what,
+        lesson or None,
+        draft.category,
+        draft.safeguards,
+        items,
+        draft.source_link,
+        draft.line,
+        day_known=draft.happened_on is not None,
     )
 
 

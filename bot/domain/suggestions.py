@@ -87,7 +87,7 @@ def _suggestion(entry: Entry, viewer: str, score: float) -> Suggestion:
         origin = "own"
     else:
         origin = "anonymous" if entry.visibility == "anonymous" else "team"
-    day = None if origin == "anonymous" else entry.happened_on
+    day = None if origin == "anonymous" or entry.day_known is False else entry.happened_on
     return Suggestion(entry.id, entry.what_happened, entry.lesson, day, origin, score)
 
 

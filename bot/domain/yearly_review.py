@@ -26,6 +26,7 @@ class YearInReview:
     total: int
     by_category: tuple[tuple[str, int], ...]  # most first, ties in CATEGORIES order, no zeros
     by_month: tuple[int, ...]  # 12 counts, January first
+    year_only: int  # entries imported with only their year: in the total, not in the months
     # Each category of by_category (same order) with its 12 monthly counts: the chart's stacked bars.
     by_category_month: tuple[tuple[str, tuple[int, ...]], ...]
     top_lessons: tuple[str, ...]
@@ -42,6 +43,7 @@ class TeamYearInReview:
     people: int
     by_category: tuple[tuple[str, int], ...]
     by_month: tuple[int, ...]
+    year_only: int
     by_category_month: tuple[tuple[str, tuple[int, ...]], ...]
     safeguards: tuple[tuple[str, int], ...]
     action_items_done: int
@@ -115,13 +117,16 @@ def _of_year(entries: Iterable[Entry], year: int) -> list[Entry]:
 def _counts(entries: list[Entry]) -> dict:
     """The counts both reviews share, by field name."""
     by_category = _most_first(Counter(_category(e) for e in entries), list(CATEGORIES))
-    cells = Counter((_category(e), e.happened_on.month) for e in entries)
-    months = Counter(e.happened_on.month for e in entries)
+    # An entry imported with only its year has no month: counted in the year, left out of the months.
+    dated = [e for e in entries if e.day_known is not False]
+    cells = Counter((_category(e), e.happened_on.month) for e in dated)
+    months = Counter(e.happened_on.month for e in dated)
     # Entries naming a safeguard, not mentions: a key listed twice in one entry counts once.
     safeguards = Counter(key for e in entries for key in set(e.safeguards or ()) if key in SAFEGUARDS)
     return dict(
         by_category=by_category,
         by_month=tuple(months[m] for m in range(1, 13)),
+        year_only=len(entries) - len(dated),
         safeguards=_most_first(safeguards, list(SAFEGUARDS)),
         by_category_month=tuple((key, tuple(cells[key, m] for m in range(1, 13))) for key, _n in by_category),
     )

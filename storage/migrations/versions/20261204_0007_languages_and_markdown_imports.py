@@ -1,4 +1,4 @@
-"""languages (a person's choice and Slack's locale for them, a workspace's), and Markdown imports awaiting their yes
+"""languages (a person's choice and Slack's locale for them, a workspace's), Markdown imports awaiting their yes, and entries known only by their year
 
 Revision ID: 0007
 Revises: 0006
@@ -15,6 +15,8 @@ depends_on = None
 
 
 def upgrade() -> None:
+    with op.batch_alter_table("entries", schema=None) as batch_op:
+        batch_op.add_column(sa.Column("day_known", sa.Boolean(), server_default=sa.true(), nullable=False))
     with op.batch_alter_table("people", schema=None) as batch_op:
         batch_op.add_column(sa.Column("language", sa.String(length=8), nullable=True))
         batch_op.add_column(sa.Column("slack_locale", sa.String(length=16), nullable=True))
@@ -39,6 +41,8 @@ def downgrade() -> None:
     op.drop_table("pending_imports")
     with op.batch_alter_table("workspace_settings", schema=None) as batch_op:
         batch_op.drop_column("language")
+    with op.batch_alter_table("entries", schema=None) as batch_op:
+        batch_op.drop_column("day_known")
     with op.batch_alter_table("people", schema=None) as batch_op:
         batch_op.drop_column("slack_locale")
         batch_op.drop_column("language")
