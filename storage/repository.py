@@ -61,6 +61,11 @@ def _owners_are(ws: Workspace, user_ids: list[str]) -> tuple:
     )
 
 
+def _in_year(year: int) -> tuple:
+    # A date range, not extract(year), so that the indexes on happened_on serve it.
+    return (Entry.happened_on >= date(year, 1, 1), Entry.happened_on <= date(year, 12, 31))
+
+
 def _owned(ws: Workspace, user_id: str) -> Select[tuple[Entry]]:
     return select(Entry).where(*_owner_is(ws, user_id))
 
@@ -134,8 +139,7 @@ def list_entries(
     """A person's entries, newest first (from the `offset`-th, at most `limit`)."""
     query = _owned(ws, user_id).order_by(Entry.happened_on.desc(), Entry.id.desc()).limit(limit).offset(offset)
     if year is not None:
-        # A date range, not extract(year), so the owner index serves it.
-        query = query.where(Entry.happened_on >= date(year, 1, 1), Entry.happened_on <= date(year, 12, 31))
+        query = query.where(*_in_year(year))
     return list(session.scalars(query))
 
 
@@ -839,8 +843,7 @@ def count_items_done(
 
 def people_with_entries_in(session: Session, ws: Workspace, user_ids: list[str], year: int) -> set[str]:
     """Who among them has an entry dated in `year`: the ones a December review goes to."""
-    in_year = (Entry.happened_on >= date(year, 1, 1), Entry.happened_on <= date(year, 12, 31))
-    return set(session.scalars(select(Entry.user_id).where(*_owners_are(ws, user_ids), *in_year).distinct()))
+    return set(session.scalars(select(Entry.user_id).where(*_owners_are(ws, user_ids), *_in_year(year)).distinct()))
 
 
 def list_workspace_entries_of_year(session: Session, ws: Workspace, year: int) -> list[Entry]:
@@ -851,8 +854,7 @@ def list_workspace_entries_of_year(session: Session, ws: Workspace, year: int) -
         .where(
             Entry.enterprise_id == ws.enterprise_id,
             Entry.team_id == ws.team_id,
-            Entry.happened_on >= date(year, 1, 1),
-            Entry.happened_on <= date(year, 12, 31),
+            *_in_year(year),
         )
     )
     return list(session.scalars(query))

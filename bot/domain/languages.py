@@ -30,11 +30,7 @@ def language_for(
             known = person.slack_locale if person else None
             if slack_locale and now and slack_locale != known:
                 repo.remember_slack_locale(session, ws, user_id, slack_locale[:16], now)
-            chosen = supported_language(person.language) if person else None
-            from_slack = supported_language(slack_locale or known)
-            return (
-                chosen or from_slack or supported_language(repo.get_settings(session, ws).language) or DEFAULT_LANGUAGE
-            )
+            return person_language(person, repo.get_settings(session, ws).language, slack_locale)
     except IntegrityError:  # the person's first row, made at the same moment by another request
         return language_for(sf, ws, user_id)
     except SQLAlchemyError:
@@ -42,8 +38,8 @@ def language_for(
 
 
 def person_language(person: Person | None, workspace_language: str | None, slack_locale: str | None = None) -> str:
-    """The same rule as language_for, from what a fan-out already read: the person's row, and
-    Slack's locale for them from users.list when it has it."""
+    """The rule itself, from what is already read: the person's row, the workspace's language, and
+    Slack's locale for them when Slack just told us (users.info, users.list), else the one kept."""
     chosen = supported_language(person.language) if person else None
     from_slack = supported_language(slack_locale or (person.slack_locale if person else None))
     return chosen or from_slack or supported_language(workspace_language) or DEFAULT_LANGUAGE
