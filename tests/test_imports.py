@@ -17,6 +17,7 @@ from bot.slack.files import is_slack_host
 from storage.models import ActionItem, PendingImport
 from tests import payloads
 from tests.checks import assert_no_failed_calls
+from tests.conftest import BotHarness
 from tests.rows import entries, seed
 from tests.uploads import uploaded
 
@@ -736,3 +737,15 @@ def test_an_entry_with_only_its_year_shows_its_year_and_comes_back_so_from_the_e
     assert answer.startswith("Nice job! 3 entries")
     bot.drain()
     assert sorted(entry_rows(bot, "U2"), key=str) == sorted(entry_rows(bot, "U1"), key=str)
+
+
+def test_with_the_database_down_a_pasted_resume_stays_in_the_open_form(fake_slack, tmp_path):
+    harness = BotHarness(fake_slack, f"sqlite:///{tmp_path}/missing/dir/x.db")
+    try:
+        answer = paste(harness, RESUME)
+        # Slack keeps the form, and so the pasted resume, open; nothing claims it was kept.
+        assert answer.status == 200 and answer.json()["response_action"] == "errors"
+        assert "could not be saved just now" in answer.json()["errors"]["import_text_block"]
+        assert fake_slack.calls == []
+    finally:
+        harness.close()

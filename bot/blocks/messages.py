@@ -17,6 +17,10 @@ NOT_INSTALLED = N_(
 )
 
 
+# Under a form's field, when the database could not take what was submitted: the modal stays open.
+NOT_SAVED_IN_FORM = N_("Sorry, this could not be saved just now. Your words are still here: please try again soon.")
+
+
 def build_notice_modal(t: Translator, text: str) -> dict:
     """A modal that only tells the person something, with a Close button."""
     return modal(View.NOTICE, t("Failure Resume"), None, t("Close"), [section(text)])

@@ -7,9 +7,10 @@ import logging
 
 from slack_bolt import Ack, App, BoltContext
 from slack_sdk import WebClient
+from sqlalchemy.exc import SQLAlchemyError
 
 from bot.blocks.imports import ALREADY_DONE, build_import_modal, build_preview_modal, refusal_text
-from bot.blocks.messages import build_dm_hint_message, build_text_message
+from bot.blocks.messages import NOT_SAVED_IN_FORM, build_dm_hint_message, build_text_message
 from bot.blocks.state import entry_id_value, pressed_value, text_value
 from bot.domain import imports
 from bot.domain.entries import latest_allowed_day
@@ -48,6 +49,10 @@ def handle_import_submission(ack: Ack, body: dict, view: dict, context: BoltCont
         )
     except ImportRefused as refused:
         ack(response_action="errors", errors={Block.IMPORT_TEXT: refusal_text(t, refused.reason, refused.count)})
+        return
+    except SQLAlchemyError as error:  # the form stays open, the pasted resume in it
+        log.error("Import not kept: database error %s", type(error).__name__)
+        ack(response_action="errors", errors={Block.IMPORT_TEXT: t(NOT_SAVED_IN_FORM)})
         return
     ack(response_action="update", view=build_preview_modal(t, prepared.plan, prepared.import_id))
 

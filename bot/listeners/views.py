@@ -14,6 +14,7 @@ from bot.blocks.entry_dialogs import build_visibility_modal, parse_visibility_su
 from bot.blocks.entry_modal import ModalContext, build_record_modal, keeps_own_words, parse_record_submission
 from bot.blocks.messages import (
     ADMINS_ONLY,
+    NOT_SAVED_IN_FORM,
     build_notice_modal,
     build_text_message,
 )
@@ -69,8 +70,7 @@ def handle_record_submission(ack: Ack, body: dict, view: dict, context: BoltCont
         return
     except SQLAlchemyError as error:
         log.error("Entry not saved: database error %s", type(error).__name__)
-        not_saved = t("Sorry, this could not be saved just now. Your words are still here: please try again soon.")
-        ack(response_action="errors", errors={Block.WHAT: not_saved})
+        ack(response_action="errors", errors={Block.WHAT: t(NOT_SAVED_IN_FORM)})
         return
     if created:
         # The link back to a message is a Slack call: made by the task, and the entry is kept without it.
