@@ -127,6 +127,20 @@ def assert_u1_2024_review(bot) -> None:
 # ---- on demand, over signed HTTP ----------------------------------------------------------
 
 
+def test_slack_rate_limiting_the_review_and_its_upload_still_delivers_both_once(bot):
+    bot.now = datetime(2025, 2, 10, 12, 0, tzinfo=UTC)
+    seed_2024(bot)
+    bot.fake.queue_failure("chat.postMessage", status=429, retry_after=1)
+    bot.fake.queue_failure("files.getUploadURLExternal", status=429, retry_after=1)
+
+    assert bot.command("review 2024", key="review").status == 200
+
+    bot.fake.wait_for("files.completeUploadExternal", timeout=15)
+    assert len(review_posts(bot.fake, 2024)) == 1  # waited for Retry-After, then sent once
+    assert uploaded(bot.fake, ".png").startswith(PNG)
+    assert [c.status for c in bot.fake.calls if c.method == "chat.postMessage"][:2] == [429, 200]
+
+
 def test_fail_review_2024_sends_that_year_then_its_chart_in_the_dm(bot):
     bot.now = datetime(2025, 2, 10, 12, 0, tzinfo=UTC)  # asked in 2025, for 2024
     seed_2024(bot)
