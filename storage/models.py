@@ -214,7 +214,32 @@ class Person(Base):
     # Chosen in the App Home; None follows Slack's own locale for them, last seen as slack_locale.
     language: Mapped[str | None] = mapped_column(String(8))
     slack_locale: Mapped[str | None] = mapped_column(String(16))
+    # When they last opened the App Home: a record made elsewhere refreshes it only while they may be looking.
+    home_opened_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, onupdate=utcnow)
+
+
+class FollowUp(Base):
+    """The outbox: work an ack promised (a Nice job, an answer, an export), written in the same
+    transaction as the change itself and removed only once the work is done. A relay hands each row
+    to the task queue under a lease; a row whose worker died is handed again once its lease ends."""
+
+    __tablename__ = "outbox"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    enterprise_id: Mapped[str] = mapped_column(String(32))
+    team_id: Mapped[str] = mapped_column(String(32))
+    task: Mapped[str] = mapped_column(String(32))
+    arguments: Mapped[dict] = mapped_column(JSON)
+    # Higher first: what a person is waiting for goes before background work.
+    priority: Mapped[int] = mapped_column(Integer, default=0)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    # Handed to the queue (or running) until then; None: not handed yet.
+    leased_until: Mapped[datetime | None] = mapped_column(UTCDateTime(), index=True)
+    # Which hand-off may run it: a copy left on the queue from an earlier lease finds a newer number.
+    lease: Mapped[int] = mapped_column(Integer, default=0)
+    # Messages already claimed for sending by earlier runs: a run again never shows them twice.
+    sends: Mapped[int] = mapped_column(Integer, default=0)
 
 
 class PendingImport(Base):
