@@ -193,10 +193,16 @@ def worker(settings: Settings) -> int:
         return 2
     tasks = _tasks(settings, session_factory, slack)
     tasks.clear_prompt_locks()
+    if not settings.redis_url:
+        tasks.relay.release_all()  # the embedded queue has one worker: this one
     _stop_with_parent()
     where = "Redis" if settings.redis_url else "the SQLite queue file"
     log.info("Task worker with %s threads, on %s", settings.worker_threads, where)
-    make_consumer(tasks.huey, settings.worker_threads, settings.shutdown_grace_seconds).run()
+    tasks.relay.start(settings.worker_threads, settings.follow_up_lease_seconds)
+    try:
+        make_consumer(tasks.huey, settings.worker_threads, settings.shutdown_grace_seconds).run()
+    finally:
+        tasks.relay.stop()
     return 0
 
 

@@ -51,6 +51,8 @@ class Settings:
     start_worker: bool | None = None
     worker_threads: int = 8
     web_concurrency: int = 1
+    # A follow-up whose worker died (no renewal of its lease for this long) is handed to another.
+    follow_up_lease_seconds: int = 30
 
     @property
     def serve_starts_worker(self) -> bool:
@@ -103,6 +105,7 @@ class Settings:
             start_worker={"": None, "true": True, "false": False}[start_worker],
             worker_threads=max(1, whole("WORKER_THREADS", "8", "a whole number of threads")),
             web_concurrency=max(1, whole("WEB_CONCURRENCY", "1", "a whole number of processes")),
+            follow_up_lease_seconds=max(3, whole("FOLLOW_UP_LEASE_SECONDS", "30", "a whole number of seconds")),
         )
 
     def missing_for(self, mode: str) -> list[str]:

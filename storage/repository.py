@@ -572,17 +572,29 @@ def _first_entries_of_each(session: Session, ws: Workspace, user_ids: list[str],
 
 
 def remember_slack_locale(session: Session, ws: Workspace, user_id: str, locale: str, now: datetime) -> None:
-    """Slack's locale for the person, kept for requests that answer before asking Slack. Kept only
-    while we keep something of theirs (a row, or an entry): it never brings back a person who
-    deleted all their data. Not a choice of theirs, so their row's updated_at stays."""
+    """Slack's locale for the person, kept for requests that answer before asking Slack."""
+    _remember_about(session, ws, user_id, now, slack_locale=locale)
+
+
+def remember_home_opened(session: Session, ws: Workspace, user_id: str, now: datetime) -> None:
+    """When the person last opened the App Home: a record made elsewhere refreshes it only soon after."""
+    _remember_about(session, ws, user_id, now, home_opened_at=now)
+
+
+def _remember_about(session: Session, ws: Workspace, user_id: str, now: datetime, **values: object) -> None:
+    """What we notice about a person, kept only while we keep something of theirs (a row, or an
+    entry): it never brings back a person who deleted all their data. Not a choice of theirs, so
+    their row's updated_at stays."""
     mine = (Person.enterprise_id == ws.enterprise_id, Person.team_id == ws.team_id, Person.user_id == user_id)
     kept = session.execute(
-        update(Person).where(*mine).values(slack_locale=locale, updated_at=Person.updated_at),
+        update(Person).where(*mine).values(**values, updated_at=Person.updated_at),
         execution_options={"synchronize_session": False},
     ).rowcount
     if not kept and session.scalar(select(Entry.id).where(*_owner_is(ws, user_id)).limit(1)) is not None:
         person = Person(enterprise_id=ws.enterprise_id, team_id=ws.team_id, user_id=user_id, prompts_stopped=False)
-        person.slack_locale, person.updated_at = locale, now
+        for name, value in values.items():
+            setattr(person, name, value)
+        person.updated_at = now
         session.add(person)
         session.flush()
 

@@ -28,6 +28,7 @@ from bot.slack.api import build_web_client
 from bot.slack.installations import every_install, install_clients, oauth_settings, single_client, single_workspace
 from bot.slack.web import make_wsgi_app
 from bot.tasks import Tasks
+from bot.tasks.outbox import pending_follow_ups
 from bot.tasks.queue import make_consumer, make_queue
 from bot.tasks.runtime import Runtime
 from storage.db import make_engine, make_session_factory
@@ -41,6 +42,7 @@ REPO = Path(__file__).resolve().parents[1]
 SLACK_REFERENCE = Path(os.environ.get("SLACK_REFERENCE_DIR", REPO.parent / "shared" / "slack"))
 SIGNING_SECRET = "test-signing-secret"
 TOKEN = "xoxb-test"
+RELAY_POLL = (0.005, 0.02)
 STATE_SECRET = "test-state-secret"
 
 
@@ -174,6 +176,7 @@ class BotHarness:
         app = create_app(self.settings, self.session_factory, client, self.tasks, clock=self.clock, oauth=oauth_config)
         self.listener_pool = app.listener_runner.listener_executor
         self.consumer = start_consumer(self.tasks.huey)
+        self.tasks.relay.start(threads=1, poll=RELAY_POLL)
         self.server = make_server(
             "127.0.0.1",
             0,
@@ -194,19 +197,28 @@ class BotHarness:
         return lambda at: notice_lost_uninstalls(self.session_factory, store, self.fake.url, at, grace)
 
     def drain(self, timeout: float = 10) -> None:
-        """Wait until the queue is empty and its worker idle (seen so twice in a row)."""
+        """Wait until the outbox and the queue are empty and the worker idle (seen so twice in a row)."""
         huey, deadline, idle = self.tasks.huey, time.monotonic() + timeout, 0
         while idle < 2:
             assert time.monotonic() < deadline, f"tasks still queued after {timeout}s"
-            busy = huey.pending_count() or huey.scheduled_count() or huey._tasks_in_flight
+            busy = pending_follow_ups(self.session_factory) or huey.pending_count() or huey.scheduled_count()
+            busy = busy or huey._tasks_in_flight
             idle = 0 if busy else idle + 1
             time.sleep(0.05)
+
+    def drain_quietly(self, timeout: float = 5) -> None:
+        """What the test's acks promised, done before the test's fake Slack goes away."""
+        deadline = time.monotonic() + timeout
+        while pending_follow_ups(self.session_factory) and time.monotonic() < deadline:
+            time.sleep(0.02)
 
     def close(self) -> None:
         self.server.shutdown()
         self.server.server_close()
         # The work after the test's acks ends here, while the fake Slack still answers it.
         self.listener_pool.shutdown(wait=True)
+        self.drain_quietly()
+        self.tasks.relay.stop()
         self.consumer.stop(graceful=True)
         self.engine.dispose()
         shutil.rmtree(self.queue_dir, ignore_errors=True)

@@ -10,7 +10,6 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 from datetime import date
 
-from bot.settings import Settings
 from tests import payloads
 from tests.conftest import TOKEN
 from tests.rows import entries, seed
@@ -20,7 +19,6 @@ SECRET = "durability-secret"
 FORM = {"Content-Type": "application/x-www-form-urlencoded"}
 RECORDS = 80
 CONCURRENCY = 16
-WORKER_THREADS = Settings().worker_threads
 
 
 def signed_post(base: str, body: bytes) -> int:
@@ -42,42 +40,55 @@ def test_every_acknowledged_quick_record_survives_a_kill_9_right_after_the_last_
         stop_serving(process)
     acknowledged = {record for record, status in zip(records, statuses, strict=True) if status == 200}
     assert len(acknowledged) == RECORDS  # the acks no longer wait behind the work after other acks
-    answered = {key for key, _message in fake_slack.responses}
-    assert len(answered) < len(acknowledged)  # the kill really cut the work after the acks short
+    assert len(nice_jobs(fake_slack)) < len(acknowledged)  # the kill really cut the work after the acks short
+    assert acknowledged <= stored_entries(tmp_path)
 
-    with sqlite3.connect(tmp_path / "failure_resume.db") as connection:
-        stored = set(connection.execute("SELECT user_id, what_happened FROM entries"))
-    connection.close()
-    assert acknowledged <= stored
-
-    # Restarted, the server finds every entry in its author's resume, and its worker sends the Nice
-    # jobs still on the queue: only those its threads were running at the kill are lost with it.
-    time.sleep(1)  # the fake is still holding the dead server's last posts for their 0.5 s
+    # Restarted, the server finds every entry in its author's resume, and its worker sends every Nice
+    # job still owed, those its threads were running at the kill included, and none twice.
     fake_slack.set_delay("response", 0)
     with serving(tmp_path, **env) as restarted:
-        settle(fake_slack)
-        answered |= {key for key, _message in fake_slack.responses}
-        fake_slack.reset()
+        every_nice_job_sent(tmp_path, fake_slack, RECORDS)
         resume = payloads.slash_command("resume", user="U3", response_url=fake_slack.response_url("resume"))
         assert signed_post(restarted, resume) == 200
-        [(_key, message)] = fake_slack.wait_for_responses()
-    keys = {f"burst{n}" for n in range(RECORDS)}
-    assert len(keys - answered) <= WORKER_THREADS
+        wait_until(lambda: any(key == "resume" for key, _ in fake_slack.responses))
+    [message] = [message for key, message in fake_slack.responses if key == "resume"]
     mine = [text for user, text in acknowledged if user == "U3"]
     assert f"{len(mine)} entries" in str(message)  # the year's count: every one of U3's, and only U3's
     newest = max(mine, key=lambda text: int(text.split(":")[0].split()[-1]))
     assert newest.split(":")[0] + ":" in str(message)
 
 
-def settle(fake_slack, quiet: float = 1.5, timeout: float = 30) -> None:
-    """Wait until the fake has heard nothing new for `quiet` seconds."""
-    deadline, seen, since = time.monotonic() + timeout, -1, time.monotonic()
-    while time.monotonic() < deadline:
-        now_seen = len(fake_slack.calls) + len(fake_slack.responses)
-        if now_seen != seen:
-            seen, since = now_seen, time.monotonic()
-        elif time.monotonic() - since >= quiet:
-            return
+def nice_jobs(fake_slack) -> list[str]:
+    return [key for key, message in fake_slack.responses if key.startswith("burst") and "Nice job" in str(message)]
+
+
+def every_nice_job_sent(tmp_path, fake_slack, count: int, timeout: float = 120) -> None:
+    """Wait until every record's Nice job arrived and nothing is owed any more (the outbox is empty:
+    no later copy can come), then check each arrived exactly once."""
+    wait_until(lambda: len(set(nice_jobs(fake_slack))) >= count and not owed(tmp_path), timeout)
+    sent = nice_jobs(fake_slack)
+    assert set(sent) == {f"burst{n}" for n in range(count)}
+    assert len(sent) == count, [key for key in set(sent) if sent.count(key) > 1]  # none twice
+
+
+def owed(tmp_path) -> int:
+    with sqlite3.connect(tmp_path / "failure_resume.db") as connection:
+        [(count,)] = connection.execute("SELECT COUNT(*) FROM outbox")
+    connection.close()
+    return count
+
+
+def stored_entries(tmp_path) -> set[tuple[str, str]]:
+    with sqlite3.connect(tmp_path / "failure_resume.db") as connection:
+        stored = set(connection.execute("SELECT user_id, what_happened FROM entries"))
+    connection.close()
+    return stored
+
+
+def wait_until(condition, timeout: float = 60) -> None:
+    deadline = time.monotonic() + timeout
+    while not condition():
+        assert time.monotonic() < deadline, f"gave up waiting after {timeout} s"
         time.sleep(0.1)
 
 
@@ -90,7 +101,7 @@ def burst_of_quick_records(fake_slack, count: int) -> tuple[list[tuple[str, str]
     return records, bodies
 
 
-def test_sigterm_exits_cleanly_and_every_acknowledged_record_gets_its_nice_job(tmp_path, fake_slack):
+def test_sigterm_exits_cleanly_and_every_acknowledged_record_gets_its_nice_job_once(tmp_path, fake_slack):
     env = dict(SLACK_BOT_TOKEN=TOKEN, SLACK_SIGNING_SECRET=SECRET, SLACK_API_URL=fake_slack.url)
     process, base = start_serving(tmp_path, **env)
     fake_slack.set_delay("response", 0.5)  # the Nice jobs are still on their way at the SIGTERM
@@ -104,16 +115,74 @@ def test_sigterm_exits_cleanly_and_every_acknowledged_record_gets_its_nice_job(t
     finally:
         stop_serving(process)
     assert process.returncode == 0, output
-    acknowledged = {f"burst{n}" for n, status in enumerate(statuses) if status == 200}
-    assert len(acknowledged) == RECORDS
-    assert answered_before < len(acknowledged)  # work was still in flight at the signal
-    # The worker finished the tasks it was running; the rest waited on the queue for the next start.
+    assert statuses == [200] * RECORDS
+    assert answered_before < RECORDS  # work was still in flight at the signal
+    # The worker finished the tasks it was running; the rest waited in the outbox for the next start.
     fake_slack.set_delay("response", 0)
     with serving(tmp_path, **env):
-        settle(fake_slack)
-    nice_jobs = [key for key, message in fake_slack.responses if "Nice job" in str(message)]
-    assert set(nice_jobs) == acknowledged
-    assert len(nice_jobs) == len(acknowledged)  # and none twice
+        every_nice_job_sent(tmp_path, fake_slack, RECORDS)
+
+
+def test_the_worker_alone_killed_mid_burst_is_restarted_and_every_nice_job_goes_out_once(tmp_path, fake_slack):
+    env = dict(SLACK_BOT_TOKEN=TOKEN, SLACK_SIGNING_SECRET=SECRET, SLACK_API_URL=fake_slack.url)
+    fake_slack.set_delay("response", 0.3)
+    _records, bodies = burst_of_quick_records(fake_slack, RECORDS)
+    with serving(tmp_path, **env) as base:
+        [worker] = children_running(serving_pid(base), "worker")
+        with ThreadPoolExecutor(CONCURRENCY) as pool:
+            statuses = pool.map(lambda body: signed_post(base, body), bodies)
+            wait_until(lambda: len(fake_slack.responses) >= 3)  # mid-burst: some sent, most still owed
+            os.kill(worker, signal.SIGKILL)
+            statuses = list(statuses)
+        assert statuses == [200] * RECORDS
+        assert len(nice_jobs(fake_slack)) < RECORDS
+        # `serve` starts a new worker, which takes over what the dead one held once its leases end.
+        wait_until(lambda: children_running(serving_pid(base), "worker") not in ([], [worker]))
+        fake_slack.set_delay("response", 0)
+        every_nice_job_sent(tmp_path, fake_slack, RECORDS)
+    assert stored_entries(tmp_path) == {record for record in _records}
+
+
+def serving_pid(base: str) -> int:
+    """The pid of the `serve` process listening at `base` (its port)."""
+    port = base.rsplit(":", 1)[1]
+    for pid in processes():
+        if command_line(pid)[-1:] == ["serve"] and environ(pid).get("PORT") == port:
+            return pid
+    raise AssertionError("no serve process found")
+
+
+def children_running(parent: int, command: str) -> list[int]:
+    """The pids of `parent`'s live children started as `failure-resume <command>`."""
+    return [pid for pid in processes() if parent_of(pid) == parent and command_line(pid)[-1:] == [command]]
+
+
+def processes() -> list[int]:
+    return [int(name) for name in os.listdir("/proc") if name.isdigit()]
+
+
+def command_line(pid: int) -> list[str]:
+    try:
+        return open(f"/proc/{pid}/cmdline", "rb").read().decode().split("\0")[:-1]
+    except OSError:
+        return []
+
+
+def environ(pid: int) -> dict[str, str]:
+    try:
+        pairs = open(f"/proc/{pid}/environ", "rb").read().decode(errors="replace").split("\0")
+    except OSError:
+        return {}
+    return dict(pair.split("=", 1) for pair in pairs if "=" in pair)
+
+
+def parent_of(pid: int) -> int | None:
+    try:
+        stat = open(f"/proc/{pid}/stat").read()
+    except OSError:
+        return None
+    fields = stat.rsplit(")", 1)[1].split()
+    return int(fields[1]) if fields[0] != "Z" else None  # a zombie is no longer running
 
 
 def test_sigterm_stops_waiting_for_slack_after_the_grace_time(tmp_path, fake_slack):

@@ -530,7 +530,7 @@ def test_a_redirect_away_from_slack_is_not_followed_with_the_token(bot):
 def test_slacks_file_host_failing_once_is_tried_again_and_the_preview_comes(bot):
     bot.fake.queue_failure("download", status=500)
     share(bot, RESUME.encode())
-    # Huey tries the task again after its retry delay (10 s).
+    # The follow-up is handed over again after its retry delay (10 s).
     post = bot.fake.wait_for("chat.postMessage", timeout=30)[0]
     assert "import_actions_block" in json.dumps(post.args["blocks"])
     assert [c.status for c in bot.fake.calls_to("download", ok_only=False)] == [500, 200]

@@ -226,7 +226,8 @@ def test_same_view_submitted_twice_stores_one_entry_and_acknowledges_once(bot):
     second = bot.interact(payload)
     assert (first.status, second.status) == (200, 200)
     assert first.body == second.body == b""
-    bot.fake.wait_for("views.publish", count=2)
+    bot.drain()  # the replay promises nothing: its first copy's Nice job answers it
+    assert len(bot.fake.calls_to("views.publish")) == 1
     assert len(entries(bot)) == 1
     assert len(action_item_rows(bot)) == 2
     assert len(bot.fake.responses) == 1
@@ -250,7 +251,7 @@ def test_same_view_submitted_concurrently_stores_one_entry_and_acknowledges_once
     for thread in threads:
         thread.join(timeout=15)
     assert [a.status for a in answers] == [200, 200]
-    bot.fake.wait_for("views.publish", count=2, timeout=15)
+    bot.drain()
     assert len(entries(bot)) == 1
     assert len(action_item_rows(bot)) == 2
     sent = bot.fake.responses if reply_by == "response_url" else bot.fake.calls_to("chat.postMessage", ok_only=False)

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
@@ -16,6 +17,12 @@ from storage.models import ActionItem, Delivery, Entry, Person, WorkspaceSetting
 from storage.repository import EntryCounts, EntryFields, Workspace
 
 SessionFactory = sessionmaker[Session]
+# How long after opening the App Home a person may still be looking at it.
+HOME_LOOKED_AT = timedelta(minutes=30)
+
+
+# What a change promises, written in the change's own transaction: (session, entry, created).
+Then = Callable[[Session, Entry, bool], None]
 
 
 class NotYourEntry(Exception):
@@ -23,7 +30,14 @@ class NotYourEntry(Exception):
 
 
 def record_quick_entry(
-    sf: SessionFactory, ws: Workspace, user_id: str, text: str, request_key: str, now: datetime, today: date
+    sf: SessionFactory,
+    ws: Workspace,
+    user_id: str,
+    text: str,
+    request_key: str,
+    now: datetime,
+    today: date,
+    then: Then | None = None,
 ) -> tuple[Entry, bool]:
     """The entry, and whether it is new (False for a replay of the same request)."""
     fields = EntryFields(
@@ -35,7 +49,7 @@ def record_quick_entry(
         action_items=(),
         visibility="private",
     )
-    return save_entry(sf, ws, user_id, fields, now, request_key=request_key)
+    return save_entry(sf, ws, user_id, fields, now, request_key=request_key, then=then)
 
 
 def redate_entry(sf: SessionFactory, ws: Workspace, user_id: str, entry_id: int, day: date) -> Entry:
@@ -77,19 +91,23 @@ def save_entry(
     *,
     entry_id: int | None = None,
     request_key: str | None = None,
+    then: Then | None = None,
 ) -> tuple[Entry, bool]:
-    """Create (or, with entry_id, update) an entry. A repeated request_key returns the first entry, not a copy."""
+    """Create (or, with entry_id, update) an entry. A repeated request_key returns the first entry, not a copy.
+    `then(session, entry, created)` runs in the same transaction: what the change promises is kept with it."""
     try:
         with sf.begin() as session:
             if entry_id is not None:
-                entry = _own(session, ws, user_id, entry_id)
+                entry, created = _own(session, ws, user_id, entry_id), False
                 repo.apply_fields(entry, fields, now)
-                return entry, False
-            if request_key:
-                existing = repo.get_entry_by_request_key(session, ws, user_id, request_key)
-                if existing is not None:
-                    return existing, False
-            return repo.add_entry(session, ws, user_id, fields, now, request_key), True
+            else:
+                entry = repo.get_entry_by_request_key(session, ws, user_id, request_key) if request_key else None
+                created = entry is None
+                if created:
+                    entry = repo.add_entry(session, ws, user_id, fields, now, request_key)
+            if then is not None:
+                then(session, entry, created)
+            return entry, created
     except IntegrityError:
         # Two copies of one submission raced; the other one won.
         with sf() as session:
@@ -169,6 +187,18 @@ def home_contents(sf: SessionFactory, ws: Workspace, user_id: str, recent: int, 
             open_items=repo.list_own_open_action_items(session, ws, user_id, open_items),
             language=person.language if person else None,
         )
+
+
+def home_opened(sf: SessionFactory, ws: Workspace, user_id: str, now: datetime) -> None:
+    with sf.begin() as session:
+        repo.remember_home_opened(session, ws, user_id, now)
+
+
+def home_opened_lately(sf: SessionFactory, ws: Workspace, user_id: str, now: datetime) -> bool:
+    """Whether the person may be looking at their App Home: opened in the last HOME_LOOKED_AT."""
+    with sf() as session:
+        person = repo.get_person(session, ws, user_id)
+    return bool(person and person.home_opened_at and now - person.home_opened_at < HOME_LOOKED_AT)
 
 
 def workspace_settings(sf: SessionFactory, ws: Workspace) -> WorkspaceSettings:

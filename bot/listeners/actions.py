@@ -21,11 +21,11 @@ from bot.domain import languages, services
 from bot.domain.services import NotYourEntry
 from bot.domain.wording import points_at_person
 from bot.listeners.flows import (
-    enqueue,
     open_edit_modal,
     open_entry_modal,
     open_record_modal,
     open_settings,
+    promise,
     refuse,
     store_quick_entry_then_ack,
     translator_for,
@@ -83,7 +83,7 @@ def handle_undo(ack: Ack, body: dict, context: BoltContext) -> None:
 def answer_then_ack(ack: Ack, context: BoltContext, user_id: str, response_url: str | None, message: dict) -> None:
     """The change is made: its message replaces the one pressed, and the Home tab follows."""
     arguments = dict(message=message, replace_original=True, home=True)
-    enqueue(context, "answer", user_id=user_id, response_url=response_url, **arguments)
+    promise(context, "answer", user_id=user_id, response_url=response_url, **arguments)
     ack()  # after the change: Slack's 200 means it is made
 
 
@@ -107,12 +107,12 @@ def handle_record_button(ack: Ack, body: dict, client: WebClient, context: BoltC
 
 
 def handle_export_button(ack: Ack, body: dict, context: BoltContext) -> None:
-    enqueue(context, "export", user_id=body["user"]["id"], response_url=None, now=context["clock"]())
+    promise(context, "export", user_id=body["user"]["id"], response_url=None, now=context["clock"]())
     ack()
 
 
 def handle_review_button(ack: Ack, body: dict, context: BoltContext) -> None:
-    enqueue(context, "year_review", user_id=body["user"]["id"], now=context["clock"]())
+    promise(context, "year_review", user_id=body["user"]["id"], now=context["clock"]())
     ack()
 
 
@@ -126,7 +126,7 @@ def handle_home_language(ack: Ack, body: dict, context: BoltContext) -> None:
     user_id = body["user"]["id"]
     choice = str((pressed(body).get("selected_option") or {}).get("value", ""))
     languages.choose_language(context["session_factory"], workspace_of(context), user_id, choice, context["clock"]())
-    enqueue(context, "refresh_home", user_id=user_id)
+    promise(context, "refresh_home", user_id=user_id)
     ack()
 
 
@@ -165,7 +165,7 @@ def handle_resume_page(ack: Ack, body: dict, context: BoltContext) -> None:
         return
     year = year if isinstance(year, int) and not isinstance(year, bool) else None
     where = dict(response_url=body.get("response_url"), replace_original=True)
-    enqueue(context, "resume", user_id=body["user"]["id"], year=year, page=page, **where)
+    promise(context, "resume", user_id=body["user"]["id"], year=year, page=page, **where)
     ack()
 
 

@@ -6,6 +6,7 @@ import logging
 
 from slack_bolt import Ack, App, BoltContext
 from slack_sdk import WebClient
+from sqlalchemy.exc import SQLAlchemyError
 
 from bot.blocks.entry_modal import TEXT_MAX, ModalContext
 from bot.blocks.fail_command import parse_fail_command
@@ -16,9 +17,9 @@ from bot.blocks.messages import (
 )
 from bot.domain import services
 from bot.listeners.flows import (
-    enqueue,
     open_record_modal,
     open_settings,
+    promise,
     store_quick_entry_then_ack,
     translator_for,
 )
@@ -30,7 +31,7 @@ log = logging.getLogger(__name__)
 
 
 def handle_fail_command(ack: Ack, command: dict, client: WebClient, context: BoltContext) -> None:
-    """What needs Slack or more than a short write is enqueued (before the ack, so that the 200
+    """What needs Slack or more than a short write is promised (before the ack, so that the 200
     means it will happen); only the modals open here, while their trigger lasts."""
     t = translator_for(context)
     now = context["clock"]()
@@ -54,17 +55,23 @@ def handle_fail_command(ack: Ack, command: dict, client: WebClient, context: Bol
         open_import_modal(client, context, command["trigger_id"])
         return
     if parsed.action == "resume":
-        enqueue(context, "resume", user_id=user_id, response_url=response_url, year=parsed.year)
+        promise(context, "resume", user_id=user_id, response_url=response_url, year=parsed.year)
     elif parsed.action == "export":
-        enqueue(context, "export", user_id=user_id, response_url=response_url, now=now)
+        promise(context, "export", user_id=user_id, response_url=response_url, now=now)
     elif parsed.action == "review":
-        enqueue(context, "year_review", user_id=user_id, response_url=response_url, year=parsed.year, now=now)
+        promise(context, "year_review", user_id=user_id, response_url=response_url, year=parsed.year, now=now)
     elif parsed.action == "search":
-        enqueue(context, "search", user_id=user_id, response_url=response_url, words=parsed.text)
+        promise(context, "search", user_id=user_id, response_url=response_url, words=parsed.text)
     elif parsed.action == "admin-export":
-        enqueue(context, "shared_export", user_id=user_id, response_url=response_url, now=now)
+        promise(context, "shared_export", user_id=user_id, response_url=response_url, now=now)
     else:
-        enqueue(context, "answer", user_id=user_id, response_url=response_url, message=_answer(t, parsed))
+        message = _answer(t, parsed)
+        try:
+            promise(context, "answer", user_id=user_id, response_url=response_url, message=message)
+        except SQLAlchemyError as error:  # the database down: the answer (over-long words too) in the ack
+            log.error("Answer not promised: database error %s", type(error).__name__)
+            ack(**message)
+            return
     ack()
 
 

@@ -7,7 +7,7 @@ from slack_sdk import WebClient
 
 from bot.blocks.data_rights import build_data_deleted_message, build_delete_all_data_modal
 from bot.domain import services
-from bot.listeners.flows import enqueue, translator_for, workspace_of
+from bot.listeners.flows import promise, translator_for, workspace_of
 from bot.slack.errors import reported
 from bot.slack.ids import Action, View
 
@@ -22,12 +22,12 @@ def handle_delete_all_data_submission(ack: Ack, body: dict, context: BoltContext
     # Only the submitter's own data, in the workspace the request came from; nothing is read from the view.
     removed = services.delete_all_my_data(context["session_factory"], workspace_of(context), user_id)
     message = build_data_deleted_message(translator_for(context), removed["entries"])
-    enqueue(context, "answer", user_id=user_id, response_url=None, message=message, home=True)
+    promise(context, "answer", user_id=user_id, response_url=None, message=message, home=True)
     ack()  # after the deletion: the modal closes once it is done
 
 
 def handle_export_shared_button(ack: Ack, body: dict, context: BoltContext) -> None:
-    enqueue(context, "shared_export", user_id=body["user"]["id"], response_url=None, now=context["clock"]())
+    promise(context, "shared_export", user_id=body["user"]["id"], response_url=None, now=context["clock"]())
     ack()
 
 

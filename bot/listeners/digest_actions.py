@@ -8,7 +8,7 @@ from slack_bolt import Ack, App, BoltContext
 
 from bot.blocks.state import pressed_entry_id
 from bot.domain import services
-from bot.listeners.flows import enqueue, workspace_of
+from bot.listeners.flows import promise, workspace_of
 from bot.slack.errors import reported
 from bot.slack.ids import Action
 
@@ -30,7 +30,7 @@ def handle_nice_job(ack: Ack, body: dict, context: BoltContext) -> None:
     if result.added:  # a second press, or the author's own, changes nothing
         # Only the author hears who they are; the teammate who pressed learns nothing about them,
         # not even whether this message reached the author.
-        enqueue(
+        promise(
             context,
             "pass_on_nice_job",
             channel=(body.get("channel") or {}).get("id"),
@@ -43,7 +43,7 @@ def handle_nice_job(ack: Ack, body: dict, context: BoltContext) -> None:
 
 
 def handle_post_digest(ack: Ack, body: dict, context: BoltContext) -> None:
-    enqueue(context, "post_digest_now", user_id=body["user"]["id"], now=context["clock"]())
+    promise(context, "post_digest_now", user_id=body["user"]["id"], now=context["clock"]())
     ack()
 
 

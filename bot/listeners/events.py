@@ -7,7 +7,7 @@ from collections.abc import Callable
 
 from slack_bolt import App, BoltContext, BoltResponse
 
-from bot.listeners.flows import enqueue, once_per_event
+from bot.listeners.flows import once_per_event, promise
 from bot.slack.errors import reported
 
 log = logging.getLogger(__name__)
@@ -15,7 +15,7 @@ log = logging.getLogger(__name__)
 
 def handle_app_home_opened(event: dict, body: dict, context: BoltContext) -> None:
     if event.get("tab") == "home":
-        enqueue(context, "refresh_home", user_id=event["user"])
+        promise(context, "open_home", user_id=event["user"], now=context["clock"]())
 
 
 def answer_app_rate_limited(body: dict, next: Callable[[], None]) -> BoltResponse | None:

@@ -1,5 +1,5 @@
 """Steps that several listeners share: opening modals (loading view, then the real one), storing a
-quick entry before its ack, and enqueueing the work left for after the ack."""
+quick entry before its ack, and promising the work left for after the ack."""
 
 from __future__ import annotations
 
@@ -12,6 +12,7 @@ from slack_bolt import Ack, BoltContext
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.orm import Session
 
 from bot.blocks.entry_modal import ModalContext, build_record_modal
 from bot.blocks.messages import (
@@ -179,40 +180,34 @@ def store_quick_entry_then_ack(
     response_url: str | None,
     replace_original: bool = False,
 ) -> None:
-    """Stored, and its Nice job enqueued, before the ack, so that Slack's 200 means the words are
-    kept. With the database down, the ack itself gives the words back."""
+    """Stored, with its Nice job promised in the same transaction, before the ack, so that Slack's 200
+    means the words are kept and will be answered. With the database down, the ack gives the words back."""
     t = translator_for(context)
     now = context["clock"]()
     ws = workspace_of(context)
+
+    def welcome(session: Session, entry: Entry, created: bool) -> None:
+        if created:  # the same request again was answered the first time
+            arguments = dict(response_url=response_url, now=now, quick=True, replace_original=replace_original)
+            context["tasks"].promise(session, ws, "welcome_entry", user_id=user_id, entry_id=entry.id, **arguments)
+
     try:
         # Dated in UTC for now: the person's time zone is a Slack call, made by the task.
         sf = context["session_factory"]
-        entry, created = services.record_quick_entry(sf, ws, user_id, text, key, now, now.date())
+        services.record_quick_entry(sf, ws, user_id, text, key, now, now.date(), then=welcome)
     except SQLAlchemyError as error:
         log.error("Quick entry not saved: database error %s", type(error).__name__)
         ack(**build_not_saved_message(t, text))
         return
-    if created:  # the same request again was answered the first time
-        enqueue(
-            context,
-            "welcome_entry",
-            user_id=user_id,
-            entry_id=entry.id,
-            response_url=response_url,
-            now=now,
-            quick=True,
-            replace_original=replace_original,
-        )
     ack()
 
 
-def enqueue(context: BoltContext, task: str, **arguments) -> None:
-    """Put the request's after-ack work on the queue. Called before the ack, after the change is
-    stored: with the queue down the change still stands, and only its reply is missing."""
-    try:
-        getattr(context["tasks"], task)(workspace_of(context), **arguments)
-    except Exception as error:  # Redis or the queue file unreachable
-        log.error("Task %s not enqueued (%s)", task, type(error).__name__)
+def promise(context: BoltContext, task: str, **arguments) -> None:
+    """Promise the request's work after its ack: a row in the outbox (bot.tasks.outbox), written
+    before the ack, which a worker then does. A change that promises something writes it in its
+    own transaction instead (services' `then`)."""
+    with context["session_factory"].begin() as session:
+        context["tasks"].promise(session, workspace_of(context), task, **arguments)
 
 
 def open_settings(client: WebClient, context: BoltContext, trigger_id: str, user_id: str) -> None:
@@ -230,5 +225,5 @@ def open_settings(client: WebClient, context: BoltContext, trigger_id: str, user
 def refuse(ack: Ack, context: BoltContext, user_id: str, response_url: str | None = None) -> None:
     """Someone else's entry, or one already deleted: nothing changes, and the person hears why."""
     message = build_refusal_message(translator_for(context))
-    enqueue(context, "answer", user_id=user_id, response_url=response_url, message=message)
+    promise(context, "answer", user_id=user_id, response_url=response_url, message=message)
     ack()

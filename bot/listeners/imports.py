@@ -15,7 +15,7 @@ from bot.blocks.state import entry_id_value, pressed_value, text_value
 from bot.domain import imports
 from bot.domain.entries import latest_allowed_day
 from bot.domain.markdown_import import ImportRefused
-from bot.listeners.flows import enqueue, once_per_event, translator_for, workspace_of
+from bot.listeners.flows import once_per_event, promise, translator_for, workspace_of
 from bot.slack.errors import reported
 from bot.slack.ids import Action, Block, View
 
@@ -61,7 +61,7 @@ def handle_import_preview_submission(ack: Ack, body: dict, view: dict, context: 
     """*Import* under a pasted resume's preview: saved by a worker, which tells the person in their DM."""
     import_id = entry_id_value(view.get("private_metadata"))
     if import_id is not None:
-        enqueue(context, "finish_import", user_id=body["user"]["id"], import_id=import_id, now=context["clock"]())
+        promise(context, "finish_import", user_id=body["user"]["id"], import_id=import_id, now=context["clock"]())
     ack()
 
 
@@ -70,7 +70,7 @@ def handle_import_confirm(ack: Ack, body: dict, context: BoltContext) -> None:
     import_id = entry_id_value(pressed_value(body))
     if import_id is not None:
         arguments = dict(import_id=import_id, response_url=body.get("response_url"), now=context["clock"]())
-        enqueue(context, "finish_import", user_id=body["user"]["id"], **arguments)
+        promise(context, "finish_import", user_id=body["user"]["id"], **arguments)
     ack()
 
 
@@ -81,7 +81,7 @@ def handle_import_cancel(ack: Ack, body: dict, context: BoltContext) -> None:
         context["session_factory"], workspace_of(context), user_id, import_id
     )
     message = build_text_message(t("Cancelled: nothing was imported.") if cancelled else t(ALREADY_DONE))
-    enqueue(
+    promise(
         context,
         "answer",
         user_id=user_id,
@@ -102,11 +102,11 @@ def handle_direct_message(event: dict, body: dict, context: BoltContext) -> None
         files = [f for f in event.get("files") or [] if isinstance(f, dict)]
         for file in files[:FILES_PER_MESSAGE_MAX]:
             file = {key: file[key] for key in FILE_FIELDS if key in file}
-            enqueue(context, "read_shared_file", user_id=user_id, channel=channel, file=file, now=context["clock"]())
+            promise(context, "read_shared_file", user_id=user_id, channel=channel, file=file, now=context["clock"]())
     elif event.get("subtype") is None:
         if imports.hint_due(context["session_factory"], workspace_of(context), user_id, context["clock"]()):
             message = build_dm_hint_message(translator_for(context))
-            enqueue(context, "answer", user_id=user_id, response_url=None, message=message)
+            promise(context, "answer", user_id=user_id, response_url=None, message=message)
     else:
         log.info("Ignored a direct message of subtype %s", event.get("subtype"))
 

@@ -13,7 +13,7 @@ from bot.blocks.messages import build_text_message
 from bot.blocks.state import pressed_entry_id, pressed_value
 from bot.domain import services
 from bot.domain.services import NotYourEntry
-from bot.listeners.flows import enqueue, refuse, translator_for, workspace_of
+from bot.listeners.flows import promise, refuse, translator_for, workspace_of
 from bot.slack.errors import reported
 from bot.slack.ids import Action
 
@@ -30,7 +30,7 @@ def handle_prompt_nothing(ack: Ack, body: dict, context: BoltContext) -> None:
 def replace_prompt(ack: Ack, context: BoltContext, body: dict, message: dict, home: bool = False) -> None:
     """The prompt the person answered gives way to `message` (and with `home`, the Home tab follows)."""
     where = dict(response_url=body.get("response_url"), replace_original=True, home=home)
-    enqueue(context, "answer", user_id=body["user"]["id"], message=message, **where)
+    promise(context, "answer", user_id=body["user"]["id"], message=message, **where)
     ack()
 
 
@@ -56,7 +56,7 @@ def handle_prompt_stop(ack: Ack, body: dict, context: BoltContext) -> None:
 def handle_prompts_resume(ack: Ack, body: dict, context: BoltContext) -> None:
     user_id = body["user"]["id"]
     services.set_prompts_stopped(context["session_factory"], workspace_of(context), user_id, False, context["clock"]())
-    enqueue(context, "refresh_home", user_id=user_id)
+    promise(context, "refresh_home", user_id=user_id)
     ack()
 
 
@@ -72,7 +72,7 @@ def handle_action_item_done(ack: Ack, body: dict, context: BoltContext) -> None:
         refuse(ack, context, user_id, body.get("response_url"))
         return
     done = build_item_done_message(t, item)
-    enqueue(context, "answer", user_id=user_id, response_url=body.get("response_url"), message=done, home=True)
+    promise(context, "answer", user_id=user_id, response_url=body.get("response_url"), message=done, home=True)
     ack()
 
 
@@ -91,7 +91,7 @@ def handle_item_helped(ack: Ack, body: dict, context: BoltContext) -> None:
         refuse(ack, context, user_id, body.get("response_url"))
         return
     thanks = build_text_message(t("Thank you: noted with the action item."))
-    enqueue(context, "answer", user_id=user_id, response_url=body.get("response_url"), message=thanks)
+    promise(context, "answer", user_id=user_id, response_url=body.get("response_url"), message=thanks)
     ack()
 
 

@@ -8,6 +8,7 @@ import logging
 from slack_bolt import Ack, App, BoltContext
 from slack_sdk import WebClient
 from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.orm import Session
 
 from bot.blocks.action_items import build_item_done_message, parse_action_items_submission
 from bot.blocks.entry_dialogs import build_visibility_modal, parse_visibility_submission
@@ -23,9 +24,10 @@ from bot.domain import services
 from bot.domain.entries import latest_allowed_day
 from bot.domain.services import NotYourEntry
 from bot.domain.wording import entry_points_at_person
-from bot.listeners.flows import enqueue, refuse, translator_for, workspace_of
+from bot.listeners.flows import promise, refuse, translator_for, workspace_of
 from bot.slack.errors import reported
 from bot.slack.ids import Block, View
+from storage.models import Entry
 
 log = logging.getLogger(__name__)
 
@@ -62,9 +64,25 @@ def handle_record_submission(ack: Ack, body: dict, view: dict, context: BoltCont
         )
         ack(response_action="update", view=again)
         return
+    # The link back to a message is a Slack call: made by the task, and the entry is kept without it.
+    source = (meta.source_channel, meta.source_ts) if meta.source_channel and meta.source_ts else None
+
+    def follow_up(session: Session, entry: Entry, created: bool) -> None:
+        tasks = context["tasks"]
+        if created:
+            welcome = dict(response_url=meta.response_url, now=now, quick=False, source=source)
+            tasks.promise(session, ws, "welcome_entry", user_id=user_id, entry_id=entry.id, **welcome)
+        elif meta.entry_id is not None and meta.response_url:
+            saved = build_text_message(t("Saved. Thank you for adding the lesson."))
+            answer = dict(response_url=meta.response_url, message=saved, home=True)
+            tasks.promise(session, ws, "answer", user_id=user_id, **answer)
+        elif meta.entry_id is not None:
+            tasks.promise(session, ws, "refresh_home", user_id=user_id)
+        # else a replay of a submission already stored: its first copy's follow-ups answer it
+
     try:
         key = services.request_key("view", view.get("id"))
-        entry, created = services.save_entry(sf, ws, user_id, fields, now, entry_id=meta.entry_id, request_key=key)
+        services.save_entry(sf, ws, user_id, fields, now, entry_id=meta.entry_id, request_key=key, then=follow_up)
     except NotYourEntry:
         refuse(ack, context, user_id, meta.response_url)
         return
@@ -72,16 +90,6 @@ def handle_record_submission(ack: Ack, body: dict, view: dict, context: BoltCont
         log.error("Entry not saved: database error %s", type(error).__name__)
         ack(response_action="errors", errors={Block.WHAT: t(NOT_SAVED_IN_FORM)})
         return
-    if created:
-        # The link back to a message is a Slack call: made by the task, and the entry is kept without it.
-        source = (meta.source_channel, meta.source_ts) if meta.source_channel and meta.source_ts else None
-        welcome = dict(response_url=meta.response_url, now=now, quick=False, source=source)
-        enqueue(context, "welcome_entry", user_id=user_id, entry_id=entry.id, **welcome)
-    elif meta.entry_id is not None and meta.response_url:
-        saved = build_text_message(t("Saved. Thank you for adding the lesson."))
-        enqueue(context, "answer", user_id=user_id, response_url=meta.response_url, message=saved, home=True)
-    else:
-        enqueue(context, "refresh_home", user_id=user_id)
     ack()
 
 
@@ -93,7 +101,7 @@ def handle_delete_submission(ack: Ack, body: dict, view: dict, context: BoltCont
         log.info("Delete refused: entry not owned by the requester")
         refuse(ack, context, user_id)
         return
-    enqueue(context, "refresh_home", user_id=user_id)
+    promise(context, "refresh_home", user_id=user_id)
     ack()
 
 
@@ -115,7 +123,7 @@ def handle_visibility_submission(ack: Ack, body: dict, view: dict, context: Bolt
     except NotYourEntry:
         refuse(ack, context, user_id)
         return
-    enqueue(context, "refresh_home", user_id=user_id)
+    promise(context, "refresh_home", user_id=user_id)
     ack()
 
 
@@ -136,8 +144,8 @@ def handle_action_items_submission(ack: Ack, body: dict, view: dict, context: Bo
         refuse(ack, context, user_id)
         return
     for item in done:
-        enqueue(context, "answer", user_id=user_id, response_url=None, message=build_item_done_message(t, item))
-    enqueue(context, "refresh_home", user_id=user_id)
+        promise(context, "answer", user_id=user_id, response_url=None, message=build_item_done_message(t, item))
+    promise(context, "refresh_home", user_id=user_id)
     ack()
 
 
@@ -156,7 +164,7 @@ def handle_settings_submission(ack: Ack, body: dict, view: dict, client: WebClie
     services.save_workspace_settings(
         context["session_factory"], workspace_of(context), user_id, values, context["clock"]()
     )
-    enqueue(context, "answer", user_id=user_id, response_url=None, message=build_text_message(t("Settings saved.")))
+    promise(context, "answer", user_id=user_id, response_url=None, message=build_text_message(t("Settings saved.")))
     ack()  # after the write: the modal closes on saved settings
 
 

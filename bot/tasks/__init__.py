@@ -9,18 +9,23 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from datetime import datetime
+from dataclasses import dataclass
+from datetime import datetime, timedelta
 
 from huey import Huey
 from huey.exceptions import TaskLockedException
 from huey.signals import SIGNAL_INTERRUPTED
 from slack_sdk.errors import SlackApiError
 from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.orm import Session
 
 from bot.i18n import ENGLISH
 from bot.slack import errors
 from bot.tasks import after_ack, fanout, imports, reviews
+from bot.tasks.outbox import ASKED, BACKGROUND, WAITING, Relay, decode, promise
 from bot.tasks.runtime import Runtime
+from storage import outbox
+from storage.models import utcnow
 from storage.repository import Workspace
 
 log = logging.getLogger(__name__)
@@ -28,6 +33,15 @@ log = logging.getLogger(__name__)
 # A fan-out task that fails (a busy database, Slack down past the client's own retries) runs again.
 RETRIES = 3
 RETRY_DELAY_SECONDS = 10
+# A follow-up that meets passing trouble waits, then is handed over again, up to this many times in
+# all; then the person is told (the database, Slack or its file host down for minutes).
+FOLLOW_UP_TRIES = 6
+
+
+@dataclass(frozen=True)
+class FollowUpKind:
+    body: Callable
+    priority: int = WAITING
 
 
 class TaskFailed(Exception):
@@ -37,23 +51,29 @@ class TaskFailed(Exception):
 class Tasks:
     def __init__(self, huey: Huey, runtime: Runtime) -> None:
         self.huey, self.runtime = huey, runtime
-        # After an ack: each tells the person, in place or in their DM, if it fails unexpectedly.
-        self.welcome_entry = self._for_workspace("welcome_entry", after_ack.welcome_entry)
-        self.answer = self._for_workspace("answer", after_ack.send_answer)
-        self.refresh_home = self._for_workspace("refresh_home", after_ack.refresh_home)
-        self.resume = self._for_workspace("resume", after_ack.send_resume)
-        self.search = self._for_workspace("search", after_ack.send_search)
-        self.earlier_lessons = self._for_workspace("earlier_lessons", after_ack.show_earlier_lessons)
-        self.export = self._for_workspace("export", after_ack.send_export)
-        self.shared_export = self._for_workspace("shared_export", after_ack.send_shared_export)
-        self.post_digest_now = self._for_workspace("post_digest_now", after_ack.post_digest_now)
-        self.pass_on_nice_job = self._for_workspace("pass_on_nice_job", after_ack.pass_on_nice_job)
-        # Slack's file host failing for a moment (a 500, no answer) is tried again before the person hears.
-        self.read_shared_file = self._for_workspace("read_shared_file", imports.read_shared_file, retries=RETRIES)
-        self.finish_import = self._for_workspace("finish_import", imports.finish_import)
-        self.year_review = self._for_workspace("year_review", reviews.send_year_review_now)
+        # What an ack promises, by name (the outbox row's task): passing trouble is tried again; each
+        # tells the person, in place or in their DM, if it fails for good.
+        self.follow_ups: dict[str, FollowUpKind] = {
+            "welcome_entry": FollowUpKind(after_ack.welcome_entry),
+            "answer": FollowUpKind(after_ack.send_answer),
+            "refresh_home": FollowUpKind(after_ack.refresh_home, BACKGROUND),
+            "open_home": FollowUpKind(after_ack.open_home, ASKED),
+            "search_home": FollowUpKind(after_ack.refresh_home, ASKED),
+            "resume": FollowUpKind(after_ack.send_resume, ASKED),
+            "search": FollowUpKind(after_ack.send_search, ASKED),
+            "earlier_lessons": FollowUpKind(after_ack.show_earlier_lessons, ASKED),
+            "export": FollowUpKind(after_ack.send_export),
+            "shared_export": FollowUpKind(after_ack.send_shared_export),
+            "post_digest_now": FollowUpKind(after_ack.post_digest_now),
+            "pass_on_nice_job": FollowUpKind(after_ack.pass_on_nice_job),
+            "read_shared_file": FollowUpKind(imports.read_shared_file),
+            "finish_import": FollowUpKind(imports.finish_import),
+            "year_review": FollowUpKind(reviews.send_year_review_now),
+        }
+        self.relay = Relay(runtime.session_factory, huey, self._hand_over)
+        self.follow_up = huey.task(name="follow_up")(self._run_follow_up)
         # The clock's: one workspace each, logged if they fail; the next beat tries again.
-        self.digest = self._for_workspace("digest", fanout.digest_if_due)
+        self.digest = self.huey.task(name="digest")(self._in_workspace("digest", fanout.digest_if_due))
         # A page is safe to run again (the ledger skips whoever had their prompt): Huey retries it.
         retried = dict(retries=RETRIES, retry_delay=RETRY_DELAY_SECONDS)
         self.prompts = self.huey.task(name="prompts", **retried)(_logged("prompts", self._prompts))
@@ -68,6 +88,40 @@ class Tasks:
             if task.name == "prompts" and task.args:
                 self.prompt_lock(task.args[0]).clear()
 
+    def promise(self, session: Session, ws: Workspace, task: str, **arguments) -> None:
+        """A follow-up of the request, written in the caller's transaction (see bot.tasks.outbox)."""
+        promise(session, ws, task, self.follow_ups[task].priority, **arguments)
+
+    def _hand_over(self, row_id: int, lease: int, priority: int, task: str) -> None:
+        self.follow_up(row_id, lease, priority=priority)
+
+    def _run_follow_up(self, row_id: int, lease: int) -> None:
+        """One outbox row's work; the row is deleted once it is done (or reported as failed). A copy
+        of an older hand-off, or of a row already done, does nothing. Passing trouble (the database,
+        Slack or its file host away for a moment) leaves the row to be handed over again."""
+        sf = self.runtime.session_factory
+        with sf() as session:
+            row = outbox.get_leased(session, row_id, lease)
+            if row is None:
+                return
+            ws, name, arguments = Workspace(row.enterprise_id, row.team_id), row.task, decode(row.arguments)
+        kind = self.follow_ups.get(name)
+        if kind is None:  # written by a newer version of the app: left for a worker that knows it
+            log.error("Follow-up %s has an unknown task %s", row_id, name)
+            return
+        run = self._in_workspace(name, kind.body, retry_passing=lease < FOLLOW_UP_TRIES)
+        self.relay.started(row_id, lease)
+        try:
+            self.relay.run_with(row_id, lambda: run(ws, **arguments))
+        except TaskFailed:
+            with sf.begin() as session:  # handed over again once this wait is over
+                outbox.renew_leases(session, {row_id: lease}, utcnow() + timedelta(seconds=RETRY_DELAY_SECONDS))
+            return
+        finally:
+            self.relay.finished(row_id)
+        with sf.begin() as session:
+            outbox.delete_follow_up(session, row_id)
+
     def prompt_lock(self, ws: Workspace):
         return self.huey.lock_task(f"prompts:{ws.enterprise_id}:{ws.team_id}")
 
@@ -78,12 +132,12 @@ class Tasks:
         two chains of one workspace overlap for a while; the delivery ledger still sends each prompt once.)"""
         self.huey.storage.flush_results()
 
-    def _for_workspace(self, name: str, body: Callable, retries: int = 0) -> Callable:
-        """A task run with the workspace's own Web API client; skipped once the app has left it. With
-        `retries`, passing trouble is tried again (by Huey) before the person is told."""
+    def _in_workspace(self, name: str, body: Callable, retry_passing: bool = False) -> Callable:
+        """`body` run with the workspace's own Web API client; skipped once the app has left it. With
+        `retry_passing`, passing trouble is raised as TaskFailed, to be tried again, not reported."""
         rt = self.runtime
 
-        def run(ws: Workspace, task=None, **kwargs):
+        def run(ws: Workspace, **kwargs):
             client = rt.client_for(ws)
             if client is None:
                 log.info("Task %s skipped: the app is no longer installed in %s", name, ws.team_id or ws.enterprise_id)
@@ -91,7 +145,7 @@ class Tasks:
             try:
                 return body(rt, client, ws, **kwargs)
             except Exception as error:
-                if task is not None and task.retries and _passing(error):
+                if retry_passing and _passing(error):
                     log.warning("Task %s failed (%s); it is tried again", name, type(error).__name__)
                     raise TaskFailed(type(error).__name__) from None
                 who = {"user_id": kwargs.get("user_id"), "response_url": kwargs.get("response_url")}
@@ -99,8 +153,7 @@ class Tasks:
                 errors.report(error, {"type": name, **who}, client if who["user_id"] else None, t)
                 return None
 
-        options = dict(retries=retries, retry_delay=RETRY_DELAY_SECONDS, context=True) if retries else {}
-        return self.huey.task(name=name, **options)(run)
+        return run
 
     def _prompts(self, ws: Workspace, now: datetime, force: bool = False, cursor: str | None = None) -> None:
         """One page of the workspace's prompts, then the next page enqueued: one page at a time per

@@ -30,6 +30,7 @@ from bot.i18n import N_, translator
 from bot.jobs.team_digest import post_team_digest
 from bot.slack.api import permalink, reply
 from bot.slack.ids import Block
+from bot.tasks.outbox import once
 from bot.tasks.runtime import Runtime
 from storage.repository import Workspace
 
@@ -50,7 +51,7 @@ def answer(
     """Answer a change that is already saved. Best effort: reported as an error ("please try again"),
     a lost answer would get the change made twice."""
     try:
-        reply(client, user_id, response_url, message, replace_original=replace_original)
+        once(lambda: reply(client, user_id, response_url, message, replace_original=replace_original))
     except (SlackClientError, OSError) as error:
         log.warning("Answer not sent (%s)", type(error).__name__)
 
@@ -113,6 +114,13 @@ def send_answer(
     answer(client, user_id, response_url, message, replace_original)
     if home:
         refresh_home(rt, client, ws, user_id)
+
+
+def open_home(rt: Runtime, client: WebClient, ws: Workspace, user_id: str, now: datetime) -> None:
+    """The person opened their App Home: published afresh, and noted, so that a record they make
+    elsewhere soon after refreshes it too."""
+    services.home_opened(rt.session_factory, ws, user_id, now)
+    refresh_home(rt, client, ws, user_id)
 
 
 def refresh_home(
@@ -194,7 +202,7 @@ def send_resume(
     shown = services.resume_page(rt.session_factory, ws, user_id, year, page, RESUME_PAGE_SIZE)
     t = rt.translator_for(client, ws, user_id)
     message = build_resume_page(t, shown.entries, shown.per_year, shown.total, year=year, page=shown.page)
-    reply(client, user_id, response_url, message, replace_original=replace_original)
+    once(lambda: reply(client, user_id, response_url, message, replace_original=replace_original))
 
 
 def send_export(
@@ -217,21 +225,23 @@ def send_export(
     )
     day = now.date().isoformat()
     channel = client.conversations_open(users=user_id)["channel"]["id"]
-    client.files_upload_v2(
-        channel=channel,
-        file_uploads=[
-            {"filename": f"failure-resume-{day}.md", "title": t("Failure resume"), "content": document},
-            {
-                "filename": f"failure-resume-data-{day}.json",
-                "title": t("All your Failure Resume data (JSON)"),
-                "content": machine_readable,
-            },
-        ],
-        initial_comment=t.plural(
-            "Here is your failure resume: {n} entry. The JSON file holds all your data in this workspace.",
-            "Here is your failure resume: {n} entries. The JSON file holds all your data in this workspace.",
-            len(data.entries),
-        ),
+    once(
+        lambda: client.files_upload_v2(
+            channel=channel,
+            file_uploads=[
+                {"filename": f"failure-resume-{day}.md", "title": t("Failure resume"), "content": document},
+                {
+                    "filename": f"failure-resume-data-{day}.json",
+                    "title": t("All your Failure Resume data (JSON)"),
+                    "content": machine_readable,
+                },
+            ],
+            initial_comment=t.plural(
+                "Here is your failure resume: {n} entry. The JSON file holds all your data in this workspace.",
+                "Here is your failure resume: {n} entries. The JSON file holds all your data in this workspace.",
+                len(data.entries),
+            ),
+        )
     )
     if response_url:
         answer(client, user_id, response_url, build_text_message(t("Sent to you in a direct message.")))
@@ -243,16 +253,18 @@ def send_shared_export(
     """For workspace admins: the shared entries as a CSV file in their DM, with counts of all entries."""
     t = rt.translator_for(client, ws, user_id)
     if not rt.people.is_admin(client, user_id, fresh=True):
-        reply(client, user_id, response_url, build_shared_export_refused_message(t))
+        once(lambda: reply(client, user_id, response_url, build_shared_export_refused_message(t)))
         return
     shared = services.shared_entries_for_admins(rt.session_factory, ws)
     channel = client.conversations_open(users=user_id)["channel"]["id"]
-    client.files_upload_v2(
-        channel=channel,
-        filename=f"failure-resume-shared-entries-{now.date().isoformat()}.csv",
-        title=t("Shared entries"),
-        content=shared_entries_csv(shared.entries, shared.nice_jobs),
-        initial_comment=workspace_counts_text(t, shared.counts),
+    once(
+        lambda: client.files_upload_v2(
+            channel=channel,
+            filename=f"failure-resume-shared-entries-{now.date().isoformat()}.csv",
+            title=t("Shared entries"),
+            content=shared_entries_csv(shared.entries, shared.nice_jobs),
+            initial_comment=workspace_counts_text(t, shared.counts),
+        )
     )
     if response_url:
         answer(client, user_id, response_url, build_text_message(t("Sent to you in a direct message.")))
@@ -262,10 +274,10 @@ def post_digest_now(rt: Runtime, client: WebClient, ws: Workspace, user_id: str,
     """An admin's *Post digest now*, asked afresh whether they are an admin."""
     t = rt.translator_for(client, ws, user_id)
     if not rt.people.is_admin(client, user_id, fresh=True):
-        reply(client, user_id, None, build_admins_only_message(t))
+        once(lambda: reply(client, user_id, None, build_admins_only_message(t)))
         return
     outcome = post_team_digest(rt.session_factory, client, ws, now, rt.default_retro_channel)
-    reply(client, user_id, None, build_text_message(t(DIGEST_OUTCOMES[outcome])))
+    once(lambda: reply(client, user_id, None, build_text_message(t(DIGEST_OUTCOMES[outcome]))))
 
 
 def pass_on_nice_job(
@@ -291,16 +303,14 @@ def pass_on_nice_job(
     if blocks and channel:
         client.chat_update(channel=channel, ts=message["ts"], text=message.get("text", ""), blocks=blocks)
     t = rt.translator_for(client, ws, author_id)
+    text = t.plural(
+        "{n} teammate said Nice job to your lesson from {date}.",
+        "{n} teammates said Nice job to your lesson from {date}.",
+        count,
+        date=t.date(happened_on),
+    )
     try:
-        client.chat_postMessage(
-            channel=author_id,
-            text=t.plural(
-                "{n} teammate said Nice job to your lesson from {date}.",
-                "{n} teammates said Nice job to your lesson from {date}.",
-                count,
-                date=t.date(happened_on),
-            ),
-        )
+        once(lambda: client.chat_postMessage(channel=author_id, text=text))
     except SlackApiError as error:
         log.info("Nice job not passed on to the author (%s)", error.response.get("error"))
 

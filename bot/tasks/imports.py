@@ -16,6 +16,7 @@ from bot.domain.markdown_import import IMPORT_BYTES_MAX, ImportRefused, decode_m
 from bot.slack.api import reply
 from bot.slack.files import FileNotReadable, FileTooBig, download
 from bot.tasks.after_ack import refresh_home
+from bot.tasks.outbox import once
 from bot.tasks.runtime import Runtime
 from storage.repository import Workspace
 
@@ -26,11 +27,11 @@ def read_shared_file(
     rt: Runtime, client: WebClient, ws: Workspace, user_id: str, channel: str, file: dict, now: datetime
 ) -> None:
     """The file's preview in the DM, or a clear answer why there is none; nothing is imported yet.
-    A download that fails on the network raises, for the queue to try again (Tasks.read_shared_file)."""
+    A download that fails on the network raises, to be tried again (bot.tasks: passing trouble)."""
     t = rt.translator_for(client, ws, user_id)
 
     def say(text: str) -> None:
-        client.chat_postMessage(channel=channel, **build_text_message(text))
+        once(lambda: client.chat_postMessage(channel=channel, **build_text_message(text)))
 
     if not looks_like_text(file):
         say(refusal_text(t, "binary"))  # a PDF or a picture: not downloaded at all
@@ -52,7 +53,8 @@ def read_shared_file(
     except ImportRefused as refused:
         say(refusal_text(t, refused.reason, refused.count))
         return
-    client.chat_postMessage(channel=channel, **build_preview_message(t, prepared.plan, prepared.import_id))
+    preview = build_preview_message(t, prepared.plan, prepared.import_id)
+    once(lambda: client.chat_postMessage(channel=channel, **preview))
 
 
 def looks_like_text(file: dict) -> bool:
@@ -80,5 +82,6 @@ def finish_import(
         log.info("Import %s was already done or cancelled", import_id)
         return
     t = rt.translator_for(client, ws, user_id)
-    reply(client, user_id, response_url, build_imported_message(t, done.imported, done.already), replace_original=True)
+    imported = build_imported_message(t, done.imported, done.already)
+    once(lambda: reply(client, user_id, response_url, imported, replace_original=True))
     refresh_home(rt, client, ws, user_id)

@@ -3,14 +3,15 @@
 Huey takes a task off the queue when a worker starts it. A worker stopped by SIGTERM finishes what it
 runs, within the grace time, and puts back what it could not finish; every task is safe to run
 twice (the delivery ledger and the digest claims see to that for the fan-outs). A worker killed
-with SIGKILL loses the tasks it was running: the clock's next beat enqueues the fan-outs again."""
+with SIGKILL loses the tasks it was running: what an ack promised is still in the outbox
+(bot.tasks.outbox) and handed over again, and the clock's next beat enqueues the fan-outs again."""
 
 from __future__ import annotations
 
 import logging
 from pathlib import Path
 
-from huey import Huey, RedisHuey, SqliteHuey
+from huey import Huey, PriorityRedisHuey, SqliteHuey
 from huey.consumer import Consumer
 from huey.signals import SIGNAL_INTERRUPTED
 
@@ -37,7 +38,8 @@ def queue_file(settings: Settings) -> str:
 def make_queue(settings: Settings) -> Huey:
     # No results are kept: nothing reads them, and they would pile up in the store for good.
     if settings.redis_url:
-        huey: Huey = RedisHuey(NAME, url=settings.redis_url, utc=True, results=False)
+        # Priorities (what a person waits for first) need Redis 5 or newer.
+        huey: Huey = PriorityRedisHuey(NAME, url=settings.redis_url, utc=True, results=False)
     else:
         huey = SqliteHuey(NAME, filename=queue_file(settings), utc=True, timeout=10, results=False)
 

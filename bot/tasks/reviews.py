@@ -9,6 +9,7 @@ from slack_sdk import WebClient
 from bot.blocks.messages import build_text_message
 from bot.jobs.year_review import personal_year, send_year_review
 from bot.slack.api import reply
+from bot.tasks.outbox import once
 from bot.tasks.runtime import Runtime
 from storage.repository import Workspace
 
@@ -27,6 +28,6 @@ def send_year_review_now(
     t = rt.translator_for(client, ws, user_id)
     year = year or rt.people.local_date(client, user_id, now).year
     review = personal_year(rt.session_factory, ws, user_id, year)
-    send_year_review(client, user_id, t, review)
+    once(lambda: send_year_review(client, user_id, t, review))
     if response_url:
-        reply(client, user_id, response_url, build_text_message(t("Sent to you in a direct message.")))
+        once(lambda: reply(client, user_id, response_url, build_text_message(t("Sent to you in a direct message."))))

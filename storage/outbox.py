@@ -1,0 +1,84 @@
+"""The outbox: follow-ups an ack promised, kept until their work is done. Session first; never commits.
+
+A row is leased when it is handed to the queue (`lease` counts the hand-offs, `leased_until` says
+until when), renewed while it runs, and deleted once done. A row whose lease ran out is due again."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import delete, func, or_, select, update
+from sqlalchemy.orm import Session
+
+from storage.models import FollowUp
+from storage.repository import Workspace
+
+
+def add_follow_up(session: Session, ws: Workspace, task: str, arguments: dict, priority: int) -> None:
+    session.add(
+        FollowUp(
+            enterprise_id=ws.enterprise_id,
+            team_id=ws.team_id,
+            task=task,
+            arguments=arguments,
+            priority=priority,
+            lease=0,
+            sends=0,
+        )
+    )
+
+
+def lease_due(session: Session, now: datetime, until: datetime, limit: int) -> list[tuple[int, int, int, str]]:
+    """Up to `limit` rows not handed over, or whose lease ran out, most urgent first: each leased
+    until `until` under a new lease number. Returns (id, lease, priority, task) of the rows this call won."""
+    due = (
+        select(FollowUp.id, FollowUp.lease, FollowUp.priority, FollowUp.task)
+        .where(or_(FollowUp.leased_until.is_(None), FollowUp.leased_until < now))
+        .order_by(FollowUp.priority.desc(), FollowUp.id)
+        .limit(limit)
+        .with_for_update(skip_locked=True)  # PostgreSQL: two relays take different rows
+    )
+    won = []
+    for row_id, lease, priority, task in session.execute(due).all():
+        taken = session.execute(
+            update(FollowUp)
+            .where(FollowUp.id == row_id, FollowUp.lease == lease)
+            .values(lease=lease + 1, leased_until=until)
+        )
+        if taken.rowcount == 1:
+            won.append((row_id, lease + 1, priority, task))
+    return won
+
+
+def get_leased(session: Session, row_id: int, lease: int) -> FollowUp | None:
+    """The row, if this hand-off (`lease`) is still the one that may run it."""
+    return session.scalars(select(FollowUp).where(FollowUp.id == row_id, FollowUp.lease == lease)).one_or_none()
+
+
+def renew_leases(session: Session, leases: dict[int, int], until: datetime) -> None:
+    for row_id, lease in leases.items():
+        session.execute(
+            update(FollowUp).where(FollowUp.id == row_id, FollowUp.lease == lease).values(leased_until=until)
+        )
+
+
+def release_leases(session: Session) -> int:
+    """Every row due at once: for the one worker of the embedded queue, at its start."""
+    released = session.execute(update(FollowUp).where(FollowUp.leased_until.is_not(None)).values(leased_until=None))
+    return released.rowcount
+
+
+def claim_send(session: Session, row_id: int, number: int) -> bool:
+    """The row's `number`th message, claimed for sending: False when an earlier run claimed it."""
+    claimed = session.execute(
+        update(FollowUp).where(FollowUp.id == row_id, FollowUp.sends < number).values(sends=number)
+    )
+    return claimed.rowcount == 1
+
+
+def delete_follow_up(session: Session, row_id: int) -> None:
+    session.execute(delete(FollowUp).where(FollowUp.id == row_id))
+
+
+def count_follow_ups(session: Session) -> int:
+    return session.scalar(select(func.count()).select_from(FollowUp)) or 0
