@@ -186,8 +186,13 @@ class _beside:
                 child.kill()
 
 
+# How much less CPU a worker asks for than the web processes: an ack has 3 seconds, a follow-up has not.
+WORKER_NICENESS = 10
+
+
 def worker(settings: Settings) -> int:
     """The queue's consumer: WORKER_THREADS tasks at a time, any number of these processes."""
+    log.info("Task worker at a lower CPU priority than the web processes (nice %s)", os.nice(WORKER_NICENESS))
     session_factory, slack = _job_setup(settings)
     if slack is None:
         return 2

@@ -356,3 +356,35 @@ def test_the_scheduler_process_starts_its_jobs_in_oauth_mode(tmp_path, fake_slac
         process.wait(timeout=10)
         process.stderr.close()
     assert ran == {"Scheduler beat", "Workspace beat", "Install check"}
+
+
+# -- the worker process --------------------------------------------------------------------
+
+
+@contextmanager
+def worker_ready(cwd: Path, **env: str) -> Iterator[subprocess.Popen]:
+    """`failure-resume worker` in a subprocess, once it logs that it takes tasks."""
+    process = subprocess.Popen(
+        [sys.executable, "-m", "bot.cli", "worker"], cwd=cwd, env=clean_env(**env), stderr=subprocess.PIPE, text=True
+    )
+    give_up = threading.Timer(60, process.kill)  # a silent process must not hang the test
+    give_up.start()
+    try:
+        said = []
+        while (line := process.stderr.readline()) and "Task worker with" not in line:
+            said.append(line)
+        give_up.cancel()
+        assert line, "the worker never said it was ready; it said:\n" + "".join(said)
+        yield process
+    finally:
+        give_up.cancel()
+        process.terminate()
+        process.wait(timeout=30)
+        process.stderr.close()
+
+
+def test_the_worker_runs_at_a_lower_cpu_priority_than_the_web_processes(tmp_path, fake_slack):
+    """Acks have 3 seconds and follow-ups do not: when the CPU is short, the web processes get it first."""
+    with worker_ready(tmp_path, SLACK_BOT_TOKEN=TOKEN, SLACK_API_URL=fake_slack.url) as process:
+        ours = os.getpriority(os.PRIO_PROCESS, 0)
+        assert os.getpriority(os.PRIO_PROCESS, process.pid) == min(ours + 10, 19)
