@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import importlib
 import logging
 import os
 import signal
@@ -186,6 +187,24 @@ class _beside:
                 child.kill()
 
 
+# What tasks import on first use, and web processes never: scikit-learn (similar lessons) and matplotlib
+# (the year in review's chart). A worker imports them before its first task, so that the first Nice job
+# after a start does not wait for them.
+WORKER_IMPORTS = (
+    "bot.domain.similarity",
+    "matplotlib.backends.backend_agg",
+    "matplotlib.figure",
+    "matplotlib.font_manager",
+)
+
+
+def warm_up() -> None:
+    started = time.monotonic()
+    for name in WORKER_IMPORTS:
+        importlib.import_module(name)
+    log.info("Imported scikit-learn and matplotlib in %.1f s", time.monotonic() - started)
+
+
 # How much less CPU a worker asks for than the web processes: an ack has 3 seconds, a follow-up has not.
 WORKER_NICENESS = 10
 
@@ -199,6 +218,7 @@ def worker(settings: Settings) -> int:
     tasks = _tasks(settings, session_factory, slack)
     tasks.clear_prompt_locks()
     _stop_with_parent()
+    warm_up()
     where = "Redis" if settings.redis_url else "the SQLite queue file"
     log.info("Task worker with %s threads, on %s", settings.worker_threads, where)
     make_consumer(tasks.huey, settings.worker_threads, settings.shutdown_grace_seconds).run()

@@ -388,3 +388,56 @@ def test_the_worker_runs_at_a_lower_cpu_priority_than_the_web_processes(tmp_path
     with worker_ready(tmp_path, SLACK_BOT_TOKEN=TOKEN, SLACK_API_URL=fake_slack.url) as process:
         ours = os.getpriority(os.PRIO_PROCESS, 0)
         assert os.getpriority(os.PRIO_PROCESS, process.pid) == min(ours + 10, 19)
+
+
+def children_of(pid: int) -> dict[int, list[str]]:
+    """The running processes `pid` started, with their command lines (from /proc: each one's parent)."""
+    found = {}
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            # "pid (name) state ppid ...": the name may hold spaces and parentheses.
+            state, ppid = (entry / "stat").read_text().rsplit(")", 1)[1].split()[:2]
+            command = (entry / "cmdline").read_bytes().decode().split("\0")[:-1]
+        except OSError:
+            continue  # gone meanwhile
+        if int(ppid) == pid and state != "Z":
+            found[int(entry.name)] = command
+    return found
+
+
+def libraries_of(pid: int) -> str:
+    """The files mapped into a running process: the compiled parts of every package it imported."""
+    return Path(f"/proc/{pid}/maps").read_text()
+
+
+HEAVY = ("/sklearn/", "/matplotlib/")
+
+
+def test_a_worker_imports_scikit_learn_and_matplotlib_before_it_says_it_is_ready(tmp_path, fake_slack):
+    """So that the first Nice job after a start does not wait for them."""
+    with worker_ready(tmp_path, SLACK_BOT_TOKEN=TOKEN, SLACK_API_URL=fake_slack.url) as process:
+        loaded = libraries_of(process.pid)
+        assert all(package in loaded for package in HEAVY)
+
+
+def test_the_web_processes_import_neither_scikit_learn_nor_matplotlib(tmp_path, fake_slack):
+    process, base = start_serving(
+        tmp_path, SLACK_BOT_TOKEN=TOKEN, SLACK_SIGNING_SECRET="cli-secret", SLACK_API_URL=fake_slack.url
+    )
+    try:
+        body = payloads.slash_command("Deployed on a Friday", response_url=fake_slack.response_url("cli"))
+        headers = {"Content-Type": "application/x-www-form-urlencoded", **payloads.sign("cli-secret", body)}
+        assert post(base + "/slack/events", body, headers) == 200
+        [(_key, message)] = fake_slack.wait_for_responses(timeout=60)  # answered by the worker
+        assert message["text"].startswith("Nice job")
+        children = children_of(process.pid)
+        workers = [pid for pid, command in children.items() if command[-1] == "worker"]
+        web = [process.pid, *(pid for pid in children if pid not in workers)]
+        assert len(workers) == 1 and len(web) == 2  # the arbiter and its one gunicorn process
+        assert all(package in libraries_of(workers[0]) for package in HEAVY)
+        for pid in web:
+            assert not any(package in libraries_of(pid) for package in HEAVY)
+    finally:
+        stop_serving(process)
