@@ -200,6 +200,13 @@ def post(url: str, body: bytes, headers: dict) -> int | None:
         return error.code
 
 
+def signed_command(base: str, text: str, response_url: str, secret: str = "cli-secret") -> int | None:
+    """`/fail <text>` as Slack sends it, signed with `secret`: the HTTP status of the answer."""
+    body = payloads.slash_command(text, response_url=response_url)
+    headers = {"Content-Type": "application/x-www-form-urlencoded", **payloads.sign(secret, body)}
+    return post(base + "/slack/events", body, headers)
+
+
 def start_serving(cwd: Path, **env: str) -> tuple[subprocess.Popen, str]:
     """`failure-resume serve` in a subprocess, once /healthz answers 200: the process and its base URL.
     It leads its own process group, as on a dyno or in a container, so a test can kill it whole."""
@@ -390,6 +397,15 @@ def test_the_worker_runs_at_a_lower_cpu_priority_than_the_web_processes(tmp_path
         assert os.getpriority(os.PRIO_PROCESS, process.pid) == min(ours + 10, 19)
 
 
+def wait_for(condition, what: str, timeout: float = 60):
+    """What `condition()` returns once it is true; fails naming `what` if that takes over `timeout` s."""
+    deadline = time.monotonic() + timeout
+    while not (found := condition()):
+        assert time.monotonic() < deadline, f"no {what} within {timeout} s"
+        time.sleep(0.1)
+    return found
+
+
 def children_of(pid: int) -> dict[int, list[str]]:
     """The running processes `pid` started, with their command lines (from /proc: each one's parent)."""
     found = {}
@@ -427,9 +443,7 @@ def test_the_web_processes_import_neither_scikit_learn_nor_matplotlib(tmp_path, 
         tmp_path, SLACK_BOT_TOKEN=TOKEN, SLACK_SIGNING_SECRET="cli-secret", SLACK_API_URL=fake_slack.url
     )
     try:
-        body = payloads.slash_command("Deployed on a Friday", response_url=fake_slack.response_url("cli"))
-        headers = {"Content-Type": "application/x-www-form-urlencoded", **payloads.sign("cli-secret", body)}
-        assert post(base + "/slack/events", body, headers) == 200
+        assert signed_command(base, "Deployed on a Friday", fake_slack.response_url("cli")) == 200
         [(_key, message)] = fake_slack.wait_for_responses(timeout=60)  # answered by the worker
         assert message["text"].startswith("Nice job")
         children = children_of(process.pid)
@@ -441,3 +455,39 @@ def test_the_web_processes_import_neither_scikit_learn_nor_matplotlib(tmp_path, 
             assert not any(package in libraries_of(pid) for package in HEAVY)
     finally:
         stop_serving(process)
+
+
+# -- serve keeps its children running -------------------------------------------------------
+
+
+def test_restarts_wait_longer_while_a_child_keeps_exiting_at_once_and_not_after_a_long_run():
+    from bot.cli import restart_delay
+
+    delays, delay = [], None
+    for _ in range(8):
+        delay = restart_delay(delay, ran_seconds=0.5)
+        delays.append(delay)
+    assert delays == [1, 2, 4, 8, 16, 30, 30, 30]
+    assert restart_delay(30, ran_seconds=600) == 1
+
+
+def workers_of(pid: int) -> list[int]:
+    return [child for child, command in children_of(pid).items() if command[-1] == "worker"]
+
+
+def test_serve_starts_its_worker_again_after_a_kill_9_and_follow_ups_still_go_out(tmp_path, fake_slack):
+    process, base = start_serving(
+        tmp_path, SLACK_BOT_TOKEN=TOKEN, SLACK_SIGNING_SECRET="cli-secret", SLACK_API_URL=fake_slack.url
+    )
+    try:
+        [first] = workers_of(process.pid)
+        os.kill(first, signal.SIGKILL)  # the kernel out of memory, say
+        [second] = wait_for(lambda: [pid for pid in workers_of(process.pid) if pid != first], "a new worker")
+
+        assert signed_command(base, "Deployed on a Friday", fake_slack.response_url("after")) == 200
+        [(key, message)] = fake_slack.wait_for_responses(timeout=60)  # answered by the new worker
+        assert key == "after" and message["text"].startswith("Nice job")
+    finally:
+        stop_serving(process)
+    assert process.returncode == 0
+    assert not Path(f"/proc/{second}").exists()  # stopped (and waited for) by serve as it left
