@@ -14,7 +14,7 @@ from bot.settings import Settings
 from tests import payloads
 from tests.conftest import TOKEN
 from tests.rows import entries, seed
-from tests.test_cli import post, serving, start_serving, stop_serving
+from tests.test_cli import post, serving, start_serving, stop_serving, wait_for
 
 SECRET = "durability-secret"
 FORM = {"Content-Type": "application/x-www-form-urlencoded"}
@@ -54,14 +54,13 @@ def test_every_acknowledged_quick_record_survives_a_kill_9_right_after_the_last_
     # jobs still on the queue: only those its threads were running at the kill are lost with it.
     time.sleep(1)  # the fake is still holding the dead server's last posts for their 0.5 s
     fake_slack.set_delay("response", 0)
+    keys = {f"burst{n}" for n in range(RECORDS)}
     with serving(tmp_path, **env) as restarted:
-        settle(fake_slack)
-        answered |= {key for key, _message in fake_slack.responses}
-        fake_slack.reset()
+        wait_for(lambda: len(keys - answered - answered_keys(fake_slack)) <= WORKER_THREADS, "Nice jobs sent")
         resume = payloads.slash_command("resume", user="U3", response_url=fake_slack.response_url("resume"))
         assert signed_post(restarted, resume) == 200
-        [(_key, message)] = fake_slack.wait_for_responses()
-    keys = {f"burst{n}" for n in range(RECORDS)}
+        [message] = wait_for(lambda: [m for key, m in fake_slack.responses if key == "resume"], "resume")
+    answered |= answered_keys(fake_slack)
     assert len(keys - answered) <= WORKER_THREADS
     mine = [text for user, text in acknowledged if user == "U3"]
     assert f"{len(mine)} entries" in str(message)  # the year's count: every one of U3's, and only U3's
@@ -69,16 +68,8 @@ def test_every_acknowledged_quick_record_survives_a_kill_9_right_after_the_last_
     assert newest.split(":")[0] + ":" in str(message)
 
 
-def settle(fake_slack, quiet: float = 1.5, timeout: float = 30) -> None:
-    """Wait until the fake has heard nothing new for `quiet` seconds."""
-    deadline, seen, since = time.monotonic() + timeout, -1, time.monotonic()
-    while time.monotonic() < deadline:
-        now_seen = len(fake_slack.calls) + len(fake_slack.responses)
-        if now_seen != seen:
-            seen, since = now_seen, time.monotonic()
-        elif time.monotonic() - since >= quiet:
-            return
-        time.sleep(0.1)
+def answered_keys(fake_slack) -> set[str]:
+    return {key for key, _message in fake_slack.responses}
 
 
 def burst_of_quick_records(fake_slack, count: int) -> tuple[list[tuple[str, str]], list[bytes]]:
@@ -110,7 +101,8 @@ def test_sigterm_exits_cleanly_and_every_acknowledged_record_gets_its_nice_job(t
     # The worker finished the tasks it was running; the rest waited on the queue for the next start.
     fake_slack.set_delay("response", 0)
     with serving(tmp_path, **env):
-        settle(fake_slack)
+        wait_for(lambda: acknowledged <= answered_keys(fake_slack), "Nice jobs sent")
+    # Stopped, the worker has finished every task it had started: a second Nice job would be here.
     nice_jobs = [key for key, message in fake_slack.responses if "Nice job" in str(message)]
     assert set(nice_jobs) == acknowledged
     assert len(nice_jobs) == len(acknowledged)  # and none twice
