@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import importlib
 import logging
 import os
 import signal
@@ -159,24 +160,66 @@ def socket(settings: Settings) -> int:
     return 0
 
 
+# A child of `serve` that exits is started again 1 s later, then after twice the last wait, up to 30 s,
+# while it keeps exiting at once; once it has run a minute, its next restart waits 1 s again.
+RESTART_FIRST, RESTART_MOST, RESTART_RESET_AFTER = 1.0, 30.0, 60.0
+
+
+def restart_delay(previous: float | None, ran_seconds: float) -> float:
+    if previous is None or ran_seconds >= RESTART_RESET_AFTER:
+        return RESTART_FIRST
+    return min(previous * 2, RESTART_MOST)
+
+
 class _beside:
     """Child processes of `serve`: on the embedded default, the queue's consumer (so that the acks
     never share a Python process with the work, and one command still does everything), and with
-    `--with-clock` (what `./scripts/run` does) the clock too. They stop with `serve`."""
+    `--with-clock` (what `./scripts/run` does) the clock too. A child that exits (a crash, a kill -9,
+    the kernel out of memory) is started again, as gunicorn does with its workers, by a thread of
+    its own; they stop with `serve`, and none starts once `serve` is stopping."""
 
     def __init__(self, settings: Settings, with_clock: bool = False) -> None:
-        self.settings, self.children = settings, []
+        self.settings, self.children = settings, {}
         self.commands = (["worker"] if settings.serve_starts_worker else []) + (["scheduler"] if with_clock else [])
+        self.stopping = threading.Event()
+        self._lock = threading.Lock()  # no child starts after __exit__ has looked for them
+        self._pid = os.getpid()
 
     def __enter__(self):
-        env = dict(os.environ, FAILURE_RESUME_PARENT_PID=str(os.getpid()))
         for command in self.commands:
-            self.children.append(subprocess.Popen([sys.executable, "-m", "bot.cli", command], env=env))
-            log.info("Started the %s (pid %s)", command, self.children[-1].pid)
+            self._start(command)
+            threading.Thread(target=self._supervise, args=(command,), daemon=True, name=f"keep-{command}").start()
         return self
 
+    def _start(self, command: str) -> None:
+        env = dict(os.environ, FAILURE_RESUME_PARENT_PID=str(self._pid))
+        with self._lock:
+            if self.stopping.is_set():
+                return
+            child = self.children[command] = subprocess.Popen([sys.executable, "-m", "bot.cli", command], env=env)
+        log.info("Started the %s (pid %s)", command, child.pid)
+
+    def _supervise(self, command: str) -> None:
+        delay = None
+        while True:
+            child, started = self.children[command], time.monotonic()
+            child.wait()  # gunicorn may reap it first (its SIGCHLD handler waits for any child): still seen here
+            if self.stopping.is_set():
+                return
+            delay = restart_delay(delay, time.monotonic() - started)
+            log.warning("The %s (pid %s) stopped: starting it again in %.0f s", command, child.pid, delay)
+            # A child that stopped with everything (a SIGTERM to the whole group) is not started again
+            # once `serve` has stopped within this wait; started sooner, it gets its SIGTERM in __exit__.
+            if self.stopping.wait(delay):
+                return
+            self._start(command)
+
     def __exit__(self, *exc) -> None:
-        running = [child for child in self.children if child.poll() is None]
+        if os.getpid() != self._pid:
+            return  # a forked gunicorn process leaving: the children are its parent's
+        with self._lock:
+            self.stopping.set()
+            running = [child for child in self.children.values() if child.poll() is None]
         for child in running:
             child.send_signal(signal.SIGTERM)  # the worker's running tasks finish within the grace time
         for child in running:
@@ -186,8 +229,31 @@ class _beside:
                 child.kill()
 
 
+# What tasks import on first use, and web processes never: scikit-learn (similar lessons) and matplotlib
+# (the year in review's chart). A worker imports them before its first task, so that the first Nice job
+# after a start does not wait for them.
+WORKER_IMPORTS = (
+    "bot.domain.similarity",
+    "matplotlib.backends.backend_agg",
+    "matplotlib.figure",
+    "matplotlib.font_manager",
+)
+
+
+def warm_up() -> None:
+    started = time.monotonic()
+    for name in WORKER_IMPORTS:
+        importlib.import_module(name)
+    log.info("Imported scikit-learn and matplotlib in %.1f s", time.monotonic() - started)
+
+
+# How much less CPU a worker asks for than the web processes: an ack has 3 seconds, a follow-up has not.
+WORKER_NICENESS = 10
+
+
 def worker(settings: Settings) -> int:
     """The queue's consumer: WORKER_THREADS tasks at a time, any number of these processes."""
+    log.info("Task worker at a lower CPU priority than the web processes (nice %s)", os.nice(WORKER_NICENESS))
     session_factory, slack = _job_setup(settings)
     if slack is None:
         return 2
@@ -196,6 +262,7 @@ def worker(settings: Settings) -> int:
     if not settings.redis_url:
         tasks.relay.release_all()  # the embedded queue has one worker: this one
     _stop_with_parent()
+    warm_up()
     where = "Redis" if settings.redis_url else "the SQLite queue file"
     log.info("Task worker with %s threads, on %s", settings.worker_threads, where)
     tasks.relay.start(settings.worker_threads, settings.follow_up_lease_seconds)

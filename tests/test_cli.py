@@ -200,6 +200,13 @@ def post(url: str, body: bytes, headers: dict) -> int | None:
         return error.code
 
 
+def signed_command(base: str, text: str, response_url: str, secret: str = "cli-secret") -> int | None:
+    """`/fail <text>` as Slack sends it, signed with `secret`: the HTTP status of the answer."""
+    body = payloads.slash_command(text, response_url=response_url)
+    headers = {"Content-Type": "application/x-www-form-urlencoded", **payloads.sign(secret, body)}
+    return post(base + "/slack/events", body, headers)
+
+
 def start_serving(cwd: Path, **env: str) -> tuple[subprocess.Popen, str]:
     """`failure-resume serve` in a subprocess, once /healthz answers 200: the process and its base URL.
     It leads its own process group, as on a dyno or in a container, so a test can kill it whole."""
@@ -356,3 +363,131 @@ def test_the_scheduler_process_starts_its_jobs_in_oauth_mode(tmp_path, fake_slac
         process.wait(timeout=10)
         process.stderr.close()
     assert ran == {"Scheduler beat", "Workspace beat", "Install check"}
+
+
+# -- the worker process --------------------------------------------------------------------
+
+
+@contextmanager
+def worker_ready(cwd: Path, **env: str) -> Iterator[subprocess.Popen]:
+    """`failure-resume worker` in a subprocess, once it logs that it takes tasks."""
+    process = subprocess.Popen(
+        [sys.executable, "-m", "bot.cli", "worker"], cwd=cwd, env=clean_env(**env), stderr=subprocess.PIPE, text=True
+    )
+    give_up = threading.Timer(60, process.kill)  # a silent process must not hang the test
+    give_up.start()
+    try:
+        said = []
+        while (line := process.stderr.readline()) and "Task worker with" not in line:
+            said.append(line)
+        give_up.cancel()
+        assert line, "the worker never said it was ready; it said:\n" + "".join(said)
+        yield process
+    finally:
+        give_up.cancel()
+        process.terminate()
+        process.wait(timeout=30)
+        process.stderr.close()
+
+
+def test_the_worker_runs_at_a_lower_cpu_priority_than_the_web_processes(tmp_path, fake_slack):
+    """Acks have 3 seconds and follow-ups do not: when the CPU is short, the web processes get it first."""
+    with worker_ready(tmp_path, SLACK_BOT_TOKEN=TOKEN, SLACK_API_URL=fake_slack.url) as process:
+        ours = os.getpriority(os.PRIO_PROCESS, 0)
+        assert os.getpriority(os.PRIO_PROCESS, process.pid) == min(ours + 10, 19)
+
+
+def wait_for(condition, what: str, timeout: float = 60):
+    """What `condition()` returns once it is true; fails naming `what` if that takes over `timeout` s."""
+    deadline = time.monotonic() + timeout
+    while not (found := condition()):
+        assert time.monotonic() < deadline, f"no {what} within {timeout} s"
+        time.sleep(0.1)
+    return found
+
+
+def children_of(pid: int) -> dict[int, list[str]]:
+    """The running processes `pid` started, with their command lines (from /proc: each one's parent)."""
+    found = {}
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            # "pid (name) state ppid ...": the name may hold spaces and parentheses.
+            state, ppid = (entry / "stat").read_text().rsplit(")", 1)[1].split()[:2]
+            command = (entry / "cmdline").read_bytes().decode().split("\0")[:-1]
+        except OSError:
+            continue  # gone meanwhile
+        if int(ppid) == pid and state != "Z":
+            found[int(entry.name)] = command
+    return found
+
+
+def libraries_of(pid: int) -> str:
+    """The files mapped into a running process: the compiled parts of every package it imported."""
+    return Path(f"/proc/{pid}/maps").read_text()
+
+
+HEAVY = ("/sklearn/", "/matplotlib/")
+
+
+def test_a_worker_imports_scikit_learn_and_matplotlib_before_it_says_it_is_ready(tmp_path, fake_slack):
+    """So that the first Nice job after a start does not wait for them."""
+    with worker_ready(tmp_path, SLACK_BOT_TOKEN=TOKEN, SLACK_API_URL=fake_slack.url) as process:
+        loaded = libraries_of(process.pid)
+        assert all(package in loaded for package in HEAVY)
+
+
+def test_the_web_processes_import_neither_scikit_learn_nor_matplotlib(tmp_path, fake_slack):
+    process, base = start_serving(
+        tmp_path, SLACK_BOT_TOKEN=TOKEN, SLACK_SIGNING_SECRET="cli-secret", SLACK_API_URL=fake_slack.url
+    )
+    try:
+        assert signed_command(base, "Deployed on a Friday", fake_slack.response_url("cli")) == 200
+        [(_key, message)] = fake_slack.wait_for_responses(timeout=60)  # answered by the worker
+        assert message["text"].startswith("Nice job")
+        children = children_of(process.pid)
+        workers = [pid for pid, command in children.items() if command[-1] == "worker"]
+        web = [process.pid, *(pid for pid in children if pid not in workers)]
+        assert len(workers) == 1 and len(web) == 2  # the arbiter and its one gunicorn process
+        assert all(package in libraries_of(workers[0]) for package in HEAVY)
+        for pid in web:
+            assert not any(package in libraries_of(pid) for package in HEAVY)
+    finally:
+        stop_serving(process)
+
+
+# -- serve keeps its children running -------------------------------------------------------
+
+
+def test_restarts_wait_longer_while_a_child_keeps_exiting_at_once_and_not_after_a_long_run():
+    from bot.cli import restart_delay
+
+    delays, delay = [], None
+    for _ in range(8):
+        delay = restart_delay(delay, ran_seconds=0.5)
+        delays.append(delay)
+    assert delays == [1, 2, 4, 8, 16, 30, 30, 30]
+    assert restart_delay(30, ran_seconds=600) == 1
+
+
+def workers_of(pid: int) -> list[int]:
+    return [child for child, command in children_of(pid).items() if command[-1] == "worker"]
+
+
+def test_serve_starts_its_worker_again_after_a_kill_9_and_follow_ups_still_go_out(tmp_path, fake_slack):
+    process, base = start_serving(
+        tmp_path, SLACK_BOT_TOKEN=TOKEN, SLACK_SIGNING_SECRET="cli-secret", SLACK_API_URL=fake_slack.url
+    )
+    try:
+        [first] = workers_of(process.pid)
+        os.kill(first, signal.SIGKILL)  # the kernel out of memory, say
+        [second] = wait_for(lambda: [pid for pid in workers_of(process.pid) if pid != first], "a new worker")
+
+        assert signed_command(base, "Deployed on a Friday", fake_slack.response_url("after")) == 200
+        [(key, message)] = fake_slack.wait_for_responses(timeout=60)  # answered by the new worker
+        assert key == "after" and message["text"].startswith("Nice job")
+    finally:
+        stop_serving(process)
+    assert process.returncode == 0
+    assert not Path(f"/proc/{second}").exists()  # stopped (and waited for) by serve as it left

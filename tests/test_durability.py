@@ -6,14 +6,13 @@ from __future__ import annotations
 import os
 import signal
 import sqlite3
-import time
 from concurrent.futures import ThreadPoolExecutor
 from datetime import date
 
 from tests import payloads
 from tests.conftest import TOKEN
 from tests.rows import entries, seed
-from tests.test_cli import post, serving, start_serving, stop_serving
+from tests.test_cli import children_of, post, serving, start_serving, stop_serving, wait_for
 
 SECRET = "durability-secret"
 FORM = {"Content-Type": "application/x-www-form-urlencoded"}
@@ -86,10 +85,7 @@ def stored_entries(tmp_path) -> set[tuple[str, str]]:
 
 
 def wait_until(condition, timeout: float = 60) -> None:
-    deadline = time.monotonic() + timeout
-    while not condition():
-        assert time.monotonic() < deadline, f"gave up waiting after {timeout} s"
-        time.sleep(0.1)
+    wait_for(condition, "what the test waits for", timeout)
 
 
 def burst_of_quick_records(fake_slack, count: int) -> tuple[list[tuple[str, str]], list[bytes]]:
@@ -126,9 +122,10 @@ def test_sigterm_exits_cleanly_and_every_acknowledged_record_gets_its_nice_job_o
 def test_the_worker_alone_killed_mid_burst_is_restarted_and_every_nice_job_goes_out_once(tmp_path, fake_slack):
     env = dict(SLACK_BOT_TOKEN=TOKEN, SLACK_SIGNING_SECRET=SECRET, SLACK_API_URL=fake_slack.url)
     fake_slack.set_delay("response", 0.3)
-    _records, bodies = burst_of_quick_records(fake_slack, RECORDS)
-    with serving(tmp_path, **env) as base:
-        [worker] = children_running(serving_pid(base), "worker")
+    records, bodies = burst_of_quick_records(fake_slack, RECORDS)
+    process, base = start_serving(tmp_path, **env)
+    try:
+        [worker] = workers(process.pid)
         with ThreadPoolExecutor(CONCURRENCY) as pool:
             statuses = pool.map(lambda body: signed_post(base, body), bodies)
             wait_until(lambda: len(fake_slack.responses) >= 3)  # mid-burst: some sent, most still owed
@@ -136,53 +133,17 @@ def test_the_worker_alone_killed_mid_burst_is_restarted_and_every_nice_job_goes_
             statuses = list(statuses)
         assert statuses == [200] * RECORDS
         assert len(nice_jobs(fake_slack)) < RECORDS
-        # `serve` starts a new worker, which takes over what the dead one held once its leases end.
-        wait_until(lambda: children_running(serving_pid(base), "worker") not in ([], [worker]))
+        # `serve` starts a new worker, which takes over what the dead one held.
+        wait_until(lambda: workers(process.pid) not in ([], [worker]))
         fake_slack.set_delay("response", 0)
         every_nice_job_sent(tmp_path, fake_slack, RECORDS)
-    assert stored_entries(tmp_path) == {record for record in _records}
+    finally:
+        stop_serving(process)
+    assert stored_entries(tmp_path) == set(records)
 
 
-def serving_pid(base: str) -> int:
-    """The pid of the `serve` process listening at `base` (its port)."""
-    port = base.rsplit(":", 1)[1]
-    for pid in processes():
-        if command_line(pid)[-1:] == ["serve"] and environ(pid).get("PORT") == port:
-            return pid
-    raise AssertionError("no serve process found")
-
-
-def children_running(parent: int, command: str) -> list[int]:
-    """The pids of `parent`'s live children started as `failure-resume <command>`."""
-    return [pid for pid in processes() if parent_of(pid) == parent and command_line(pid)[-1:] == [command]]
-
-
-def processes() -> list[int]:
-    return [int(name) for name in os.listdir("/proc") if name.isdigit()]
-
-
-def command_line(pid: int) -> list[str]:
-    try:
-        return open(f"/proc/{pid}/cmdline", "rb").read().decode().split("\0")[:-1]
-    except OSError:
-        return []
-
-
-def environ(pid: int) -> dict[str, str]:
-    try:
-        pairs = open(f"/proc/{pid}/environ", "rb").read().decode(errors="replace").split("\0")
-    except OSError:
-        return {}
-    return dict(pair.split("=", 1) for pair in pairs if "=" in pair)
-
-
-def parent_of(pid: int) -> int | None:
-    try:
-        stat = open(f"/proc/{pid}/stat").read()
-    except OSError:
-        return None
-    fields = stat.rsplit(")", 1)[1].split()
-    return int(fields[1]) if fields[0] != "Z" else None  # a zombie is no longer running
+def workers(serve_pid: int) -> list[int]:
+    return [pid for pid, command in children_of(serve_pid).items() if command[-1:] == ["worker"]]
 
 
 def test_sigterm_stops_waiting_for_slack_after_the_grace_time(tmp_path, fake_slack):

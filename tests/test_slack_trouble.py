@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import time
 
 from sqlalchemy import select
@@ -100,3 +101,14 @@ def test_a_loading_view_closed_before_it_is_filled_in_is_no_error(bot, caplog):
     assert [c.error for c in bot.fake.calls_to("views.update", ok_only=False)] == ["not_found"]
     time.sleep(0.2)  # an apology, if there were one, would be on its way
     assert bot.fake.responses == [] and bot.fake.calls_to("chat.postMessage", ok_only=False) == []
+
+
+def test_the_home_shows_a_new_entry_though_slack_would_not_say_who_its_author_is(bot):
+    """users.info failing once is kept a few seconds: the date, the language and the Home's admin
+    buttons make no more calls, and the Home still shows the entry (without admin buttons)."""
+    for _ in range(3):  # the call and both of the client's retries
+        bot.fake.queue_failure("users.info", status=500)
+    bot.command("Recorded while Slack would not say who I am")
+    [home] = bot.fake.wait_for("views.publish", timeout=15)
+    assert "Recorded while Slack would not say who I am" in json.dumps(home.args["view"])
+    assert [c.status for c in bot.fake.calls_to("users.info", ok_only=False)] == [500] * 3

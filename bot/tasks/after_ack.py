@@ -136,7 +136,7 @@ def refresh_home(
             t,
             home.recent,
             lessons=home.lessons,
-            is_admin=rt.people.is_admin(client, user_id),
+            is_admin=_admin_or_not_known(rt, client, user_id),
             total=home.total,
             per_year=home.per_year,
             prompts_stopped=home.prompts_stopped,
@@ -147,6 +147,15 @@ def refresh_home(
         client.views_publish(user_id=user_id, view=view)
     except (SlackApiError, SQLAlchemyError, OSError) as error:
         log.warning("Home tab not refreshed (%s)", type(error).__name__)
+
+
+def _admin_or_not_known(rt: Runtime, client: WebClient, user_id: str) -> bool:
+    """The Home shows the admin buttons only when Slack says so; Slack not answering (kept a few
+    seconds) costs them, not the Home. The buttons' actions ask Slack afresh."""
+    try:
+        return rt.people.is_admin(client, user_id)
+    except (SlackApiError, OSError):
+        return False
 
 
 def send_search(
