@@ -82,6 +82,7 @@ def main() -> None:
                     "SLACK_CLIENT_ID": CLIENT_ID,
                     "SLACK_CLIENT_SECRET": CLIENT_SECRET,
                     "SLACK_API_URL": fake.url,
+                    "TOKEN_ENCRYPTION_KEYS": app.settings.token_keys,
                     "WORKER_THREADS": str(math.ceil(args.workspaces / args.processes)),
                     "LOG_LEVEL": "WARNING",
                 }

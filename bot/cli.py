@@ -1,4 +1,5 @@
-"""`failure-resume` subcommands: serve, socket, worker, scheduler, migrate, run-job, purge-workspace."""
+"""`failure-resume` subcommands: serve, socket, worker, scheduler, migrate, run-job, purge-workspace,
+generate-key, rotate-keys."""
 
 from __future__ import annotations
 
@@ -19,6 +20,7 @@ from slack_bolt.error import BoltError
 from slack_bolt.oauth.oauth_settings import OAuthSettings
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError, SlackClientError
+from slack_sdk.oauth.installation_store.sqlalchemy import SQLAlchemyInstallationStore
 from sqlalchemy.exc import SQLAlchemyError
 
 from bot.app import create_app
@@ -40,6 +42,7 @@ from storage.db import make_engine, make_session_factory
 from storage.installations import InstallationStore, forget_tokens
 from storage.migrate import upgrade_to_head
 from storage.repository import Workspace
+from storage.tokens import VARIABLE, TokenKeyError, check_keys, new_key, reseal, sealer
 
 log = logging.getLogger("failure_resume")
 
@@ -86,7 +89,10 @@ class _Slack(NamedTuple):
 def _slack(settings: Settings, mode: str, engine, sf) -> _Slack:
     """The Web API client, OAuth settings and installed workspaces of one or every workspace."""
     if settings.oauth and mode != "socket":
-        store = InstallationStore(settings.client_id, engine)
+        keys = sealer(settings.token_keys)
+        with engine.connect() as connection:
+            check_keys(connection, keys)
+        store = InstallationStore(settings.client_id, engine, keys)
         oauth = oauth_settings(settings, store) if mode == "serve" else None
         return _Slack(build_web_client(None, settings.slack_api_url), oauth, every_install(settings, store, sf), store)
     client = build_web_client(settings.bot_token, settings.slack_api_url)
@@ -358,12 +364,36 @@ def purge_workspace(settings: Settings, team_id: str, enterprise_id: str, confir
         print(f"This deletes for good everything stored for {who}. Run it again with --yes to do it.", file=sys.stderr)
         return 2
     if settings.client_id:
-        forget_tokens(InstallationStore(settings.client_id, engine), enterprise_id, team_id)
+        # Deleting tokens reads none: slack_sdk's own store, which needs no keys.
+        forget_tokens(SQLAlchemyInstallationStore(settings.client_id, engine), enterprise_id, team_id)
     deleted = sum(purge(sf, Workspace(enterprise_id, team_id)).values())
     if not deleted:
         print(f"Nothing is stored for {who}: nothing deleted. Check the team ID.", file=sys.stderr)
         return 1
     print(f"Deleted the data of {who}: {deleted} rows.")
+    return 0
+
+
+def generate_key() -> int:
+    print(new_key())
+    print(
+        f"Put it in {VARIABLE} (in .env or the environment). To change keys, put the new one first, keep the old "
+        "one after a comma, run `failure-resume rotate-keys`, then remove the old one.",
+        file=sys.stderr,
+    )
+    return 0
+
+
+def rotate_keys(settings: Settings) -> int:
+    """Re-encrypt every stored token under the first key, so that the others can be removed."""
+    try:
+        keys = sealer(settings.token_keys)
+    except TokenKeyError as problem:
+        return _explain([str(problem)])
+    engine, _sf = _database(settings)
+    with engine.begin() as connection:
+        rotated = reseal(connection, keys.rotate)
+    print(f"Stored tokens re-encrypted under the first key of {VARIABLE}: {rotated}. The other keys can go now.")
     return 0
 
 
@@ -389,7 +419,11 @@ def main(argv: list[str] | None = None) -> int:
     purge.add_argument("team_id")
     purge.add_argument("--enterprise-id", default="", help="the Enterprise Grid org of the workspace, if any")
     purge.add_argument("--yes", action="store_true", help="really delete")
+    commands.add_parser("generate-key", help=f"print a new key for {VARIABLE}, which encrypts the stored tokens")
+    commands.add_parser("rotate-keys", help=f"re-encrypt every stored token under the first key of {VARIABLE}")
     args = parser.parse_args(argv)
+    if args.command == "generate-key":  # needs no configuration
+        return generate_key()
 
     load_dotenv(find_dotenv(usecwd=True))
     try:
@@ -406,11 +440,15 @@ def main(argv: list[str] | None = None) -> int:
         "scheduler": scheduler,
         "run-job": lambda settings: run_job(settings, args.name),
         "purge-workspace": lambda settings: purge_workspace(settings, args.team_id, args.enterprise_id, args.yes),
+        "rotate-keys": rotate_keys,
     }
     try:
         return handler[args.command](settings)
     except KeyboardInterrupt:
         return 0
+    except TokenKeyError as problem:  # keys that open no stored token, or a migration that needs one
+        print(f"Failure Resume cannot go on: {problem}", file=sys.stderr)
+        return 2
     except SQLAlchemyError as error:
         print(
             f"The database at DATABASE_URL could not be used ({type(error).__name__}: "

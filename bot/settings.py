@@ -5,6 +5,8 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass
 
+from storage.tokens import TokenKeyError, sealer
+
 DEFAULT_API_URL = "https://slack.com/api/"
 DEFAULT_DATABASE_URL = "sqlite:///failure_resume.db"
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
@@ -38,6 +40,8 @@ class Settings:
     client_id: str | None = None
     client_secret: str | None = None
     state_secret: str | None = None
+    # OAuth mode: the keys that seal the stored tokens, comma-separated (storage/tokens.py).
+    token_keys: str | None = None
     # How long a workspace's data outlives an uninstall, so that a reinstall finds it intact.
     uninstall_grace_days: int = 30
     # On SIGTERM (a deploy), how long `serve` may finish what it acknowledged before it exits;
@@ -98,6 +102,7 @@ class Settings:
             client_id=get("SLACK_CLIENT_ID"),
             client_secret=get("SLACK_CLIENT_SECRET"),
             state_secret=get("SLACK_STATE_SECRET"),
+            token_keys=get("TOKEN_ENCRYPTION_KEYS"),
             uninstall_grace_days=grace,
             shutdown_grace_seconds=shutdown_grace,
             redis_url=get("REDIS_URL"),
@@ -146,4 +151,9 @@ class Settings:
                 "of each Add to Slack click.",
             ),
         }
-        return [f"{name}: {how}" for name, (value, how) in needed.items() if not value]
+        missing = [f"{name}: {how}" for name, (value, how) in needed.items() if not value]
+        try:
+            sealer(self.token_keys)
+        except TokenKeyError as problem:
+            missing.append(str(problem))
+        return missing

@@ -1,10 +1,12 @@
-"""OAuth installs in our own database: slack_sdk's SQLAlchemy stores on the tables our migrations create."""
+"""OAuth installs in our own database: slack_sdk's SQLAlchemy stores on the tables our migrations create,
+their tokens sealed (storage/tokens.py)."""
 
 from __future__ import annotations
 
 import hashlib
 import hmac
 
+from cryptography.fernet import MultiFernet
 from slack_sdk.oauth.installation_store import Bot, Installation
 from slack_sdk.oauth.installation_store.sqlalchemy import SQLAlchemyInstallationStore
 from slack_sdk.oauth.state_store.sqlalchemy import SQLAlchemyOAuthStateStore
@@ -12,13 +14,21 @@ from sqlalchemy import Engine, select
 from sqlalchemy.orm import sessionmaker
 
 from storage import repository as repo
+from storage.tokens import TOKEN_COLUMNS, SealedToken
 
 
 class InstallationStore(SQLAlchemyInstallationStore):
-    """slack_sdk's store, plus: an install cancels a pending purge of the workspace's data."""
+    """slack_sdk's store, plus: tokens sealed at rest, and an install cancels a pending purge of the
+    workspace's data."""
 
-    def __init__(self, client_id: str, engine: Engine) -> None:
+    def __init__(self, client_id: str, engine: Engine, keys: MultiFernet) -> None:
         super().__init__(client_id=client_id, engine=engine)
+        # Its token columns seal what it writes and open what it reads, whichever of slack_sdk's, Bolt's or
+        # our methods does it: the stored text is sealed, the Bot and Installation objects hold the token.
+        sealed = SealedToken(keys)
+        for table in (self.bots, self.installations):
+            for column in TOKEN_COLUMNS[table.name]:
+                table.c[column].type = sealed
         self._sessions = sessionmaker(engine)
 
     def save(self, installation: Installation) -> None:

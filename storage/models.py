@@ -23,6 +23,8 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
+from storage.tokens import TOKEN_COLUMNS
+
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
     "uq": "uq_%(table_name)s_%(column_0_name)s",
@@ -283,4 +285,8 @@ SQLAlchemyInstallationStore.build_installations_table(
     Base.metadata, SQLAlchemyInstallationStore.default_installations_table_name
 )
 SQLAlchemyInstallationStore.build_bots_table(Base.metadata, SQLAlchemyInstallationStore.default_bots_table_name)
+# A sealed token (storage/tokens.py) is longer than the token: Text, not slack_sdk's String(200).
+for _table, _columns in TOKEN_COLUMNS.items():
+    for _column in _columns:
+        Base.metadata.tables[_table].c[_column].type = Text()
 SQLAlchemyOAuthStateStore.build_oauth_states_table(Base.metadata, SQLAlchemyOAuthStateStore.default_table_name)

@@ -18,6 +18,7 @@ from socketserver import ThreadingMixIn
 from wsgiref.simple_server import WSGIRequestHandler, WSGIServer, make_server
 
 import pytest
+from cryptography.fernet import Fernet
 from huey import MemoryHuey
 from sqlalchemy import text
 
@@ -35,6 +36,7 @@ from storage.db import make_engine, make_session_factory
 from storage.installations import InstallationStore
 from storage.migrate import upgrade_to_head
 from storage.models import Base
+from storage.tokens import sealer
 from tests import payloads
 from tests.fakes.slack_api import CLIENT_ID, CLIENT_SECRET, FakeSlack
 
@@ -44,6 +46,7 @@ SIGNING_SECRET = "test-signing-secret"
 TOKEN = "xoxb-test"
 RELAY_POLL = (0.005, 0.02)
 STATE_SECRET = "test-state-secret"
+TOKEN_KEYS = Fernet.generate_key().decode()
 
 
 def reference_methods() -> Path | None:
@@ -137,28 +140,87 @@ def start_consumer(huey, threads: int = 1, poll: tuple[float, float] = (0.005, 0
     return consumer
 
 
-class BotHarness:
-    """The running app on loopback, with helpers that send what Slack sends."""
+class SlackSide:
+    """What Slack sends to the app served at `url`, signed, and what a browser asks of its install pages."""
+
+    def __init__(self, fake: FakeSlack, url: str) -> None:
+        self.fake = fake
+        self.url = url
+
+    # -- raw HTTP ---------------------------------------------------------------------------
+    def post(
+        self,
+        body: bytes,
+        content_type: str = "application/x-www-form-urlencoded",
+        headers: dict | None = None,
+        signed: bool = True,
+        path: str = "/slack/events",
+    ) -> Response:
+        all_headers = {"Content-Type": content_type}
+        if signed:
+            all_headers.update(payloads.sign(SIGNING_SECRET, body))
+        all_headers.update(headers or {})
+        request = urllib.request.Request(self.url + path, data=body, headers=all_headers, method="POST")
+        return self._send(request)
+
+    def get(self, path: str, headers: dict | None = None) -> Response:
+        return self._send(urllib.request.Request(self.url + path, headers=headers or {}))
+
+    @staticmethod
+    def _send(request) -> Response:
+        try:
+            with urllib.request.urlopen(request, timeout=10) as answer:
+                return Response(answer.status, answer.read(), answer.headers)
+        except urllib.error.HTTPError as error:
+            return Response(error.code, error.read(), error.headers)
+
+    # -- what Slack sends -------------------------------------------------------------------
+    def command(
+        self, text: str, user: str = "U1", team: str = payloads.TEAM, key: str = "cmd", **workspace
+    ) -> Response:
+        """workspace: enterprise and org_wide, for Enterprise Grid."""
+        body = payloads.slash_command(text, user=user, team=team, response_url=self.fake.response_url(key), **workspace)
+        return self.post(body)
+
+    def interact(self, payload: dict) -> Response:
+        return self.post(payloads.interactive(payload))
+
+    def event(self, event: dict, team: str = payloads.TEAM, headers: dict | None = None, **identity) -> Response:
+        """identity: event_id, enterprise and org_wide."""
+        body = payloads.event_callback(event, team=team, **identity)
+        return self.post(body, content_type="application/json", headers=headers)
+
+    def submit_entry(self, user: str = "U1", team: str = payloads.TEAM, metadata: str = "", **values) -> Response:
+        payload = payloads.view_submission(
+            payloads.record_values(**values), user=user, team=team, private_metadata=metadata
+        )
+        return self.interact(payload)
+
+
+class BotHarness(SlackSide):
+    """The running app on loopback, sent what Slack sends through SlackSide's helpers."""
 
     def __init__(self, fake: FakeSlack, database_url: str, engine=None, oauth: bool = False, **settings) -> None:
         """oauth: any workspace installs through /slack/install, instead of the one of SLACK_BOT_TOKEN.
         settings: other Settings fields."""
         self.fake = fake
         self.now = None  # a fixed datetime, or None for the real clock
-        credentials = dict(client_id=CLIENT_ID, client_secret=CLIENT_SECRET, state_secret=STATE_SECRET)
+        credentials = dict(
+            client_id=CLIENT_ID, client_secret=CLIENT_SECRET, state_secret=STATE_SECRET, token_keys=TOKEN_KEYS
+        )
         self.settings = Settings(
             bot_token=None if oauth else TOKEN,
             signing_secret=SIGNING_SECRET,
             database_url=database_url,
             slack_api_url=fake.url,
-            **(credentials if oauth else {}),
-            **settings,
+            **{**(credentials if oauth else {}), **settings},
         )
         self.engine = engine or make_engine(database_url)
         self.session_factory = make_session_factory(self.engine)
         client = build_web_client(None if oauth else TOKEN, fake.url)
-        oauth_config = oauth_settings(self.settings, InstallationStore(CLIENT_ID, self.engine)) if oauth else None
-        store = oauth_config.installation_store if oauth_config else None
+        store = InstallationStore(CLIENT_ID, self.engine, sealer(self.settings.token_keys)) if oauth else None
+        self.store = store  # OAuth mode's installs, their tokens sealed in the database
+        oauth_config = oauth_settings(self.settings, store) if store else None
         self.installations = (
             every_install(self.settings, store, self.session_factory) if store else single_workspace(client)
         )
@@ -222,55 +284,6 @@ class BotHarness:
         self.consumer.stop(graceful=True)
         self.engine.dispose()
         shutil.rmtree(self.queue_dir, ignore_errors=True)
-
-    # -- raw HTTP ---------------------------------------------------------------------------
-    def post(
-        self,
-        body: bytes,
-        content_type: str = "application/x-www-form-urlencoded",
-        headers: dict | None = None,
-        signed: bool = True,
-        path: str = "/slack/events",
-    ) -> Response:
-        all_headers = {"Content-Type": content_type}
-        if signed:
-            all_headers.update(payloads.sign(SIGNING_SECRET, body))
-        all_headers.update(headers or {})
-        request = urllib.request.Request(self.url + path, data=body, headers=all_headers, method="POST")
-        return self._send(request)
-
-    def get(self, path: str, headers: dict | None = None) -> Response:
-        return self._send(urllib.request.Request(self.url + path, headers=headers or {}))
-
-    @staticmethod
-    def _send(request) -> Response:
-        try:
-            with urllib.request.urlopen(request, timeout=10) as answer:
-                return Response(answer.status, answer.read(), answer.headers)
-        except urllib.error.HTTPError as error:
-            return Response(error.code, error.read(), error.headers)
-
-    # -- what Slack sends -------------------------------------------------------------------
-    def command(
-        self, text: str, user: str = "U1", team: str = payloads.TEAM, key: str = "cmd", **workspace
-    ) -> Response:
-        """workspace: enterprise and org_wide, for Enterprise Grid."""
-        body = payloads.slash_command(text, user=user, team=team, response_url=self.fake.response_url(key), **workspace)
-        return self.post(body)
-
-    def interact(self, payload: dict) -> Response:
-        return self.post(payloads.interactive(payload))
-
-    def event(self, event: dict, team: str = payloads.TEAM, headers: dict | None = None, **identity) -> Response:
-        """identity: event_id, enterprise and org_wide."""
-        body = payloads.event_callback(event, team=team, **identity)
-        return self.post(body, content_type="application/json", headers=headers)
-
-    def submit_entry(self, user: str = "U1", team: str = payloads.TEAM, metadata: str = "", **values) -> Response:
-        payload = payloads.view_submission(
-            payloads.record_values(**values), user=user, team=team, private_metadata=metadata
-        )
-        return self.interact(payload)
 
 
 @pytest.fixture

@@ -21,10 +21,10 @@ from sqlalchemy import create_engine, inspect, text
 
 from bot.settings import Settings
 from tests import payloads
-from tests.conftest import TOKEN
+from tests.conftest import TOKEN, TOKEN_KEYS
 
 # Variables the bot reads; none may leak in from the shell that runs the tests.
-BOT_VARIABLES = ("DATABASE_URL", "PORT", "LOG_LEVEL", "RETRO_CHANNEL")
+BOT_VARIABLES = ("DATABASE_URL", "PORT", "LOG_LEVEL", "RETRO_CHANNEL", "TOKEN_ENCRYPTION_KEYS")
 TABLES = {"entries", "action_items", "workspace_settings", "alembic_version"}
 STARTUP_TIMEOUT = 15.0
 
@@ -207,15 +207,16 @@ def signed_command(base: str, text: str, response_url: str, secret: str = "cli-s
     return post(base + "/slack/events", body, headers)
 
 
-def start_serving(cwd: Path, **env: str) -> tuple[subprocess.Popen, str]:
+def start_serving(cwd: Path, output=subprocess.PIPE, **env: str) -> tuple[subprocess.Popen, str]:
     """`failure-resume serve` in a subprocess, once /healthz answers 200: the process and its base URL.
-    It leads its own process group, as on a dyno or in a container, so a test can kill it whole."""
+    It leads its own process group, as on a dyno or in a container, so a test can kill it whole.
+    output: where its log goes (a file, for a long one that nobody reads while it runs)."""
     port = free_port()
     process = subprocess.Popen(
         [sys.executable, "-m", "bot.cli", "serve"],
         cwd=cwd,
         env=clean_env(PORT=str(port), **env),
-        stdout=subprocess.PIPE,
+        stdout=output,
         stderr=subprocess.STDOUT,
         text=True,
         start_new_session=True,
@@ -278,7 +279,9 @@ def test_serve_starts_creates_the_database_and_answers_health_checks(tmp_path, f
 
 
 def test_serve_in_oauth_mode_needs_no_bot_token_and_shows_the_install_page(tmp_path, fake_slack):
-    oauth = dict(SLACK_CLIENT_ID="1111.2222", SLACK_CLIENT_SECRET="c", SLACK_STATE_SECRET="s")
+    oauth = dict(
+        SLACK_CLIENT_ID="1111.2222", SLACK_CLIENT_SECRET="c", SLACK_STATE_SECRET="s", TOKEN_ENCRYPTION_KEYS=TOKEN_KEYS
+    )
     with serving(tmp_path, SLACK_SIGNING_SECRET="cli-secret", SLACK_API_URL=fake_slack.url, **oauth) as base:
         assert get(base + "/slack/install") == 200
         assert {"slack_bots", "slack_installations", "slack_oauth_states"} <= table_names(
@@ -344,6 +347,7 @@ def test_the_scheduler_process_starts_its_jobs_in_oauth_mode(tmp_path, fake_slac
         SLACK_CLIENT_ID="1111.2222",
         SLACK_CLIENT_SECRET="fake-client-secret",
         SLACK_API_URL=fake_slack.url,
+        TOKEN_ENCRYPTION_KEYS=TOKEN_KEYS,
         LOG_LEVEL="INFO",
     )
     process = subprocess.Popen(

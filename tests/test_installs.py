@@ -22,8 +22,6 @@ from tests.conftest import BotHarness
 from tests.fakes.slack_api import CLIENT_ID, CLIENT_SECRET
 from tests.test_cli import run_cli
 
-INSTALLED_BOTS = "SELECT team_id, enterprise_id, bot_token, bot_refresh_token FROM slack_bots ORDER BY id"
-
 
 @pytest.fixture
 def app(fake_slack, database_url):
@@ -50,8 +48,11 @@ def install(app, team: str | None, **consent):
 
 
 def installed_bots(app) -> list[tuple]:
+    """The stored bots, their tokens opened by the store's keys."""
+    bots = app.store.bots.c
+    query = select(bots.team_id, bots.enterprise_id, bots.bot_token, bots.bot_refresh_token).order_by(bots.id)
     with app.engine.connect() as connection:
-        return [tuple(row) for row in connection.exec_driver_sql(INSTALLED_BOTS)]
+        return [tuple(row) for row in connection.execute(query)]
 
 
 def entries_of(app, team: str) -> list[str]:
@@ -481,19 +482,21 @@ def test_events_are_remembered_for_a_day_only(bot):
 
 
 def oauth_env(app, **extra) -> dict[str, str]:
-    return dict(
-        SLACK_CLIENT_ID=CLIENT_ID,
-        SLACK_CLIENT_SECRET=CLIENT_SECRET,
-        SLACK_API_URL=app.fake.url,
-        DATABASE_URL=app.settings.database_url,
+    return {
+        "SLACK_CLIENT_ID": CLIENT_ID,
+        "SLACK_CLIENT_SECRET": CLIENT_SECRET,
+        "SLACK_API_URL": app.fake.url,
+        "DATABASE_URL": app.settings.database_url,
+        "TOKEN_ENCRYPTION_KEYS": app.settings.token_keys,
         **extra,
-    )
+    }
 
 
 def test_oauth_mode_tells_a_newcomer_what_is_still_missing(tmp_path):
     result = run_cli(tmp_path, "serve", SLACK_CLIENT_ID="1.2", SLACK_SIGNING_SECRET="s")
     assert result.returncode == 2
     assert "SLACK_CLIENT_SECRET:" in result.stderr and "SLACK_STATE_SECRET:" in result.stderr
+    assert "TOKEN_ENCRYPTION_KEYS:" in result.stderr and "failure-resume generate-key" in result.stderr
     assert "SLACK_BOT_TOKEN" not in result.stderr
     assert "Traceback" not in result.stderr
 
