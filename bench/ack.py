@@ -92,6 +92,23 @@ def rss_mib(leader: int) -> dict[str, float]:
     return found
 
 
+def cpu_seconds(leader: int) -> dict[str, float]:
+    """CPU time (user + system) of a process and each of its children alive now, by role."""
+    tick = os.sysconf("SC_CLK_TCK")
+    found = {}
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+            command = (stat.parent / "cmdline").read_bytes().decode().split("\0")
+        except OSError:
+            continue
+        pid, ppid = int(stat.parent.name), int(fields[1])
+        if pid == leader or ppid == leader:
+            role = "serve" if pid == leader else ("worker" if "worker" in command else "web")
+            found[role] = found.get(role, 0.0) + (int(fields[11]) + int(fields[12])) / tick
+    return found
+
+
 def load(base: str, make_body, concurrency: int, total: int) -> tuple[list[float], float, int, int]:
     """Closed loop: `concurrency` clients, each sending its next request when the last is answered.
     Returns the latencies, the seconds it took, how many were refused (not 200), and how many were
@@ -202,6 +219,7 @@ def main() -> None:
                 for concurrency in levels:
                     quiet()
                     before = received("nice_jobs")
+                    cpu_before = cpu_seconds(bot.pid)
                     figures = {}
                     for label, base in (("floor", bare_base), ("bot", bot_base)):
                         latencies, seconds, refused, late = load(base, make_body, concurrency, args.requests)
@@ -224,8 +242,15 @@ def main() -> None:
                             time.sleep(0.05)
                         drain = (
                             f"  ({delivered} of {acknowledged} Nice jobs delivered, the last "
-                            f"{time.monotonic() - acked_at:.1f} s after the last ack)"
+                            f"{time.monotonic() - acked_at:.1f} s after the last ack"
                         )
+                        quiet()
+                        cpu = {
+                            role: (seconds - cpu_before.get(role, 0.0)) * 1000 / args.requests
+                            for role, seconds in cpu_seconds(bot.pid).items()
+                        }
+                        parts = ", ".join(f"{role} {ms:.1f}" for role, ms in sorted(cpu.items()))
+                        drain += f"; CPU per record {sum(cpu.values()):.1f} ms: {parts})"
                     print(
                         f"{name:<26}{concurrency:>4}  {figures['bot'][0]:>24}  {figures['floor'][0]:>24}  "
                         f"{figures['bot'][1]:9.0f}  {figures['floor'][1]:11.0f}  {figures['bot'][2]:>7}{drain}"

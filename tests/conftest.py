@@ -29,7 +29,7 @@ from bot.slack.api import build_web_client
 from bot.slack.installations import every_install, install_clients, oauth_settings, single_client, single_workspace
 from bot.slack.web import make_wsgi_app
 from bot.tasks import Tasks
-from bot.tasks.outbox import pending_follow_ups
+from bot.tasks.outbox import Relay, pending_follow_ups
 from bot.tasks.queue import make_consumer, make_queue
 from bot.tasks.runtime import Runtime
 from storage.db import make_engine, make_session_factory
@@ -267,6 +267,16 @@ class BotHarness(SlackSide):
             busy = busy or huey._tasks_in_flight
             idle = 0 if busy else idle + 1
             time.sleep(0.05)
+
+    def stop_worker(self) -> None:
+        """As if its worker process were gone: no relay, no consumer (the outbox keeps what is owed)."""
+        self.tasks.relay.stop()
+        self.consumer.stop(graceful=True)
+
+    def start_worker(self) -> None:
+        self.tasks.relay = Relay(self.session_factory, self.tasks.huey, self.tasks._hand_over)
+        self.tasks.relay.start(threads=1, poll=RELAY_POLL)
+        self.consumer = start_consumer(self.tasks.huey)
 
     def drain_quietly(self, timeout: float = 5) -> None:
         """What the test's acks promised, done before the test's fake Slack goes away."""

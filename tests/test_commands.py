@@ -155,7 +155,7 @@ def test_one_word_is_recorded_like_any_quick_entry(bot):
 def typo_answer(bot, text: str, key: str) -> dict:
     answered_before = len(bot.fake.responses)  # wait for this command's answer, not an earlier one
     bot.command(text, key=key)
-    return dict(bot.fake.wait_for_responses(answered_before + 1, timeout=5))[key]
+    return dict(bot.fake.wait_for_responses(answered_before + 1))[key]
 
 
 def test_a_word_close_to_a_subcommand_saves_nothing_says_so_and_offers_to_record_it(bot):

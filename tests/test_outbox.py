@@ -12,24 +12,11 @@ from storage import outbox
 from storage.models import Entry, FollowUp
 from storage.repository import Workspace
 from tests import payloads
-from tests.conftest import RELAY_POLL, start_consumer
 
 
 def rows(bot) -> list[FollowUp]:
     with bot.session_factory() as session:
         return list(session.scalars(select(FollowUp).order_by(FollowUp.id)))
-
-
-def stop_the_worker(bot) -> None:
-    """As if the worker process were gone: no relay, no consumer."""
-    bot.tasks.relay.stop()
-    bot.consumer.stop(graceful=True)
-
-
-def start_the_worker(bot) -> None:
-    bot.tasks.relay = type(bot.tasks.relay)(bot.session_factory, bot.tasks.huey, bot.tasks._hand_over)
-    bot.tasks.relay.start(threads=1, poll=RELAY_POLL)
-    bot.consumer = start_consumer(bot.tasks.huey)
 
 
 def nice_jobs(bot, key: str) -> list[dict]:
@@ -44,28 +31,28 @@ def wait_until(condition, timeout: float = 30) -> None:
 
 
 def test_a_record_and_its_nice_job_are_stored_together_and_the_row_holds_no_words(bot):
-    stop_the_worker(bot)
+    bot.stop_worker()
     assert bot.command("Dropped the staging database <!channel>", key="quick").status == 200
     [entry] = bot.session_factory().scalars(select(Entry)).all()
     [row] = rows(bot)
     assert (row.task, row.team_id, row.leased_until) == ("welcome_entry", entry.team_id, None)
     assert row.arguments["entry_id"] == entry.id and row.arguments["user_id"] == "U1"
     assert "staging" not in str(row.arguments)  # what the task needs, not the person's words
-    start_the_worker(bot)
+    bot.start_worker()
     [message] = [m for _k, m in bot.fake.wait_for_responses()]
     assert "Nice job" in str(message)
     wait_until(lambda: rows(bot) == [])  # done: gone
 
 
 def test_a_follow_up_whose_worker_died_is_handed_over_again_when_its_lease_ends_and_sent_once(bot):
-    stop_the_worker(bot)
+    bot.stop_worker()
     assert bot.command("Merged without review", key="lost").status == 200
     # A worker took it (lease 1), then died: nothing renews its lease, which has just run out.
     with bot.session_factory.begin() as session:
         now = datetime.now(UTC)
         [(row_id, lease, _priority, _task)] = outbox.lease_due(session, now, now - timedelta(seconds=1), 10)
     assert lease == 1
-    start_the_worker(bot)
+    bot.start_worker()
     wait_until(lambda: nice_jobs(bot, "lost") and rows(bot) == [])
     # The dead worker's copy on the queue, should it still come, finds a newer hand-off and does nothing.
     bot.tasks.follow_up(row_id, lease)
@@ -74,25 +61,25 @@ def test_a_follow_up_whose_worker_died_is_handed_over_again_when_its_lease_ends_
 
 
 def test_a_follow_up_run_again_after_its_message_was_claimed_does_not_show_it_twice(bot):
-    stop_the_worker(bot)
+    bot.stop_worker()
     assert bot.command("Shipped the wrong build", key="twice").status == 200
     # An earlier run claimed the message and died before it deleted the row: the next run must not repeat it.
     with bot.session_factory.begin() as session:
         session.execute(update(FollowUp).values(sends=1))
-    start_the_worker(bot)
+    bot.start_worker()
     wait_until(lambda: rows(bot) == [])
     bot.drain()
     assert nice_jobs(bot, "twice") == []
 
 
 def test_what_a_person_asks_for_goes_before_a_backlog_of_earlier_work(bot):
-    stop_the_worker(bot)
+    bot.stop_worker()
     ws = Workspace("", payloads.TEAM)
     with bot.session_factory.begin() as session:  # what a burst of changes left: their Homes to refresh
         for n in range(5):
             bot.tasks.promise(session, ws, "refresh_home", user_id=f"U{n}")
     assert bot.command("resume", key="asked").status == 200
-    start_the_worker(bot)
+    bot.start_worker()
     wait_until(lambda: len(bot.fake.calls_to("views.publish")) == 5 and bot.fake.responses)
     order = [call.method for call in bot.fake.calls if call.method in ("views.publish", "response")]
     assert order == ["response"] + ["views.publish"] * 5  # the resume, asked last, answered first

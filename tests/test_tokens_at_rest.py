@@ -156,6 +156,7 @@ def test_keys_are_rotated_the_old_one_removed_and_the_workspace_still_served(app
     # The old key alone opens nothing now; the new one alone opens every token.
     refused = run_cli(tmp_path, "run-job", "team-digest", **oauth_env(app, TOKEN_ENCRYPTION_KEYS=old))
     assert refused.returncode == 2 and "TOKEN_ENCRYPTION_KEYS cannot open" in refused.stderr
+    app.stop_worker()  # the old key's worker is gone: only the new key's serves the outbox now
     harness = BotHarness(app.fake, app.settings.database_url, oauth=True, token_keys=new)
     try:
         assert tokens_of(harness) == tokens

@@ -167,15 +167,19 @@ class Relay:
         return len(won)
 
     def run(self) -> None:
-        delay, renewed = self.poll[0], utcnow()
+        delay, renewed, paused = self.poll[0], utcnow(), False
         while not self._stop.is_set():
             renew = utcnow() - renewed >= self.lease / 3
             try:
                 handed = self.pass_once(renew)
                 renewed = utcnow() if renew else renewed
-            except Exception as error:  # the database or the queue away for a moment: the rows wait
-                log.warning("Outbox relay paused (%s)", type(error).__name__)
-                handed = 0
+                if paused:
+                    log.warning("Outbox relay running again")
+                paused = False
+            except Exception as error:  # the database or the queue away for a while: the rows wait
+                if not paused:
+                    log.warning("Outbox relay paused (%s): the follow-ups wait", type(error).__name__)
+                paused, handed = True, 0
             delay = self.poll[0] if handed else min(delay * 1.5, self.poll[1])
             self._stop.wait(delay)
 

@@ -58,6 +58,8 @@ TRIGGER_TTL_MS = 3000
 # "<counter>.<creation time in ms since the epoch>.<hex>", as tests/payloads.py's trigger_id() makes.
 TRIGGER_ID = re.compile(r"(\d+)\.(\d+)\.([0-9a-zA-Z]+)")
 RESPONSE_URL_USES = 5
+# How long a test waits for what it expects (it returns as soon as it is seen): CI may share its two cores.
+DEADLINE = 30.0
 MESSAGE_TEXT_MAX = 40_000
 SIGN_IN_PAGE = {"Content-Type": "text/html; charset=utf-8"}
 
@@ -483,11 +485,11 @@ class FakeSlack:
     def calls_to(self, method: str, ok_only: bool = True) -> list[Call]:
         return [c for c in self.calls if c.method == method and (c.ok or not ok_only)]
 
-    def wait_for(self, method: str, count: int = 1, timeout: float = 5.0) -> list[Call]:
+    def wait_for(self, method: str, count: int = 1, timeout: float = DEADLINE) -> list[Call]:
         """The ok calls to `method`, once there are `count` (Bolt's listeners run on threads)."""
         return self._wait(lambda: self.calls_to(method), count, timeout, f"ok call(s) to {method}")
 
-    def wait_for_views(self, count: int = 1, timeout: float = 5.0) -> list[dict]:
+    def wait_for_views(self, count: int = 1, timeout: float = DEADLINE) -> list[dict]:
         """The modals opened or pushed since reset(), as the person sees them now (after any
         views.update), once there are `count` and none of them still shows a loading view."""
 
@@ -500,7 +502,7 @@ class FakeSlack:
 
         return self._wait(shown, count, timeout, "modal(s) shown")
 
-    def wait_for_responses(self, count: int = 1, timeout: float = 5.0) -> list[tuple[str, dict]]:
+    def wait_for_responses(self, count: int = 1, timeout: float = DEADLINE) -> list[tuple[str, dict]]:
         return self._wait(lambda: self.responses, count, timeout, "response_url post(s)")
 
     def _wait(self, found, count: int, timeout: float, what: str) -> list:
