@@ -101,15 +101,12 @@ def save_entry(
                 entry, created = _own(session, ws, user_id, entry_id), False
                 repo.apply_fields(entry, fields, now)
             else:
-                entry = repo.get_entry_by_request_key(session, ws, user_id, request_key) if request_key else None
-                created = entry is None
-                if created:
-                    entry = repo.add_entry(session, ws, user_id, fields, now, request_key)
+                entry, created = repo.add_entry(session, ws, user_id, fields, now, request_key), True
             if then is not None:
                 then(session, entry, created)
             return entry, created
     except IntegrityError:
-        # Two copies of one submission raced; the other one won.
+        # The same request again (a double click, a retry): the request key's unique index refused the copy.
         with sf() as session:
             existing = repo.get_entry_by_request_key(session, ws, user_id, request_key or "")
         if existing is None:

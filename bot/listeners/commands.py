@@ -33,7 +33,6 @@ log = logging.getLogger(__name__)
 def handle_fail_command(ack: Ack, command: dict, client: WebClient, context: BoltContext) -> None:
     """What needs Slack or more than a short write is promised (before the ack, so that the 200
     means it will happen); only the modals open here, while their trigger lasts."""
-    t = translator_for(context)
     now = context["clock"]()
     user_id = command["user_id"]
     response_url = command.get("response_url")
@@ -65,7 +64,7 @@ def handle_fail_command(ack: Ack, command: dict, client: WebClient, context: Bol
     elif parsed.action == "admin-export":
         promise(context, "shared_export", user_id=user_id, response_url=response_url, now=now)
     else:
-        message = _answer(t, parsed)
+        message = _answer(translator_for(context), parsed)
         try:
             promise(context, "answer", user_id=user_id, response_url=response_url, message=message)
         except SQLAlchemyError as error:  # the database down: the answer (over-long words too) in the ack

@@ -182,7 +182,6 @@ def store_quick_entry_then_ack(
 ) -> None:
     """Stored, with its Nice job promised in the same transaction, before the ack, so that Slack's 200
     means the words are kept and will be answered. With the database down, the ack gives the words back."""
-    t = translator_for(context)
     now = context["clock"]()
     ws = workspace_of(context)
 
@@ -197,7 +196,7 @@ def store_quick_entry_then_ack(
         services.record_quick_entry(sf, ws, user_id, text, key, now, now.date(), then=welcome)
     except SQLAlchemyError as error:
         log.error("Quick entry not saved: database error %s", type(error).__name__)
-        ack(**build_not_saved_message(t, text))
+        ack(**build_not_saved_message(translator_for(context), text))  # English if the database is what failed
         return
     ack()
 
