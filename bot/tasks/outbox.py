@@ -141,9 +141,6 @@ class Relay:
         finally:
             _current_run.reset(token)
 
-    def lease_until(self, extra_seconds: float = 0) -> datetime:
-        return utcnow() + self.lease + timedelta(seconds=extra_seconds)
-
     def release_all(self) -> None:
         """At the start of the embedded queue's one worker: whatever was leased was leased by a worker
         that is gone, so it is due at once (copies still on the queue find a newer lease and skip)."""
