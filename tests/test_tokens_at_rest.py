@@ -156,6 +156,9 @@ def test_keys_are_rotated_the_old_one_removed_and_the_workspace_still_served(app
     # The old key alone opens nothing now; the new one alone opens every token.
     refused = run_cli(tmp_path, "run-job", "team-digest", **oauth_env(app, TOKEN_ENCRYPTION_KEYS=old))
     assert refused.returncode == 2 and "TOKEN_ENCRYPTION_KEYS cannot open" in refused.stderr
+    # The processes of the old key are gone once the new one is rolled out: the old app's relay would
+    # take the records' follow-ups from the shared outbox, and its worker could open no token.
+    app.tasks.relay.stop()
     harness = BotHarness(app.fake, app.settings.database_url, oauth=True, token_keys=new)
     try:
         assert tokens_of(harness) == tokens
