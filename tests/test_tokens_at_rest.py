@@ -120,6 +120,7 @@ def test_serve_and_its_worker_log_no_token_even_at_debug(fake_slack, tmp_path):
             served = SlackSide(fake_slack, base)
             assert install(served, "T2", rotation=True, user_token=True).status == 200
             record(served, "Rotated the wrong key", team="T2", key="t2")  # the worker process answers
+            fake_slack.wait_for("views.publish")  # its last call, with the token: a first entry's Home
         finally:
             stop_serving(process)
     output = (tmp_path / "serve.log").read_text()
