@@ -161,6 +161,12 @@ def count_entries(session: Session, ws: Workspace, user_id: str) -> tuple[int, i
     return row[0], row[1]
 
 
+def is_first_entry(session: Session, ws: Workspace, user_id: str, entry_id: int) -> bool:
+    """Whether none of the person's entries still kept was recorded before this one."""
+    earlier = select(Entry.id).where(*_owner_is(ws, user_id), Entry.id < entry_id).limit(1)
+    return session.scalar(earlier) is None
+
+
 def delete_entry(session: Session, ws: Workspace, user_id: str, entry_id: int) -> bool:
     entry = get_own_entry(session, ws, user_id, entry_id)
     if entry is None:

@@ -278,6 +278,16 @@ class BotHarness(SlackSide):
         self.tasks.relay.start(threads=1, poll=RELAY_POLL)
         self.consumer = start_consumer(self.tasks.huey)
 
+    def open_home(self, user: str = "U1", **where) -> dict:
+        """The person opens their App Home, as Slack tells the app (a signed `app_home_opened`), once
+        the work already promised is done: the Home published for this open. where: team, enterprise."""
+        self.drain()
+        before = len(self.fake.calls_to("views.publish"))
+        assert self.event(payloads.home_opened(user), **where).status == 200
+        published = self.fake.wait_for("views.publish", count=before + 1, timeout=10)[before]
+        assert published.args["user_id"] == user and published.args["view"]["type"] == "home"
+        return published.args["view"]
+
     def drain_quietly(self, timeout: float = 5) -> None:
         """What the test's acks promised, done before the test's fake Slack goes away."""
         deadline = time.monotonic() + timeout

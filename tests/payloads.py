@@ -187,6 +187,11 @@ def message_shortcut(text: str, *, user: str = "U1", team: str = TEAM, response_
     }
 
 
+def home_opened(user: str = "U1", tab: str = "home") -> dict:
+    """The `app_home_opened` event Slack sends when a person opens the app's Home (or Messages) tab."""
+    return {"type": "app_home_opened", "user": user, "channel": f"D{user}", "tab": tab, "event_ts": "1700000000.000400"}
+
+
 def event_callback(
     event: dict, *, team: str = TEAM, event_id: str | None = None, enterprise: str | None = None, org_wide: bool = False
 ) -> bytes:

@@ -6,12 +6,18 @@ from datetime import date
 
 from sqlalchemy import select
 
-from storage.models import ActionItem, Entry, WorkspaceSettings
+from storage.models import ActionItem, Entry, Person, WorkspaceSettings
 
 
 def entries(bot) -> list[Entry]:
     with bot.session_factory() as session:
         return list(session.scalars(select(Entry).order_by(Entry.id)))
+
+
+def person_row(bot, user: str = "U1", team: str = "T0001") -> Person | None:
+    """What the app keeps about the person besides their entries (choices, what it noticed), if anything."""
+    with bot.session_factory() as session:
+        return session.get(Person, ("", team, user))
 
 
 def snapshot(bot) -> tuple:

@@ -29,7 +29,7 @@ def quick_entry(bot, text="I force-pushed to main") -> tuple[int, dict[str, str]
     """Record through `/fail <text>`; returns the entry id and the buttons of the acknowledgement."""
     bot.command(text, key="quick")
     _key, message = bot.fake.wait_for_responses()[0]
-    bot.fake.wait_for("views.publish")
+    bot.drain()
     buttons = {e["action_id"]: e["value"] for b in message["blocks"] if b["type"] == "actions" for e in b["elements"]}
     [entry] = [e for e in entries(bot) if e.what_happened == text]
     bot.fake.reset()

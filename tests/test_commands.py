@@ -52,7 +52,7 @@ def test_quick_text_records_a_private_entry_and_says_nice_job(bot):
     assert entry.what_happened == "I merged without running the migrations locally"
     assert entry.visibility == "private"
     assert (entry.team_id, entry.user_id) == ("T0001", "U1")
-    bot.fake.wait_for("views.publish")
+    bot.drain()
 
 
 def test_mentions_in_text_are_stored_verbatim_and_never_ping(bot):
@@ -176,7 +176,7 @@ def test_record_it_stores_the_words_once_however_often_it_is_pressed(bot):
         assert bot.interact(press).status == 200
     thanks = bot.fake.wait_for_responses(2)[1][1]
     assert "Nice job" in thanks["text"] and thanks["replace_original"] is True
-    bot.fake.wait_for("views.publish")
+    bot.drain()
     assert [e.what_happened for e in entries(bot)] == ["exprot"]
 
 
@@ -279,14 +279,14 @@ def test_quick_entries_are_dated_in_the_persons_time_zone(bot):
 def test_what_slack_says_about_a_person_is_asked_once_for_several_records(bot):
     for n, user in enumerate(["U1", "U1", "U1", "U2"]):
         bot.command(f"Record {n}", user=user, key=f"r{n}")
-        bot.fake.wait_for("views.publish", count=n + 1)  # the date, the Nice job and the Home: done
+        bot.drain()  # the date, the Nice job and the Home: done
     asked = [call.args["user"] for call in bot.fake.calls_to("users.info", ok_only=False)]
     assert asked == ["U1", "U2"]
 
 
 def test_someone_made_an_admin_a_minute_ago_can_open_the_settings_at_once(bot):
     bot.command("Before the promotion", key="before")
-    bot.fake.wait_for("views.publish")  # Slack's answer about U1 (not an admin) is kept
+    bot.drain()  # Slack's answer about U1 (not an admin) is kept
     bot.fake.users["U1"] = {"id": "U1", "team_id": "T0001", "name": "ada", "is_admin": True, "tz_offset": 0}
     bot.fake.reset()
     bot.command("settings", key="settings")

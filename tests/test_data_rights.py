@@ -146,13 +146,13 @@ def test_export_sends_the_markdown_and_all_the_persons_data_as_json_in_one_uploa
         visibility="anonymous",
         keep_words=True,  # it names someone: the person chose to keep their words
     )
-    bot.fake.wait_for("views.publish")
+    bot.drain()
     bot.command(QUICK, key="quick")
-    bot.fake.wait_for("views.publish", count=2)
+    bot.drain()
     bot.submit_entry(
         what=LONG_WHAT, lesson=LONG_LESSON, when="2022-12-31", safeguards=(), action_items="\n".join(LONG_ITEMS)
     )
-    bot.fake.wait_for("views.publish", count=3)
+    bot.drain()
     korean, quick, long = (
         next(e for e in entries(bot) if e.what_happened == text) for text in (KOREAN, QUICK, LONG_WHAT)
     )

@@ -5,19 +5,17 @@ from __future__ import annotations
 import json
 import logging
 import time
-from datetime import date
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
+from bot.blocks.entry_modal import ModalContext
+from bot.domain.services import HOME_LOOKED_AT
 from tests import payloads
 from tests.checks import assert_no_failed_calls
 from tests.conftest import SIGNING_SECRET
-from tests.payloads import ADMIN
-from tests.rows import seed
-
-
-def home_opened(user="U1", tab="home") -> dict:
-    return {"type": "app_home_opened", "user": user, "channel": f"D{user}", "tab": tab, "event_ts": "1700000000.000400"}
+from tests.payloads import ADMIN, home_opened
+from tests.rows import entries, person_row, seed
 
 
 def published_home(bot, user="U1") -> dict:
@@ -121,6 +119,97 @@ def test_messages_tab_publishes_nothing(bot):
     time.sleep(0.3)
     assert [c.args["user_id"] for c in bot.fake.calls_to("views.publish", ok_only=False)] == ["U2"]
     assert all(c.args.get("user") in (None, "U2") for c in bot.fake.calls)
+
+
+# ---- when a new entry refreshes the Home ---------------------------------------------------------
+
+
+def nice_job_then_done(bot, key: str) -> None:
+    """Everything after a record's ack done, its Nice job among it."""
+    bot.drain()
+    [message] = [m for k, m in bot.fake.responses if k == key]
+    assert "Nice job" in message["text"]
+
+
+def published(bot) -> list[str]:
+    return [json.dumps(call.args["view"], ensure_ascii=False) for call in bot.fake.calls_to("views.publish")]
+
+
+def test_a_record_from_a_channel_publishes_no_home_nobody_opened(bot):
+    seed(bot, "An earlier entry")
+    assert bot.command("Deployed on a Friday", key="quick").status == 200
+    nice_job_then_done(bot, "quick")
+    assert bot.fake.calls_to("views.publish", ok_only=False) == []
+    assert [e.what_happened for e in entries(bot)] == ["An earlier entry", "Deployed on a Friday"]
+
+
+def test_a_record_from_a_channel_refreshes_a_home_opened_lately(bot):
+    seed(bot, "An earlier entry")
+    assert "Deployed on a Friday" not in json.dumps(bot.open_home())
+    assert bot.command("Deployed on a Friday", key="quick").status == 200
+    nice_job_then_done(bot, "quick")
+    _opened, refreshed = published(bot)
+    assert "Deployed on a Friday" in refreshed and "An earlier entry" in refreshed
+
+
+def test_a_record_from_the_homes_record_button_publishes_it(bot):
+    seed(bot, "An earlier entry")
+    assert bot.interact(payloads.block_actions(payloads.button("record_button"), container="view")).status == 200
+    [modal] = bot.fake.wait_for_views()
+    assert ModalContext.load(modal["private_metadata"]).response_url is None  # App Home interactions carry none
+    assert bot.submit_entry(metadata=modal["private_metadata"], what="Recorded from the Home").status == 200
+    [home] = bot.fake.wait_for("views.publish")
+    assert home.args["user_id"] == "U1" and "Recorded from the Home" in json.dumps(home.args["view"])
+    [dm] = bot.fake.calls_to("chat.postMessage")  # the Nice job, by DM: there is no response_url to answer
+    assert dm.args["channel"] == "U1" and "Nice job" in dm.args["text"]
+
+
+def test_an_open_counts_for_half_an_hour(bot):
+    opened_at = datetime(2024, 6, 1, 12, 0, tzinfo=UTC)
+    seed(bot, "An earlier entry")
+    bot.now = opened_at
+    bot.open_home()
+    bot.now = opened_at + HOME_LOOKED_AT - timedelta(minutes=1)
+    bot.command("Still looking", key="still")
+    nice_job_then_done(bot, "still")
+    assert len(published(bot)) == 2 and "Still looking" in published(bot)[-1]
+    bot.now = opened_at + HOME_LOOKED_AT + timedelta(minutes=1)
+    bot.command("Long gone", key="gone")
+    nice_job_then_done(bot, "gone")
+    assert len(published(bot)) == 2  # the open's and the record's within the half hour, no more
+    assert "Long gone" in json.dumps(bot.open_home())  # the next open shows it
+
+
+def test_a_first_entry_recorded_elsewhere_shows_in_the_home_opened_before_it(bot):
+    """Someone the app keeps nothing of opens the Home: there is nowhere to note it, and no row is
+    made for them. Their first entry, recorded in a channel, still refreshes the Home they see."""
+    assert "Nothing here yet" in json.dumps(bot.open_home())
+    assert person_row(bot) is None
+    bot.command("My very first", key="first")
+    nice_job_then_done(bot, "first")
+    _opened, refreshed = published(bot)
+    assert "My very first" in refreshed and "Nothing here yet" not in refreshed
+
+
+def test_a_first_entry_publishes_the_home_once_opened_or_not(bot):
+    """What a first entry costs someone who never opens the Home: one publish, not one per record."""
+    bot.command("My very first", key="first")
+    nice_job_then_done(bot, "first")
+    bot.command("My second", key="second")
+    nice_job_then_done(bot, "second")
+    [home] = published(bot)
+    assert "My very first" in home and "My second" not in home
+
+
+def test_opening_the_home_does_not_bring_back_someone_who_deleted_all_their_data(bot):
+    seed(bot, "Mine")
+    bot.open_home()
+    assert person_row(bot).home_opened_at is not None  # kept while they have an entry
+    assert bot.interact(payloads.view_submission({}, callback_id="delete_all_data_modal")).status == 200
+    [told] = bot.fake.wait_for("chat.postMessage")
+    assert "all your data in this workspace is deleted" in told.args["text"]
+    assert "Nothing here yet" in json.dumps(bot.open_home())
+    assert person_row(bot) is None and entries(bot) == []
 
 
 def test_many_entries_are_capped_within_block_kit_limits(bot):

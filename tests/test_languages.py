@@ -128,7 +128,7 @@ def learn_the_locale(bot, user: str = "U1") -> dict:
     it on their row (they have an entry now). Returns the Nice job as posted to the response_url."""
     bot.command(WHAT, user=user, key="quick")
     [(_key, nice_job)] = bot.fake.wait_for_responses()
-    bot.fake.wait_for("views.publish")  # the Home, refreshed after it
+    bot.drain()  # what follows the Nice job, done
     return nice_job
 
 

@@ -97,5 +97,5 @@ def test_the_scenario_a_quick_entry_and_a_modal_entry_from_t2_never_reach_t1s_re
     assert entries(bot) == []
     # The person's own workspace is served as ever.
     bot.command("Recorded in T1", team=T1, key="t1-cmd")
-    bot.fake.wait_for("views.publish")
+    bot.drain()
     assert [(e.team_id, e.what_happened) for e in entries(bot)] == [(T1, "Recorded in T1")]

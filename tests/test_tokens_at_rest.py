@@ -120,6 +120,7 @@ def test_serve_and_its_worker_log_no_token_even_at_debug(fake_slack, tmp_path):
             served = SlackSide(fake_slack, base)
             assert install(served, "T2", rotation=True, user_token=True).status == 200
             record(served, "Rotated the wrong key", team="T2", key="t2")  # the worker process answers
+            fake_slack.wait_for("views.publish")  # its last call, with the token: a first entry's Home
         finally:
             stop_serving(process)
     output = (tmp_path / "serve.log").read_text()
@@ -156,7 +157,9 @@ def test_keys_are_rotated_the_old_one_removed_and_the_workspace_still_served(app
     # The old key alone opens nothing now; the new one alone opens every token.
     refused = run_cli(tmp_path, "run-job", "team-digest", **oauth_env(app, TOKEN_ENCRYPTION_KEYS=old))
     assert refused.returncode == 2 and "TOKEN_ENCRYPTION_KEYS cannot open" in refused.stderr
-    app.stop_worker()  # the old key's worker is gone: only the new key's serves the outbox now
+    # The processes of the old key are gone once the new one is rolled out: the old app's worker would
+    # take the records' follow-ups from the shared outbox, and could open no token.
+    app.stop_worker()
     harness = BotHarness(app.fake, app.settings.database_url, oauth=True, token_keys=new)
     try:
         assert tokens_of(harness) == tokens

@@ -198,6 +198,14 @@ def home_opened_lately(sf: SessionFactory, ws: Workspace, user_id: str, now: dat
     return bool(person and person.home_opened_at and now - person.home_opened_at < HOME_LOOKED_AT)
 
 
+def first_entry(sf: SessionFactory, ws: Workspace, user_id: str, entry_id: int) -> bool:
+    """Whether this is the person's first entry (none kept was recorded before it). Their Home, if
+    they opened it, shows no entry at all, and the open left no trace: it is noted only for people
+    the app keeps something of (a person who deleted all their data stays deleted)."""
+    with sf() as session:
+        return repo.is_first_entry(session, ws, user_id, entry_id)
+
+
 def workspace_settings(sf: SessionFactory, ws: Workspace) -> WorkspaceSettings:
     with sf() as session:
         return repo.get_settings(session, ws)

@@ -7,6 +7,7 @@ from collections.abc import Callable
 
 from slack_bolt import App, BoltContext, BoltResponse
 
+from bot.blocks.action_items import USER_ID
 from bot.listeners.flows import once_per_event, promise
 from bot.slack.errors import reported
 
@@ -14,8 +15,15 @@ log = logging.getLogger(__name__)
 
 
 def handle_app_home_opened(event: dict, body: dict, context: BoltContext) -> None:
-    if event.get("tab") == "home":
-        promise(context, "open_home", user_id=event["user"], now=context["clock"]())
+    """The Home, published by a worker. An event naming no Slack user promises nothing: its follow-up
+    could only fail, again and again."""
+    user_id = event.get("user")
+    if event.get("tab") != "home":
+        return
+    if not (isinstance(user_id, str) and USER_ID.fullmatch(user_id)):
+        log.info("Ignored an app_home_opened event that names no user")
+        return
+    promise(context, "open_home", user_id=user_id, now=context["clock"]())
 
 
 def answer_app_rate_limited(body: dict, next: Callable[[], None]) -> BoltResponse | None:

@@ -68,8 +68,11 @@ def welcome_entry(
     replace_original: bool = False,
     source: tuple[str, str] | None = None,
 ) -> None:
-    """The Nice job for a new entry, then the Home tab. A quick entry was dated in UTC before its
-    ack: it takes the person's own date here; a lesson from a message gets its link back."""
+    """The Nice job for a new entry, then the Home tab if the person may be looking at it: recorded
+    from the Home (whose interactions carry no response_url), or elsewhere soon after they opened it
+    (services.home_opened_lately), or their first entry (an open before it left no trace). Otherwise
+    the Home is published when they next open it. A quick entry was dated in UTC before its ack: it
+    takes the person's own date here; a lesson from a message gets its link back."""
     sf = rt.session_factory
     try:
         entry = services.get_own_entry(sf, ws, user_id, entry_id)
@@ -87,7 +90,13 @@ def welcome_entry(
     earlier = similar_lesson(rt, ws, user_id, entry)
     message = build_acknowledgement_message(t, entry, quick=quick, earlier=earlier)
     answer(client, user_id, response_url, message, replace_original)
-    refresh_home(rt, client, ws, user_id)
+    # Recorded from the Home (no response_url there), or elsewhere while the Home may be on screen.
+    if (
+        response_url is None
+        or services.home_opened_lately(sf, ws, user_id, now)
+        or services.first_entry(sf, ws, user_id, entry.id)
+    ):
+        refresh_home(rt, client, ws, user_id)
 
 
 def similar_lesson(rt: Runtime, ws: Workspace, user_id: str, entry) -> Suggestion | None:
