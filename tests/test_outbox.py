@@ -9,9 +9,10 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy import select, update
 
 from storage import outbox
-from storage.models import Entry, FollowUp
+from storage.models import FollowUp
 from storage.repository import Workspace
 from tests import payloads
+from tests.rows import entries
 
 
 def rows(bot) -> list[FollowUp]:
@@ -33,7 +34,7 @@ def wait_until(condition, timeout: float = 30) -> None:
 def test_a_record_and_its_nice_job_are_stored_together_and_the_row_holds_no_words(bot):
     bot.stop_worker()
     assert bot.command("Dropped the staging database <!channel>", key="quick").status == 200
-    [entry] = bot.session_factory().scalars(select(Entry)).all()
+    [entry] = entries(bot)
     [row] = rows(bot)
     assert (row.task, row.team_id, row.leased_until) == ("welcome_entry", entry.team_id, None)
     assert row.arguments["entry_id"] == entry.id and row.arguments["user_id"] == "U1"
