@@ -28,25 +28,25 @@ def add_follow_up(session: Session, ws: Workspace, task: str, arguments: dict, p
     )
 
 
-def lease_due(session: Session, now: datetime, until: datetime, limit: int) -> list[tuple[int, int, int, str]]:
+def lease_due(session: Session, now: datetime, until: datetime, limit: int) -> list[tuple[int, int, int]]:
     """Up to `limit` rows not handed over, or whose lease ran out, most urgent first: each leased
-    until `until` under a new lease number. Returns (id, lease, priority, task) of the rows this call won."""
+    until `until` under a new lease number. Returns (id, lease, priority) of the rows this call won."""
     due = (
-        select(FollowUp.id, FollowUp.lease, FollowUp.priority, FollowUp.task)
+        select(FollowUp.id, FollowUp.lease, FollowUp.priority)
         .where(or_(FollowUp.leased_until.is_(None), FollowUp.leased_until < now))
         .order_by(FollowUp.priority.desc(), FollowUp.id)
         .limit(limit)
         .with_for_update(skip_locked=True)  # PostgreSQL: two relays take different rows
     )
     won = []
-    for row_id, lease, priority, task in session.execute(due).all():
+    for row_id, lease, priority in session.execute(due).all():
         taken = session.execute(
             update(FollowUp)
             .where(FollowUp.id == row_id, FollowUp.lease == lease)
             .values(lease=lease + 1, leased_until=until)
         )
         if taken.rowcount == 1:
-            won.append((row_id, lease + 1, priority, task))
+            won.append((row_id, lease + 1, priority))
     return won
 
 

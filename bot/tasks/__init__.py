@@ -92,7 +92,7 @@ class Tasks:
         """A follow-up of the request, written in the caller's transaction (see bot.tasks.outbox)."""
         promise(session, ws, task, self.follow_ups[task].priority, **arguments)
 
-    def _hand_over(self, row_id: int, lease: int, priority: int, task: str) -> None:
+    def _hand_over(self, row_id: int, lease: int, priority: int) -> None:
         self.follow_up(row_id, lease, priority=priority)
 
     def _run_follow_up(self, row_id: int, lease: int) -> None:

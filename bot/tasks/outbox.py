@@ -113,7 +113,7 @@ class Relay:
         self,
         sf: sessionmaker[Session],
         huey: Huey,
-        hand_over: Callable[[int, int, int, str], None],
+        hand_over: Callable[[int, int, int], None],
     ) -> None:
         self.sf, self.huey, self.hand_over = sf, huey, hand_over
         self.batch = 2
@@ -159,8 +159,8 @@ class Relay:
             if running:
                 outbox.renew_leases(session, running, now + self.lease)
             won = outbox.lease_due(session, now, now + self.lease, room) if room > 0 else []
-        for row_id, lease, priority, task in won:
-            self.hand_over(row_id, lease, priority, task)
+        for row_id, lease, priority in won:
+            self.hand_over(row_id, lease, priority)
         return len(won)
 
     def run(self) -> None:
