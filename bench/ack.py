@@ -149,10 +149,15 @@ def percentile(ordered: list[float], share: float) -> float:
     return ordered[min(len(ordered) - 1, int(len(ordered) * share))]
 
 
+WORKLOADS = {"text": "/fail <text>", "modal": "record-modal submission", "resume": "/fail resume"}
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--requests", type=int, default=400)
     parser.add_argument("--levels", default="1,16,64")
+    parser.add_argument("--web-processes", type=int, default=1, help="the bot's WEB_CONCURRENCY (the floor keeps one)")
+    parser.add_argument("--workloads", default="text,modal,resume", help="which of text, modal and resume to run")
     args = parser.parse_args()
     levels = [int(level) for level in args.levels.split(",")]
 
@@ -194,6 +199,7 @@ def main() -> None:
         "SLACK_SIGNING_SECRET": SECRET,
         "SLACK_API_URL": api_url,
         "LOG_LEVEL": "WARNING",
+        "WEB_CONCURRENCY": str(args.web_processes),
     }
     with tempfile.TemporaryDirectory() as tmp:
         bot, bot_base = start([sys.executable, "-m", "bot.cli", "serve"], env, Path(tmp))
@@ -215,7 +221,8 @@ def main() -> None:
             f"{'bot req/s':>9}  {'floor req/s':>11}  {'bot >3s':>7}"
         )
         try:
-            for name, make_body in workloads.items():
+            for name in [WORKLOADS[short] for short in args.workloads.split(",")]:
+                make_body = workloads[name]
                 for concurrency in levels:
                     quiet()
                     before = received("nice_jobs")

@@ -3,9 +3,13 @@
 from __future__ import annotations
 
 import sqlite3
+import threading
 
 from sqlalchemy import Engine, create_engine, event, text
 from sqlalchemy.orm import Session, sessionmaker
+
+# How long a write waits for another connection's before it fails ("database is locked").
+SQLITE_BUSY_SECONDS = 2
 
 
 def make_engine(database_url: str) -> Engine:
@@ -14,10 +18,11 @@ def make_engine(database_url: str) -> Engine:
         # Listener threads share the engine; wait for a busy SQLite file instead of failing.
         engine = create_engine(
             database_url,
-            connect_args={"check_same_thread": False, "timeout": 2},
+            connect_args={"check_same_thread": False, "timeout": SQLITE_BUSY_SECONDS},
             hide_parameters=True,
         )
         event.listen(engine, "connect", _sqlite_pragmas)
+        _OneWriterAtATime().watch(engine)
         return engine
     # Fail fast when the server is down so a person hears about it within Slack's patience.
     return create_engine(
@@ -37,6 +42,39 @@ def _sqlite_pragmas(dbapi_connection, _record) -> None:
     except sqlite3.OperationalError:
         pass  # another connection is switching the file to WAL right now; the mode is the file's
     cursor.close()
+
+
+class _OneWriterAtATime:
+    """SQLite lets one connection write at a time; the others poll the file with growing sleeps (up
+    to 100 ms each), so a burst of writes from one process's threads waits far longer than the writes
+    take. Within a process, a transaction's first write waits on a lock instead, and wakes the moment
+    the writer before it commits or rolls back; as long as SQLite would have waited, then it fails as
+    SQLite would. Reads are never held (WAL). A plain lock, not a reentrant one: a connection may be
+    given back to the pool from another thread."""
+
+    WRITES = ("INSERT", "UPDATE", "DELETE", "REPLACE")
+
+    def __init__(self) -> None:
+        self.lock = threading.Lock()
+
+    def watch(self, engine: Engine) -> None:
+        event.listen(engine, "before_cursor_execute", self.before_write)
+        for done in ("commit", "rollback"):
+            event.listen(engine, done, lambda connection: self.done(connection.info))
+        event.listen(engine.pool, "reset", lambda _dbapi, record, _state: self.done(record.info))
+        for gone in ("checkin", "close"):
+            event.listen(engine.pool, gone, lambda _dbapi, record: self.done(record.info))
+        event.listen(engine.pool, "invalidate", lambda _dbapi, record, _error: self.done(record.info))
+
+    def before_write(self, connection, _cursor, statement: str, *_) -> None:
+        if "writing" not in connection.info and statement.lstrip()[:7].upper().startswith(self.WRITES):
+            if not self.lock.acquire(timeout=SQLITE_BUSY_SECONDS):
+                raise sqlite3.OperationalError("database is locked")
+            connection.info["writing"] = True
+
+    def done(self, info: dict) -> None:
+        if info.pop("writing", False):
+            self.lock.release()
 
 
 def make_session_factory(engine: Engine) -> sessionmaker[Session]:

@@ -360,3 +360,38 @@ def test_a_year_only_entry_given_its_day_in_the_form_knows_it(session_factory):
             entry, repo.EntryFields("Missed it", None, "career", date(2019, 3, 4), (), (), "private"), NOW
         )
         assert entry.day_known is True
+
+
+def test_sqlite_writers_of_one_process_take_turns_and_a_failed_one_lets_the_next_in(tmp_path):
+    """Writes from many threads all land; a transaction that fails mid-way gives its turn up; a
+    second writer on the same thread fails as SQLite itself would, rather than waiting forever."""
+    import threading
+
+    from sqlalchemy.exc import OperationalError
+
+    engine = make_engine(f"sqlite:///{tmp_path / 'turns.db'}")
+    with engine.begin() as connection:
+        connection.execute(text("CREATE TABLE t (n INTEGER)"))
+
+    def write(n: int) -> None:
+        for i in range(20):
+            with engine.begin() as connection:
+                connection.execute(text("INSERT INTO t VALUES (:n)"), {"n": n * 100 + i})
+
+    threads = [threading.Thread(target=write, args=(n,)) for n in range(16)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    with pytest.raises(RuntimeError):
+        with engine.begin() as connection:
+            connection.execute(text("INSERT INTO t VALUES (-1)"))
+            raise RuntimeError("the transaction fails after its first write")
+    with engine.begin() as connection:
+        connection.execute(text("INSERT INTO t VALUES (-2)"))
+        with pytest.raises(OperationalError, match="locked"), engine.begin() as other:
+            other.execute(text("INSERT INTO t VALUES (-3)"))
+    with engine.connect() as connection:
+        assert connection.execute(text("SELECT n FROM t WHERE n < 0")).scalars().all() == [-2]
+        assert connection.execute(text("SELECT count(*) FROM t")).scalar() == 16 * 20 + 1
+    engine.dispose()

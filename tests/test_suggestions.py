@@ -4,11 +4,12 @@ signed HTTP against the fake Slack, with the visibility rules checked on every s
 from __future__ import annotations
 
 import json
-from datetime import date
+from datetime import date, timedelta
 
 from sqlalchemy import update
 
-from storage.models import Digest, Entry
+from bot.domain import suggestions
+from storage.models import Digest, Entry, utcnow
 from tests import payloads
 from tests.rows import entries, seed
 
@@ -321,4 +322,13 @@ def test_an_entry_edited_after_the_index_saw_it_is_found_by_its_new_words(bot):
     assert earlier_lesson(nice_job(bot, FRIDAY_AGAIN, key="before")) is None  # the index holds the old words
     with bot.session_factory.begin() as session:
         session.get(Entry, mine).what_happened = FRIDAY  # as the edit modal saves it: updated_at moves
+    assert FRIDAY_LESSON in earlier_lesson(nice_job(bot, FRIDAY_AGAIN + " again", key="after"))
+
+
+def test_an_entry_whose_transaction_committed_late_is_found_once_the_index_looks_back(bot, monkeypatch):
+    monkeypatch.setattr(suggestions, "SWEEP_SECONDS", 0.0)  # every look also looks back the whole minute
+    assert earlier_lesson(nice_job(bot, FRIDAY_AGAIN, key="before")) is None  # the index is built
+    late = seed(bot, FRIDAY, date(2024, 3, 5), lesson=FRIDAY_LESSON)
+    with bot.session_factory.begin() as session:  # stamped 30 s before its commit, as a slow transaction is
+        session.execute(update(Entry).where(Entry.id == late).values(updated_at=utcnow() - timedelta(seconds=30)))
     assert FRIDAY_LESSON in earlier_lesson(nice_job(bot, FRIDAY_AGAIN + " again", key="after"))

@@ -34,8 +34,12 @@ SEARCH_FROM = 0.1
 # How many of the index's best candidates are read again and scored.
 CANDIDATES = 10
 # A transaction may commit a little after the time it wrote into updated_at (and another host's
-# clock may be a little behind): each look takes in what changed since the last one, less this.
+# clock may be a little behind): each look takes in what changed since the last one, less a few
+# seconds, and every SWEEP_SECONDS it looks back a whole minute for the rare later commit. (Looking
+# back the whole minute every time read each entry of a burst again for every later lookup.)
+RECENT_SLACK = timedelta(seconds=3)
 COMMIT_SLACK = timedelta(seconds=60)
+SWEEP_SECONDS = 10.0
 # Deleted entries stay in the index (never shown) until it is rebuilt.
 REBUILD_AFTER_SECONDS = 3600
 WORKSPACES_KEPT = 32
@@ -67,7 +71,8 @@ class _Kept:
     index: object  # a SimilarityIndex
     built_at: float
     synced_at: datetime | None
-    # The rows of the look-back window as last seen (entry ID -> updated_at).
+    swept_at: float = 0.0
+    # The rows changed in the last COMMIT_SLACK as last seen (entry ID -> updated_at).
     window: dict[int, datetime] = field(default_factory=dict)
     lock: threading.Lock = field(default_factory=threading.Lock)
 
@@ -141,18 +146,27 @@ class Suggestions:
                 kept = self._kept[ws] = _Kept(index=None, built_at=0.0, synced_at=None)
         with kept.lock:
             old = kept.index is None or kept.index.stale() or time.monotonic() - kept.built_at > REBUILD_AFTER_SECONDS
-            # Rows written since the last look, and those a transaction still open then committed later.
-            since = None if old else kept.synced_at - COMMIT_SLACK
-            synced_at = datetime.now(UTC)
+            synced_at, now = datetime.now(UTC), time.monotonic()
             with self.session_factory() as session:
-                rows = repo.list_indexed_entries(session, ws, since)
-            if old:
-                from bot.domain.similarity import SimilarityIndex
+                if old:
+                    from bot.domain.similarity import SimilarityIndex
 
-                kept.index = SimilarityIndex(_document(row) for row in rows)
-                kept.built_at = time.monotonic()
-            else:  # the look-back returns rows seen last time again: only changed ones are new
-                kept.index.upsert(_document(r) for r in rows if kept.window.get(r.id) != r.updated_at)
+                    rows = repo.list_indexed_entries(session, ws)
+                    kept.index = SimilarityIndex(_document(row) for row in rows)
+                    kept.built_at = kept.swept_at = now
+                    kept.window = {r.id: r.updated_at for r in rows}
+                else:
+                    sweep = now - kept.swept_at >= SWEEP_SECONDS
+                    since = kept.synced_at - (COMMIT_SLACK if sweep else RECENT_SLACK)
+                    changed_at = repo.entry_change_times(session, ws, since)
+                    # The look-back returns rows seen last time again: only those whose time moved are read whole.
+                    moved = [i for i, at in changed_at.items() if kept.window.get(i) != at]
+                    if moved:
+                        kept.index.upsert(_document(r) for r in repo.list_indexed_entries(session, ws, moved))
+                    kept.window.update(changed_at)
+                    if sweep:
+                        kept.swept_at = now
+            if kept.swept_at == now:  # what is older than the longest look-back will not be seen again
+                kept.window = {i: at for i, at in kept.window.items() if at > synced_at - COMMIT_SLACK}
             kept.synced_at = synced_at
-            kept.window = {r.id: r.updated_at for r in rows if r.updated_at > synced_at - COMMIT_SLACK}
         return kept
