@@ -76,8 +76,9 @@ def claim_send(session: Session, row_id: int, number: int) -> bool:
     return claimed.rowcount == 1
 
 
-def delete_follow_up(session: Session, row_id: int) -> None:
-    session.execute(delete(FollowUp).where(FollowUp.id == row_id))
+def delete_follow_ups(session: Session, row_ids: set[int]) -> None:
+    if row_ids:
+        session.execute(delete(FollowUp).where(FollowUp.id.in_(sorted(row_ids))))
 
 
 def count_follow_ups(session: Session) -> int:

@@ -749,6 +749,16 @@ def list_indexed_entries(session: Session, ws: Workspace, entry_ids: list[int] |
     return [IndexedEntry(*row) for row in session.execute(query)]
 
 
+def count_changes(session: Session, ws: Workspace, since: datetime) -> tuple[int, datetime | None]:
+    """How many entries of the workspace changed since a moment, and the latest change: a look
+    that reads no row when nothing changed."""
+    query = select(func.count(), func.max(Entry.updated_at)).where(
+        Entry.enterprise_id == ws.enterprise_id, Entry.team_id == ws.team_id, Entry.updated_at > since
+    )
+    count, latest = session.execute(query).one()
+    return count, latest
+
+
 def entry_change_times(session: Session, ws: Workspace, since: datetime) -> dict[int, datetime]:
     """When each entry of the workspace changed since a moment was last changed (entry ID -> time):
     read from the index alone, so that a look at the last minute costs no entry's text."""

@@ -158,7 +158,11 @@ class Suggestions:
                 else:
                     sweep = now - kept.swept_at >= SWEEP_SECONDS
                     since = kept.synced_at - (COMMIT_SLACK if sweep else RECENT_SLACK)
-                    changed_at = repo.entry_change_times(session, ws, since)
+                    seen = [at for at in kept.window.values() if at > since]
+                    if not sweep and repo.count_changes(session, ws, since) == (len(seen), max(seen, default=None)):
+                        changed_at = {}  # nothing new since the last look
+                    else:
+                        changed_at = repo.entry_change_times(session, ws, since)
                     # The look-back returns rows seen last time again: only those whose time moved are read whole.
                     moved = [i for i, at in changed_at.items() if kept.window.get(i) != at]
                     if moved:

@@ -111,16 +111,15 @@ class Tasks:
             return
         run = self._in_workspace(name, kind.body, retry_passing=lease < FOLLOW_UP_TRIES)
         self.relay.started(row_id, lease)
+        done = False
         try:
             self.relay.run_with(row_id, lambda: run(ws, **arguments))
+            done = True
         except TaskFailed:
             with sf.begin() as session:  # handed over again once this wait is over
                 outbox.renew_leases(session, {row_id: lease}, utcnow() + timedelta(seconds=RETRY_DELAY_SECONDS))
-            return
         finally:
-            self.relay.finished(row_id)
-        with sf.begin() as session:
-            outbox.delete_follow_up(session, row_id)
+            self.relay.finished(row_id, done)  # a row done is deleted by the relay's next pass
 
     def prompt_lock(self, ws: Workspace):
         return self.huey.lock_task(f"prompts:{ws.enterprise_id}:{ws.team_id}")

@@ -120,6 +120,7 @@ class Relay:
         self.lease = timedelta(seconds=LEASE_SECONDS)
         self.poll = POLL_SECONDS
         self._running: dict[int, int] = {}  # row id -> lease, of the rows this process runs now
+        self._done: set[int] = set()  # rows whose work is done, deleted by the next pass
         self._lock = threading.Lock()
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
@@ -129,9 +130,14 @@ class Relay:
         with self._lock:
             self._running[row_id] = lease
 
-    def finished(self, row_id: int) -> None:
+    def finished(self, row_id: int, done: bool) -> None:
+        """The run of `row_id` ended; with `done`, its work is done and the row goes with the next
+        pass (one commit for all the rows done since, not one each: a row a killed worker did not
+        delete yet is run again, and what it already showed is not shown again)."""
         with self._lock:
             self._running.pop(row_id, None)
+            if done:
+                self._done.add(row_id)
 
     def run_with(self, row_id: int, work: Callable[[], T]) -> T:
         """`work()` as the run of `row_id`, for `once`."""
@@ -150,15 +156,20 @@ class Relay:
             log.info("%s follow-ups of a stopped worker are due again", released)
 
     def pass_once(self, renew: bool = True) -> int:
-        """Renew the running rows' leases, then hand over what is due. Returns how many were handed."""
+        """Delete the rows done, renew the running rows' leases, then hand over what is due. Returns
+        how many were handed."""
         now = utcnow()
         with self._lock:
             running = dict(self._running) if renew else {}
+            done = set(self._done)
         room = self.batch - self.huey.pending_count()
         with self.sf.begin() as session:
+            outbox.delete_follow_ups(session, done)
             if running:
                 outbox.renew_leases(session, running, now + self.lease)
             won = outbox.lease_due(session, now, now + self.lease, room) if room > 0 else []
+        with self._lock:
+            self._done -= done
         for row_id, lease, priority in won:
             self.hand_over(row_id, lease, priority)
         return len(won)
@@ -191,6 +202,13 @@ class Relay:
         self._stop.set()
         if self._thread is not None:
             self._thread.join(timeout=10)
+        with self._lock:
+            done = set(self._done)
+        try:
+            with self.sf.begin() as session:
+                outbox.delete_follow_ups(session, done)
+        except SQLAlchemyError:
+            log.warning("%s follow-ups done but not deleted will run again (showing nothing twice)", len(done))
 
 
 def pending_follow_ups(sf: sessionmaker[Session]) -> int:
