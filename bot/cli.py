@@ -71,11 +71,11 @@ def _explain(problems: list[str]) -> int:
     return 2
 
 
-def _database(settings: Settings):
+def _database(settings: Settings, acknowledges: bool = True):
     if settings.database_url.startswith("sqlite"):
         # The embedded default needs no manual step: bring the file up to date on every start.
         upgrade_to_head(settings.database_url)
-    engine = make_engine(settings.database_url)
+    engine = make_engine(settings.database_url, acknowledges)
     return engine, make_session_factory(engine)
 
 
@@ -260,7 +260,7 @@ WORKER_NICENESS = 10
 def worker(settings: Settings) -> int:
     """The queue's consumer: WORKER_THREADS tasks at a time, any number of these processes."""
     log.info("Task worker at a lower CPU priority than the web processes (nice %s)", os.nice(WORKER_NICENESS))
-    session_factory, slack = _job_setup(settings)
+    session_factory, slack = _job_setup(settings, acknowledges=False)  # see make_engine
     if slack is None:
         return 2
     tasks = _tasks(settings, session_factory, slack)
@@ -299,12 +299,12 @@ def migrate(settings: Settings) -> int:
     return 0
 
 
-def _job_setup(settings: Settings):
+def _job_setup(settings: Settings, acknowledges: bool = True):
     problems = settings.missing_for("job")
     if problems:
         _explain(problems)
         return None, None
-    engine, sf = _database(settings)
+    engine, sf = _database(settings, acknowledges)
     return sf, _slack(settings, "job", engine, sf)
 
 

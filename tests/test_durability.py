@@ -3,6 +3,7 @@ production server is killed the moment after (a dyno restart, an out-of-memory k
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import sqlite3
@@ -33,10 +34,13 @@ def test_every_acknowledged_quick_record_survives_a_kill_9_right_after_the_last_
     try:
         with ThreadPoolExecutor(CONCURRENCY) as pool:
             statuses = list(pool.map(lambda body: signed_post(base, body), bodies))
+        [worker] = workers(process.pid)
         os.killpg(process.pid, signal.SIGKILL)  # the server and its worker process, as a dyno dies
         process.wait(timeout=10)
+        wait_until(lambda: not alive(worker))
     finally:
         stop_serving(process)
+    cut_off = claimed(tmp_path)
     acknowledged = {record for record, status in zip(records, statuses, strict=True) if status == 200}
     assert len(acknowledged) == RECORDS  # the acks no longer wait behind the work after other acks
     assert len(nice_jobs(fake_slack)) < len(acknowledged)  # the kill really cut the work after the acks short
@@ -46,7 +50,7 @@ def test_every_acknowledged_quick_record_survives_a_kill_9_right_after_the_last_
     # job still owed, those its threads were running at the kill included, and none twice.
     fake_slack.set_delay("response", 0)
     with serving(tmp_path, **env) as restarted:
-        every_nice_job_sent(tmp_path, fake_slack, RECORDS)
+        every_nice_job_sent(tmp_path, fake_slack, RECORDS, cut_off)
         resume = payloads.slash_command("resume", user="U3", response_url=fake_slack.response_url("resume"))
         assert signed_post(restarted, resume) == 200
         wait_until(lambda: any(key == "resume" for key, _ in fake_slack.responses))
@@ -61,13 +65,24 @@ def nice_jobs(fake_slack) -> list[str]:
     return [key for key, message in fake_slack.responses if key.startswith("burst") and "Nice job" in str(message)]
 
 
-def every_nice_job_sent(tmp_path, fake_slack, count: int, timeout: float = 120) -> None:
+def every_nice_job_sent(tmp_path, fake_slack, count: int, cut_off: frozenset[str] = frozenset()) -> None:
     """Wait until every record's Nice job arrived and nothing is owed any more (the outbox is empty:
-    no later copy can come), then check each arrived exactly once."""
-    wait_until(lambda: len(set(nice_jobs(fake_slack))) >= count and not owed(tmp_path), timeout)
+    no later copy can come), then check each arrived once. A Nice job in `cut_off` was claimed by a
+    worker killed then: it reached Slack unless the kill fell during its very call (at most once for
+    that message, as the README says), and it is never sent again."""
+    expected = {f"burst{n}" for n in range(count)}
+    wait_until(lambda: set(nice_jobs(fake_slack)) >= expected - cut_off and not owed(tmp_path), 120)
     sent = nice_jobs(fake_slack)
-    assert set(sent) == {f"burst{n}" for n in range(count)}
-    assert len(sent) == count, [key for key in set(sent) if sent.count(key) > 1]  # none twice
+    assert expected - cut_off <= set(sent) <= expected
+    assert len(sent) == len(set(sent)), [key for key in set(sent) if sent.count(key) > 1]  # none twice
+
+
+def claimed(tmp_path) -> frozenset[str]:
+    """The Nice jobs whose message a worker claimed and that are still in the outbox."""
+    with sqlite3.connect(tmp_path / "failure_resume.db") as connection:
+        rows = connection.execute("SELECT arguments FROM outbox WHERE sends > 0").fetchall()
+    connection.close()
+    return frozenset(json.loads(arguments)["response_url"].rsplit("/", 1)[-1] for (arguments,) in rows)
 
 
 def owed(tmp_path) -> int:
@@ -130,16 +145,27 @@ def test_the_worker_alone_killed_mid_burst_is_restarted_and_every_nice_job_goes_
             statuses = pool.map(lambda body: signed_post(base, body), bodies)
             wait_until(lambda: len(fake_slack.responses) >= 3)  # mid-burst: some sent, most still owed
             os.kill(worker, signal.SIGKILL)
+            wait_until(lambda: not alive(worker))
+            cut_off = claimed(tmp_path)  # before `serve` starts another worker (a second or more later)
             statuses = list(statuses)
         assert statuses == [200] * RECORDS
         assert len(nice_jobs(fake_slack)) < RECORDS
         # `serve` starts a new worker, which takes over what the dead one held.
         wait_until(lambda: workers(process.pid) not in ([], [worker]))
         fake_slack.set_delay("response", 0)
-        every_nice_job_sent(tmp_path, fake_slack, RECORDS)
+        every_nice_job_sent(tmp_path, fake_slack, RECORDS, cut_off)
     finally:
         stop_serving(process)
     assert stored_entries(tmp_path) == set(records)
+
+
+def alive(pid: int) -> bool:
+    """Running still (a killed process its parent has not reaped yet is not)."""
+    try:
+        with open(f"/proc/{pid}/stat") as stat:
+            return stat.read().rsplit(")", 1)[1].split()[0] not in ("Z", "X")
+    except FileNotFoundError:
+        return False
 
 
 def workers(serve_pid: int) -> list[int]:

@@ -395,3 +395,13 @@ def test_sqlite_writers_of_one_process_take_turns_and_a_failed_one_lets_the_next
         assert connection.execute(text("SELECT n FROM t WHERE n < 0")).scalars().all() == [-2]
         assert connection.execute(text("SELECT count(*) FROM t")).scalar() == 16 * 20 + 1
     engine.dispose()
+
+
+def test_sqlite_commits_of_the_process_that_acks_reach_the_disk_and_a_workers_wait_for_the_checkpoint(tmp_path):
+    url = f"sqlite:///{tmp_path / 'sync.db'}"
+    for acknowledges, expected in ((True, 2), (False, 1)):  # FULL, NORMAL
+        engine = make_engine(url, acknowledges)
+        with engine.connect() as connection:
+            assert connection.execute(text("PRAGMA journal_mode")).scalar() == "wal"
+            assert connection.execute(text("PRAGMA synchronous")).scalar() == expected
+        engine.dispose()
