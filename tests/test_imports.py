@@ -7,21 +7,27 @@ from __future__ import annotations
 
 import json
 from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
 from urllib.parse import unquote
 
 import pytest
 from slack_sdk import WebClient
 from sqlalchemy import select
 
+from bot.blocks.imports import YEAR_OPTIONS, build_preview_message, build_preview_modal, parse_year_choice
+from bot.domain.markdown_import import Anomaly, ImportedEntry, ImportPlan, decode_markdown, parse_resume
+from bot.i18n import translator
 from bot.slack.files import is_slack_host
 from storage.models import ActionItem, PendingImport
 from tests import payloads
 from tests.checks import assert_no_failed_calls
 from tests.conftest import BotHarness
+from tests.fakes.slack_api import MESSAGE_BLOCKS_MAX, blocks_problem, view_problem
 from tests.rows import entries, seed
 from tests.uploads import uploaded
 
 NOW = datetime(2025, 6, 15, 12, 0, tzinfo=UTC)
+FIXTURES = Path(__file__).parent / "fixtures" / "import"
 
 # Three entries in two years: a category heading, a nested lesson, action items (one done), a
 # "Lesson:" line, and an entry with no lesson.
@@ -749,3 +755,102 @@ def test_with_the_database_down_a_pasted_resume_stays_in_the_open_form(fake_slac
         assert fake_slack.calls == []
     finally:
         harness.close()
+
+
+# ---- the preview, built (pure) --------------------------------------------------------
+
+
+def fixture_plan(name: str) -> ImportPlan:
+    return parse_resume(decode_markdown((FIXTURES / name).read_bytes()), NOW.date())
+
+
+def listed(blocks: list[dict]) -> list[str]:
+    """The preview's lines of warnings and notes, in order, each with the title it is under."""
+    lines, title = [], None
+    for text in mrkdwn_texts(blocks):
+        for line in text.split("\n"):
+            if line in ("*Please look at these:*", "*Also:*"):
+                title = line
+            elif line.startswith("• "):
+                lines.append((title, line[2:]))
+    return lines
+
+
+def test_the_preview_says_each_kind_once_what_changes_the_import_first():
+    blocks = build_preview_message(translator("en"), fixture_plan("draft.md"), 7)["blocks"]
+    assert listed(blocks) == [
+        (
+            "*Please look at these:*",
+            "Line 25: 2025 is out of order among the years around it (imported under 2025). “2025”",
+        ),
+        (
+            "*Please look at these:*",
+            "Lines 31 to 75 are inside an HTML comment (`<!--`), which readers of the file don't see; what is in "
+            "them is offered too.",
+        ),
+        ("*Also:*", "Empty years: 2024, 2017, 2016, 2025, 2014, 2013."),
+        ("*Also:*", "4 reference links skipped (lines 70, 71, 72, 73)."),
+    ]
+    text = "\n".join(mrkdwn_texts(blocks))
+    assert "*12 entries* to import" in text
+    assert (
+        "2023: 2 entries, 2022: 2 entries, 2021: 2 entries, 2020: 2 entries, 2019: 2 entries, 2018: 2 entries" in text
+    )
+    assert "Import 12 entries" in json.dumps(blocks) and "import_year_block" not in json.dumps(blocks)
+
+
+def test_the_korean_preview_says_the_same_in_korean():
+    blocks = build_preview_message(translator("ko"), fixture_plan("draft_ko.md"), 7)["blocks"]
+    lines = [line for _title, line in listed(blocks)]
+    assert lines[2] == "기록이 없는 해: 2024, 2017, 2016, 2025, 2014, 2013."
+    assert lines[3] == "참고 링크 4개를 건너뛰었어요(70, 71, 72, 73번째 줄)."
+    assert lines[0].startswith("25번째 줄: 2025년이 앞뒤 연도와 순서가 맞지 않아요.")
+
+
+def test_a_long_list_of_notes_is_never_cut_silently_and_the_years_are_never_cut():
+    entry = ImportedEntry(date(2020, 1, 1), "Broke it", None, "other", (), (), None, 5000)
+    years = range(2026, 2826)  # 800 years in the future, and as many out of order
+    anomalies = (
+        [Anomaly("future_year", 10 + n, year, str(year)) for n, year in enumerate(years)]
+        + [Anomaly("year_out_of_order", 2000 + n, year - 900, str(year - 900)) for n, year in enumerate(years)]
+        + [Anomaly("unknown_line", 3000 + n, 2020, "x" * 70) for n in range(300)]
+        + [Anomaly("reference", 4000 + n) for n in range(100)]
+    )
+    plan = ImportPlan((entry,) * 40, tuple(anomalies), 2025)
+    message = build_preview_message(translator("en"), plan, 1)
+    assert blocks_problem(message["blocks"], MESSAGE_BLOCKS_MAX) is None
+    assert view_problem(build_preview_modal(translator("ko"), plan, 1)) is None
+    text = "\n".join(mrkdwn_texts(message["blocks"]))
+    assert all(f"{year} (line {10 + n})" in text for n, year in enumerate(years))
+    assert all(f"{year - 900} (line {2000 + n})" in text for n, year in enumerate(years))
+    assert "and 290 more." in text and "100 reference links skipped" in text and "and 70 more)." in text
+    assert "…and 35 more." in text  # the entries past the first five
+
+
+def test_entries_without_a_year_get_one_menu_and_import_only_once_it_is_picked():
+    t, plan = translator("en"), fixture_plan("blog_post_ko.md")
+    before = build_preview_message(t, plan, 42)
+    [menu_block] = [b for b in before["blocks"] if b.get("block_id") == "import_year_block"]
+    menu = menu_block["accessory"]
+    assert menu["action_id"] == "import_year_select" and "initial_option" not in menu
+    assert len(menu["options"]) == YEAR_OPTIONS == 100
+    assert [o["text"]["text"] for o in menu["options"][:2]] == ["2025", "2024"]
+    assert parse_year_choice(menu["options"][-1]["value"]) == (42, 1926)
+    assert "*3 entries have no year.*" in menu_block["text"]["text"]
+    assert list(buttons(before)) == ["import_cancel_button"]
+    assert "submit" not in build_preview_modal(t, plan, 42)
+    assert "*year to pick* · Data · 데이터 분석 실패" in "\n".join(mrkdwn_texts(before["blocks"]))
+
+    after = build_preview_message(t, plan, 42, year=2018)
+    [menu_block] = [b for b in after["blocks"] if b.get("block_id") == "import_year_block"]
+    assert menu_block["accessory"]["initial_option"]["value"] == "42:2018"
+    assert "*3 entries* without a year are imported under *2018*." in menu_block["text"]["text"]
+    assert list(buttons(after)) == ["import_confirm_button", "import_cancel_button"]
+    assert build_preview_modal(t, plan, 42, year=2018)["submit"]["text"] == "Import"
+    assert "*2018* · Data · 데이터 분석 실패" in "\n".join(mrkdwn_texts(after["blocks"]))
+    assert blocks_problem(after["blocks"], MESSAGE_BLOCKS_MAX) is None
+
+
+@pytest.mark.parametrize("value", ["", "42", "42:", ":2019", "42:19", "x:2019", "42:2019:1", None, "-1:2019"])
+def test_a_year_choice_that_is_not_one_of_ours_is_refused(value):
+    assert parse_year_choice(value) is None
