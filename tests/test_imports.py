@@ -856,9 +856,15 @@ def test_the_export_of_an_imported_blog_post_keeps_its_sections_and_adds_nothing
     bot.fake.wait_for("files.completeUploadExternal")
     markdown = uploaded(bot.fake, ".md")
     assert "### 2023 · Data · Top DS Failures" in markdown.decode()
+    data = json.loads(uploaded(bot.fake, ".json"))
+    assert [e["section"] for e in data["entries"]][:2] == ["Top DS Failures", "Top DS Failures"]  # 2019, 2020
     bot.fake.wait_for_responses()
+    bot.command("resume 2019", key="resume")
+    [_export, (_key, page)] = bot.fake.wait_for_responses(2)
+    assert "*2019* · Data · Top DS Failures" in json.dumps(page["blocks"], ensure_ascii=False)
     bot.drain()
 
+    bot.fake.reset()
     assert import_shared(bot, markdown, "mine").startswith("Everything in it is in your failure resume already")
     bot.drain()
     assert import_shared(bot, markdown, "theirs", user="U2").startswith("Nice job! 7 entries")
