@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import codecs
+import time
 from datetime import UTC, date, datetime
 from pathlib import Path
 
@@ -607,6 +608,27 @@ def test_the_title_is_no_section_and_a_line_within_an_entry_is_no_label():
     ]
     within = parse_resume("Failures:\n- Broke prod\nWhat followed:\n- Missed a flight\n", TODAY)
     assert texts(within) == ["Broke prod\nWhat followed:", "Missed a flight"]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Failures:\n- " + "http://" * 3000 + " x\n",  # a links-only line that fails at its very end
+        "Failures:\n- " + "[a](b)  " * 3000 + "!\n",
+        "## 2024\na" + " " * 20000 + "b:\n- x\n",
+        "## 2024\n- a" + " " * 20000 + "b I learned\n",
+        "## a" + " " * 20000 + "x\n- y\n",
+        "## 2023" + "[](" * 7000 + ")\n- y\n",
+    ],
+    ids=["links", "spaced-links", "label", "sentences", "closing-marks", "anchors"],
+)
+def test_a_crafted_line_is_read_in_one_pass_not_backtracked_into(text):
+    started = time.monotonic()
+    try:
+        parse_resume(text, TODAY)
+    except ImportRefused:
+        pass
+    assert time.monotonic() - started < 5  # each takes milliseconds; a backtracking pattern takes hours
 
 
 def test_an_imported_section_goes_out_in_the_export_and_comes_back():

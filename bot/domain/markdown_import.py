@@ -49,9 +49,8 @@ LABEL_MAX = 80
 LABEL_LEVEL = 7  # below every heading: the next heading ends its section
 
 HEADING = re.compile(r" {0,3}(#{1,6})[ \t]+(.*)")
-CLOSING_MARKS = re.compile(r"(?:^|[ \t]+)#+[ \t]*$")  # `## 2024 ##`; `## C#` keeps its mark
 # A heading's trailing empty link or anchor: `## 2023[](https://…#2023)`, `## 2023 {#y2023}`.
-ANCHOR = re.compile(r"[ \t]*(?:\[\]\([^()]*\)|\{#[^{}]*\})[ \t]*$")
+ANCHOR = re.compile(r"(?:\[\]\([^()]*\)|\{#[^{}]*\})$")
 YEAR = re.compile(r"[*_\[]*(\d{4})(?!\d)")
 BULLET = re.compile(r"([-*+]|\d{1,9}[.)])(?:[ \t]+(.*))?")
 CHECKBOX = re.compile(r"\[([ xX])\][ \t]+(.*)")
@@ -68,7 +67,7 @@ LEARNED = re.compile(
     r"|배운 ?점|교훈|깨달(?:았|은|음)",
     re.IGNORECASE,
 )
-SENTENCE_BREAK = re.compile(r"((?<=[.!?。])[ \t]+|[ \t]*\n\s*)")
+SENTENCE_BREAK = re.compile(r"((?<=[.!?。])[ \t]+|\n\s*)")
 # An entry's own year: `2019: …`, `**2019** — …`, `2019 - …` first in the bullet, or `(2019)` in it;
 # on a plain line of a section by kind (a CV of failures), `2008 PhD programme, …` too.
 LEADING_YEAR = re.compile(r"[*_]*(\d{4})[*_]*(?:[ \t]*[:：]|[ \t]*[—–]|[ \t]+-)[ \t]+(?=\S)")
@@ -79,9 +78,10 @@ LABEL = re.compile(r"[*_]{0,2}([^\s*_:：][^:：]*?)[*_]{0,2}[ \t]*[:：][*_]{0,
 NOTE = re.compile(r"\[(\^?[^\[\]\s][^\[\]]*)\]:")
 REFERENCE = re.compile(r"\[(\^?[^\[\]\s][^\[\]]*)\]")
 ESCAPED_NUMBER = re.compile(r"(\d+)\\(?=[.)])")
-# A line that is only links (`[title](url)`, `<https://…>`, a bare address, `[title][ref]`) or only an image.
-_LINK = r"(?:\[[^\[\]]*\]\([^()\s]*(?:[ \t]+\"[^\"]*\")?\)|\[[^\[\]]+\]\[[^\[\]]*\]|<https?://[^>\s]+>|https?://\S+)"
-LINKS_ONLY = re.compile(rf"[*_]*{_LINK}[*_]*(?:[ \t]*[,;·|–—-]?[ \t]*[*_]*{_LINK}[*_]*)*[ \t]*[.,;]?")
+# A line that is only links (`[title](url)`, `<https://…>`, a bare address, `[title][ref]`) or only an
+# image. Atomic and possessive throughout: a long line of links is read once, never backtracked into.
+_LINK = r"(?>\[[^\[\]]*\]\([^()\s]*(?:[ \t]+\"[^\"]*\")?\)|\[[^\[\]]+\]\[[^\[\]]*\]|<https?://[^>\s]+>|https?://\S+)"
+LINKS_ONLY = re.compile(rf"[*_]*+{_LINK}[*_]*+(?:[ \t]*+[,;·|–—-]?+[ \t]*+[*_]*+{_LINK}[*_]*+)*+[ \t]*+[.,;]?+")
 IMAGE = re.compile(r"(?:[-*+][ \t]+)?!\[[^\[\]]*\]\([^()]*\)[ \t]*|<img\b[^>]*>")
 # Sections that hold no failures: their lines are skipped, and counted.
 REFERENCE_SECTIONS = frozenset(
@@ -383,8 +383,10 @@ class _Reader:
     def label(self, number: int, content: str) -> bool:
         """A "Top DS failures:" line followed by bullets: a section by kind, until the next heading or
         label. Within an entry's own lines (no blank line before it) it is the entry's."""
+        if len(content) > LABEL_MAX or not content.rstrip("*_").endswith((":", "：")):
+            return False
         label = LABEL.fullmatch(content)
-        if not label or len(content) > LABEL_MAX or LESSON.fullmatch(content) or BULLET.fullmatch(content):
+        if not label or LESSON.fullmatch(content) or BULLET.fullmatch(content):
             return False
         if self.continues() or not (self.by_kind or self.year is not None) or not self.bullet_follows(number):
             return False
@@ -575,13 +577,17 @@ def _kind(level: int, name: str) -> _Kind:
 
 
 def _title(text: str) -> str:
-    """A heading's text without its closing marks (`## 2024 ##`)."""
-    return CLOSING_MARKS.sub("", text).strip()
+    """A heading's text without its closing marks (`## 2024 ##`); `## C#` keeps its mark."""
+    text = text.strip()
+    body = text.rstrip("#")
+    return body.rstrip() if body != text and (not body or body[-1] in " \t") else text
 
 
 def _name(title: str) -> str:
     """A heading or label as a name: without a trailing anchor link, emphasis and colon."""
-    return ANCHOR.sub("", title).strip().strip("*_:： \t")
+    if title.endswith((")", "}")):
+        title = ANCHOR.sub("", title)
+    return title.strip().strip("*_:： \t")
 
 
 def _words_of(content: str) -> str:
