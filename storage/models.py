@@ -77,6 +77,9 @@ class Entry(Base):
     happened_on: Mapped[date]
     # False for an entry imported with only its year: dated 1 January, shown and counted by its year alone.
     day_known: Mapped[bool] = mapped_column(Boolean, default=True, server_default=true())
+    # The section of an imported resume it was listed under ("Top DS failures"), as the person wrote
+    # it, when the category is not that section's own name.
+    section: Mapped[str | None] = mapped_column(Text)
     safeguards: Mapped[list[str]] = mapped_column(JSON, default=list)
     visibility: Mapped[str] = mapped_column(String(16))
     source_link: Mapped[str | None] = mapped_column(String(1000))
@@ -256,6 +259,8 @@ class PendingImport(Base):
     user_id: Mapped[str] = mapped_column(String(32))
     text: Mapped[str] = mapped_column(Text)
     status: Mapped[str] = mapped_column(String(16), default="pending")  # pending, imported, cancelled
+    # The year its owner picked in the preview for the entries the file gives none.
+    year: Mapped[int | None] = mapped_column(Integer)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, index=True)
 
 

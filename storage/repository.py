@@ -861,6 +861,26 @@ def claim_pending_import(session: Session, ws: Workspace, user_id: str, import_i
     return text if claimed == 1 else None
 
 
+def set_pending_import_year(session: Session, ws: Workspace, user_id: str, import_id: int, year: int) -> bool:
+    """The year picked for the entries without one, on the person's own import still awaiting their
+    yes; False once it was imported or cancelled, or is not theirs."""
+    return (
+        session.execute(
+            update(PendingImport)
+            .where(
+                PendingImport.id == import_id,
+                PendingImport.enterprise_id == ws.enterprise_id,
+                PendingImport.team_id == ws.team_id,
+                PendingImport.user_id == user_id,
+                PendingImport.status == "pending",
+            )
+            .values(year=year),
+            execution_options={"synchronize_session": False},
+        ).rowcount
+        == 1
+    )
+
+
 def forget_pending_imports_before(session: Session, cutoff: datetime) -> int:
     return session.execute(delete(PendingImport).where(PendingImport.created_at < cutoff)).rowcount or 0
 

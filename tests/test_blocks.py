@@ -887,7 +887,11 @@ command_text = st.one_of(
         ("import", FailCommand("import")),
         ("review", FailCommand("review")),
         ("Review 2024", FailCommand("review", year=2024)),
-        ("review 9999", FailCommand("typo", text="review 9999", suggestion="review")),
+        ("review 9999", FailCommand("review", year=9999)),
+        ("review 1890", FailCommand("review", year=1890)),
+        ("review abc", FailCommand("review", text="abc")),
+        ("review 12345", FailCommand("review", text="12345")),
+        ("review the deploy plan", FailCommand("record", text="review the deploy plan")),
         ("import my resume please", FailCommand("record", text="import my resume please")),
     ],
 )

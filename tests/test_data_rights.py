@@ -194,6 +194,7 @@ def test_export_sends_the_markdown_and_all_the_persons_data_as_json_in_one_uploa
         "happened_on": "2024-03-01",
         "day_known": True,
         "category": "engineering",
+        "section": None,
         "what_happened": KOREAN,
         "lesson": KOREAN_LESSON,
         "safeguards": ["gradual_rollout", "kill_switch"],

@@ -32,7 +32,7 @@ from bot.blocks.messages import (
     build_typo_message,
 )
 from bot.blocks.resume import build_home_view, build_resume_message
-from bot.blocks.review import build_review_message
+from bot.blocks.review import build_review_message, build_review_year_message
 from bot.blocks.similar import build_search_message
 from bot.domain.suggestions import SearchPage
 from bot.domain.yearly_review import personal_review
@@ -620,7 +620,8 @@ def replies_for(text: str) -> list[dict]:
         return [build_import_modal(t)]
     if parsed.action == "review":
         empty = personal_review([], parsed.year or 2024, {}, 0)
-        return [build_review_message(t, empty), build_text_message(t("Sent to you in a direct message."))]
+        unusable = build_review_year_message(t, parsed.text, parsed.year, [2018, 2019, 2024], 2024)
+        return [build_review_message(t, empty), build_text_message(t("Sent to you in a direct message.")), unusable]
     assert parsed.action == "record"
     if len(parsed.text) > TEXT_MAX:
         return [build_too_long_message(t, parsed.text, TEXT_MAX)]

@@ -7,21 +7,28 @@ from __future__ import annotations
 
 import json
 from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
 from urllib.parse import unquote
 
 import pytest
 from slack_sdk import WebClient
 from sqlalchemy import select
 
+from bot.blocks.imports import YEAR_OPTIONS, build_preview_message, build_preview_modal, parse_year_choice
+from bot.domain.markdown_import import Anomaly, ImportedEntry, ImportPlan, decode_markdown, parse_resume
+from bot.i18n import translator
 from bot.slack.files import is_slack_host
 from storage.models import ActionItem, PendingImport
 from tests import payloads
 from tests.checks import assert_no_failed_calls
 from tests.conftest import BotHarness
+from tests.fakes.slack_api import MESSAGE_BLOCKS_MAX, blocks_problem, view_problem
 from tests.rows import entries, seed
+from tests.test_markdown_import import DRAFT_LESSONS
 from tests.uploads import uploaded
 
 NOW = datetime(2025, 6, 15, 12, 0, tzinfo=UTC)
+FIXTURES = Path(__file__).parent / "fixtures" / "import"
 
 # Three entries in two years: a category heading, a nested lesson, action items (one done), a
 # "Lesson:" line, and an entry with no lesson.
@@ -749,3 +756,377 @@ def test_with_the_database_down_a_pasted_resume_stays_in_the_open_form(fake_slac
         assert fake_slack.calls == []
     finally:
         harness.close()
+
+
+# ---- resumes written for readers, shared in the DM --------------------------------------
+
+
+def kept_rows(bot, user: str = "U1") -> list[tuple]:
+    """The person's entries as saved: (year, what happened, lesson, category, section), in order."""
+    assert all(e.day_known is False and e.visibility == "private" for e in entries(bot) if e.user_id == user)
+    return [
+        (e.happened_on.year, e.what_happened, e.lesson, e.category, e.section)
+        for e in entries(bot)
+        if e.user_id == user
+    ]
+
+
+BLOG_ROWS = [
+    (
+        2023,
+        "Built a churn model on leaky features; it scored 0.99 offline and fell apart in production.",
+        "I learnt the importance of checking when every feature becomes known.",
+        "data",
+        "Top DS Failures",
+    ),
+    (
+        2019,
+        "Shipped a recommender without an A/B test.",
+        "I learned that offline metrics are not the product.",
+        "data",
+        "Top DS Failures",
+    ),
+    (
+        2020,
+        "Spent three months tuning a model nobody had asked for (2020).",
+        "talk to the people who will use it first.",
+        "data",
+        "Top DS Failures",
+    ),
+    (2023, "Trusted a dashboard without reading the query behind it", None, "data", "Top DS Failures"),
+    (
+        2021,
+        "Hired too fast for a team of five.",
+        "We learned to write the role down before opening it.",
+        "management",
+        "Top management failures",
+    ),
+    (
+        2023,
+        "Skipped one-on-ones during a crunch, and two people left.",
+        "the crunch is when one-on-ones matter most",
+        "management",
+        "Top management failures",
+    ),
+    (
+        2022,
+        "Promised a launch date to leadership without asking the team",
+        None,
+        "management",
+        "Top management failures",
+    ),
+]
+
+
+def shared_fixture(bot, name: str) -> tuple[dict, str]:
+    """Share a fixture in the DM: its preview message, and the preview's words."""
+    share(bot, (FIXTURES / name).read_bytes())
+    message = preview_of(bot)
+    return message, "\n".join(mrkdwn_texts(message["blocks"]))
+
+
+def test_an_english_blog_post_without_year_headings_imports_its_seven_failures(bot):
+    message, text = shared_fixture(bot, "blog_post.md")
+    assert "*7 entries* to import" in text
+    assert "2023: 3 entries, 2022: 1 entry, 2021: 1 entry, 2020: 1 entry, 2019: 1 entry" in text
+    assert "*2023* · Data · Top DS Failures\nBuilt a churn model" in text
+    assert "• Text before the first section is left out: line 8 “Eight years" in text
+    assert "• 1 image skipped (line 13)." in text and "• 2 reference links skipped (lines 31, 32)." in text
+    assert "import_year_block" not in json.dumps(message)  # the front matter's date gave every entry its year
+    assert buttons(message)["import_confirm_button"]["text"]["text"] == "Import 7 entries"
+
+    assert press(bot, buttons(message)["import_confirm_button"], "confirm").status == 200
+    [(_key, answer)] = bot.fake.wait_for_responses()
+    assert answer["text"].startswith("Nice job! 7 entries are now in your failure resume, private to you.")
+    bot.drain()
+    assert kept_rows(bot) == BLOG_ROWS
+    assert_no_failed_calls(bot)
+
+
+def test_the_export_of_an_imported_blog_post_keeps_its_sections_and_adds_nothing_back(bot):
+    import_shared(bot, (FIXTURES / "blog_post.md").read_bytes(), "first")
+    bot.drain()
+    bot.fake.reset()
+    bot.command("export", key="export")
+    bot.fake.wait_for("files.completeUploadExternal")
+    markdown = uploaded(bot.fake, ".md")
+    assert "### 2023 · Data · Top DS Failures" in markdown.decode()
+    data = json.loads(uploaded(bot.fake, ".json"))
+    assert [e["section"] for e in data["entries"]][:2] == ["Top DS Failures", "Top DS Failures"]  # 2019, 2020
+    bot.fake.wait_for_responses()
+    bot.command("resume 2019", key="resume")
+    [_export, (_key, page)] = bot.fake.wait_for_responses(2)
+    assert "*2019* · Data · Top DS Failures" in json.dumps(page["blocks"], ensure_ascii=False)
+    bot.drain()
+
+    bot.fake.reset()
+    assert import_shared(bot, markdown, "mine").startswith("Everything in it is in your failure resume already")
+    bot.drain()
+    assert import_shared(bot, markdown, "theirs", user="U2").startswith("Nice job! 7 entries")
+    bot.drain()
+    assert sorted(kept_rows(bot, "U2"), key=str) == sorted(BLOG_ROWS, key=str)
+    assert len(entries(bot)) == 14
+
+
+def test_a_korean_draft_imports_the_resume_inside_its_comment_and_says_what_it_skipped(bot):
+    from tests.test_languages import korean_person
+
+    korean_person(bot)
+    message, text = shared_fixture(bot, "draft_ko.md")
+    assert "가져올 기록이 *12건* 있어요." in text
+    assert "• 25번째 줄: 2025년이 앞뒤 연도와 순서가 맞지 않아요." in text
+    assert "• 31~75번째 줄은 HTML 주석(`<!--`) 안에 있어서" in text
+    assert "• 기록이 없는 해: 2024, 2017, 2016, 2025, 2014, 2013." in text
+    assert "• 참고 링크 4개를 건너뛰었어요(70, 71, 72, 73번째 줄)." in text
+    assert "2023년에는 기록이 없어요" not in text
+    assert text.index("2025년이 앞뒤 연도와") < text.index("기록이 없는 해")  # what changes the import comes first
+
+    assert press(bot, buttons(message)["import_confirm_button"], "confirm").status == 200
+    bot.fake.wait_for_responses()
+    bot.drain()
+    saved = kept_rows(bot)
+    assert [year for year, *_ in saved] == [2023, 2023, 2022, 2022, 2021, 2021, 2020, 2020, 2019, 2019, 2018, 2018]
+    assert [lesson for _y, _w, lesson, *_ in saved] == DRAFT_LESSONS["draft_ko.md"]
+    assert saved[2][1] == "세 번째 면접에서 떨어졌다[^1]\n[^1]: 세 번째 면접까지 간 것은 처음이었다."
+    assert not any("example.com" in what for _y, what, *_ in saved)  # no reference link became a failure
+
+
+# ---- entries without a year: the year menu ----------------------------------------------
+
+
+def pick_year(bot, menu: dict, year: int, key: str | None = None, user: str = "U1", view: dict | None = None):
+    """Pick `year` in a preview's year menu: in the DM's message (its answer to response_url `key`),
+    or in the modal `view`."""
+    [chosen] = [o for o in menu["options"] if o["text"]["text"] == str(year)]
+    action = {"type": "static_select", "action_id": menu["action_id"], "block_id": "import_year_block"}
+    action["selected_option"] = chosen
+    if view is None:
+        payload = payloads.block_actions(action, user=user, response_url=bot.fake.response_url(key))
+        payload["container"].update(channel_id=f"D{user}", is_ephemeral=False)
+        payload["channel"] = {"id": f"D{user}", "name": "directmessage"}
+    else:
+        payload = payloads.block_actions(action, user=user, container="view")
+        payload["container"]["view_id"] = view["id"]
+        payload["view"] = {**payload["view"], **{k: view[k] for k in ("id", "callback_id", "private_metadata")}}
+        payload["view"]["type"] = "modal"
+    return bot.interact(payload)
+
+
+def year_menu(blocks: list[dict]) -> dict:
+    [block] = [b for b in blocks if b.get("block_id") == "import_year_block"]
+    return block["accessory"]
+
+
+KOREAN_BLOG_DATED = {"A/B 테스트 없이 추천 모델을 배포했다.": 2019, "다섯 명 팀에 사람을 너무 빨리 뽑았다.": 2021}
+
+
+def test_entries_without_a_year_get_the_year_picked_in_the_dms_preview_then_import(bot):
+    share(bot, (FIXTURES / "blog_post_ko.md").read_bytes())
+    message = preview_of(bot)
+    assert list(buttons(message)) == ["import_cancel_button"]  # no Import until every entry has a year
+    [pending] = pending_imports(bot)
+
+    assert pick_year(bot, year_menu(message["blocks"]), 2018, "year").status == 200
+    [(key, again)] = bot.fake.wait_for_responses()
+    assert key == "year" and again["replace_original"] is True
+    assert year_menu(again["blocks"])["initial_option"]["text"]["text"] == "2018"
+    assert "*3 entries* without a year are imported under *2018*." in "\n".join(mrkdwn_texts(again["blocks"]))
+    assert pending_imports(bot)[0].year == 2018 and entries(bot) == []
+
+    confirm = buttons(again)["import_confirm_button"]
+    assert confirm["text"]["text"] == "Import 5 entries" and confirm["value"] == str(pending.id)
+    assert press(bot, confirm, "confirm").status == 200
+    bot.fake.wait_for_responses(2)
+    bot.drain()
+    saved = kept_rows(bot)
+    assert [(year, what) for year, what, *_ in saved] == [
+        (KOREAN_BLOG_DATED.get(what, 2018), what) for _year, what, *_ in saved
+    ]
+    assert [(category, section) for *_, category, section in saved] == [("data", "데이터 분석 실패")] * 3 + [
+        ("management", "관리 실패")
+    ] * 2
+    assert_no_failed_calls(bot)
+
+
+def test_a_pasted_resume_gets_the_year_menu_in_its_modal(bot):
+    bot.command("import")
+    [form] = bot.fake.wait_for_views()
+    pasted = (FIXTURES / "blog_post_ko.md").read_text()
+    submission = payloads.view_submission(import_values(pasted), callback_id="import_modal", view_id=form["id"])
+    preview = bot.interact(submission).json()["view"]
+    assert "submit" not in preview
+    preview = {**preview, "id": form["id"]}  # what Slack now shows in that modal
+
+    assert pick_year(bot, year_menu(preview["blocks"]), 2017, view=preview).status == 200
+    bot.fake.wait_for("views.update")
+    [shown] = bot.fake.wait_for_views()
+    assert shown["callback_id"] == "import_preview_modal" and shown["submit"]["text"] == "Import"
+    assert year_menu(shown["blocks"])["initial_option"]["text"]["text"] == "2017"
+
+    assert submit_preview(bot, shown["private_metadata"]).status == 200
+    bot.fake.wait_for("chat.postMessage")
+    bot.drain()
+    assert sorted(year for year, *_ in kept_rows(bot)) == [2017, 2017, 2017, 2019, 2021]
+
+
+def test_import_without_a_year_picked_saves_nothing(bot):
+    import_id = paste(bot, (FIXTURES / "blog_post_ko.md").read_text()).json()["view"]["private_metadata"]
+    assert submit_preview(bot, import_id).status == 200  # a crafted submission: the modal had no Import
+    bot.drain()
+    assert entries(bot) == [] and pending_imports(bot)[0].status == "pending"
+
+
+def test_nobody_else_picks_the_year_and_a_year_picked_after_the_import_changes_nothing(bot):
+    share(bot, (FIXTURES / "blog_post_ko.md").read_bytes())
+    message = preview_of(bot)
+    assert pick_year(bot, year_menu(message["blocks"]), 2018, "stranger", user="U2").status == 200
+    bot.drain()
+    assert pending_imports(bot)[0].year is None and bot.fake.responses == []
+
+    pick_year(bot, year_menu(message["blocks"]), 2018, "year")
+    [(_key, again)] = bot.fake.wait_for_responses()
+    press(bot, buttons(again)["import_confirm_button"], "confirm")
+    bot.fake.wait_for_responses(2)
+    bot.drain()
+    assert pick_year(bot, year_menu(message["blocks"]), 2010, "late").status == 200
+    bot.drain()
+    assert [key for key, _ in bot.fake.responses] == ["year", "confirm"]
+    assert pending_imports(bot)[0].year == 2018 and len(entries(bot)) == 5
+
+
+@pytest.mark.parametrize(
+    ("name", "count", "picked"),
+    [("blog_post.md", 7, None), ("blog_post_ko.md", 5, 2016), ("draft.md", 12, None), ("draft_ko.md", 12, None)],
+)
+def test_each_fixture_shared_in_the_dm_imports_exactly_its_entries_once(bot, name, count, picked):
+    """Share, pick the year where the preview asks for one, Import: the rows are the parser's entries
+    field for field (tests/test_markdown_import.py pins those); the same file again adds nothing."""
+    plan = fixture_plan(name)
+    expected = [
+        (
+            (entry.happened_on or date(picked, 1, 1)).year,
+            entry.what_happened,
+            entry.lesson,
+            entry.category,
+            entry.section,
+        )
+        for entry in plan.entries
+    ]
+    answers = []
+    for attempt in ("first", "again"):
+        before = len(bot.fake.responses)
+        posted = len(bot.fake.calls_to("chat.postMessage"))
+        share(bot, (FIXTURES / name).read_bytes())
+        message = bot.fake.wait_for("chat.postMessage", count=posted + 1)[posted].args
+        assert f"*{count} entries* to import" in "\n".join(mrkdwn_texts(message["blocks"]))
+        if picked:
+            assert "import_confirm_button" not in buttons(message)
+            pick_year(bot, year_menu(message["blocks"]), picked, f"{attempt}-year")
+            message = bot.fake.wait_for_responses(before + 1)[before][1]
+            before += 1
+        assert press(bot, buttons(message)["import_confirm_button"], attempt).status == 200
+        answers.append(bot.fake.wait_for_responses(before + 1)[before][1]["text"])
+        bot.drain()
+        assert kept_rows(bot) == expected
+    assert answers[0].startswith(f"Nice job! {count} entries are now in your failure resume")
+    assert answers[1] == "Everything in it is in your failure resume already, so nothing was added twice."
+    assert_no_failed_calls(bot)
+
+
+# ---- the preview, built (pure) --------------------------------------------------------
+
+
+def fixture_plan(name: str) -> ImportPlan:
+    return parse_resume(decode_markdown((FIXTURES / name).read_bytes()), NOW.date())
+
+
+def listed(blocks: list[dict]) -> list[str]:
+    """The preview's lines of warnings and notes, in order, each with the title it is under."""
+    lines, title = [], None
+    for text in mrkdwn_texts(blocks):
+        for line in text.split("\n"):
+            if line in ("*Please look at these:*", "*Also:*"):
+                title = line
+            elif line.startswith("• "):
+                lines.append((title, line[2:]))
+    return lines
+
+
+def test_the_preview_says_each_kind_once_what_changes_the_import_first():
+    blocks = build_preview_message(translator("en"), fixture_plan("draft.md"), 7)["blocks"]
+    assert listed(blocks) == [
+        (
+            "*Please look at these:*",
+            "Line 25: 2025 is out of order among the years around it (imported under 2025). “2025”",
+        ),
+        (
+            "*Please look at these:*",
+            "Lines 31 to 75 are inside an HTML comment (`<!--`), which readers of the file don't see; what is in "
+            "them is offered too.",
+        ),
+        ("*Also:*", "Empty years: 2024, 2017, 2016, 2025, 2014, 2013."),
+        ("*Also:*", "4 reference links skipped (lines 70, 71, 72, 73)."),
+    ]
+    text = "\n".join(mrkdwn_texts(blocks))
+    assert "*12 entries* to import" in text
+    assert (
+        "2023: 2 entries, 2022: 2 entries, 2021: 2 entries, 2020: 2 entries, 2019: 2 entries, 2018: 2 entries" in text
+    )
+    assert "Import 12 entries" in json.dumps(blocks) and "import_year_block" not in json.dumps(blocks)
+
+
+def test_the_korean_preview_says_the_same_in_korean():
+    blocks = build_preview_message(translator("ko"), fixture_plan("draft_ko.md"), 7)["blocks"]
+    lines = [line for _title, line in listed(blocks)]
+    assert lines[2] == "기록이 없는 해: 2024, 2017, 2016, 2025, 2014, 2013."
+    assert lines[3] == "참고 링크 4개를 건너뛰었어요(70, 71, 72, 73번째 줄)."
+    assert lines[0].startswith("25번째 줄: 2025년이 앞뒤 연도와 순서가 맞지 않아요.")
+
+
+def test_a_long_list_of_notes_is_never_cut_silently_and_the_years_are_never_cut():
+    entry = ImportedEntry(date(2020, 1, 1), "Broke it", None, "other", (), (), None, 5000)
+    years = range(2026, 2826)  # 800 years in the future, and as many out of order
+    anomalies = (
+        [Anomaly("future_year", 10 + n, year, str(year)) for n, year in enumerate(years)]
+        + [Anomaly("year_out_of_order", 2000 + n, year - 900, str(year - 900)) for n, year in enumerate(years)]
+        + [Anomaly("unknown_line", 3000 + n, 2020, "x" * 70) for n in range(300)]
+        + [Anomaly("reference", 4000 + n) for n in range(100)]
+    )
+    plan = ImportPlan((entry,) * 40, tuple(anomalies), 2025)
+    message = build_preview_message(translator("en"), plan, 1)
+    assert blocks_problem(message["blocks"], MESSAGE_BLOCKS_MAX) is None
+    assert view_problem(build_preview_modal(translator("ko"), plan, 1)) is None
+    text = "\n".join(mrkdwn_texts(message["blocks"]))
+    assert all(f"{year} (line {10 + n})" in text for n, year in enumerate(years))
+    assert all(f"{year - 900} (line {2000 + n})" in text for n, year in enumerate(years))
+    assert "and 290 more." in text and "100 reference links skipped" in text and "and 70 more)." in text
+    assert "…and 35 more." in text  # the entries past the first five
+
+
+def test_entries_without_a_year_get_one_menu_and_import_only_once_it_is_picked():
+    t, plan = translator("en"), fixture_plan("blog_post_ko.md")
+    before = build_preview_message(t, plan, 42)
+    [menu_block] = [b for b in before["blocks"] if b.get("block_id") == "import_year_block"]
+    menu = menu_block["accessory"]
+    assert menu["action_id"] == "import_year_select" and "initial_option" not in menu
+    assert len(menu["options"]) == YEAR_OPTIONS == 100
+    assert [o["text"]["text"] for o in menu["options"][:2]] == ["2025", "2024"]
+    assert parse_year_choice(menu["options"][-1]["value"]) == (42, 1926)
+    assert "*3 entries have no year.*" in menu_block["text"]["text"]
+    assert list(buttons(before)) == ["import_cancel_button"]
+    assert "submit" not in build_preview_modal(t, plan, 42)
+    assert "*year to pick* · Data · 데이터 분석 실패" in "\n".join(mrkdwn_texts(before["blocks"]))
+
+    after = build_preview_message(t, plan, 42, year=2018)
+    [menu_block] = [b for b in after["blocks"] if b.get("block_id") == "import_year_block"]
+    assert menu_block["accessory"]["initial_option"]["value"] == "42:2018"
+    assert "*3 entries* without a year are imported under *2018*." in menu_block["text"]["text"]
+    assert list(buttons(after)) == ["import_confirm_button", "import_cancel_button"]
+    assert build_preview_modal(t, plan, 42, year=2018)["submit"]["text"] == "Import"
+    assert "*2018* · Data · 데이터 분석 실패" in "\n".join(mrkdwn_texts(after["blocks"]))
+    assert blocks_problem(after["blocks"], MESSAGE_BLOCKS_MAX) is None
+
+
+@pytest.mark.parametrize("value", ["", "42", "42:", ":2019", "42:19", "x:2019", "42:2019:1", None, "-1:2019"])
+def test_a_year_choice_that_is_not_one_of_ours_is_refused(value):
+    assert parse_year_choice(value) is None

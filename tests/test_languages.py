@@ -304,11 +304,23 @@ def test_the_year_in_review_is_korean(bot):
 
 def test_an_empty_year_in_review_is_korean(bot):
     korean_person(bot)
-    bot.command("review 2021", key="review")
+    bot.now = datetime(2021, 6, 1, 12, 0, tzinfo=UTC)
+    bot.command("review", key="review")
     bot.fake.wait_for_responses()
     [message] = bot.fake.wait_for("chat.postMessage")
     assert message.args["text"].startswith("2021년에는 아직 기록이 없어요.")
     assert english_left(message.args) == []
+
+
+def test_a_year_the_review_cannot_use_is_answered_in_korean(bot):
+    korean_person(bot)
+    learn_the_locale(bot)  # an entry of this year (the clock's)
+    bot.command("review abc", key="review")
+    [(_key, answer)] = bot.fake.wait_for_responses(2)[1:]
+    year = bot.clock().year
+    said = f"실패 이력서에는 {year}년 기록만 있어요. `/fail review {year}`를 입력해 보세요."
+    assert answer["text"] == f"“abc”은(는) 연도가 아니에요. {said}"
+    assert english_left(answer) == []
 
 
 def test_an_error_on_the_ack_path_is_reported_in_korean_once_the_locale_is_known(bot):

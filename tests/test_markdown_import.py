@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import codecs
+import time
 from datetime import UTC, date, datetime
 from pathlib import Path
 
@@ -250,6 +251,398 @@ def test_the_limits_are_the_record_forms():
     assert markdown_import.TEXT_MAX == entry_modal.TEXT_MAX
     assert markdown_import.ACTION_ITEMS_MAX == entry_modal.ACTION_ITEMS_MAX
     assert markdown_import.ACTION_ITEM_MAX == entry_modal.ACTION_ITEM_MAX
+
+
+# -- resumes written for readers: sections by kind, years in bullets, lessons in sentences -----------
+
+
+def rows(plan) -> list[tuple]:
+    """(year or None, what happened, lesson, category, section) of each entry."""
+    return [
+        (e.happened_on.year if e.happened_on else None, e.what_happened, e.lesson, e.category, e.section)
+        for e in plan.entries
+    ]
+
+
+def test_an_english_blog_post_without_year_headings_gives_its_seven_failures():
+    plan = fixture("blog_post.md")
+    ds, management = "Top DS Failures", "Top management failures"
+    assert rows(plan) == [
+        (
+            2023,  # the front matter's date: the bullet names no year
+            "Built a churn model on leaky features; it scored 0.99 offline and fell apart in production.",
+            "I learnt the importance of checking when every feature becomes known.",
+            "data",
+            ds,
+        ),
+        (
+            2019,
+            "Shipped a recommender without an A/B test.",
+            "I learned that offline metrics are not the product.",
+            "data",
+            ds,
+        ),
+        (
+            2020,
+            "Spent three months tuning a model nobody had asked for (2020).",
+            "talk to the people who will use it first.",
+            "data",
+            ds,
+        ),
+        (2023, "Trusted a dashboard without reading the query behind it", None, "data", ds),
+        (
+            2021,
+            "Hired too fast for a team of five.",
+            "We learned to write the role down before opening it.",
+            "management",
+            management,
+        ),
+        (
+            2023,
+            "Skipped one-on-ones during a crunch, and two people left.",
+            "the crunch is when one-on-ones matter most",
+            "management",
+            management,
+        ),
+        (2022, "Promised a launch date to leadership without asking the team", None, "management", management),
+    ]
+    assert all(entry.day_known is False for entry in plan.entries)
+    assert kinds(plan) == [
+        ("text_before_first_section", 8, None),
+        ("text_before_first_section", 11, None),
+        ("image", 13, None),
+        ("reference", 31, None),
+        ("reference", 32, None),
+    ]
+    assert plan.undated() == 0 and plan.latest_year == TODAY.year
+
+
+def test_a_korean_blog_post_without_a_date_leaves_the_entries_without_a_year_to_pick():
+    plan = fixture("blog_post_ko.md")
+    data, management = "데이터 분석 실패", "관리 실패"
+    assert rows(plan) == [
+        (
+            None,
+            "이탈 예측 모델을 미래 정보가 섞인 변수로 만들었다.",
+            "변수마다 언제 알 수 있는 값인지 확인해야 한다는 것을 깨달았다.",
+            "data",
+            data,
+        ),
+        (2019, "A/B 테스트 없이 추천 모델을 배포했다.", "오프라인 지표가 곧 제품은 아니다.", "data", data),
+        (None, "아무도 요청하지 않은 모델을 석 달 동안 튜닝했다", None, "data", data),
+        (2021, "다섯 명 팀에 사람을 너무 빨리 뽑았다.", "채용 전에 역할부터 글로 적는다.", "management", management),
+        (
+            None,
+            "마감 직전에 일대일 면담을 건너뛰었고 두 명이 떠났다.",
+            "바쁠 때일수록 일대일 면담이 중요하다",
+            "management",
+            management,
+        ),
+    ]
+    assert plan.undated() == 3 and plan.per_year() == [(2021, 1), (2019, 1)]
+    assert kinds(plan) == [("text_before_first_section", 7, None), ("image", 9, None), ("reference", 25, None)]
+
+
+DRAFT_YEARS = [(2023, 2), (2022, 2), (2021, 2), (2020, 2), (2019, 2), (2018, 2)]
+DRAFT_NOTES = [
+    ("empty_year", 7, 2024),
+    ("empty_year", 21, 2017),
+    ("empty_year", 23, 2016),
+    ("empty_year", 25, 2025),
+    ("year_out_of_order", 25, 2025),  # the stray 2025 among the table of contents
+    ("empty_year", 27, 2014),
+    ("empty_year", 29, 2013),
+    ("in_comment", 31, None),
+    ("reference", 70, 2018),
+    ("reference", 71, 2018),
+    ("reference", 72, 2018),
+    ("reference", 73, 2018),
+]
+
+
+# The lessons of the draft's twelve entries, in order (tests/test_imports.py checks them saved).
+DRAFT_LESSONS = {
+    "draft.md": [
+        "meet the people who would use it first",
+        "I learned to finish preparing a week ahead.",
+        "Didn't listen to the whole question\nRepeat the question before answering",
+        "no deploys on Fridays",
+        None,
+        "retros matter most when we are busy",
+        "A backup is only a backup once it has been restored",
+        None,
+        "handing work over is part of the work",
+        None,
+        "look at the team before the company.",
+        None,
+    ],
+    "draft_ko.md": [
+        "처음부터 쓸 사람을 만나야 한다",
+        "준비는 일주일 전에 끝내야 한다는 것을 깨달았다.",
+        "면접관의 질문을 끝까지 듣지 않았다\n질문을 다시 말해 보고 답한다",
+        "금요일 배포는 하지 않는다",
+        None,
+        "회고는 바쁠 때 더 필요하다",
+        "복구 연습까지 해야 백업이다",
+        None,
+        "맡기는 것도 일이다",
+        None,
+        "회사보다 팀을 먼저 본다.",
+        None,
+    ],
+}
+
+
+@pytest.mark.parametrize("name", sorted(DRAFT_LESSONS))
+def test_a_draft_with_a_table_of_contents_and_its_resume_inside_a_comment(name):
+    plan = fixture(name)
+    # Twelve failures: the four reference links at the end are not failures.
+    assert plan.per_year() == DRAFT_YEARS and len(plan.entries) == 12
+    assert lessons(plan) == DRAFT_LESSONS[name]
+    # 2023 to 2018 are headed twice (the table of contents, then their entries): not empty.
+    assert kinds(plan) == DRAFT_NOTES
+    [comment] = [anomaly for anomaly in plan.anomalies if anomaly.kind == "in_comment"]
+    assert (comment.line, comment.last_line) == (31, 75)  # never closed: to the file's last line
+    footnoted = plan.entries[2].what_happened
+    assert footnoted.split("\n")[1].startswith("[^1]: ")  # the footnote goes with the entry that cites it
+    assert {entry.category for entry in plan.entries} == {"other"} and {e.section for e in plan.entries} == {None}
+
+
+def test_an_entrys_year_comes_from_its_bullet_then_its_heading_then_the_front_matter():
+    text = "\n".join(
+        [
+            "---",
+            "date: 2022-11-30",
+            "---",
+            "Failures:",
+            "",
+            "- 2019: Colon",
+            "- **2018** — Bold and a dash",
+            "- 2017 - Hyphen",
+            "- Parenthesis at the end (2016)",
+            "- Parenthesis (2015) in the middle",
+            "- Battle of Hastings (1066) is no year of mine",
+            "- 2019-2020 is a range, not a year",
+            "- No year at all",
+            "- 2031: Next decade",
+        ]
+    )
+    plan = parse_resume(text, TODAY)
+    assert [(year, what) for year, what, *_ in rows(plan)] == [
+        (2019, "Colon"),
+        (2018, "Bold and a dash"),
+        (2017, "Hyphen"),
+        (2016, "Parenthesis at the end"),
+        (2015, "Parenthesis (2015) in the middle"),
+        (2022, "Battle of Hastings (1066) is no year of mine"),
+        (2022, "2019-2020 is a range, not a year"),
+        (2022, "No year at all"),
+    ]
+    assert kinds(plan) == [("future_date", 14, 2031)]
+    under_a_heading = parse_resume("## 2024\n- (2019) an old one, remembered late\n- this year's\n", TODAY)
+    assert [year for year, *_ in rows(under_a_heading)] == [2019, 2024]
+    scheduled = parse_resume("---\ndate: 2031-01-01\n---\nFailures:\n- Wrote a post ahead\n", TODAY)
+    assert scheduled.undated() == 1  # a post dated after today gives its entries no year
+
+
+@pytest.mark.parametrize(
+    ("bullet", "what", "lesson"),
+    [
+        ("Broke prod. I learnt to canary.", "Broke prod.", "I learnt to canary."),
+        ("Broke prod! I learned that canaries help.", "Broke prod!", "I learned that canaries help."),
+        ("Broke prod. Lesson: canary first.", "Broke prod.", "canary first."),
+        ("Broke prod. We learned to canary. It took a week.", "Broke prod. It took a week.", "We learned to canary."),
+        ("Broke prod. Lessons learned: canary first.", "Broke prod.", "canary first."),
+        ("배포하다 장애를 냈다. 배운 점: 카나리 배포부터.", "배포하다 장애를 냈다.", "카나리 배포부터."),
+        ("배포하다 장애를 냈다. 교훈은 작게 나누는 것이다.", "배포하다 장애를 냈다.", "교훈은 작게 나누는 것이다."),
+        (
+            "배포하다 장애를 냈다. 작게 나눠야 한다는 것을 깨달았다.",
+            "배포하다 장애를 냈다.",
+            "작게 나눠야 한다는 것을 깨달았다.",
+        ),
+        ("I learned Go in a week.", "I learned Go in a week.", None),  # nothing else: it stays what happened
+        ("Broke prod with no lesson in sight.", "Broke prod with no lesson in sight.", None),
+    ],
+)
+def test_a_sentence_that_says_what_was_learned_is_the_lesson(bullet, what, lesson):
+    [entry] = parse_resume(f"## 2024\n- {bullet}\n", TODAY).entries
+    assert (entry.what_happened, entry.lesson) == (what, lesson)
+
+
+def test_a_lesson_sentence_comes_before_the_nested_lesson_and_nothing_is_dropped():
+    text = "## 2024\n- Broke prod. I learned to canary.\n  - Lesson: and to watch the graphs\n"
+    [entry] = parse_resume(text, TODAY).entries
+    assert (entry.what_happened, entry.lesson) == ("Broke prod.", "I learned to canary.\nand to watch the graphs")
+
+
+def test_references_links_images_and_unused_footnotes_are_skipped_and_counted():
+    text = "\n".join(
+        [
+            "## 2024",  # 1
+            "- Broke prod",
+            "  - [the postmortem](https://example.com/pm)",  # a nested link stays the entry's lesson
+            "- [a link alone](https://example.com/a)",
+            "- <https://example.com/b>, [c](https://example.com/c)",
+            "* https://example.com/d",
+            "- ![a picture](pic.png)",
+            "![another](pic2.png)",
+            "- [a link](https://example.com/e) with words is a failure",
+            "[^unused]: Nobody cites me",  # 10
+            "",
+            "### References",
+            "- Anything at all",
+            "Even prose",
+            "",
+            "### Engineering",
+            "- Still 2024",
+            "",
+            "Sources:",
+            "- [s](https://example.com/s)",  # 20
+            "",
+            "## 참고",
+            "- 아무거나",
+        ]
+    )
+    plan = parse_resume(text, TODAY)
+    assert texts(plan) == ["Broke prod", "[a link](https://example.com/e) with words is a failure", "Still 2024"]
+    assert plan.entries[0].lesson == "[the postmortem](https://example.com/pm)"
+    assert plan.entries[2].category == "engineering"
+    assert kinds(plan) == [
+        ("reference", 4, 2024),
+        ("reference", 5, 2024),
+        ("reference", 6, 2024),
+        ("image", 7, 2024),
+        ("image", 8, 2024),
+        ("reference", 10, None),
+        ("reference", 13, 2024),
+        ("reference", 14, 2024),
+        ("reference", 20, 2024),
+        ("reference", 23, None),
+    ]
+
+
+def test_comments_within_a_line_are_skipped_and_a_comment_over_lines_is_read_and_reported():
+    text = "\n".join(
+        [
+            "## 2024",
+            "- Visible <!-- a private aside --> entry",
+            "<!-- more -->",
+            "<!--",
+            "- Hidden draft",
+            "  - Lesson: drafts count too",
+            "-->",
+            "- After the comment",
+        ]
+    )
+    plan = parse_resume(text, TODAY)
+    assert texts(plan) == ["Visible  entry", "Hidden draft", "After the comment"]
+    assert lessons(plan)[1] == "drafts count too"
+    assert kinds(plan) == [("comment", 2, 2024), ("comment", 3, 2024), ("in_comment", 4, None)]
+    assert plan.anomalies[2].last_line == 7
+
+
+def test_a_year_headed_twice_is_one_year_and_an_anchor_after_it_is_no_part_of_it():
+    text = "## 2024\n## 2023\n## 2022\n\n## 2023[](https://x.example/#2023)\n- a\n## 2022 {#y2022}\n- b\n"
+    plan = parse_resume(text, TODAY)
+    assert plan.per_year() == [(2023, 1), (2022, 1)]
+    assert kinds(plan) == [("empty_year", 1, 2024)]
+
+
+def test_headings_with_nothing_under_them_are_reported_once_each():
+    text = "# My resume\n\n## Contents\n\n## 2024\n### Engineering\n### Career\n- a\n## Notes\n"
+    plan = parse_resume(text, TODAY)
+    assert texts(plan) == ["a"] and plan.entries[0].category == "career"
+    assert kinds(plan) == [("empty_heading", 3, None), ("empty_heading", 6, 2024), ("empty_heading", 9, None)]
+    assert [anomaly.detail for anomaly in plan.anomalies] == ["Contents", "Engineering", "Notes"]
+
+
+def test_a_cv_of_failures_by_category_gives_each_its_kind_and_keeps_the_sections_name():
+    text = "\n".join(
+        [
+            "# CV of failures",
+            "",
+            "## Degree programmes I did not get into",
+            "2008 PhD programme in Neuroscience, Harvard",
+            "2007: Fulbright scholarship",
+            "",
+            "## Research funding I did not get",
+            "- 2015: ERC Starting Grant",
+            "- A grant whose year I forget",
+            "",
+            "## Engineering",
+            "- 2016: Broke the build",
+            "",
+            "## Things I regret",
+            "- 2014: Said yes to everything",
+            "",
+            "**Rejections**:",
+            "- 2012 — Paper to Nature",
+        ]
+    )
+    plan = parse_resume(text, TODAY)
+    assert rows(plan) == [
+        (2008, "PhD programme in Neuroscience, Harvard", None, "career", "Degree programmes I did not get into"),
+        (2007, "Fulbright scholarship", None, "career", "Degree programmes I did not get into"),
+        (2015, "ERC Starting Grant", None, "career", "Research funding I did not get"),
+        (None, "A grant whose year I forget", None, "career", "Research funding I did not get"),
+        (2016, "Broke the build", None, "engineering", None),  # the category's own label: nothing more to keep
+        (2014, "Said yes to everything", None, "other", "Things I regret"),
+        (2012, "Paper to Nature", None, "career", "Rejections"),
+    ]
+    assert plan.anomalies == ()
+
+
+def test_a_file_of_bullets_that_name_their_years_needs_no_heading():
+    plan = parse_resume("My failures, in no order\n\n- 2019: Missed a deadline\n- Lost a bet (2021)\n", TODAY)
+    assert rows(plan) == [(2019, "Missed a deadline", None, "other", None), (2021, "Lost a bet", None, "other", None)]
+    assert kinds(plan) == [("text_before_first_section", 1, None)]
+
+
+def test_the_title_is_no_section_and_a_line_within_an_entry_is_no_label():
+    with pytest.raises(ImportRefused, match="no_years"):
+        parse_resume("# Things that went wrong\n\n- Deployed on a Friday\n- Missed a deadline\n", TODAY)
+    several = parse_resume("# Work\n- Broke prod\n# Life\n- Missed a flight\n", TODAY)
+    assert [(e.what_happened, e.category, e.section) for e in several.entries] == [
+        ("Broke prod", "other", "Work"),
+        ("Missed a flight", "personal", "Life"),
+    ]
+    within = parse_resume("Failures:\n- Broke prod\nWhat followed:\n- Missed a flight\n", TODAY)
+    assert texts(within) == ["Broke prod\nWhat followed:", "Missed a flight"]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Failures:\n- " + "http://" * 3000 + " x\n",  # a links-only line that fails at its very end
+        "Failures:\n- " + "[a](b)  " * 3000 + "!\n",
+        "## 2024\na" + " " * 20000 + "b:\n- x\n",
+        "## 2024\n- a" + " " * 20000 + "b I learned\n",
+        "## a" + " " * 20000 + "x\n- y\n",
+        "## 2023" + "[](" * 7000 + ")\n- y\n",
+    ],
+    ids=["links", "spaced-links", "label", "sentences", "closing-marks", "anchors"],
+)
+def test_a_crafted_line_is_read_in_one_pass_not_backtracked_into(text):
+    started = time.monotonic()
+    try:
+        parse_resume(text, TODAY)
+    except ImportRefused:
+        pass
+    assert time.monotonic() - started < 5  # each takes milliseconds; a backtracking pattern takes hours
+
+
+def test_an_imported_section_goes_out_in_the_export_and_comes_back():
+    entries = [
+        make_entry(1, "Shipped a leaky model", "check the timestamps", date(2023, 1, 1), "data"),
+        make_entry(2, "Rejected by Nature", None, date(2012, 5, 1), "career"),
+        make_entry(3, "Typed <!-- in a note", "and --> in its lesson", date(2012, 6, 1), "other"),
+    ]
+    for entry, section in zip(entries, ["Top DS Failures", "Rejections · papers", "C#"], strict=True):
+        entry.section = section
+    for language in ("en", "ko"):
+        plan = read_back(entries, language)
+        assert_same(entries, plan)
+        assert [entry.section for entry in plan.entries] == ["Top DS Failures", "C#", "Rejections · papers"]
 
 
 # -- bad files --------------------------------------------------------------------------------

@@ -23,7 +23,7 @@ from storage.repository import Workspace
 from tests import payloads
 from tests.checks import assert_no_failed_calls
 from tests.conftest import tasks_now
-from tests.rows import seed
+from tests.rows import entries, seed
 from tests.test_prompts import member, no_pause, quick_client
 from tests.uploads import uploaded, uploaded_files
 
@@ -195,11 +195,56 @@ def test_this_year_is_the_year_where_the_person_is(bot):
     assert "New year, new lesson" in section_texts(message) and "Old year's lesson" not in section_texts(message)
 
 
+@pytest.mark.parametrize(
+    ("asked", "wrong"),
+    [
+        ("1890", "There are no entries from 1890."),
+        ("2999", "2999 has not come yet."),
+        ("abc", "“abc” is not a year."),
+        ("2017", "There are no entries from 2017."),
+        ("<!channel>", "“&lt;!channel&gt;” is not a year."),  # escaped: it never pings anyone
+    ],
+)
+def test_a_year_the_review_cannot_use_gets_an_answer_with_the_years_that_work(bot, asked, wrong):
+    bot.now = datetime(2026, 2, 10, 12, 0, tzinfo=UTC)
+    for year in range(2018, 2026):
+        seed(bot, f"A mistake of {year}", date(year, 3, 1), items=())
+    seed(bot, "Someone else's 2017", date(2017, 3, 1), user="U2", items=())
+    before = len(entries(bot))
+
+    assert bot.command(f"review {asked}", key="review").status == 200
+
+    [(key, answer)] = bot.fake.wait_for_responses()
+    assert key == "review"
+    assert answer["text"] == f"{wrong} Your resume has entries from 2018 to 2025: try `/fail review 2025`."
+    assert [b["type"] for b in answer["blocks"]] == ["section"]  # no *Record it*: it was never an entry
+    bot.drain()
+    assert len(entries(bot)) == before and dm_posts(bot.fake) == []
+    assert_no_failed_calls(bot)
+
+
+@pytest.mark.parametrize(
+    ("years", "said"),
+    [
+        ((), "Your resume has no entries yet, so there is no year to review: record one with `/fail` first."),
+        ((2021,), "Your resume has entries from 2021 only: try `/fail review 2021`."),
+        ((2018, 2019, 2024), "Your resume has entries from these years: 2018, 2019, 2024. Try `/fail review 2024`."),
+    ],
+)
+def test_the_answer_names_the_years_with_entries_however_few(bot, years, said):
+    for year in years:
+        seed(bot, f"A mistake of {year}", date(year, 3, 1), items=())
+    bot.command("review 2020", key="review")
+    [(_key, answer)] = bot.fake.wait_for_responses()
+    assert answer["text"] == f"There are no entries from 2020. {said}"
+
+
 def test_an_empty_year_says_nothing_was_recorded_and_sends_no_chart(bot):
+    bot.now = datetime(2024, 7, 1, 12, 0, tzinfo=UTC)  # this year, asked for without a year
     seed(bot, "Only in 2023", date(2023, 5, 1))
     seed(bot, "Someone else's 2024", date(2024, 5, 1), user="U2")
 
-    bot.command("review 2024", key="review")
+    bot.command("review", key="review")
 
     [message] = bot.fake.wait_for("chat.postMessage")
     assert message.args["channel"] == "U1"

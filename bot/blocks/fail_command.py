@@ -10,9 +10,10 @@ from bot.slack.text import decode_slack_text
 
 SUBCOMMANDS = ("resume", "export", "help", "settings", "admin-export", "search", "import", "review")
 _RESUME = re.compile(r"^resume(?:\s+(\d{4}))?$", re.IGNORECASE)
-_REVIEW = re.compile(r"^review(?:\s+(\d{4}))?$", re.IGNORECASE)
-# A year outside these ("review 9999") is taken for a typo, answered clearly.
-YEARS_REVIEWED = (1900, 2999)
+# `review` and one word: the year asked for, whatever it is ("review 1890", "review abc"); the answer
+# says when it cannot be used, and never takes it for an entry.
+_REVIEW = re.compile(r"^review(?:\s+(\S+))?$", re.IGNORECASE)
+_YEAR = re.compile(r"[1-9]\d{3}")
 _SEARCH = re.compile(r"^search(?:\s+(.+))?$", re.IGNORECASE | re.DOTALL)
 # Longer searches are cut: they must fit a button's value to page on.
 SEARCH_MAX = 500
@@ -26,7 +27,7 @@ TYPO_TEXT_MAX = 100
 class FailCommand:
     # "form", "record", "typo", "resume", "export", "help", "settings", "admin-export", "search", "import", "review"
     action: str
-    text: str = ""
+    text: str = ""  # for "review": the year asked for when it is no year ("abc")
     year: int | None = None
     suggestion: str | None = None  # for a typo: the subcommand it is most like
 
@@ -36,7 +37,8 @@ def parse_fail_command(text: str) -> FailCommand:
     subcommand followed by a word or two it does not take ("export now"), is taken for a typo and
     saves nothing (the answer offers to record it); anything else, one word included, is the text of
     a quick entry (so "deadline" and "resume of mine got rejected by twelve companies" are recorded).
-    `search <words>` looks for entries; `review [YEAR]` sends the year in review.
+    `search <words>` looks for entries; `review [YEAR]` sends the year in review (`review abc`: its
+    answer says that is no year).
 
     `text` is as Slack sends it, with `&`, `<` and `>` as entities."""
     text = decode_slack_text(text or "").strip()
@@ -46,8 +48,11 @@ def parse_fail_command(text: str) -> FailCommand:
     if resume and resume.group(1) != "0000":
         return FailCommand("resume", year=int(resume.group(1)) if resume.group(1) else None)
     review = _REVIEW.match(text)
-    if review and YEARS_REVIEWED[0] <= int(review.group(1) or YEARS_REVIEWED[0]) <= YEARS_REVIEWED[1]:
-        return FailCommand("review", year=int(review.group(1)) if review.group(1) else None)
+    if review:
+        asked = review.group(1) or ""
+        if _YEAR.fullmatch(asked):
+            return FailCommand("review", year=int(asked))
+        return FailCommand("review", text=asked[:TYPO_TEXT_MAX])
     search = _SEARCH.match(text)
     if search:  # the answer offers to record the words instead, for "search broke after the deploy"
         return FailCommand("search", text=(search.group(1) or "").strip()[:SEARCH_MAX])

@@ -33,6 +33,8 @@ HOME_BLOCKS_MAX = 100
 def entry_text(t: Translator, entry: Entry, with_visibility: bool = False) -> str:
     """One entry in mrkdwn, user text escaped and trimmed so that the section stays under 3,000."""
     first = f"*{entry_day(t, entry)}* · {category_label(t, entry.category)}"
+    if entry.section:  # the section of an imported resume it was listed under
+        first += f" · {escape_within(entry.section, 100)}"
     if with_visibility:
         first += f" · _{visibility_label(t, entry.visibility)}_"
     lines = [first, escape_within(entry.what_happened, 600)]

@@ -99,3 +99,30 @@ def build_team_review_message(t: Translator, review: TeamYearInReview) -> dict:
         context(t("Thank you all for writing things down. That is how the same mistake never happens twice.")),
     ]
     return {"text": title, "blocks": blocks}
+
+
+def build_review_year_message(t: Translator, asked: str, year: int | None, years: list[int], this_year: int) -> dict:
+    """`/fail review` with a year it cannot use (`asked`: what was typed when it is no year): what is
+    wrong, and the years the resume has entries in (`years`, oldest first)."""
+    if year is None:
+        wrong = t("“{asked}” is not a year.", asked=escape_within(asked, 50))
+    elif year > this_year:
+        wrong = t("{year} has not come yet.", year=year)
+    else:
+        wrong = t("There are no entries from {year}.", year=year)
+    if not years:
+        works = t("Your resume has no entries yet, so there is no year to review: record one with `/fail` first.")
+    elif len(years) == 1:
+        works = t("Your resume has entries from {year} only: try `/fail review {year}`.", year=years[0])
+    elif years[-1] - years[0] + 1 == len(years):
+        works = t(
+            "Your resume has entries from {first} to {last}: try `/fail review {last}`.", first=years[0], last=years[-1]
+        )
+    else:
+        works = t(
+            "Your resume has entries from these years: {years}. Try `/fail review {last}`.",
+            years=", ".join(str(y) for y in years),
+            last=years[-1],
+        )
+    text = f"{wrong} {works}"
+    return {"text": text, "blocks": [section(text)]}

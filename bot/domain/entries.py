@@ -86,7 +86,9 @@ def resume_markdown(t: Translator, entries: Iterable[Entry], person: str) -> str
     for year, group in groups:
         lines += [f"## {year}", ""]
         for entry in group:
-            lines.append(f"### {entry_day(t, entry)} · {category_label(t, entry.category)}")
+            # A section's own name, kept from an import, follows its category: "### 2019 · Career · Rejections".
+            kind = " · ".join(filter(None, (category_label(t, entry.category), entry.section)))
+            lines.append(f"### {entry_day(t, entry)} · {kind}")
             lines += ["", markdown_text(entry.what_happened), ""]
             lesson = markdown_text(entry.lesson) if entry.lesson else t("Lesson still to come.")
             lines += [f"**{t('What we learned')}:** {lesson}", ""]

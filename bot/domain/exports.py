@@ -42,6 +42,7 @@ def _entry_record(entry: Entry, nice_jobs: int) -> dict:
         "happened_on": entry.happened_on.isoformat(),
         "day_known": entry.day_known is not False,
         "category": entry.category,
+        "section": entry.section,
         "what_happened": entry.what_happened,
         "lesson": entry.lesson,
         "safeguards": list(entry.safeguards),

@@ -8,7 +8,7 @@ from datetime import UTC, date, datetime, time
 
 from sqlalchemy.orm import Session, sessionmaker
 
-from bot.domain.markdown_import import ImportPlan, parse_resume
+from bot.domain.markdown_import import YEAR_MIN, ImportPlan, parse_resume
 from bot.slack.text import clean_text
 from storage import repository as repo
 from storage.repository import EntryFields, Workspace
@@ -20,6 +20,7 @@ SessionFactory = sessionmaker[Session]
 class Prepared:
     import_id: int
     plan: ImportPlan
+    year: int | None = None  # picked in the preview for the entries the file gives no year
 
 
 @dataclass(frozen=True)
@@ -37,35 +38,62 @@ def prepare_import(sf: SessionFactory, ws: Workspace, user_id: str, text: str, t
         return Prepared(repo.add_pending_import(session, ws, user_id, text, now).id, plan)
 
 
+def pick_import_year(sf: SessionFactory, ws: Workspace, user_id: str, import_id: int, year: int, today: date) -> bool:
+    """The year picked in the preview for the entries the file gives none, kept on the import until
+    its Import; False for a year no entry may have, or an import done, cancelled or not theirs."""
+    if not YEAR_MIN <= year <= today.year:
+        return False
+    with sf.begin() as session:
+        return repo.set_pending_import_year(session, ws, user_id, import_id, year)
+
+
+def pending_preview(sf: SessionFactory, ws: Workspace, user_id: str, import_id: int, today: date) -> Prepared | None:
+    """The preview of the person's import still awaiting their yes, read again (with the year they
+    picked); None once it was imported or cancelled, or is not theirs."""
+    with sf() as session:
+        pending = repo.get_pending_import(session, ws, user_id, import_id)
+        if pending is None or pending.status != "pending":
+            return None
+        text, year = pending.text, pending.year
+    return Prepared(import_id, parse_resume(text, today), year)
+
+
 def confirm_import(
     sf: SessionFactory, ws: Workspace, user_id: str, import_id: int, today: date, now: datetime
 ) -> Imported | None:
-    """Save the import's entries; None when it was done or cancelled already (a double click), or
-    is not this person's. Claiming the import and saving its entries commit together."""
+    """Save the import's entries; None when it was done or cancelled already (a double click), is
+    not this person's, or still waits for the year of the entries the file gives none (its Import is
+    offered once they have one). Claiming the import and saving its entries commit together."""
     with sf.begin() as session:
-        text = repo.claim_pending_import(session, ws, user_id, import_id, "imported")
-        if text is None:
+        pending = repo.get_pending_import(session, ws, user_id, import_id)
+        if pending is None or pending.status != "pending":
+            return None
+        plan, year = parse_resume(pending.text, today), pending.year
+        if plan.undated() and year is None:
+            return None
+        if repo.claim_pending_import(session, ws, user_id, import_id, "imported") is None:
             return None
         held = repo.entry_words_by_year(session, ws, user_id)
         imported = already = 0
-        for found in parse_resume(text, today).entries:
-            if (found.what_happened, found.happened_on.year) in held:
+        for found in plan.entries:
+            happened_on = found.happened_on or date(year, 1, 1)
+            if (found.what_happened, happened_on.year) in held:
                 already += 1
                 continue
             fields = EntryFields(
                 what_happened=found.what_happened,
                 lesson=found.lesson,
                 category=found.category,
-                happened_on=found.happened_on,
+                happened_on=happened_on,
                 safeguards=found.safeguards,
                 action_items=tuple(item.text for item in found.action_items),
                 visibility="private",
                 source_link=found.source_link,
             )
             entry = repo.add_entry(session, ws, user_id, fields, now)
-            entry.day_known = found.day_known
+            entry.day_known, entry.section = found.day_known, found.section
             # A resume keeps no date for a done item: the day of its entry is the nearest we know.
-            done_on = datetime.combine(found.happened_on, time(), UTC)
+            done_on = datetime.combine(happened_on, time(), UTC)
             for item, was in zip(entry.action_items, found.action_items, strict=True):
                 if was.done:
                     repo.set_action_item_status(item, "done", done_on)

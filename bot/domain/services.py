@@ -159,6 +159,12 @@ def resume_page(sf: SessionFactory, ws: Workspace, user_id: str, year: int | Non
     return ResumePage(entries, per_year, total, page)
 
 
+def years_with_entries(sf: SessionFactory, ws: Workspace, user_id: str) -> list[int]:
+    """The years the person's resume has entries in, oldest first."""
+    with sf() as session:
+        return sorted(repo.count_entries_by_year(session, ws, user_id))
+
+
 @dataclass(frozen=True)
 class HomeContents:
     recent: list[Entry]

@@ -9,19 +9,22 @@ from slack_sdk import WebClient
 from sqlalchemy.exc import SQLAlchemyError
 
 from bot.blocks.entry_modal import TEXT_MAX, ModalContext
-from bot.blocks.fail_command import parse_fail_command
+from bot.blocks.fail_command import FailCommand, parse_fail_command
 from bot.blocks.messages import (
     build_help_message,
     build_too_long_message,
     build_typo_message,
 )
+from bot.blocks.review import build_review_year_message
 from bot.domain import services
+from bot.domain.entries import latest_allowed_day
 from bot.listeners.flows import (
     open_record_modal,
     open_settings,
     promise,
     store_quick_entry_then_ack,
     translator_for,
+    workspace_of,
 )
 from bot.listeners.imports import open_import_modal
 from bot.slack.errors import reported
@@ -58,7 +61,7 @@ def handle_fail_command(ack: Ack, command: dict, client: WebClient, context: Bol
     elif parsed.action == "export":
         promise(context, "export", user_id=user_id, response_url=response_url, now=now)
     elif parsed.action == "review":
-        promise(context, "year_review", user_id=user_id, response_url=response_url, year=parsed.year, now=now)
+        _review(context, user_id, response_url, parsed, now)
     elif parsed.action == "search":
         promise(context, "search", user_id=user_id, response_url=response_url, words=parsed.text)
     elif parsed.action == "admin-export":
@@ -72,6 +75,19 @@ def handle_fail_command(ack: Ack, command: dict, client: WebClient, context: Bol
             ack(**message)
             return
     ack()
+
+
+def _review(context: BoltContext, user_id: str, response_url: str | None, parsed: FailCommand, now) -> None:
+    """This year's review, or the year asked for when the resume has entries in it; else an answer
+    that says what is wrong with the year and which years work (nothing is saved)."""
+    if parsed.year is not None or parsed.text:
+        years = services.years_with_entries(context["session_factory"], workspace_of(context), user_id)
+        if parsed.year not in years:
+            this_year = latest_allowed_day(now).year
+            message = build_review_year_message(translator_for(context), parsed.text, parsed.year, years, this_year)
+            promise(context, "answer", user_id=user_id, response_url=response_url, message=message)
+            return
+    promise(context, "year_review", user_id=user_id, response_url=response_url, year=parsed.year, now=now)
 
 
 def _answer(t, parsed) -> dict:

@@ -9,9 +9,9 @@ from slack_bolt import Ack, App, BoltContext
 from slack_sdk import WebClient
 from sqlalchemy.exc import SQLAlchemyError
 
-from bot.blocks.imports import ALREADY_DONE, build_import_modal, build_preview_modal, refusal_text
+from bot.blocks.imports import ALREADY_DONE, build_import_modal, build_preview_modal, parse_year_choice, refusal_text
 from bot.blocks.messages import NOT_SAVED_IN_FORM, build_dm_hint_message, build_text_message
-from bot.blocks.state import entry_id_value, pressed_value, text_value
+from bot.blocks.state import entry_id_value, pressed, pressed_value, text_value
 from bot.domain import imports
 from bot.domain.entries import latest_allowed_day
 from bot.domain.markdown_import import ImportRefused
@@ -74,6 +74,20 @@ def handle_import_confirm(ack: Ack, body: dict, context: BoltContext) -> None:
     ack()
 
 
+def handle_import_year(ack: Ack, body: dict, context: BoltContext) -> None:
+    """A year picked in a preview for the entries the file gives none: kept before the ack, then the
+    preview comes again with Import (in the modal, or in place of the DM's message)."""
+    choice = parse_year_choice((pressed(body).get("selected_option") or {}).get("value"))
+    user_id, now = body["user"]["id"], context["clock"]()
+    if choice is not None:
+        import_id, year = choice
+        ws, today = workspace_of(context), latest_allowed_day(now)
+        if imports.pick_import_year(context["session_factory"], ws, user_id, import_id, year, today):
+            where = dict(response_url=body.get("response_url"), view_id=(body.get("view") or {}).get("id"))
+            promise(context, "show_import_preview", user_id=user_id, import_id=import_id, now=now, **where)
+    ack()
+
+
 def handle_import_cancel(ack: Ack, body: dict, context: BoltContext) -> None:
     t = translator_for(context)
     user_id, import_id = body["user"]["id"], entry_id_value(pressed_value(body))
@@ -115,6 +129,7 @@ def register(app: App) -> None:
     app.action(Action.IMPORT)(reported(handle_import_button))
     app.action(Action.IMPORT_CONFIRM)(reported(handle_import_confirm))
     app.action(Action.IMPORT_CANCEL)(reported(handle_import_cancel))
+    app.action(Action.IMPORT_YEAR)(reported(handle_import_year))
     app.view(View.IMPORT)(reported(handle_import_submission))
     app.view(View.IMPORT_PREVIEW)(reported(handle_import_preview_submission))
     app.event("message")(reported(once_per_event(handle_direct_message)))

@@ -50,6 +50,7 @@ class Block(StrEnum):
     HOME_LANGUAGE = "home_language_block"
     IMPORT_TEXT = "import_text_block"
     IMPORT_ACTIONS = "import_actions_block"
+    IMPORT_YEAR = "import_year_block"
 
 
 class Action(StrEnum):
@@ -103,6 +104,7 @@ class Action(StrEnum):
     IMPORT = "import_button"
     IMPORT_CONFIRM = "import_confirm_button"
     IMPORT_CANCEL = "import_cancel_button"
+    IMPORT_YEAR = "import_year_select"
     REVIEW = "year_review_button"
 
 

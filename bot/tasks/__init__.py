@@ -68,6 +68,7 @@ class Tasks:
             "pass_on_nice_job": FollowUpKind(after_ack.pass_on_nice_job),
             "read_shared_file": FollowUpKind(imports.read_shared_file),
             "finish_import": FollowUpKind(imports.finish_import),
+            "show_import_preview": FollowUpKind(imports.show_import_preview, ASKED),
             "year_review": FollowUpKind(reviews.send_year_review_now),
         }
         self.relay = Relay(runtime.session_factory, huey, self._hand_over)

@@ -7,8 +7,15 @@ import logging
 from datetime import datetime
 
 from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
 
-from bot.blocks.imports import NOT_READABLE, build_imported_message, build_preview_message, refusal_text
+from bot.blocks.imports import (
+    NOT_READABLE,
+    build_imported_message,
+    build_preview_message,
+    build_preview_modal,
+    refusal_text,
+)
 from bot.blocks.messages import build_text_message
 from bot.domain import imports
 from bot.domain.entries import latest_allowed_day
@@ -57,6 +64,35 @@ def read_shared_file(
     once(lambda: client.chat_postMessage(channel=channel, **preview))
 
 
+def show_import_preview(
+    rt: Runtime,
+    client: WebClient,
+    ws: Workspace,
+    user_id: str,
+    import_id: int,
+    now: datetime,
+    response_url: str | None = None,
+    view_id: str | None = None,
+) -> None:
+    """The preview again once a year is picked for the entries the file gives none, now with Import:
+    in the modal it is in (`view_id`), or in place of the DM's (`response_url`). An import done or
+    cancelled meanwhile, or a modal already closed, is left alone."""
+    shown = imports.pending_preview(rt.session_factory, ws, user_id, import_id, latest_allowed_day(now))
+    if shown is None:
+        log.info("Import %s was already done or cancelled", import_id)
+        return
+    t = rt.translator_for(client, ws, user_id)
+    if view_id:
+        view = build_preview_modal(t, shown.plan, import_id, shown.year)
+        try:
+            once(lambda: client.views_update(view_id=view_id, view=view))
+        except SlackApiError as error:
+            log.info("Import preview not updated in the modal (%s)", error.response.get("error"))
+        return
+    preview = build_preview_message(t, shown.plan, import_id, shown.year)
+    once(lambda: reply(client, user_id, response_url, preview, replace_original=True))
+
+
 def looks_like_text(file: dict) -> bool:
     """Slack's word for the file's kind: Markdown and plain text are read; a file Slack could not
     name is read too, and the decoder decides."""
@@ -79,7 +115,7 @@ def finish_import(
     second press finds it claimed and stays quiet: the first press's answer stands."""
     done = imports.confirm_import(rt.session_factory, ws, user_id, import_id, latest_allowed_day(now), now)
     if done is None:
-        log.info("Import %s was already done or cancelled", import_id)
+        log.info("Import %s was already done or cancelled, or waits for a year", import_id)
         return
     t = rt.translator_for(client, ws, user_id)
     imported = build_imported_message(t, done.imported, done.already)
