@@ -4,15 +4,16 @@ least once (a worker that died leaves it to be handed over again) and shown once
 from __future__ import annotations
 
 import time
-from datetime import UTC, datetime, timedelta
+from contextlib import contextmanager
+from datetime import UTC, date, datetime, timedelta
 
-from sqlalchemy import select, update
+from sqlalchemy import select, text, update
 
 from storage import outbox
 from storage.models import FollowUp
 from storage.repository import Workspace
 from tests import payloads
-from tests.rows import entries
+from tests.rows import entries, seed
 
 
 def rows(bot) -> list[FollowUp]:
@@ -84,3 +85,43 @@ def test_what_a_person_asks_for_goes_before_a_backlog_of_earlier_work(bot):
     wait_until(lambda: len(bot.fake.calls_to("views.publish")) == 5 and bot.fake.responses)
     order = [call.method for call in bot.fake.calls if call.method in ("views.publish", "response")]
     assert order == ["response"] + ["views.publish"] * 5  # the resume, asked last, answered first
+
+
+@contextmanager
+def outbox_refusing_rows(bot):
+    """Every new outbox row refused by the database itself, as a failed write would be."""
+    with bot.session_factory.begin() as session:
+        if session.bind.dialect.name == "sqlite":
+            session.execute(text("CREATE TRIGGER refuse BEFORE INSERT ON outbox BEGIN SELECT RAISE(ABORT, 'no'); END"))
+        else:
+            session.execute(text("ALTER TABLE outbox ADD CONSTRAINT refuse CHECK (false) NOT VALID"))
+    try:
+        yield
+    finally:
+        with bot.session_factory.begin() as session:
+            if session.bind.dialect.name == "sqlite":
+                session.execute(text("DROP TRIGGER refuse"))
+            else:
+                session.execute(text("ALTER TABLE outbox DROP CONSTRAINT refuse"))
+
+
+def press(bot, action_id: str, value: str, key: str):
+    button = payloads.button(action_id, value)
+    return bot.interact(payloads.block_actions(button, response_url=bot.fake.response_url(key)))
+
+
+def test_a_change_and_the_answer_it_promises_are_stored_together_or_not_at_all(bot):
+    undone, shared = seed(bot, "Undo me", date(2024, 1, 1)), seed(bot, "Share me", date(2024, 1, 2))
+    with outbox_refusing_rows(bot):
+        assert press(bot, "undo_button", str(undone), key="undo").status == 200
+        assert press(bot, "share_anonymously_button", str(shared), key="share").status == 200
+        # Neither change is made without its answer; each person hears that it did not go through.
+        assert [(e.id, e.visibility) for e in entries(bot)] == [(undone, "private"), (shared, "private")]
+        answers = dict(bot.fake.wait_for_responses(2))
+        assert "Nothing you saved was lost" in answers["undo"]["text"]
+        assert "Nothing you saved was lost" in answers["share"]["text"]
+    assert rows(bot) == []
+    # Once the outbox takes rows again, the same presses make the changes and answer them.
+    assert press(bot, "share_anonymously_button", str(shared), key="again").status == 200
+    assert [(e.id, e.visibility) for e in entries(bot)] == [(undone, "private"), (shared, "anonymous")]
+    wait_until(lambda: any(k == "again" and "Nice job" in str(m) for k, m in bot.fake.responses))

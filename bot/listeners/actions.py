@@ -21,6 +21,8 @@ from bot.domain import languages, services
 from bot.domain.services import NotYourEntry
 from bot.domain.wording import points_at_person
 from bot.listeners.flows import (
+    change,
+    in_place,
     open_edit_modal,
     open_entry_modal,
     open_record_modal,
@@ -59,32 +61,29 @@ def share_anonymously(ack: Ack, body: dict, context: BoltContext, check_wording:
     sf, ws, entry_id = context["session_factory"], workspace_of(context), pressed_entry_id(body)
     try:
         if check_wording and points_at_person(services.get_own_entry(sf, ws, user_id, entry_id).what_happened):
-            answer_then_ack(ack, context, user_id, body.get("response_url"), build_blame_warning_message(t, entry_id))
+            promise(context, "answer", **in_place(body, build_blame_warning_message(t, entry_id)))
+            ack()
             return
-        entry = services.change_visibility(sf, ws, user_id, entry_id, "anonymous", context["clock"]())
+        with change(context) as made:
+            entry = services.change_visibility(made.sf, ws, user_id, entry_id, "anonymous", context["clock"]())
+            made.promise("answer", **in_place(body, build_acknowledgement_message(t, entry, quick=True)))
     except NotYourEntry:
         refuse(ack, context, user_id, body.get("response_url"))
         return
-    message = build_acknowledgement_message(t, entry, quick=True)
-    answer_then_ack(ack, context, user_id, body.get("response_url"), message)
+    ack()  # after the change: Slack's 200 means it is made
 
 
 def handle_undo(ack: Ack, body: dict, context: BoltContext) -> None:
     t = translator_for(context)
     user_id = body["user"]["id"]
     try:
-        services.delete_own_entry(context["session_factory"], workspace_of(context), user_id, pressed_entry_id(body))
+        with change(context) as made:
+            services.delete_own_entry(made.sf, workspace_of(context), user_id, pressed_entry_id(body))
+            made.promise("answer", **in_place(body, build_undone_message(t)))
     except NotYourEntry:
         refuse(ack, context, user_id, body.get("response_url"))
         return
-    answer_then_ack(ack, context, user_id, body.get("response_url"), build_undone_message(t))
-
-
-def answer_then_ack(ack: Ack, context: BoltContext, user_id: str, response_url: str | None, message: dict) -> None:
-    """The change is made: its message replaces the one pressed, and the Home tab follows."""
-    arguments = dict(message=message, replace_original=True, home=True)
-    promise(context, "answer", user_id=user_id, response_url=response_url, **arguments)
-    ack()  # after the change: Slack's 200 means it is made
+    ack()
 
 
 def handle_record_typed(ack: Ack, body: dict, context: BoltContext) -> None:
@@ -125,8 +124,9 @@ def handle_home_language(ack: Ack, body: dict, context: BoltContext) -> None:
     """The person's language, chosen in the Home tab: kept before the ack, then the Home in it."""
     user_id = body["user"]["id"]
     choice = str((pressed(body).get("selected_option") or {}).get("value", ""))
-    languages.choose_language(context["session_factory"], workspace_of(context), user_id, choice, context["clock"]())
-    promise(context, "refresh_home", user_id=user_id)
+    with change(context) as made:
+        languages.choose_language(made.sf, workspace_of(context), user_id, choice, context["clock"]())
+        made.promise("refresh_home", user_id=user_id)
     ack()
 
 

@@ -8,7 +8,7 @@ from slack_bolt import Ack, App, BoltContext
 
 from bot.blocks.state import pressed_entry_id
 from bot.domain import services
-from bot.listeners.flows import promise, workspace_of
+from bot.listeners.flows import change, promise, workspace_of
 from bot.slack.errors import reported
 from bot.slack.ids import Action
 
@@ -16,29 +16,22 @@ log = logging.getLogger(__name__)
 
 
 def handle_nice_job(ack: Ack, body: dict, context: BoltContext) -> None:
-    result = services.say_nice_job(
-        context["session_factory"],
-        workspace_of(context),
-        body["user"]["id"],
-        pressed_entry_id(body),
-        context["clock"](),
-    )
+    with change(context) as made:
+        ws, user_id, now = workspace_of(context), body["user"]["id"], context["clock"]()
+        result = services.say_nice_job(made.sf, ws, user_id, pressed_entry_id(body), now)
+        if result is not None and result.added:  # a second press, or the author's own, changes nothing
+            # Only the author hears who they are; the teammate who pressed learns nothing about them,
+            # not even whether this message reached the author.
+            made.promise(
+                "pass_on_nice_job",
+                channel=(body.get("channel") or {}).get("id"),
+                message=body.get("message") or {},
+                author_id=result.author_id,
+                count=result.count,
+                happened_on=result.entry.happened_on,
+            )
     if result is None:
-        ack()
         log.info("Ignored a Nice job on an entry that is not in a digest here")
-        return
-    if result.added:  # a second press, or the author's own, changes nothing
-        # Only the author hears who they are; the teammate who pressed learns nothing about them,
-        # not even whether this message reached the author.
-        promise(
-            context,
-            "pass_on_nice_job",
-            channel=(body.get("channel") or {}).get("id"),
-            message=body.get("message") or {},
-            author_id=result.author_id,
-            count=result.count,
-            happened_on=result.entry.happened_on,
-        )
     ack()  # after the write: Slack's 200 means the Nice job is counted
 
 

@@ -5,7 +5,8 @@ from __future__ import annotations
 
 import functools
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager, nullcontext
 from datetime import datetime
 
 from slack_bolt import Ack, BoltContext
@@ -203,10 +204,49 @@ def store_quick_entry_then_ack(
 
 def promise(context: BoltContext, task: str, **arguments) -> None:
     """Promise the request's work after its ack: a row in the outbox (bot.tasks.outbox), written
-    before the ack, which a worker then does. A change that promises something writes it in its
-    own transaction instead (services' `then`)."""
+    before the ack, which a worker then does. What a change promises is written with the change
+    instead (`change`, or services' `then` for a new entry)."""
     with context["session_factory"].begin() as session:
         context["tasks"].promise(session, workspace_of(context), task, **arguments)
+
+
+def in_place(body: dict, message: dict, home: bool = True) -> dict:
+    """An answer's arguments: `message` in place of the one pressed, and with `home` the Home tab follows."""
+    where = dict(response_url=body.get("response_url"), replace_original=True, home=home)
+    return dict(user_id=body["user"]["id"], message=message, **where)
+
+
+class Change:
+    """A request's change and the follow-ups it promises, in one transaction: services called with
+    `sf` make their change in it, `promise` adds to it, and it commits once, when the `with change(…)`
+    block ends, before the ack. So a crash leaves both or neither."""
+
+    def __init__(self, context: BoltContext, session: Session) -> None:
+        self.context, self.session = context, session
+        self.sf = _OneSession(session)
+
+    def promise(self, task: str, **arguments) -> None:
+        self.context["tasks"].promise(self.session, workspace_of(self.context), task, **arguments)
+
+
+@contextmanager
+def change(context: BoltContext) -> Iterator[Change]:
+    with context["session_factory"].begin() as session:
+        yield Change(context, session)
+
+
+class _OneSession:
+    """A session factory whose every session is one open transaction's: a service's own `with
+    sf.begin()` then joins it rather than committing by itself."""
+
+    def __init__(self, session: Session) -> None:
+        self._session = session
+
+    def __call__(self):
+        return nullcontext(self._session)
+
+    def begin(self):
+        return nullcontext(self._session)
 
 
 def open_settings(client: WebClient, context: BoltContext, trigger_id: str, user_id: str) -> None:

@@ -15,7 +15,7 @@ from bot.blocks.state import entry_id_value, pressed, pressed_value, text_value
 from bot.domain import imports
 from bot.domain.entries import latest_allowed_day
 from bot.domain.markdown_import import ImportRefused
-from bot.listeners.flows import once_per_event, promise, translator_for, workspace_of
+from bot.listeners.flows import change, once_per_event, promise, translator_for, workspace_of
 from bot.slack.errors import reported
 from bot.slack.ids import Action, Block, View
 
@@ -82,9 +82,10 @@ def handle_import_year(ack: Ack, body: dict, context: BoltContext) -> None:
     if choice is not None:
         import_id, year = choice
         ws, today = workspace_of(context), latest_allowed_day(now)
-        if imports.pick_import_year(context["session_factory"], ws, user_id, import_id, year, today):
-            where = dict(response_url=body.get("response_url"), view_id=(body.get("view") or {}).get("id"))
-            promise(context, "show_import_preview", user_id=user_id, import_id=import_id, now=now, **where)
+        with change(context) as made:
+            if imports.pick_import_year(made.sf, ws, user_id, import_id, year, today):
+                where = dict(response_url=body.get("response_url"), view_id=(body.get("view") or {}).get("id"))
+                made.promise("show_import_preview", user_id=user_id, import_id=import_id, now=now, **where)
     ack()
 
 
@@ -118,9 +119,10 @@ def handle_direct_message(event: dict, body: dict, context: BoltContext) -> None
             file = {key: file[key] for key in FILE_FIELDS if key in file}
             promise(context, "read_shared_file", user_id=user_id, channel=channel, file=file, now=context["clock"]())
     elif event.get("subtype") is None:
-        if imports.hint_due(context["session_factory"], workspace_of(context), user_id, context["clock"]()):
-            message = build_dm_hint_message(translator_for(context))
-            promise(context, "answer", user_id=user_id, response_url=None, message=message)
+        message = build_dm_hint_message(translator_for(context))
+        with change(context) as made:
+            if imports.hint_due(made.sf, workspace_of(context), user_id, context["clock"]()):
+                made.promise("answer", user_id=user_id, response_url=None, message=message)
     else:
         log.info("Ignored a direct message of subtype %s", event.get("subtype"))
 

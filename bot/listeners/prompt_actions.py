@@ -13,7 +13,7 @@ from bot.blocks.messages import build_text_message
 from bot.blocks.state import pressed_entry_id, pressed_value
 from bot.domain import services
 from bot.domain.services import NotYourEntry
-from bot.listeners.flows import promise, refuse, translator_for, workspace_of
+from bot.listeners.flows import change, in_place, promise, refuse, translator_for, workspace_of
 from bot.slack.errors import reported
 from bot.slack.ids import Action
 
@@ -24,13 +24,7 @@ PERIOD = re.compile(r"[0-9]{4}-[0-9]{2}")
 def handle_prompt_nothing(ack: Ack, body: dict, context: BoltContext) -> None:
     t = translator_for(context)
     text = t("Thank you. A month with nothing to record is a fine answer too. See you next month.")
-    replace_prompt(ack, context, body, build_text_message(text))
-
-
-def replace_prompt(ack: Ack, context: BoltContext, body: dict, message: dict, home: bool = False) -> None:
-    """The prompt the person answered gives way to `message` (and with `home`, the Home tab follows)."""
-    where = dict(response_url=body.get("response_url"), replace_original=True, home=home)
-    promise(context, "answer", user_id=body["user"]["id"], message=message, **where)
+    promise(context, "answer", **in_place(body, build_text_message(text), home=False))
     ack()
 
 
@@ -41,22 +35,27 @@ def handle_prompt_snooze(ack: Ack, body: dict, context: BoltContext) -> None:
         log.info("Ignored a snooze button with a malformed period")
         return
     user_id = body["user"]["id"]
-    services.snooze_prompt(context["session_factory"], workspace_of(context), user_id, period, context["clock"]())
     text = translator_for(context)("No problem. I will ask again in a week.")
-    replace_prompt(ack, context, body, build_text_message(text))  # after the change: the 200 means it is made
+    with change(context) as made:
+        services.snooze_prompt(made.sf, workspace_of(context), user_id, period, context["clock"]())
+        made.promise("answer", **in_place(body, build_text_message(text), home=False))
+    ack()  # after the change: the 200 means it is made
 
 
 def handle_prompt_stop(ack: Ack, body: dict, context: BoltContext) -> None:
     user_id = body["user"]["id"]
-    services.set_prompts_stopped(context["session_factory"], workspace_of(context), user_id, True, context["clock"]())
     text = translator_for(context)("Done: no more monthly prompts. You can turn them back on any time in the App Home.")
-    replace_prompt(ack, context, body, build_text_message(text), home=True)
+    with change(context) as made:
+        services.set_prompts_stopped(made.sf, workspace_of(context), user_id, True, context["clock"]())
+        made.promise("answer", **in_place(body, build_text_message(text), home=True))
+    ack()
 
 
 def handle_prompts_resume(ack: Ack, body: dict, context: BoltContext) -> None:
     user_id = body["user"]["id"]
-    services.set_prompts_stopped(context["session_factory"], workspace_of(context), user_id, False, context["clock"]())
-    promise(context, "refresh_home", user_id=user_id)
+    with change(context) as made:
+        services.set_prompts_stopped(made.sf, workspace_of(context), user_id, False, context["clock"]())
+        made.promise("refresh_home", user_id=user_id)
     ack()
 
 
@@ -65,14 +64,14 @@ def handle_action_item_done(ack: Ack, body: dict, context: BoltContext) -> None:
     t = translator_for(context)
     user_id = body["user"]["id"]
     try:
-        item = services.mark_action_item_done(
-            context["session_factory"], workspace_of(context), user_id, pressed_entry_id(body), context["clock"]()
-        )
+        with change(context) as made:
+            ws, now = workspace_of(context), context["clock"]()
+            item = services.mark_action_item_done(made.sf, ws, user_id, pressed_entry_id(body), now)
+            done = build_item_done_message(t, item)
+            made.promise("answer", user_id=user_id, response_url=body.get("response_url"), message=done, home=True)
     except NotYourEntry:
         refuse(ack, context, user_id, body.get("response_url"))
         return
-    done = build_item_done_message(t, item)
-    promise(context, "answer", user_id=user_id, response_url=body.get("response_url"), message=done, home=True)
     ack()
 
 
@@ -85,13 +84,14 @@ def handle_item_helped(ack: Ack, body: dict, context: BoltContext) -> None:
         ack()
         log.info("Ignored a malformed Did it help? button")
         return
+    thanks = build_text_message(t("Thank you: noted with the action item."))
     try:
-        services.record_helped(context["session_factory"], workspace_of(context), user_id, *answer)
+        with change(context) as made:
+            services.record_helped(made.sf, workspace_of(context), user_id, *answer)
+            made.promise("answer", user_id=user_id, response_url=body.get("response_url"), message=thanks)
     except NotYourEntry:
         refuse(ack, context, user_id, body.get("response_url"))
         return
-    thanks = build_text_message(t("Thank you: noted with the action item."))
-    promise(context, "answer", user_id=user_id, response_url=body.get("response_url"), message=thanks)
     ack()
 
 

@@ -24,7 +24,7 @@ from bot.domain import services
 from bot.domain.entries import latest_allowed_day
 from bot.domain.services import NotYourEntry
 from bot.domain.wording import entry_points_at_person
-from bot.listeners.flows import promise, refuse, translator_for, workspace_of
+from bot.listeners.flows import change, refuse, translator_for, workspace_of
 from bot.slack.errors import reported
 from bot.slack.ids import Block, View
 from storage.models import Entry
@@ -96,12 +96,13 @@ def handle_record_submission(ack: Ack, body: dict, view: dict, context: BoltCont
 def handle_delete_submission(ack: Ack, body: dict, view: dict, context: BoltContext) -> None:
     user_id = body["user"]["id"]
     try:
-        services.delete_own_entry(context["session_factory"], workspace_of(context), user_id, _entry_id(view))
+        with change(context) as made:
+            services.delete_own_entry(made.sf, workspace_of(context), user_id, _entry_id(view))
+            made.promise("refresh_home", user_id=user_id)
     except NotYourEntry:
         log.info("Delete refused: entry not owned by the requester")
         refuse(ack, context, user_id)
         return
-    promise(context, "refresh_home", user_id=user_id)
     ack()
 
 
@@ -119,11 +120,12 @@ def handle_visibility_submission(ack: Ack, body: dict, view: dict, context: Bolt
                 again = build_visibility_modal(translator_for(context), entry, blame_warning=True, chosen=visibility)
                 ack(response_action="update", view=again)
                 return
-        services.change_visibility(sf, ws, user_id, _entry_id(view), visibility, context["clock"]())
+        with change(context) as made:
+            services.change_visibility(made.sf, ws, user_id, _entry_id(view), visibility, context["clock"]())
+            made.promise("refresh_home", user_id=user_id)
     except NotYourEntry:
         refuse(ack, context, user_id)
         return
-    promise(context, "refresh_home", user_id=user_id)
     ack()
 
 
@@ -139,13 +141,13 @@ def handle_action_items_submission(ack: Ack, body: dict, view: dict, context: Bo
         if errors:
             ack(response_action="errors", errors=errors)
             return
-        done = services.update_action_items(sf, ws, user_id, entry.id, changes, now)
+        with change(context) as made:
+            for item in services.update_action_items(made.sf, ws, user_id, entry.id, changes, now):
+                made.promise("answer", user_id=user_id, response_url=None, message=build_item_done_message(t, item))
+            made.promise("refresh_home", user_id=user_id)
     except NotYourEntry:
         refuse(ack, context, user_id)
         return
-    for item in done:
-        promise(context, "answer", user_id=user_id, response_url=None, message=build_item_done_message(t, item))
-    promise(context, "refresh_home", user_id=user_id)
     ack()
 
 
@@ -161,10 +163,9 @@ def handle_settings_submission(ack: Ack, body: dict, view: dict, client: WebClie
     if not context["people"].is_admin(client, user_id):
         ack(response_action="update", view=build_notice_modal(t, t(ADMINS_ONLY)))
         return
-    services.save_workspace_settings(
-        context["session_factory"], workspace_of(context), user_id, values, context["clock"]()
-    )
-    promise(context, "answer", user_id=user_id, response_url=None, message=build_text_message(t("Settings saved.")))
+    with change(context) as made:
+        services.save_workspace_settings(made.sf, workspace_of(context), user_id, values, context["clock"]())
+        made.promise("answer", user_id=user_id, response_url=None, message=build_text_message(t("Settings saved.")))
     ack()  # after the write: the modal closes on saved settings
 
 
