@@ -349,7 +349,8 @@ def test_starting_with_a_bot_token_in_the_environment_warns_about_nothing(
 
 
 def test_the_scheduler_process_starts_its_jobs_in_oauth_mode(tmp_path, fake_slack):
-    """The clock process of a multi-workspace install: the beat, the prompts and the hourly install check."""
+    """The clock process of a multi-workspace install: the beat, the prompts, the meanings still to make and
+    the hourly install check."""
     env = clean_env(
         SLACK_CLIENT_ID="1111.2222",
         SLACK_CLIENT_SECRET="fake-client-secret",
@@ -363,9 +364,9 @@ def test_the_scheduler_process_starts_its_jobs_in_oauth_mode(tmp_path, fake_slac
     ran, give_up = set(), threading.Timer(STARTUP_TIMEOUT, process.kill)  # a silent process must not hang the test
     give_up.start()
     try:
-        while len(ran) < 3 and (line := process.stderr.readline()):
+        while len(ran) < 4 and (line := process.stderr.readline()):
             assert "Traceback" not in line and " failed (" not in line, line
-            for job in ("Scheduler beat", "Workspace beat", "Install check"):
+            for job in ("Scheduler beat", "Workspace beat", "Meanings beat", "Install check"):
                 if f'Job "{job} ' in line and "executed successfully" in line:
                     ran.add(job)
     finally:
@@ -373,7 +374,7 @@ def test_the_scheduler_process_starts_its_jobs_in_oauth_mode(tmp_path, fake_slac
         process.terminate()
         process.wait(timeout=10)
         process.stderr.close()
-    assert ran == {"Scheduler beat", "Workspace beat", "Install check"}
+    assert ran == {"Scheduler beat", "Workspace beat", "Meanings beat", "Install check"}
 
 
 # -- the worker process --------------------------------------------------------------------
