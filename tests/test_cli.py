@@ -369,6 +369,7 @@ def test_the_scheduler_process_starts_its_jobs_in_oauth_mode(tmp_path, fake_slac
             for job in ("Scheduler beat", "Workspace beat", "Meanings beat", "Install check"):
                 if f'Job "{job} ' in line and "executed successfully" in line:
                     ran.add(job)
+        assert not any(package in libraries_of(process.pid) for package in HEAVY)  # nor the encoder
     finally:
         give_up.cancel()
         process.terminate()

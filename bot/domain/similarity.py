@@ -170,10 +170,7 @@ class _Meanings:
             self.lengths[start : start + 8192] = np.linalg.norm(exact, axis=1)
             self.signatures[:, start : start + 8192] = _signatures(exact).T
 
-    def __len__(self) -> int:
-        return len(self.has)
-
-    def estimate(self, query: np.ndarray, query_signature: np.ndarray) -> np.ndarray:
+    def estimate(self, query_signature: np.ndarray) -> np.ndarray:
         """Every row's dot product with the query, estimated from the signatures (about 1 ms for 100,000)."""
         differing = np.bitwise_count(self.signatures[0] ^ query_signature[0]).astype(np.uint16)
         for word in range(1, len(query_signature)):
@@ -329,7 +326,7 @@ class SimilarityIndex:
         scores = words
         if has.any():
             across = _across(self._main_scripts, written_in)
-            scores = _combined(words, self._main_meanings.estimate(meaning, signature), has, across)
+            scores = _combined(words, self._main_meanings.estimate(signature), has, across)
         visible = self._main_shared | (self._main_owners == self._codes.get(viewer, -1))
         wanted = self._alive & visible & ~np.isin(self._main_ids, list(exclude)) & ((scores > 0) | has)
         candidates = np.flatnonzero(wanted)
