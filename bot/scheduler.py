@@ -3,7 +3,8 @@
 One clock acts at a time, holding a lease in the database (a second one, started by mistake or for
 failover, stands by and takes over once the lease lapses). Every minute it enqueues the purge of
 workspaces whose grace period after an uninstall has ended; every 15 minutes each workspace's digest
-check and reflection prompts, one task per workspace; in OAuth mode, every hour, the check for
+check and reflection prompts, one task per workspace, and a run of the entries still without a
+meaning (bot/tasks/meanings.py); in OAuth mode, every hour, the check for
 installs whose token Slack no longer takes."""
 
 from __future__ import annotations
@@ -53,6 +54,14 @@ def workspace_tick(
     return True
 
 
+def meanings_tick(sf: sessionmaker[Session], tasks: Tasks, now: datetime, holder: str) -> bool:
+    """The entries still without a meaning (imported ones, say), made by a worker with the encoder."""
+    if not hold_lease(sf, holder, now):
+        return False
+    tasks.meanings()
+    return True
+
+
 def install_check_tick(sf: sessionmaker[Session], tasks: Tasks, now: datetime, holder: str) -> bool:
     if not hold_lease(sf, holder, now):
         return False
@@ -86,6 +95,7 @@ def run_scheduler(
     every(timedelta(minutes=1), "Scheduler beat", lambda now: tick(sf, tasks, now, holder))
     # Members are listed once a run (Tier 2), so prompts are checked every quarter of an hour.
     every(timedelta(minutes=15), "Workspace beat", lambda now: workspace_tick(sf, installations, tasks, now, holder))
+    every(timedelta(minutes=15), "Meanings beat", lambda now: meanings_tick(sf, tasks, now, holder))
     if check_installs:
         every(timedelta(hours=1), "Install check", lambda now: install_check_tick(sf, tasks, now, holder))
     log.info("Scheduler %s started", holder)

@@ -57,6 +57,9 @@ class Settings:
     web_concurrency: int = 1
     # A follow-up whose worker died (no renewal of its lease for this long) is handed to another.
     follow_up_lease_seconds: int = 30
+    # Similar lessons and search by meaning and words (a sentence encoder in each worker, about 125 MB),
+    # or by words alone, for small hosts.
+    similar_by_meaning: bool = True
 
     @property
     def serve_starts_worker(self) -> bool:
@@ -90,6 +93,9 @@ class Settings:
         start_worker = (get("START_WORKER") or "").lower()
         if start_worker not in ("", "true", "false"):
             raise ValueError(f"START_WORKER must be true or false, not {start_worker!r}")
+        by_meaning = (get("SIMILAR_BY_MEANING") or "true").lower()
+        if by_meaning not in ("true", "false"):
+            raise ValueError(f"SIMILAR_BY_MEANING must be true or false, not {by_meaning!r}")
         return cls(
             bot_token=get("SLACK_BOT_TOKEN"),
             signing_secret=get("SLACK_SIGNING_SECRET"),
@@ -111,6 +117,7 @@ class Settings:
             worker_threads=max(1, whole("WORKER_THREADS", "8", "a whole number of threads")),
             web_concurrency=max(1, whole("WEB_CONCURRENCY", "1", "a whole number of processes")),
             follow_up_lease_seconds=max(3, whole("FOLLOW_UP_LEASE_SECONDS", "30", "a whole number of seconds")),
+            similar_by_meaning=by_meaning == "true",
         )
 
     def missing_for(self, mode: str) -> list[str]:

@@ -13,6 +13,7 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
+    LargeBinary,
     MetaData,
     String,
     Text,
@@ -91,6 +92,12 @@ class Entry(Base):
     shared_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, onupdate=utcnow)
+    # What the entry means, as the sentence encoder of bot/domain/meaning.py read its words: 512 numbers
+    # as float16 bytes, stored by a worker after the save, and None until then and again once its words
+    # change. Read only by the similarity index (deferred: no other read loads it).
+    meaning: Mapped[bytes | None] = mapped_column(LargeBinary, deferred=True)
+    # The model that made it: a vector of another model is made again.
+    meaning_model: Mapped[str | None] = mapped_column(String(32))
 
     action_items: Mapped[list[ActionItem]] = relationship(
         back_populates="entry",
@@ -105,6 +112,8 @@ class Entry(Base):
         Index("ix_entries_shared", "enterprise_id", "team_id", "visibility", "shared_at"),
         # What changed since the similarity index last looked.
         Index("ix_entries_changed", "enterprise_id", "team_id", "updated_at"),
+        # The entries whose meaning is still to be made.
+        Index("ix_entries_meaning_model", "meaning_model"),
     )
 
 

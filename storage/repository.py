@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 
-from sqlalchemy import Select, case, delete, extract, func, or_, select, update
+from sqlalchemy import Select, case, delete, extract, func, null, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, lazyload
 
@@ -94,6 +94,8 @@ def add_entry(
 def apply_fields(entry: Entry, fields: EntryFields, now: datetime) -> None:
     if entry.happened_on is not None and fields.happened_on != entry.happened_on:
         entry.day_known = True  # a year-only entry given its day in the form
+    if entry.id is not None and (fields.what_happened, fields.lesson) != (entry.what_happened, entry.lesson):
+        entry.meaning = entry.meaning_model = None  # its words changed: made again from the new ones
     entry.what_happened = fields.what_happened
     entry.lesson = fields.lesson
     entry.category = fields.category
@@ -737,16 +739,66 @@ class IndexedEntry:
     what_happened: str
     lesson: str | None
     updated_at: datetime
+    meaning: bytes | None  # made by the model asked for, else None
 
 
-def list_indexed_entries(session: Session, ws: Workspace, entry_ids: list[int] | None = None) -> list[IndexedEntry]:
-    """Every entry of the workspace (or the given ones) as the similarity index needs it."""
+def list_indexed_entries(
+    session: Session, ws: Workspace, entry_ids: list[int] | None = None, meaning_model: str | None = None
+) -> list[IndexedEntry]:
+    """Every entry of the workspace (or the given ones) as the similarity index needs it, with the
+    meanings made by `meaning_model` (none without it)."""
+    meaning = case((Entry.meaning_model == meaning_model, Entry.meaning)) if meaning_model else null()
     query = select(
-        Entry.id, Entry.user_id, _seen_by_the_team(), Entry.what_happened, Entry.lesson, Entry.updated_at
+        Entry.id, Entry.user_id, _seen_by_the_team(), Entry.what_happened, Entry.lesson, Entry.updated_at, meaning
     ).where(Entry.enterprise_id == ws.enterprise_id, Entry.team_id == ws.team_id)
     if entry_ids is not None:
         query = query.where(Entry.id.in_(entry_ids))
     return [IndexedEntry(*row) for row in session.execute(query)]
+
+
+@dataclass(frozen=True)
+class EntryWords:
+    """What the sentence encoder reads of an entry, and where to store what it made of them."""
+
+    id: int
+    workspace: Workspace
+    what_happened: str
+    lesson: str | None
+
+
+def get_entry_words(session: Session, ws: Workspace, entry_id: int) -> EntryWords | None:
+    row = session.execute(
+        select(Entry.what_happened, Entry.lesson).where(
+            Entry.id == entry_id, Entry.enterprise_id == ws.enterprise_id, Entry.team_id == ws.team_id
+        )
+    ).one_or_none()
+    return EntryWords(entry_id, ws, *row) if row else None
+
+
+def list_entries_without_meaning(session: Session, meaning_model: str, limit: int) -> list[EntryWords]:
+    """Entries of any workspace with no meaning made by `meaning_model` (none yet, or another model's):
+    stored before meanings existed, imported, or whose follow-up was lost. Read from their index."""
+    query = (
+        select(Entry.id, Entry.enterprise_id, Entry.team_id, Entry.what_happened, Entry.lesson)
+        .where(or_(Entry.meaning_model.is_(None), Entry.meaning_model != meaning_model))
+        .limit(limit)
+    )
+    return [EntryWords(i, Workspace(e, t), what, lesson) for i, e, t, what, lesson in session.execute(query)]
+
+
+def set_meaning(session: Session, words: EntryWords, meaning: bytes, meaning_model: str) -> bool:
+    """Store what the encoder made of an entry's words, if it still has them (an edit meanwhile made
+    them another meaning's job). Its updated_at moves, so that every similarity index reads it again."""
+    ws = words.workspace
+    same_lesson = Entry.lesson.is_(None) if words.lesson is None else Entry.lesson == words.lesson
+    stored = session.execute(
+        update(Entry)
+        .where(Entry.id == words.id, Entry.enterprise_id == ws.enterprise_id, Entry.team_id == ws.team_id)
+        .where(Entry.what_happened == words.what_happened, same_lesson)
+        .values(meaning=meaning, meaning_model=meaning_model)
+        .execution_options(synchronize_session=False)
+    )
+    return stored.rowcount == 1
 
 
 def count_changes(session: Session, ws: Workspace, since: datetime) -> tuple[int, datetime | None]:

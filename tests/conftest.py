@@ -200,8 +200,11 @@ class SlackSide:
 class BotHarness(SlackSide):
     """The running app on loopback, sent what Slack sends through SlackSide's helpers."""
 
-    def __init__(self, fake: FakeSlack, database_url: str, engine=None, oauth: bool = False, **settings) -> None:
+    def __init__(
+        self, fake: FakeSlack, database_url: str, engine=None, oauth: bool = False, encoder=None, **settings
+    ) -> None:
         """oauth: any workspace installs through /slack/install, instead of the one of SLACK_BOT_TOKEN.
+        encoder: the worker's sentence encoder (similar lessons by meaning and words; words alone without).
         settings: other Settings fields."""
         self.fake = fake
         self.now = None  # a fixed datetime, or None for the real clock
@@ -233,8 +236,9 @@ class BotHarness(SlackSide):
             default_retro_channel=self.settings.retro_channel,
             clock=self.clock,
             notice_lost=self._notice_lost(store) if store else None,
+            encoder=encoder,
         )
-        self.tasks = Tasks(make_queue(queue_settings), runtime)
+        self.tasks = Tasks(make_queue(queue_settings), runtime, embed_entries=encoder is not None)
         app = create_app(self.settings, self.session_factory, client, self.tasks, clock=self.clock, oauth=oauth_config)
         self.listener_pool = app.listener_runner.listener_executor
         self.consumer = start_consumer(self.tasks.huey)
@@ -309,5 +313,21 @@ class BotHarness(SlackSide):
 @pytest.fixture
 def bot(fake_slack, database_url):
     harness = BotHarness(fake_slack, database_url)
+    yield harness
+    harness.close()
+
+
+@pytest.fixture(scope="session")
+def encoder():
+    """The sentence encoder, loaded once for the whole run (as a worker loads it once): 1 to 2 s."""
+    from bot.domain.meaning import Encoder
+
+    return Encoder()
+
+
+@pytest.fixture
+def meaning_bot(fake_slack, database_url, encoder):
+    """The running app whose worker has the sentence encoder: similar lessons by meaning and words."""
+    harness = BotHarness(fake_slack, database_url, encoder=encoder)
     yield harness
     harness.close()

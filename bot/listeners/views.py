@@ -69,6 +69,8 @@ def handle_record_submission(ack: Ack, body: dict, view: dict, context: BoltCont
 
     def follow_up(session: Session, entry: Entry, created: bool) -> None:
         tasks = context["tasks"]
+        if entry.meaning_model is None and (created or meta.entry_id is not None):  # new words: a new meaning
+            tasks.promise_meaning(session, ws, entry.id)
         if created:
             welcome = dict(response_url=meta.response_url, now=now, quick=False, source=source)
             tasks.promise(session, ws, "welcome_entry", user_id=user_id, entry_id=entry.id, **welcome)

@@ -21,7 +21,7 @@ from sqlalchemy.orm import Session
 
 from bot.i18n import ENGLISH
 from bot.slack import errors
-from bot.tasks import after_ack, fanout, imports, reviews
+from bot.tasks import after_ack, fanout, imports, meanings, reviews
 from bot.tasks.outbox import ASKED, BACKGROUND, WAITING, Relay, decode, promise
 from bot.tasks.runtime import Runtime
 from storage import outbox
@@ -49,8 +49,9 @@ class TaskFailed(Exception):
 
 
 class Tasks:
-    def __init__(self, huey: Huey, runtime: Runtime) -> None:
-        self.huey, self.runtime = huey, runtime
+    def __init__(self, huey: Huey, runtime: Runtime, embed_entries: bool = False) -> None:
+        """embed_entries: a save promises its entry's meaning (SIMILAR_BY_MEANING), for a worker to make."""
+        self.huey, self.runtime, self.embed_entries = huey, runtime, embed_entries
         # What an ack promises, by name (the outbox row's task): passing trouble is tried again; each
         # tells the person, in place or in their DM, if it fails for good.
         self.follow_ups: dict[str, FollowUpKind] = {
@@ -70,6 +71,7 @@ class Tasks:
             "finish_import": FollowUpKind(imports.finish_import),
             "show_import_preview": FollowUpKind(imports.show_import_preview, ASKED),
             "year_review": FollowUpKind(reviews.send_year_review_now),
+            "embed_entry": FollowUpKind(meanings.embed_entry, BACKGROUND),
         }
         self.relay = Relay(runtime.session_factory, huey, self._hand_over)
         self.follow_up = huey.task(name="follow_up")(self._run_follow_up)
@@ -82,6 +84,8 @@ class Tasks:
         self.purge = self.huey.task(name="purge", **retried)(purge)
         check = _logged("check_installs", lambda now: fanout.check_installs(runtime, now))
         self.check_installs = self.huey.task(name="check_installs", **retried)(check)
+        # Enqueued at a worker's start and by the clock; one run at a time, each enqueues the next.
+        self.meanings = self.huey.task(name="meanings", **retried)(_logged("meanings", self._meanings))
 
         @huey.signal(SIGNAL_INTERRUPTED)
         def free_the_workspace(signal, task, *args, **kwargs) -> None:
@@ -92,6 +96,11 @@ class Tasks:
     def promise(self, session: Session, ws: Workspace, task: str, **arguments) -> None:
         """A follow-up of the request, written in the caller's transaction (see bot.tasks.outbox)."""
         promise(session, ws, task, self.follow_ups[task].priority, **arguments)
+
+    def promise_meaning(self, session: Session, ws: Workspace, entry_id: int) -> None:
+        """After a save of an entry's words: its meaning, made by a worker (with SIMILAR_BY_MEANING)."""
+        if self.embed_entries:
+            self.promise(session, ws, "embed_entry", entry_id=entry_id)
 
     def _hand_over(self, row_id: int, lease: int, priority: int) -> None:
         self.follow_up(row_id, lease, priority=priority)
@@ -170,6 +179,17 @@ class Tasks:
             return
         if next_cursor:
             self.prompts(ws, now, force, next_cursor)
+
+    def _meanings(self) -> None:
+        """A backlog run of entries without a meaning; the next is enqueued while some remain. A run that
+        finds another under way leaves the backlog to it."""
+        try:
+            with self.huey.lock_task("meanings"):
+                more = meanings.embed_backlog(self.runtime)
+        except TaskLockedException:
+            return
+        if more:
+            self.meanings()
 
 
 def _logged(name: str, work: Callable) -> Callable:

@@ -1,11 +1,13 @@
 """What a task needs to do its work, built once per process: the database, a Web API client for
-each workspace, Slack's answers about people, the similarity indexes, and the clock."""
+each workspace, Slack's answers about people, the sentence encoder (a worker's), the similarity
+indexes, and the clock."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from typing import TYPE_CHECKING
 
 from slack_sdk import WebClient
 from sqlalchemy.orm import Session, sessionmaker
@@ -16,6 +18,9 @@ from bot.i18n import Translator, translator
 from bot.slack.installations import ClientFor, Installations
 from bot.slack.people import People
 from storage.repository import Workspace
+
+if TYPE_CHECKING:
+    from bot.domain.meaning import Encoder
 
 
 def _utc_now() -> datetime:
@@ -32,11 +37,13 @@ class Runtime:
     # OAuth mode's hourly check for installs Slack no longer honours.
     notice_lost: Callable[[datetime], list[str]] | None = None
     people: People = field(default_factory=People)
+    # A worker's sentence encoder, loaded at its start (None elsewhere, and with SIMILAR_BY_MEANING=false).
+    encoder: Encoder | None = None
     # This process's similarity indexes, one per workspace lately served.
     suggestions: Suggestions = field(init=False)
 
     def __post_init__(self) -> None:
-        self.suggestions = Suggestions(self.session_factory)
+        self.suggestions = Suggestions(self.session_factory, self.encoder)
 
     def translator_for(self, client: WebClient, ws: Workspace, user_id: str) -> Translator:
         """The person's language, with Slack's locale for them (users.info, kept a few minutes)."""
