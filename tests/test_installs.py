@@ -6,6 +6,7 @@ import html
 import json
 import re
 import time
+from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
 from urllib.parse import parse_qs, urlsplit
 
@@ -556,3 +557,15 @@ def test_purge_workspace_refuses_to_guess_and_says_when_nothing_was_deleted(app,
     assert grid.returncode == 0, grid.stderr
     assert "workspace T5 of enterprise E1" in grid.stdout
     assert entries_of(app, "T5") == [] and entries_of(app, "T3") == ["Rebooted the primary"]
+
+
+def test_follow_ups_refreshing_one_token_at_once_all_get_a_working_token(app):
+    """A refresh token works once: threads that read the token before another refreshed it must read
+    it again, not refresh it a second time with the spent one."""
+    app.fake.grants.token_lifetime = 3600  # every use refreshes it (within the hours before expiry)
+    install(app, "T2", rotation=True)
+    client_for = app.tasks.runtime.client_for
+    with ThreadPoolExecutor(8) as pool:
+        clients = list(pool.map(lambda _: client_for(Workspace("", "T2")), range(8)))
+    assert all(client.auth_test()["team_id"] == "T2" for client in clients)
+    assert not [call for call in app.fake.calls if call.error == "invalid_refresh_token"]

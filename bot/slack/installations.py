@@ -112,8 +112,13 @@ def every_install(settings: Settings, store: InstallationStore, sf: sessionmaker
         found = []
         for bot in store.installed_bots():
             try:
-                with refreshing:
-                    bot = _refreshed(store, rotator, bot)
+                with refreshing:  # read again under the lock, as client_for does
+                    again = store.find_bot(
+                        enterprise_id=bot.enterprise_id,
+                        team_id=bot.team_id,
+                        is_enterprise_install=bot.is_enterprise_install,
+                    )
+                    bot = _refreshed(store, rotator, again or bot)
             except (SlackApiError, SlackTokenRotationError) as error:
                 # This workspace waits for the next run; the others go ahead.
                 answer = (error.api_error if isinstance(error, SlackTokenRotationError) else error).response
@@ -168,12 +173,15 @@ def install_clients(settings: Settings, store: InstallationStore) -> ClientFor:
 
     def client_for(ws: Workspace) -> WebClient | None:
         enterprise = ws.enterprise_id or None
-        bot, team = store.find_bot(enterprise_id=enterprise, team_id=ws.team_id), None
-        if bot is None and enterprise:
-            bot, team = store.find_bot(enterprise_id=enterprise, team_id=None, is_enterprise_install=True), ws.team_id
-        if bot is None:
-            return None
+        # Read under the lock too: a token another thread has just refreshed is read as it now is, not
+        # refreshed again with the refresh token that refresh spent.
         with refreshing:
+            bot, team = store.find_bot(enterprise_id=enterprise, team_id=ws.team_id), None
+            if bot is None and enterprise:
+                bot = store.find_bot(enterprise_id=enterprise, team_id=None, is_enterprise_install=True)
+                team = ws.team_id
+            if bot is None:
+                return None
             bot = _refreshed(store, rotator, bot)
         return build_web_client(bot.bot_token, settings.slack_api_url, team_id=team)
 
