@@ -141,16 +141,18 @@ def _tasks(settings: Settings, sf, slack: _Slack) -> Tasks:
 
 
 def serve(settings: Settings, with_clock: bool = False) -> int:
+    from bot.ops.readiness import Readiness
     from bot.slack.web import ProductionServer
 
     app, engine, status = _build(settings, "serve")
     if app is None:
         return status
-    log.info("Failure Resume listening on port %s (POST /slack/events, GET /healthz)", settings.port)
+    log.info("Failure Resume listening on port %s (POST /slack/events, GET /healthz, GET /readyz)", settings.port)
     if app.oauth_flow:
         log.info("OAuth mode: workspaces install the app from GET /slack/install")
+    grace, processes = settings.shutdown_grace_seconds, settings.web_concurrency
     with _beside(settings, with_clock):
-        ProductionServer(app, engine, settings.port, settings.shutdown_grace_seconds, settings.web_concurrency).run()
+        ProductionServer(app, engine, settings.port, grace, processes, readiness=Readiness.of(settings)).run()
     return 0
 
 

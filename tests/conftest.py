@@ -24,6 +24,7 @@ from sqlalchemy import text
 
 from bot.app import create_app
 from bot.domain.retention import notice_lost_uninstalls
+from bot.ops.readiness import Readiness
 from bot.settings import Settings
 from bot.slack.api import build_web_client
 from bot.slack.installations import every_install, install_clients, oauth_settings, single_client, single_workspace
@@ -242,7 +243,7 @@ class BotHarness(SlackSide):
         self.server = make_server(
             "127.0.0.1",
             0,
-            make_wsgi_app(app, self.engine),
+            make_wsgi_app(app, self.engine, Readiness.of(queue_settings)),
             server_class=ThreadingWSGIServer,
             handler_class=QuietHandler,
         )

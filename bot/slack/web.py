@@ -1,4 +1,5 @@
-"""HTTP: the WSGI application (Slack requests, and a health check) and the production server that runs it."""
+"""HTTP: the WSGI application (Slack requests, the liveness and readiness probes) and the production
+server that runs it."""
 
 from __future__ import annotations
 
@@ -13,18 +14,21 @@ from slack_bolt import App
 from slack_bolt.adapter.wsgi import SlackRequestHandler
 from sqlalchemy import Engine
 
+from bot.ops.readiness import Readiness
 from storage.db import database_answers
 
 log = logging.getLogger(__name__)
 
 SLACK_PATH = "/slack/events"
 HEALTH_PATH = "/healthz"
+READY_PATH = "/readyz"
 # Slack's own payloads are far smaller; anything bigger is refused before it is read.
 MAX_BODY_BYTES = 1_000_000
 SLACK_TIMESTAMP = re.compile(r"[0-9]{1,12}")
 
 
-def make_wsgi_app(bolt_app: App, engine: Engine):
+def make_wsgi_app(bolt_app: App, engine: Engine, readiness: Readiness | None = None):
+    """readiness: asked by GET /readyz (the database and the queue, over new connections)."""
     slack = SlackRequestHandler(bolt_app, path=SLACK_PATH)
     # OAuth mode: the Add to Slack page and Slack's redirect back after a person allows the install.
     oauth = bolt_app.oauth_flow
@@ -37,6 +41,12 @@ def make_wsgi_app(bolt_app: App, engine: Engine):
             healthy = database_answers(engine)
             status = "200 OK" if healthy else "503 Service Unavailable"
             return _json(start_response, status, {"ok": healthy, "database": "ok" if healthy else "unreachable"})
+        if path == READY_PATH and method in ("GET", "HEAD") and readiness is not None:
+            answers = readiness.check()
+            ready = all(answers.values())
+            status = "200 OK" if ready else "503 Service Unavailable"
+            body = {name: "ok" if up else "unreachable" for name, up in answers.items()}
+            return _json(start_response, status, {"ok": ready, **body})
         if path in install_paths and method == "GET":
             if path == oauth.install_path:
                 # Bolt copies the page's query (team=…) into Slack's authorize URL unescaped.
@@ -95,8 +105,17 @@ class ProductionServer(BaseApplication):
     accepting and answers the requests in flight, then exits; what a request left for after its ack is
     already on the task queue, so nothing acknowledged is lost with the process."""
 
-    def __init__(self, bolt_app: App, engine: Engine, port: int, grace: int, processes: int = 1, threads: int = 8):
-        self.bolt_app, self.engine = bolt_app, engine
+    def __init__(
+        self,
+        bolt_app: App,
+        engine: Engine,
+        port: int,
+        grace: int,
+        processes: int = 1,
+        threads: int = 8,
+        readiness: Readiness | None = None,
+    ):
+        self.bolt_app, self.engine, self.readiness = bolt_app, engine, readiness
         self.options = {
             "bind": f"0.0.0.0:{port}",
             "workers": processes,
@@ -115,7 +134,7 @@ class ProductionServer(BaseApplication):
             self.cfg.set(key, value)
 
     def load(self):
-        return make_wsgi_app(self.bolt_app, self.engine)
+        return make_wsgi_app(self.bolt_app, self.engine, self.readiness)
 
     def _post_fork(self, _arbiter, _worker) -> None:
         self.engine.dispose(close=False)  # connections opened before the fork stay the parent's
