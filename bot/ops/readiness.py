@@ -12,11 +12,12 @@ import threading
 import time
 from collections.abc import Callable
 
-from sqlalchemy import create_engine, text
+from sqlalchemy import create_engine
 from sqlalchemy.pool import NullPool
 
 from bot.settings import Settings
 from bot.tasks.queue import queue_file
+from storage.db import database_answers
 
 # A probe that takes longer than this counts as an answer of "no".
 PROBE_TIMEOUT_SECONDS = 2
@@ -48,16 +49,7 @@ def database_probe(database_url: str) -> Callable[[], bool]:
         connect_args={"connect_timeout": PROBE_TIMEOUT_SECONDS, "options": "-c statement_timeout=2000"},
         hide_parameters=True,
     )
-
-    def answers() -> bool:
-        try:
-            with engine.connect() as connection:
-                connection.execute(text("SELECT 1"))
-            return True
-        except Exception:
-            return False
-
-    return answers
+    return lambda: database_answers(engine)
 
 
 def redis_answers(url: str) -> bool:
