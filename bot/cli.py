@@ -1,5 +1,5 @@
 """`failure-resume` subcommands: serve, socket, worker, scheduler, migrate, run-job, purge-workspace,
-generate-key, rotate-keys."""
+generate-key, rotate-keys, doctor."""
 
 from __future__ import annotations
 
@@ -399,6 +399,12 @@ def rotate_keys(settings: Settings) -> int:
     return 0
 
 
+def doctor(settings: Settings) -> int:
+    from bot.ops import doctor as checks
+
+    return checks.run(settings)
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="failure-resume", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True)
@@ -423,6 +429,11 @@ def main(argv: list[str] | None = None) -> int:
     purge.add_argument("--yes", action="store_true", help="really delete")
     commands.add_parser("generate-key", help=f"print a new key for {VARIABLE}, which encrypts the stored tokens")
     commands.add_parser("rotate-keys", help=f"re-encrypt every stored token under the first key of {VARIABLE}")
+    commands.add_parser(
+        "doctor",
+        help="check the configuration (token and scopes, signing secret, database, queue, retro channel, keys); "
+        "exits 1 if a check fails",
+    )
     args = parser.parse_args(argv)
     if args.command == "generate-key":  # needs no configuration
         return generate_key()
@@ -443,6 +454,7 @@ def main(argv: list[str] | None = None) -> int:
         "run-job": lambda settings: run_job(settings, args.name),
         "purge-workspace": lambda settings: purge_workspace(settings, args.team_id, args.enterprise_id, args.yes),
         "rotate-keys": rotate_keys,
+        "doctor": doctor,
     }
     try:
         return handler[args.command](settings)
