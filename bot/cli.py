@@ -47,8 +47,10 @@ from storage.tokens import VARIABLE, TokenKeyError, check_keys, new_key, reseal,
 log = logging.getLogger("failure_resume")
 
 
-def configure_logging(level: str) -> None:
-    logging.basicConfig(level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+def configure_logging(level: str, log_format: str = "text") -> None:
+    from bot.ops.logs import handler
+
+    logging.basicConfig(level=level, handlers=[handler(log_format)])
     # At DEBUG these libraries print request bodies, and so entry text: keep them at INFO at most.
     for noisy in ("slack_sdk", "slack_bolt", "bot.app", "urllib3", "gunicorn"):
         logging.getLogger(noisy).setLevel(max(logging.INFO, logging.getLogger().level))
@@ -444,7 +446,7 @@ def main(argv: list[str] | None = None) -> int:
     except ValueError as error:
         print(f"Configuration error: {error}", file=sys.stderr)
         return 2
-    configure_logging(settings.log_level)
+    configure_logging(settings.log_level, settings.log_format)
     handler = {
         "serve": lambda settings: serve(settings, args.with_clock),
         "socket": socket,

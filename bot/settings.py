@@ -10,6 +10,7 @@ from storage.tokens import TokenKeyError, sealer
 DEFAULT_API_URL = "https://slack.com/api/"
 DEFAULT_DATABASE_URL = "sqlite:///failure_resume.db"
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
+LOG_FORMATS = ("text", "json")
 
 
 def sqlalchemy_url(url: str) -> str:
@@ -36,6 +37,8 @@ class Settings:
     retro_channel: str | None = None
     port: int = 3000
     log_level: str = "INFO"
+    # "text" or "json" (one JSON object a line, for a log collector).
+    log_format: str = "text"
     # OAuth mode (any workspace can install from /slack/install) when these are set.
     client_id: str | None = None
     client_secret: str | None = None
@@ -84,6 +87,9 @@ class Settings:
         log_level = (get("LOG_LEVEL") or "INFO").upper()
         if log_level not in LOG_LEVELS:
             raise ValueError(f"LOG_LEVEL must be one of {', '.join(LOG_LEVELS)}, not {log_level!r}")
+        log_format = (get("LOG_FORMAT") or "text").lower()
+        if log_format not in LOG_FORMATS:
+            raise ValueError(f"LOG_FORMAT must be one of {', '.join(LOG_FORMATS)}, not {log_format!r}")
         grace = whole("UNINSTALL_GRACE_DAYS", "30", "a whole number of days")
         shutdown_grace = whole("SHUTDOWN_GRACE_SECONDS", "25", "a whole number of seconds")
         api_url = get("SLACK_API_URL") or DEFAULT_API_URL
@@ -99,6 +105,7 @@ class Settings:
             retro_channel=get("RETRO_CHANNEL"),
             port=port,
             log_level=log_level,
+            log_format=log_format,
             client_id=get("SLACK_CLIENT_ID"),
             client_secret=get("SLACK_CLIENT_SECRET"),
             state_secret=get("SLACK_STATE_SECRET"),

@@ -24,7 +24,16 @@ from tests import payloads
 from tests.conftest import TOKEN, TOKEN_KEYS
 
 # Variables the bot reads; none may leak in from the shell that runs the tests.
-BOT_VARIABLES = ("DATABASE_URL", "PORT", "LOG_LEVEL", "RETRO_CHANNEL", "TOKEN_ENCRYPTION_KEYS")
+BOT_VARIABLES = (
+    "DATABASE_URL",
+    "PORT",
+    "LOG_LEVEL",
+    "LOG_FORMAT",
+    "RETRO_CHANNEL",
+    "TOKEN_ENCRYPTION_KEYS",
+    "SENTRY_DSN",
+    "PROMETHEUS_MULTIPROC_DIR",
+)
 TABLES = {"entries", "action_items", "workspace_settings", "alembic_version"}
 STARTUP_TIMEOUT = 15.0
 

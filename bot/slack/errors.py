@@ -30,7 +30,12 @@ def report(error: Exception, body: object, client: WebClient | None = None, t: T
     # happened, never the message.
     where = "".join(traceback.format_tb(error.__traceback__))
     log.error(
-        "Unhandled %s while handling a %s request (reference %s)\n%s", type(error).__name__, kind, reference, where
+        "Unhandled %s while handling a %s request (reference %s)\n%s",
+        type(error).__name__,
+        kind,
+        reference,
+        where,
+        extra={"reference": reference},
     )
     text = t(
         "Sorry, something went wrong on our side (reference {reference}). Nothing you saved "

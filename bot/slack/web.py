@@ -14,6 +14,7 @@ from slack_bolt import App
 from slack_bolt.adapter.wsgi import SlackRequestHandler
 from sqlalchemy import Engine
 
+from bot.ops.logs import GunicornLogger
 from bot.ops.readiness import Readiness
 from storage.db import database_answers
 
@@ -126,6 +127,7 @@ class ProductionServer(BaseApplication):
             "preload_app": True,
             "post_fork": self._post_fork,
             "worker_exit": self._worker_exit,
+            "logger_class": GunicornLogger,  # its lines in LOG_FORMAT too
         }
         super().__init__()
 
