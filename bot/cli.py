@@ -24,6 +24,7 @@ from slack_sdk.oauth.installation_store.sqlalchemy import SQLAlchemyInstallation
 from sqlalchemy.exc import SQLAlchemyError
 
 from bot.app import create_app
+from bot.ops.metrics import count_tasks
 from bot.settings import Settings
 from bot.slack.api import build_web_client
 from bot.slack.installations import (
@@ -143,18 +144,24 @@ def _tasks(settings: Settings, sf, slack: _Slack) -> Tasks:
 
 
 def serve(settings: Settings, with_clock: bool = False) -> int:
+    from bot.ops import metrics
     from bot.ops.readiness import Readiness
     from bot.slack.web import ProductionServer
 
+    metrics.prepare_directory()  # before the children and the web processes start: they inherit it
     app, engine, status = _build(settings, "serve")
     if app is None:
         return status
-    log.info("Failure Resume listening on port %s (POST /slack/events, GET /healthz, GET /readyz)", settings.port)
+    log.info("Failure Resume listening on port %s (POST /slack/events, GET /healthz, /readyz, /metrics)", settings.port)
     if app.oauth_flow:
         log.info("OAuth mode: workspaces install the app from GET /slack/install")
     grace, processes = settings.shutdown_grace_seconds, settings.web_concurrency
+    probes = dict(
+        readiness=Readiness.of(settings),
+        read_queue=metrics.queue_state(make_session_factory(engine), make_queue(settings)),
+    )
     with _beside(settings, with_clock):
-        ProductionServer(app, engine, settings.port, grace, processes, readiness=Readiness.of(settings)).run()
+        ProductionServer(app, engine, settings.port, grace, processes, **probes).run()
     return 0
 
 
@@ -268,6 +275,7 @@ def worker(settings: Settings) -> int:
     if slack is None:
         return 2
     tasks = _tasks(settings, session_factory, slack)
+    count_tasks(tasks.huey)
     tasks.clear_prompt_locks()
     if not settings.redis_url:
         tasks.relay.release_all()  # the embedded queue has one worker: this one

@@ -7,6 +7,8 @@ import io
 import json
 import logging
 import re
+import time
+from collections.abc import Callable
 from urllib.parse import parse_qsl
 
 from gunicorn.app.base import BaseApplication
@@ -14,28 +16,59 @@ from slack_bolt import App
 from slack_bolt.adapter.wsgi import SlackRequestHandler
 from sqlalchemy import Engine
 
+from bot.ops import metrics
 from bot.ops.logs import GunicornLogger
 from bot.ops.readiness import Readiness
 from storage.db import database_answers
+from storage.models import utcnow
 
 log = logging.getLogger(__name__)
 
 SLACK_PATH = "/slack/events"
 HEALTH_PATH = "/healthz"
 READY_PATH = "/readyz"
+METRICS_PATH = "/metrics"
+KIND = "failure_resume.kind"  # the Slack request's kind, for the metrics
 # Slack's own payloads are far smaller; anything bigger is refused before it is read.
 MAX_BODY_BYTES = 1_000_000
 SLACK_TIMESTAMP = re.compile(r"[0-9]{1,12}")
 
 
-def make_wsgi_app(bolt_app: App, engine: Engine, readiness: Readiness | None = None):
-    """readiness: asked by GET /readyz (the database and the queue, over new connections)."""
+def make_wsgi_app(
+    bolt_app: App,
+    engine: Engine,
+    readiness: Readiness | None = None,
+    read_queue: Callable[[], metrics.QueueState] | None = None,
+):
+    """readiness: asked by GET /readyz (the database and the queue, over new connections). read_queue:
+    the queue's depth, for GET /metrics."""
     slack = SlackRequestHandler(bolt_app, path=SLACK_PATH)
     # OAuth mode: the Add to Slack page and Slack's redirect back after a person allows the install.
     oauth = bolt_app.oauth_flow
     install_paths = (oauth.install_path, oauth.redirect_uri_path) if oauth else ()
 
     def application(environ, start_response):
+        path = environ.get("PATH_INFO", "")
+        if path == METRICS_PATH and environ.get("REQUEST_METHOD") in ("GET", "HEAD"):
+            data, content_type = metrics.scrape(read_queue, utcnow)
+            start_response("200 OK", [("Content-Type", content_type), ("Content-Length", str(len(data)))])
+            return [data]
+        if path != SLACK_PATH and path not in install_paths:
+            return route(environ, start_response)
+        # Requests from Slack (and the install pages): counted by kind and outcome, and timed to the answer.
+        started, answered = time.perf_counter(), []
+
+        def seen(status, headers, exc_info=None):
+            answered.append(status)
+            return start_response(status, headers, exc_info)
+
+        try:
+            return route(environ, seen)
+        finally:
+            kind = "install" if path in install_paths else environ.get(KIND, "other")
+            metrics.request_answered(kind, answered[0] if answered else "500", time.perf_counter() - started)
+
+    def route(environ, start_response):
         path = environ.get("PATH_INFO", "")
         method = environ.get("REQUEST_METHOD", "GET")
         if path == HEALTH_PATH and method in ("GET", "HEAD"):
@@ -72,6 +105,7 @@ def make_wsgi_app(bolt_app: App, engine: Engine, readiness: Readiness | None = N
         if not _is_utf8(body, environ.get("CONTENT_TYPE", "")):
             return _json(start_response, "400 Bad Request", {"ok": False, "error": "malformed_request"})
         environ["wsgi.input"] = io.BytesIO(body)
+        environ[KIND] = metrics.request_kind(body, environ.get("CONTENT_TYPE", ""))
         return dispatch(environ, start_response)
 
     def dispatch(environ, start_response):
@@ -115,8 +149,9 @@ class ProductionServer(BaseApplication):
         processes: int = 1,
         threads: int = 8,
         readiness: Readiness | None = None,
+        read_queue: Callable[[], metrics.QueueState] | None = None,
     ):
-        self.bolt_app, self.engine, self.readiness = bolt_app, engine, readiness
+        self.bolt_app, self.engine, self.readiness, self.read_queue = bolt_app, engine, readiness, read_queue
         self.options = {
             "bind": f"0.0.0.0:{port}",
             "workers": processes,
@@ -128,6 +163,7 @@ class ProductionServer(BaseApplication):
             "post_fork": self._post_fork,
             "worker_exit": self._worker_exit,
             "logger_class": GunicornLogger,  # its lines in LOG_FORMAT too
+            "child_exit": lambda _arbiter, worker: metrics.process_gone(worker.pid),
         }
         super().__init__()
 
@@ -136,7 +172,7 @@ class ProductionServer(BaseApplication):
             self.cfg.set(key, value)
 
     def load(self):
-        return make_wsgi_app(self.bolt_app, self.engine, self.readiness)
+        return make_wsgi_app(self.bolt_app, self.engine, self.readiness, self.read_queue)
 
     def _post_fork(self, _arbiter, _worker) -> None:
         self.engine.dispose(close=False)  # connections opened before the fork stay the parent's
