@@ -455,6 +455,10 @@ def main(argv: list[str] | None = None) -> int:
         print(f"Configuration error: {error}", file=sys.stderr)
         return 2
     configure_logging(settings.log_level, settings.log_format)
+    if args.command in ("serve", "socket", "worker", "scheduler", "run-job"):
+        from bot.ops import error_tracking
+
+        error_tracking.start(settings.sentry_dsn, args.command)
     handler = {
         "serve": lambda settings: serve(settings, args.with_clock),
         "socket": socket,

@@ -15,6 +15,7 @@ from slack_sdk.webhook import WebhookClient
 
 from bot.domain.languages import language_for
 from bot.i18n import ENGLISH, Translator, translator
+from bot.ops import error_tracking
 from bot.slack import api
 
 log = logging.getLogger("bot.slack.errors")
@@ -37,6 +38,7 @@ def report(error: Exception, body: object, client: WebClient | None = None, t: T
         where,
         extra={"reference": reference},
     )
+    error_tracking.report(error, reference)
     text = t(
         "Sorry, something went wrong on our side (reference {reference}). Nothing you saved "
         "was lost; please try again in a moment.",
