@@ -1,5 +1,5 @@
 """`failure-resume` subcommands: serve, socket, worker, scheduler, migrate, run-job, purge-workspace,
-generate-key, rotate-keys, doctor."""
+generate-key, rotate-keys, doctor, ready."""
 
 from __future__ import annotations
 
@@ -268,8 +268,20 @@ def warm_up() -> None:
 WORKER_NICENESS = 10
 
 
+def _stop_on_sigterm() -> None:
+    """SIGTERM ends the process as Ctrl-C does (main returns 0). As a container's PID 1 a process has no
+    default action for SIGTERM: without a handler it would wait for the SIGKILL. The worker's consumer
+    puts its own handler in place once it runs (a graceful stop of the tasks it runs)."""
+
+    def interrupt(_number, _frame) -> None:
+        raise KeyboardInterrupt
+
+    signal.signal(signal.SIGTERM, interrupt)
+
+
 def worker(settings: Settings) -> int:
     """The queue's consumer: WORKER_THREADS tasks at a time, any number of these processes."""
+    _stop_on_sigterm()
     log.info("Task worker at a lower CPU priority than the web processes (nice %s)", os.nice(WORKER_NICENESS))
     session_factory, slack = _job_setup(settings, acknowledges=False)  # see make_engine
     if slack is None:
@@ -324,6 +336,7 @@ def scheduler(settings: Settings) -> int:
     """The clock: enqueues what is due; the workers do it."""
     from bot.scheduler import run_scheduler
 
+    _stop_on_sigterm()
     session_factory, slack = _job_setup(settings)
     if slack is None:
         return 2
@@ -409,6 +422,15 @@ def rotate_keys(settings: Settings) -> int:
     return 0
 
 
+def ready(settings: Settings) -> int:
+    """An exec probe for processes without HTTP (the worker, the clock): what GET /readyz answers."""
+    from bot.ops.readiness import Readiness
+
+    answers = Readiness.of(settings).check()
+    print(", ".join(f"{name}: {'ok' if up else 'unreachable'}" for name, up in answers.items()))
+    return 0 if all(answers.values()) else 1
+
+
 def doctor(settings: Settings) -> int:
     from bot.ops import doctor as checks
 
@@ -440,6 +462,9 @@ def main(argv: list[str] | None = None) -> int:
     commands.add_parser("generate-key", help=f"print a new key for {VARIABLE}, which encrypts the stored tokens")
     commands.add_parser("rotate-keys", help=f"re-encrypt every stored token under the first key of {VARIABLE}")
     commands.add_parser(
+        "ready", help="exit 0 when the database and the queue answer, 1 otherwise (a probe for worker and clock)"
+    )
+    commands.add_parser(
         "doctor",
         help="check the configuration (token and scopes, signing secret, database, queue, retro channel, keys); "
         "exits 1 if a check fails",
@@ -469,6 +494,7 @@ def main(argv: list[str] | None = None) -> int:
         "purge-workspace": lambda settings: purge_workspace(settings, args.team_id, args.enterprise_id, args.yes),
         "rotate-keys": rotate_keys,
         "doctor": doctor,
+        "ready": ready,
     }
     try:
         return handler[args.command](settings)
