@@ -106,6 +106,22 @@ def test_slack_calls_are_counted_by_method_and_error_and_429s_by_method(bot):
     assert_no_private_labels(text, after)
 
 
+def test_a_request_kind_is_one_of_a_fixed_list_whatever_the_body():
+    from bot.ops.metrics import request_kind
+
+    form, json_type = "application/x-www-form-urlencoded", "application/json"
+    assert request_kind(payloads.slash_command(ENTRY, response_url="http://127.0.0.1:9/r"), form) == "command"
+    assert request_kind(payloads.event_callback({"type": "app_home_opened", "user": "U1"}), json_type) == "event"
+    for body, content_type in [
+        (b'{"type": ["event_callback"]}', json_type),
+        (b"[" * 100_000 + b"]" * 100_000, json_type),
+        (b'payload={"type": {"a": 1}}', form),
+        (b"\xff\xfe", form),
+        (b'{"type": "U1 wrote something"}', json_type),
+    ]:
+        assert request_kind(body, content_type) == "other"
+
+
 def test_a_follow_up_waiting_shows_in_the_queue_depth(bot):
     bot.stop_worker()  # the outbox keeps what an ack promised until a worker is back
     try:

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import os
 import tempfile
+import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
@@ -65,14 +66,17 @@ class _Metrics:
 
 
 _metrics: _Metrics | None = None
+_making = threading.Lock()  # two threads' first samples at once would register every metric twice
 
 
 def metrics() -> _Metrics:
     """This process's metrics, made on first use: by then PROMETHEUS_MULTIPROC_DIR is set or not for good."""
     global _metrics
     if _metrics is None:
-        values.ValueClass = values.get_value_class()  # prometheus_client reads the folder at its import
-        _metrics = _Metrics()
+        with _making:
+            if _metrics is None:
+                values.ValueClass = values.get_value_class()  # prometheus_client reads the folder at its import
+                _metrics = _Metrics()
     return _metrics
 
 
@@ -110,7 +114,8 @@ SLACK_KINDS = {
 
 
 def request_kind(body: bytes, content_type: str) -> str:
-    """The kind of a Slack request, from a fixed list ("other" for anything else)."""
+    """The kind of a Slack request, from a fixed list ("other" for anything else, garbage included: what
+    Slack would never send is refused later, and must not fail here)."""
     import json
     from urllib.parse import parse_qs
 
@@ -124,9 +129,9 @@ def request_kind(body: bytes, content_type: str) -> str:
                 kind = "command"
             else:
                 kind = json.loads(form.get("payload", ["{}"])[0]).get("type")
-    except (ValueError, AttributeError, UnicodeDecodeError):
+    except Exception:  # not JSON, not an object, nested too deep (RecursionError), …
         return "other"
-    return kind if kind in SLACK_KINDS else "other"
+    return kind if isinstance(kind, str) and kind in SLACK_KINDS else "other"
 
 
 def request_answered(kind: str, status: str, seconds: float) -> None:
