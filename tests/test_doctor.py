@@ -130,10 +130,17 @@ def test_oauth_mode_checks_that_the_keys_open_the_stored_tokens(tmp_path, fake_s
         good = run_cli(tmp_path, "doctor", **oauth_env(app, SLACK_SIGNING_SECRET="s"))
         other = Fernet.generate_key().decode()
         bad = run_cli(tmp_path, "doctor", **oauth_env(app, SLACK_SIGNING_SECRET="s", TOKEN_ENCRYPTION_KEYS=other))
+        fake_slack.scopes = tuple(scope for scope in fake_slack.scopes if scope != "files:read")
+        install(app, "T3")  # from before imports: Slack granted fewer scopes
+        stale = run_cli(tmp_path, "doctor", **oauth_env(app, SLACK_SIGNING_SECRET="s"))
     finally:
         app.close()
     assert good.returncode == 0, good.stdout
     assert "opens the stored tokens" in lines(good)["Stored tokens"]
+    assert "1 installed, each with every scope" in lines(good)["Installed workspaces"]
+    assert stale.returncode == 1
+    assert lines(stale)["Installed workspaces"].startswith("FAIL") and "1 of 2 installed" in stale.stdout
+    assert "(T3)" in lines(stale)["Installed workspaces"]
     assert bad.returncode == 1
     assert lines(bad)["Stored tokens"].startswith("FAIL") and "opens none" in lines(bad)["Stored tokens"]
     assert_said_safely(good, TOKEN_KEYS)

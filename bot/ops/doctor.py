@@ -25,6 +25,7 @@ from bot.settings import Settings
 from bot.slack.api import build_web_client
 from bot.slack.installations import BOT_SCOPES
 from bot.tasks.queue import queue_file
+from storage.installations import InstallationStore
 from storage.migrate import alembic_config
 from storage.models import WorkspaceSettings
 from storage.tokens import TokenKeyError, any_stored, check_keys, sealer
@@ -66,6 +67,7 @@ class Doctor:
         self.engine = probe_engine(settings.database_url)
         self.client: WebClient | None = None
         self.team_id: str | None = None  # the workspace of SLACK_BOT_TOKEN, once auth.test said
+        self.keys = None  # OAuth mode's keys, once they opened the stored tokens
 
     def findings(self) -> Iterator[Finding]:
         checks: list[tuple[str, Callable[[], Finding]]] = [
@@ -74,7 +76,11 @@ class Doctor:
             ("Queue", self.queue),
         ]
         if self.settings.oauth:
-            checks += [("OAuth settings", self.oauth_settings), ("Stored tokens", self.stored_tokens)]
+            checks += [
+                ("OAuth settings", self.oauth_settings),
+                ("Stored tokens", self.stored_tokens),
+                ("Installed workspaces", self.installed_scopes),
+            ]
         else:
             checks += [("Slack token", self.token), ("Retro channel", self.retro_channel)]
         for name, check in checks:
@@ -215,7 +221,23 @@ class Doctor:
             stored = any_stored(connection)
         if not stored:
             return Finding("Stored tokens", True, "none stored yet: workspaces install from /slack/install")
+        self.keys = keys
         return Finding("Stored tokens", True, "TOKEN_ENCRYPTION_KEYS opens the stored tokens")
+
+    def installed_scopes(self) -> Finding:
+        """Each install's scopes as Slack granted them (stored with its token): no call per workspace."""
+        if self.keys is None:
+            return Finding("Installed workspaces", True, "none to check (no stored token opened)")
+        bots = InstallationStore(self.settings.client_id, self.engine, self.keys).installed_bots()
+        lacking = [bot.team_id or bot.enterprise_id for bot in bots if set(BOT_SCOPES) - set(bot.bot_scopes or [])]
+        if lacking:
+            return Finding(
+                "Installed workspaces",
+                False,
+                f"{len(lacking)} of {len(bots)} installed without every scope of manifest.yml ({', '.join(lacking)}):"
+                " an admin of each installs again from /slack/install",
+            )
+        return Finding("Installed workspaces", True, f"{len(bots)} installed, each with every scope of manifest.yml")
 
 
 def run(settings: Settings, say: Callable[[str], None] = print) -> int:
