@@ -145,10 +145,16 @@ def _tasks(settings: Settings, sf, slack: _Slack) -> Tasks:
 
 def serve(settings: Settings, with_clock: bool = False) -> int:
     from bot.ops import metrics
+
+    with metrics.directory_for_serve():  # before the children and the web processes start: they inherit it
+        return _serve(settings, with_clock)
+
+
+def _serve(settings: Settings, with_clock: bool) -> int:
+    from bot.ops import metrics
     from bot.ops.readiness import Readiness
     from bot.slack.web import ProductionServer
 
-    metrics.prepare_directory()  # before the children and the web processes start: they inherit it
     app, engine, status = _build(settings, "serve")
     if app is None:
         return status

@@ -6,13 +6,14 @@ from __future__ import annotations
 
 import time
 import urllib.request
+from pathlib import Path
 
 from prometheus_client.parser import text_string_to_metric_families
 
 from bot.slack.api import build_web_client
 from tests import payloads
 from tests.conftest import TOKEN
-from tests.test_cli import post, signed_command, start_serving, stop_serving
+from tests.test_cli import children_of, post, signed_command, start_serving, stop_serving
 
 ENTRY = "Shipped the migration without a backup, note-5b1e"
 DEADLINE = 60.0
@@ -81,8 +82,13 @@ def test_metrics_add_up_every_web_process_and_the_worker_after_signed_requests(t
         assert ("failure_resume_oldest_follow_up_age_seconds", ()) in samples
         assert ("failure_resume_queued_tasks", ()) in samples
         assert_no_private_labels(text, samples)
+        [worker] = [pid for pid, command in children_of(process.pid).items() if command[-1] == "worker"]
+        environment = Path(f"/proc/{worker}/environ").read_bytes().decode().split("\0")
+        [folder] = [Path(v.split("=", 1)[1]) for v in environment if v.startswith("PROMETHEUS_MULTIPROC_DIR=")]
+        assert folder.is_dir() and any(folder.iterdir())  # the folder serve made, shared with its worker
     finally:
         stop_serving(process)
+    assert not folder.exists()  # and removed when serve stopped
 
 
 def test_slack_calls_are_counted_by_method_and_error_and_429s_by_method(bot):

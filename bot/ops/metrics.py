@@ -12,9 +12,11 @@ outcome): never entry text, a user ID, a workspace or a name."""
 from __future__ import annotations
 
 import os
+import shutil
 import tempfile
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -80,15 +82,22 @@ def metrics() -> _Metrics:
     return _metrics
 
 
-def prepare_directory() -> str:
+@contextmanager
+def directory_for_serve() -> Iterator[str]:
     """For `serve`: PROMETHEUS_MULTIPROC_DIR as given (shared with other processes, say a volume), or a
-    fresh folder of its own, which its web processes and children inherit."""
-    directory = os.environ.get(DIRECTORY, "").strip()
-    if not directory:
-        directory = tempfile.mkdtemp(prefix="failure-resume-metrics-")
-        os.environ[DIRECTORY] = directory
-    os.makedirs(directory, exist_ok=True)
-    return directory
+    fresh folder of its own, which its web processes and children inherit, removed when `serve` ends."""
+    given = os.environ.get(DIRECTORY, "").strip()
+    if given:
+        os.makedirs(given, exist_ok=True)
+        yield given
+        return
+    made, owner = tempfile.mkdtemp(prefix="failure-resume-metrics-"), os.getpid()
+    os.environ[DIRECTORY] = made
+    try:
+        yield made
+    finally:
+        if os.getpid() == owner:  # not a forked web process on its way out
+            shutil.rmtree(made, ignore_errors=True)
 
 
 def process_gone(pid: int) -> None:
