@@ -3,6 +3,7 @@ check, exit 0 when all pass and 1 when any fails, never a traceback, a token or 
 
 from __future__ import annotations
 
+import os
 import socket
 import sqlite3
 
@@ -145,3 +146,11 @@ def test_oauth_mode_checks_that_the_keys_open_the_stored_tokens(tmp_path, fake_s
     assert lines(bad)["Stored tokens"].startswith("FAIL") and "opens none" in lines(bad)["Stored tokens"]
     assert_said_safely(good, TOKEN_KEYS)
     assert_said_safely(bad, TOKEN_KEYS, other)
+
+
+@pytest.mark.skipif(not os.environ.get("TEST_DATABASE_URL"), reason="needs TEST_DATABASE_URL (PostgreSQL)")
+def test_a_migrated_postgresql_passes(tmp_path, fake_slack, database_url):
+    result = run_cli(tmp_path, "doctor", **good_env(fake_slack, database_url))
+    assert result.returncode == 0, result.stdout
+    assert "migrated to head" in lines(result)["Database"]
+    assert_said_safely(result, TOKEN)

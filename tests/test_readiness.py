@@ -12,6 +12,7 @@ import pytest
 
 from bot.ops.readiness import Readiness, database_probe, redis_answers, sqlite_answers
 from storage.migrate import upgrade_to_head
+from tests import test_outages
 from tests.conftest import BotHarness
 
 DEADLINE = 30.0
@@ -110,3 +111,32 @@ def test_probes_answers_are_kept_for_a_while_and_apart():
     readiness = Readiness({"database": probe("database", True)}, cache_seconds=0)
     readiness.check(), readiness.check()
     assert asked.count("database") == 3
+
+
+# -- real servers stopped and started (.ci/run provides them) ---------------------------------------
+
+postgres, redis_server = test_outages.postgres, test_outages.redis_server  # their fixtures, reused
+
+
+def test_readyz_answers_503_while_postgresql_is_stopped_and_200_once_it_is_back(postgres, fake_slack, database_url):
+    bot = BotHarness(fake_slack, database_url)
+    try:
+        wait_for_status(bot, "/readyz", 200)
+        postgres.stop()
+        assert wait_for_status(bot, "/readyz", 503) == {"ok": False, "database": "unreachable", "queue": "ok"}
+        postgres.start()
+        assert wait_for_status(bot, "/readyz", 200) == {"ok": True, "database": "ok", "queue": "ok"}
+    finally:
+        bot.close()
+
+
+def test_readyz_answers_503_while_redis_is_stopped_and_200_once_it_is_back(redis_server, fake_slack, database_url):
+    bot = BotHarness(fake_slack, database_url, redis_url=os.environ["TEST_REDIS_URL"])
+    try:
+        wait_for_status(bot, "/readyz", 200)
+        redis_server.stop()
+        assert wait_for_status(bot, "/readyz", 503) == {"ok": False, "database": "ok", "queue": "unreachable"}
+        redis_server.start()
+        assert wait_for_status(bot, "/readyz", 200) == {"ok": True, "database": "ok", "queue": "ok"}
+    finally:
+        bot.close()
