@@ -118,25 +118,23 @@ def test_probes_answers_are_kept_for_a_while_and_apart():
 postgres, redis_server = test_outages.postgres, test_outages.redis_server  # their fixtures, reused
 
 
-def test_readyz_answers_503_while_postgresql_is_stopped_and_200_once_it_is_back(postgres, fake_slack, database_url):
-    bot = BotHarness(fake_slack, database_url)
+def assert_readyz_follows(bot, server, part: str) -> None:
+    """/readyz names `part` while `server` is stopped, and is 200 again once it is started."""
     try:
         wait_for_status(bot, "/readyz", 200)
-        postgres.stop()
-        assert wait_for_status(bot, "/readyz", 503) == {"ok": False, "database": "unreachable", "queue": "ok"}
-        postgres.start()
+        server.stop()
+        down = {"ok": False, "database": "ok", "queue": "ok", part: "unreachable"}
+        assert wait_for_status(bot, "/readyz", 503) == down
+        server.start()
         assert wait_for_status(bot, "/readyz", 200) == {"ok": True, "database": "ok", "queue": "ok"}
     finally:
         bot.close()
+
+
+def test_readyz_answers_503_while_postgresql_is_stopped_and_200_once_it_is_back(postgres, fake_slack, database_url):
+    assert_readyz_follows(BotHarness(fake_slack, database_url), postgres, "database")
 
 
 def test_readyz_answers_503_while_redis_is_stopped_and_200_once_it_is_back(redis_server, fake_slack, database_url):
     bot = BotHarness(fake_slack, database_url, redis_url=os.environ["TEST_REDIS_URL"])
-    try:
-        wait_for_status(bot, "/readyz", 200)
-        redis_server.stop()
-        assert wait_for_status(bot, "/readyz", 503) == {"ok": False, "database": "ok", "queue": "unreachable"}
-        redis_server.start()
-        assert wait_for_status(bot, "/readyz", 200) == {"ok": True, "database": "ok", "queue": "ok"}
-    finally:
-        bot.close()
+    assert_readyz_follows(bot, redis_server, "queue")
