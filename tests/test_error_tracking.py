@@ -13,6 +13,9 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 import pytest
 
 from bot.ops.error_tracking import scrub, scrub_breadcrumb
+from storage import outbox
+from storage.db import make_engine, make_session_factory
+from storage.repository import Workspace
 from tests.conftest import TOKEN
 from tests.test_cli import signed_command, start_serving, stop_serving
 
@@ -65,9 +68,10 @@ class Envelopes:
                     found.append(json.loads(payload))
         return found
 
-    def wait_for_event(self, timeout: float = DEADLINE) -> list[dict]:
+    def wait_for_event(self, process: str | None = None, timeout: float = DEADLINE) -> list[dict]:
+        """The events received, once one of them (from `process`, if named) is."""
         deadline = time.monotonic() + timeout
-        while not (found := self.events()):
+        while not [e for e in (found := self.events()) if process in (None, e.get("tags", {}).get("process"))]:
             assert time.monotonic() < deadline, "no event reached the endpoint"
             time.sleep(0.1)
         return found
@@ -111,6 +115,31 @@ def test_a_web_error_reaches_the_endpoint_with_its_reference_and_without_its_mes
     assert "request" not in event and "user" not in event
     everything = b"".join(sentry.raw).decode(errors="replace")
     for secret in (TOKEN, "cli-secret", "U1"):
+        assert secret not in everything
+
+
+def test_a_worker_error_reaches_the_endpoint_tagged_with_its_process(tmp_path, fake_slack, sentry):
+    process, _base = start_serving(
+        tmp_path,
+        SENTRY_DSN=sentry.dsn,
+        SLACK_BOT_TOKEN=TOKEN,
+        SLACK_SIGNING_SECRET="cli-secret",
+        SLACK_API_URL=fake_slack.url,
+    )
+    engine = make_engine(f"sqlite:///{tmp_path}/failure_resume.db")
+    try:
+        # A follow-up written by a newer version of the app, with what a person wrote in it: the worker
+        # logs an error (and leaves the row for a worker that knows the task).
+        with make_session_factory(engine).begin() as session:
+            outbox.add_follow_up(session, Workspace("", "T0001"), "from_a_newer_version", {"text": ENTRY}, 0)
+        events = sentry.wait_for_event("worker")
+    finally:
+        stop_serving(process)
+        engine.dispose()
+    event = next(e for e in events if e["tags"]["process"] == "worker")  # more may follow: the row stays
+    assert "unknown task from_a_newer_version" in event["logentry"]["message"]
+    everything = b"".join(sentry.raw).decode(errors="replace")
+    for secret in (ENTRY, "memo-91c2", TOKEN, "cli-secret"):
         assert secret not in everything
 
 
