@@ -71,10 +71,12 @@ class Envelopes:
     def wait_for_event(self, process: str | None = None, timeout: float = DEADLINE) -> list[dict]:
         """The events received, once one of them (from `process`, if named) is."""
         deadline = time.monotonic() + timeout
-        while not [e for e in (found := self.events()) if process in (None, e.get("tags", {}).get("process"))]:
+        while True:
+            found = self.events()
+            if [e for e in found if process in (None, e.get("tags", {}).get("process"))]:
+                return found
             assert time.monotonic() < deadline, "no event reached the endpoint"
             time.sleep(0.1)
-        return found
 
     def __enter__(self) -> Envelopes:
         self.thread.start()
@@ -83,6 +85,16 @@ class Envelopes:
     def __exit__(self, *exc) -> None:
         self.server.shutdown()
         self.server.server_close()
+
+
+def serve_with_sentry(tmp_path, fake_slack, sentry: Envelopes):
+    return start_serving(
+        tmp_path,
+        SENTRY_DSN=sentry.dsn,
+        SLACK_BOT_TOKEN=TOKEN,
+        SLACK_SIGNING_SECRET="cli-secret",
+        SLACK_API_URL=fake_slack.url,
+    )
 
 
 @pytest.fixture
@@ -94,13 +106,7 @@ def sentry():
 def test_a_web_error_reaches_the_endpoint_with_its_reference_and_without_its_message(tmp_path, fake_slack, sentry):
     # `/fail` opens the form; Slack refuses the modal in a way the app does not expect.
     fake_slack.queue_failure("views.open", error="invalid_arguments")
-    process, base = start_serving(
-        tmp_path,
-        SENTRY_DSN=sentry.dsn,
-        SLACK_BOT_TOKEN=TOKEN,
-        SLACK_SIGNING_SECRET="cli-secret",
-        SLACK_API_URL=fake_slack.url,
-    )
+    process, base = serve_with_sentry(tmp_path, fake_slack, sentry)
     try:
         assert signed_command(base, "", fake_slack.response_url("sorry")) == 200
         [event] = sentry.wait_for_event()
@@ -119,13 +125,7 @@ def test_a_web_error_reaches_the_endpoint_with_its_reference_and_without_its_mes
 
 
 def test_a_worker_error_reaches_the_endpoint_tagged_with_its_process(tmp_path, fake_slack, sentry):
-    process, _base = start_serving(
-        tmp_path,
-        SENTRY_DSN=sentry.dsn,
-        SLACK_BOT_TOKEN=TOKEN,
-        SLACK_SIGNING_SECRET="cli-secret",
-        SLACK_API_URL=fake_slack.url,
-    )
+    process, _base = serve_with_sentry(tmp_path, fake_slack, sentry)
     engine = make_engine(f"sqlite:///{tmp_path}/failure_resume.db")
     try:
         # A follow-up written by a newer version of the app, with what a person wrote in it: the worker
