@@ -108,7 +108,7 @@ def test_a_database_file_that_is_not_a_database_fails_and_is_left_alone(tmp_path
     path.write_bytes(b"these are not the bytes of a database " * 200)
     result = run_cli(tmp_path, "doctor", **good_env(fake_slack, f"sqlite:///{path}"))
     assert result.returncode == 1
-    assert lines(result)["Database"].startswith("FAIL")
+    assert lines(result)["Database"].startswith("FAIL") and "is not a SQLite database" in result.stdout
     assert path.read_bytes() == b"these are not the bytes of a database " * 200
     assert_said_safely(result, TOKEN)
 
@@ -154,3 +154,10 @@ def test_a_migrated_postgresql_passes(tmp_path, fake_slack, database_url):
     assert result.returncode == 0, result.stdout
     assert "migrated to head" in lines(result)["Database"]
     assert_said_safely(result, TOKEN)
+
+
+def test_a_sqlite_database_in_a_folder_that_is_not_there_fails_and_creates_nothing(tmp_path, fake_slack):
+    result = run_cli(tmp_path, "doctor", **good_env(fake_slack, f"sqlite:///{tmp_path}/nowhere/resume.db"))
+    assert result.returncode == 1
+    assert lines(result)["Database"].startswith("FAIL") and "does not exist" in lines(result)["Database"]
+    assert not (tmp_path / "nowhere").exists()

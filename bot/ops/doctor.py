@@ -108,9 +108,11 @@ class Doctor:
         sqlite = url.startswith("sqlite:///")
         if self.engine is None:
             path = Path(url.removeprefix("sqlite:///"))
-            if not path.exists() and path.parent.is_dir():
+            if path.exists():
+                return Finding("Database", False, f"{path} is not a SQLite database that can be opened for writing")
+            if path.parent.is_dir():
                 return Finding("Database", True, f"{path} does not exist yet: `serve` creates and migrates it")
-            return Finding("Database", False, f"{path} cannot be opened as a SQLite database (its folder is missing?)")
+            return Finding("Database", False, f"the folder of {path} does not exist (DATABASE_URL)")
         try:
             with self.engine.connect() as connection:
                 current = set(MigrationContext.configure(connection).get_current_heads())
