@@ -112,6 +112,16 @@ def test_slack_calls_are_counted_by_method_and_error_and_429s_by_method(bot):
     assert_no_private_labels(text, after)
 
 
+def test_the_calls_listeners_make_are_counted_too(bot):
+    """Bolt gives each request a WebClient of its own: `/fail` alone opens the form with views.open."""
+    _text, before = scrape(bot.url)
+    assert bot.command("").status == 200
+    bot.fake.wait_for_views()
+    _text, after = scrape(bot.url)
+    opened = ("failure_resume_slack_api_calls_total", (("error", "ok"), ("method", "views.open")))
+    assert after.get(opened, 0) - before.get(opened, 0) == 1
+
+
 def test_a_request_kind_is_one_of_a_fixed_list_whatever_the_body():
     from bot.ops.metrics import request_kind
 

@@ -53,6 +53,14 @@ class CountedWebClient(WebClient):
         return response
 
 
+def counted(client: WebClient) -> WebClient:
+    """Bolt makes a plain WebClient for each request, a copy of ours (its retry handlers included):
+    its calls are counted too. The subclass adds behaviour only, so the instance is kept as it is."""
+    if type(client) is WebClient:
+        client.__class__ = CountedWebClient
+    return client
+
+
 def build_oauth_client(base_url: str) -> WebClient:
     """For oauth.v2.access: a refresh token works once, so a 500 is not retried (Slack may have used it)."""
     return CountedWebClient(
