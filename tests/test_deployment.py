@@ -183,6 +183,11 @@ def test_the_entrypoint_commands_run_outside_a_container_against_sqlite(tmp_path
         [healthcheck] = instruction("HEALTHCHECK")
         command = exec_form(healthcheck.split("CMD", 1)[1].strip())
         assert subprocess.run([sys.executable, *command[1:]], env=env).returncode == 0
+        # The clock's first beat asks Slack (auth.test): its samples land where the web's /metrics reads.
+        clock_file = f"_{started['clock'].pid}.db"
+        while not any(name.endswith(clock_file) for name in os.listdir(tmp_path / "metrics")):
+            assert time.monotonic() < deadline + DEADLINE, "the clock wrote no metrics"
+            time.sleep(0.2)
     finally:
         for process in started.values():
             process.terminate()  # what `docker compose stop` sends to PID 1
