@@ -18,6 +18,7 @@ from bot.blocks.messages import NOT_INSTALLED, build_not_installed_modal, build_
 from bot.i18n import ENGLISH
 from bot.settings import Settings
 from bot.slack import errors
+from bot.slack.api import counted
 from bot.slack.people import People
 from bot.slack.tenancy import acting_team, served_here
 from bot.tasks import Tasks
@@ -81,6 +82,7 @@ def create_app(
 
     @app.middleware
     def provide_dependencies(context: BoltContext, body: dict, next: Callable[[], None]) -> BoltResponse | None:
+        counted(context.client)
         team = acting_team(body) or context.team_id
         if team or context.enterprise_id:
             ws = Workspace(context.enterprise_id or "", team or "")

@@ -1,5 +1,5 @@
 """`failure-resume` subcommands: serve, socket, worker, scheduler, migrate, run-job, purge-workspace,
-generate-key, rotate-keys."""
+generate-key, rotate-keys, doctor, ready."""
 
 from __future__ import annotations
 
@@ -25,6 +25,7 @@ from slack_sdk.oauth.installation_store.sqlalchemy import SQLAlchemyInstallation
 from sqlalchemy.exc import SQLAlchemyError
 
 from bot.app import create_app
+from bot.ops.metrics import count_tasks
 from bot.settings import Settings
 from bot.slack.api import build_web_client
 from bot.slack.installations import (
@@ -48,8 +49,10 @@ from storage.tokens import VARIABLE, TokenKeyError, check_keys, new_key, reseal,
 log = logging.getLogger("failure_resume")
 
 
-def configure_logging(level: str) -> None:
-    logging.basicConfig(level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+def configure_logging(level: str, log_format: str = "text") -> None:
+    from bot.ops.logs import handler
+
+    logging.basicConfig(level=level, handlers=[handler(log_format)])
     # At DEBUG these libraries print request bodies, and so entry text: keep them at INFO at most.
     for noisy in ("slack_sdk", "slack_bolt", "bot.app", "urllib3", "gunicorn"):
         logging.getLogger(noisy).setLevel(max(logging.INFO, logging.getLogger().level))
@@ -143,16 +146,30 @@ def _tasks(settings: Settings, sf, slack: _Slack, encoder=None) -> Tasks:
 
 
 def serve(settings: Settings, with_clock: bool = False) -> int:
+    from bot.ops import metrics
+
+    with metrics.directory_for_serve():  # before the children and the web processes start: they inherit it
+        return _serve(settings, with_clock)
+
+
+def _serve(settings: Settings, with_clock: bool) -> int:
+    from bot.ops import metrics
+    from bot.ops.readiness import Readiness
     from bot.slack.web import ProductionServer
 
     app, engine, status = _build(settings, "serve")
     if app is None:
         return status
-    log.info("Failure Resume listening on port %s (POST /slack/events, GET /healthz)", settings.port)
+    log.info("Failure Resume listening on port %s (POST /slack/events, GET /healthz, /readyz, /metrics)", settings.port)
     if app.oauth_flow:
         log.info("OAuth mode: workspaces install the app from GET /slack/install")
+    grace, processes = settings.shutdown_grace_seconds, settings.web_concurrency
+    probes = dict(
+        readiness=Readiness.of(settings),
+        read_queue=metrics.queue_state(make_session_factory(engine), make_queue(settings)),
+    )
     with _beside(settings, with_clock):
-        ProductionServer(app, engine, settings.port, settings.shutdown_grace_seconds, settings.web_concurrency).run()
+        ProductionServer(app, engine, settings.port, grace, processes, **probes).run()
     return 0
 
 
@@ -301,8 +318,20 @@ def _keep_memory_down() -> None:
     threading.Thread(target=trim_now_and_then, daemon=True, name="malloc-trim").start()
 
 
+def _stop_on_sigterm() -> None:
+    """SIGTERM ends the process as Ctrl-C does (main returns 0). As a container's PID 1 a process has no
+    default action for SIGTERM: without a handler it would wait for the SIGKILL. The worker's consumer
+    puts its own handler in place once it runs (a graceful stop of the tasks it runs)."""
+
+    def interrupt(_number, _frame) -> None:
+        raise KeyboardInterrupt
+
+    signal.signal(signal.SIGTERM, interrupt)
+
+
 def worker(settings: Settings) -> int:
     """The queue's consumer: WORKER_THREADS tasks at a time, any number of these processes."""
+    _stop_on_sigterm()
     _keep_memory_down()
     log.info("Task worker at a lower CPU priority than the web processes (nice %s)", os.nice(WORKER_NICENESS))
     session_factory, slack = _job_setup(settings, acknowledges=False)  # see make_engine
@@ -310,6 +339,7 @@ def worker(settings: Settings) -> int:
         return 2
     _stop_with_parent()
     tasks = _tasks(settings, session_factory, slack, encoder=warm_up(settings))
+    count_tasks(tasks.huey)
     tasks.clear_prompt_locks()
     if not settings.redis_url:
         tasks.relay.release_all()  # the embedded queue has one worker: this one
@@ -358,6 +388,7 @@ def scheduler(settings: Settings) -> int:
     """The clock: enqueues what is due; the workers do it."""
     from bot.scheduler import run_scheduler
 
+    _stop_on_sigterm()
     session_factory, slack = _job_setup(settings)
     if slack is None:
         return 2
@@ -443,6 +474,21 @@ def rotate_keys(settings: Settings) -> int:
     return 0
 
 
+def ready(settings: Settings) -> int:
+    """An exec probe for processes without HTTP (the worker, the clock): what GET /readyz answers."""
+    from bot.ops.readiness import Readiness
+
+    answers = Readiness.of(settings).check()
+    print(", ".join(f"{name}: {'ok' if up else 'unreachable'}" for name, up in answers.items()))
+    return 0 if all(answers.values()) else 1
+
+
+def doctor(settings: Settings) -> int:
+    from bot.ops import doctor as checks
+
+    return checks.run(settings)
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="failure-resume", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True)
@@ -467,6 +513,14 @@ def main(argv: list[str] | None = None) -> int:
     purge.add_argument("--yes", action="store_true", help="really delete")
     commands.add_parser("generate-key", help=f"print a new key for {VARIABLE}, which encrypts the stored tokens")
     commands.add_parser("rotate-keys", help=f"re-encrypt every stored token under the first key of {VARIABLE}")
+    commands.add_parser(
+        "ready", help="exit 0 when the database and the queue answer, 1 otherwise (a probe for worker and clock)"
+    )
+    commands.add_parser(
+        "doctor",
+        help="check the configuration (token and scopes, signing secret, database, queue, retro channel, keys); "
+        "exits 1 if a check fails",
+    )
     args = parser.parse_args(argv)
     if args.command == "generate-key":  # needs no configuration
         return generate_key()
@@ -477,7 +531,11 @@ def main(argv: list[str] | None = None) -> int:
     except ValueError as error:
         print(f"Configuration error: {error}", file=sys.stderr)
         return 2
-    configure_logging(settings.log_level)
+    configure_logging(settings.log_level, settings.log_format)
+    if args.command in ("serve", "socket", "worker", "scheduler", "run-job"):
+        from bot.ops import error_tracking
+
+        error_tracking.start(settings.sentry_dsn, args.command)
     handler = {
         "serve": lambda settings: serve(settings, args.with_clock),
         "socket": socket,
@@ -487,6 +545,8 @@ def main(argv: list[str] | None = None) -> int:
         "run-job": lambda settings: run_job(settings, args.name),
         "purge-workspace": lambda settings: purge_workspace(settings, args.team_id, args.enterprise_id, args.yes),
         "rotate-keys": rotate_keys,
+        "doctor": doctor,
+        "ready": ready,
     }
     try:
         return handler[args.command](settings)

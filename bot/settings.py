@@ -10,6 +10,7 @@ from storage.tokens import TokenKeyError, sealer
 DEFAULT_API_URL = "https://slack.com/api/"
 DEFAULT_DATABASE_URL = "sqlite:///failure_resume.db"
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
+LOG_FORMATS = ("text", "json")
 
 
 def sqlalchemy_url(url: str) -> str:
@@ -36,6 +37,10 @@ class Settings:
     retro_channel: str | None = None
     port: int = 3000
     log_level: str = "INFO"
+    # "text" or "json" (one JSON object a line, for a log collector).
+    log_format: str = "text"
+    # Errors of every process go to Sentry (scrubbed: bot.ops.error_tracking) when set.
+    sentry_dsn: str | None = None
     # OAuth mode (any workspace can install from /slack/install) when these are set.
     client_id: str | None = None
     client_secret: str | None = None
@@ -87,6 +92,12 @@ class Settings:
         log_level = (get("LOG_LEVEL") or "INFO").upper()
         if log_level not in LOG_LEVELS:
             raise ValueError(f"LOG_LEVEL must be one of {', '.join(LOG_LEVELS)}, not {log_level!r}")
+        log_format = (get("LOG_FORMAT") or "text").lower()
+        if log_format not in LOG_FORMATS:
+            raise ValueError(f"LOG_FORMAT must be one of {', '.join(LOG_FORMATS)}, not {log_format!r}")
+        sentry_dsn = get("SENTRY_DSN")
+        if sentry_dsn and not sentry_dsn.startswith(("https://", "http://")):
+            raise ValueError("SENTRY_DSN must be the DSN of a Sentry project (https://key@host/project)")
         grace = whole("UNINSTALL_GRACE_DAYS", "30", "a whole number of days")
         shutdown_grace = whole("SHUTDOWN_GRACE_SECONDS", "25", "a whole number of seconds")
         api_url = get("SLACK_API_URL") or DEFAULT_API_URL
@@ -105,6 +116,8 @@ class Settings:
             retro_channel=get("RETRO_CHANNEL"),
             port=port,
             log_level=log_level,
+            log_format=log_format,
+            sentry_dsn=sentry_dsn,
             client_id=get("SLACK_CLIENT_ID"),
             client_secret=get("SLACK_CLIENT_SECRET"),
             state_secret=get("SLACK_STATE_SECRET"),

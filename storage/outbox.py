@@ -81,5 +81,10 @@ def delete_follow_ups(session: Session, row_ids: set[int]) -> None:
         session.execute(delete(FollowUp).where(FollowUp.id.in_(sorted(row_ids))))
 
 
+def oldest_follow_up(session: Session) -> datetime | None:
+    """When the oldest follow-up not yet done was promised."""
+    return session.scalar(select(func.min(FollowUp.created_at)))
+
+
 def count_follow_ups(session: Session) -> int:
     return session.scalar(select(func.count()).select_from(FollowUp)) or 0

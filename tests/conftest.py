@@ -24,6 +24,8 @@ from sqlalchemy import text
 
 from bot.app import create_app
 from bot.domain.retention import notice_lost_uninstalls
+from bot.ops import metrics
+from bot.ops.readiness import Readiness
 from bot.settings import Settings
 from bot.slack.api import build_web_client
 from bot.slack.installations import every_install, install_clients, oauth_settings, single_client, single_workspace
@@ -241,12 +243,18 @@ class BotHarness(SlackSide):
         self.tasks = Tasks(make_queue(queue_settings), runtime, embed_entries=encoder is not None)
         app = create_app(self.settings, self.session_factory, client, self.tasks, clock=self.clock, oauth=oauth_config)
         self.listener_pool = app.listener_runner.listener_executor
+        metrics.count_tasks(self.tasks.huey)
         self.consumer = start_consumer(self.tasks.huey)
         self.tasks.relay.start(threads=1, poll=RELAY_POLL)
         self.server = make_server(
             "127.0.0.1",
             0,
-            make_wsgi_app(app, self.engine),
+            make_wsgi_app(
+                app,
+                self.engine,
+                Readiness.of(queue_settings),
+                metrics.queue_state(self.session_factory, self.tasks.huey),
+            ),
             server_class=ThreadingWSGIServer,
             handler_class=QuietHandler,
         )

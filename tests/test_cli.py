@@ -24,7 +24,16 @@ from tests import payloads
 from tests.conftest import TOKEN, TOKEN_KEYS
 
 # Variables the bot reads; none may leak in from the shell that runs the tests.
-BOT_VARIABLES = ("DATABASE_URL", "PORT", "LOG_LEVEL", "RETRO_CHANNEL", "TOKEN_ENCRYPTION_KEYS")
+BOT_VARIABLES = (
+    "DATABASE_URL",
+    "PORT",
+    "LOG_LEVEL",
+    "LOG_FORMAT",
+    "RETRO_CHANNEL",
+    "TOKEN_ENCRYPTION_KEYS",
+    "SENTRY_DSN",
+    "PROMETHEUS_MULTIPROC_DIR",
+)
 TABLES = {"entries", "action_items", "workspace_settings", "alembic_version"}
 STARTUP_TIMEOUT = 15.0
 
@@ -269,6 +278,7 @@ def test_serve_starts_creates_the_database_and_answers_health_checks(tmp_path, f
         assert (tmp_path / "failure_resume.db").exists()
         assert TABLES <= table_names(tmp_path / "failure_resume.db")
         assert [c.method for c in fake.calls_to("auth.test")] == ["auth.test"]
+        assert get(base + "/readyz") == 200  # the database and the queue file, over new connections
         # The signing secret is really in force: an unsigned request is refused, a signed one accepted.
         body = payloads.slash_command("help", response_url=fake.response_url("cli"))
         form = {"Content-Type": "application/x-www-form-urlencoded"}

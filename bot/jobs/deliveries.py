@@ -11,6 +11,7 @@ from datetime import datetime
 from slack_sdk.errors import SlackApiError
 from sqlalchemy.orm import Session, sessionmaker
 
+from bot.ops import metrics
 from storage import repository as repo
 from storage.repository import Workspace
 
@@ -27,6 +28,12 @@ def deliver_once(
     send: Callable[[], object],
 ) -> str:
     """ "sent", "already" (claimed before), "failed" (Slack refused: given back) or "unconfirmed"."""
+    outcome = _deliver_once(sf, ws, recipient, kind, period, now, send)
+    metrics.delivery(kind, outcome)
+    return outcome
+
+
+def _deliver_once(sf, ws: Workspace, recipient: str, kind: str, period: str, now: datetime, send) -> str:
     with sf.begin() as session:
         if not repo.claim_delivery(session, ws, recipient, kind, period, now):
             return "already"

@@ -8,28 +8,71 @@ from typing import NamedTuple
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 from slack_sdk.http_retry.builtin_handlers import RateLimitErrorRetryHandler, ServerErrorRetryHandler
+from slack_sdk.http_retry.handler import RetryHandler
 from slack_sdk.webhook import WebhookClient
+
+from bot.ops import metrics
 
 # Slack answers within a second or two; one that takes longer than this is treated as down.
 TIMEOUT_SECONDS = 5
 
 
+class _Counted(RetryHandler):
+    """Retries nothing itself: counts the 429s and 5xx answers that the handlers after it retry."""
+
+    def __init__(self) -> None:
+        super().__init__(max_retry_count=1_000_000)
+
+    def _can_retry(self, *, state, request, response=None, error=None) -> bool:
+        if response is not None and (response.status_code == 429 or response.status_code >= 500):
+            # The Web API method, from the URL (…/api/chat.postMessage); a response_url is not named.
+            method = request.url.split("/api/", 1)[1].split("?")[0] if "/api/" in request.url else "response_url"
+            metrics.slack_retry(method, "ratelimited" if response.status_code == 429 else "server_error")
+        return False
+
+
 def retry_handlers() -> list:
     # 429s wait for Retry-After; 500 and 503 (Slack did not act) are tried again a couple of times.
     # A dropped connection is not retried: Slack may have posted the message already.
-    return [RateLimitErrorRetryHandler(max_retry_count=3), ServerErrorRetryHandler(max_retry_count=2)]
+    return [_Counted(), RateLimitErrorRetryHandler(max_retry_count=3), ServerErrorRetryHandler(max_retry_count=2)]
+
+
+class CountedWebClient(WebClient):
+    """Every Web API call counted by its method and how Slack answered (ok, or Slack's error code)."""
+
+    def api_call(self, api_method: str, *args, **kwargs):
+        try:
+            response = super().api_call(api_method, *args, **kwargs)
+        except SlackApiError as error:
+            metrics.slack_call(api_method, str(error.response.get("error") or error.response.status_code))
+            raise
+        except Exception:
+            metrics.slack_call(api_method, "no_answer")
+            raise
+        metrics.slack_call(api_method, "ok")
+        return response
+
+
+def counted(client: WebClient) -> WebClient:
+    """Bolt makes a plain WebClient for each request, a copy of ours (its retry handlers included):
+    its calls are counted too. The subclass adds behaviour only, so the instance is kept as it is."""
+    if type(client) is WebClient:
+        client.__class__ = CountedWebClient
+    return client
 
 
 def build_oauth_client(base_url: str) -> WebClient:
     """For oauth.v2.access: a refresh token works once, so a 500 is not retried (Slack may have used it)."""
-    return WebClient(
-        base_url=base_url, timeout=TIMEOUT_SECONDS, retry_handlers=[RateLimitErrorRetryHandler(max_retry_count=3)]
+    return CountedWebClient(
+        base_url=base_url,
+        timeout=TIMEOUT_SECONDS,
+        retry_handlers=[_Counted(), RateLimitErrorRetryHandler(max_retry_count=3)],
     )
 
 
 def build_web_client(token: str | None, base_url: str, team_id: str | None = None) -> WebClient:
     # team_id: an org-wide install's token names the workspace it acts in with every call.
-    return WebClient(
+    return CountedWebClient(
         token=token, base_url=base_url, team_id=team_id, timeout=TIMEOUT_SECONDS, retry_handlers=retry_handlers()
     )
 

@@ -15,6 +15,7 @@ from slack_sdk.webhook import WebhookClient
 
 from bot.domain.languages import language_for
 from bot.i18n import ENGLISH, Translator, translator
+from bot.ops import error_tracking
 from bot.slack import api
 
 log = logging.getLogger("bot.slack.errors")
@@ -30,8 +31,14 @@ def report(error: Exception, body: object, client: WebClient | None = None, t: T
     # happened, never the message.
     where = "".join(traceback.format_tb(error.__traceback__))
     log.error(
-        "Unhandled %s while handling a %s request (reference %s)\n%s", type(error).__name__, kind, reference, where
+        "Unhandled %s while handling a %s request (reference %s)\n%s",
+        type(error).__name__,
+        kind,
+        reference,
+        where,
+        extra={"reference": reference},
     )
+    error_tracking.report(error, reference)
     text = t(
         "Sorry, something went wrong on our side (reference {reference}). Nothing you saved "
         "was lost; please try again in a moment.",

@@ -1,4 +1,5 @@
-"""HTTP: the WSGI application (Slack requests, and a health check) and the production server that runs it."""
+"""HTTP: the WSGI application (Slack requests, the liveness and readiness probes) and the production
+server that runs it."""
 
 from __future__ import annotations
 
@@ -6,6 +7,8 @@ import io
 import json
 import logging
 import re
+import time
+from collections.abc import Callable
 from urllib.parse import parse_qsl
 
 from gunicorn.app.base import BaseApplication
@@ -13,18 +16,32 @@ from slack_bolt import App
 from slack_bolt.adapter.wsgi import SlackRequestHandler
 from sqlalchemy import Engine
 
+from bot.ops import metrics
+from bot.ops.logs import GunicornLogger
+from bot.ops.readiness import Readiness
 from storage.db import database_answers
+from storage.models import utcnow
 
 log = logging.getLogger(__name__)
 
 SLACK_PATH = "/slack/events"
 HEALTH_PATH = "/healthz"
+READY_PATH = "/readyz"
+METRICS_PATH = "/metrics"
+KIND = "failure_resume.kind"  # the Slack request's kind, for the metrics
 # Slack's own payloads are far smaller; anything bigger is refused before it is read.
 MAX_BODY_BYTES = 1_000_000
 SLACK_TIMESTAMP = re.compile(r"[0-9]{1,12}")
 
 
-def make_wsgi_app(bolt_app: App, engine: Engine):
+def make_wsgi_app(
+    bolt_app: App,
+    engine: Engine,
+    readiness: Readiness | None = None,
+    read_queue: Callable[[], metrics.QueueState] | None = None,
+):
+    """readiness: asked by GET /readyz (the database and the queue, over new connections). read_queue:
+    the queue's depth, for GET /metrics."""
     slack = SlackRequestHandler(bolt_app, path=SLACK_PATH)
     # OAuth mode: the Add to Slack page and Slack's redirect back after a person allows the install.
     oauth = bolt_app.oauth_flow
@@ -32,11 +49,38 @@ def make_wsgi_app(bolt_app: App, engine: Engine):
 
     def application(environ, start_response):
         path = environ.get("PATH_INFO", "")
+        if path == METRICS_PATH and environ.get("REQUEST_METHOD") in ("GET", "HEAD"):
+            data, content_type = metrics.scrape(read_queue, utcnow)
+            start_response("200 OK", [("Content-Type", content_type), ("Content-Length", str(len(data)))])
+            return [data]
+        if path != SLACK_PATH and path not in install_paths:
+            return route(environ, start_response)
+        # Requests from Slack (and the install pages): counted by kind and outcome, and timed to the answer.
+        started, answered = time.perf_counter(), []
+
+        def seen(status, headers, exc_info=None):
+            answered.append(status)
+            return start_response(status, headers, exc_info)
+
+        try:
+            return route(environ, seen)
+        finally:
+            kind = "install" if path in install_paths else environ.get(KIND, "other")
+            metrics.request_answered(kind, answered[0] if answered else "500", time.perf_counter() - started)
+
+    def route(environ, start_response):
+        path = environ.get("PATH_INFO", "")
         method = environ.get("REQUEST_METHOD", "GET")
         if path == HEALTH_PATH and method in ("GET", "HEAD"):
             healthy = database_answers(engine)
             status = "200 OK" if healthy else "503 Service Unavailable"
             return _json(start_response, status, {"ok": healthy, "database": "ok" if healthy else "unreachable"})
+        if path == READY_PATH and method in ("GET", "HEAD") and readiness is not None:
+            answers = readiness.check()
+            ready = all(answers.values())
+            status = "200 OK" if ready else "503 Service Unavailable"
+            body = {name: "ok" if up else "unreachable" for name, up in answers.items()}
+            return _json(start_response, status, {"ok": ready, **body})
         if path in install_paths and method == "GET":
             if path == oauth.install_path:
                 # Bolt copies the page's query (team=…) into Slack's authorize URL unescaped.
@@ -61,6 +105,7 @@ def make_wsgi_app(bolt_app: App, engine: Engine):
         if not _is_utf8(body, environ.get("CONTENT_TYPE", "")):
             return _json(start_response, "400 Bad Request", {"ok": False, "error": "malformed_request"})
         environ["wsgi.input"] = io.BytesIO(body)
+        environ[KIND] = metrics.request_kind(body, environ.get("CONTENT_TYPE", ""))
         return dispatch(environ, start_response)
 
     def dispatch(environ, start_response):
@@ -95,8 +140,18 @@ class ProductionServer(BaseApplication):
     accepting and answers the requests in flight, then exits; what a request left for after its ack is
     already on the task queue, so nothing acknowledged is lost with the process."""
 
-    def __init__(self, bolt_app: App, engine: Engine, port: int, grace: int, processes: int = 1, threads: int = 8):
-        self.bolt_app, self.engine = bolt_app, engine
+    def __init__(
+        self,
+        bolt_app: App,
+        engine: Engine,
+        port: int,
+        grace: int,
+        processes: int = 1,
+        threads: int = 8,
+        readiness: Readiness | None = None,
+        read_queue: Callable[[], metrics.QueueState] | None = None,
+    ):
+        self.bolt_app, self.engine, self.readiness, self.read_queue = bolt_app, engine, readiness, read_queue
         self.options = {
             "bind": f"0.0.0.0:{port}",
             "workers": processes,
@@ -107,6 +162,8 @@ class ProductionServer(BaseApplication):
             "preload_app": True,
             "post_fork": self._post_fork,
             "worker_exit": self._worker_exit,
+            "logger_class": GunicornLogger,  # its lines in LOG_FORMAT too
+            "child_exit": lambda _arbiter, worker: metrics.process_gone(worker.pid),
         }
         super().__init__()
 
@@ -115,7 +172,7 @@ class ProductionServer(BaseApplication):
             self.cfg.set(key, value)
 
     def load(self):
-        return make_wsgi_app(self.bolt_app, self.engine)
+        return make_wsgi_app(self.bolt_app, self.engine, self.readiness, self.read_queue)
 
     def _post_fork(self, _arbiter, _worker) -> None:
         self.engine.dispose(close=False)  # connections opened before the fork stay the parent's

@@ -20,6 +20,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
 from bot.i18n import ENGLISH
+from bot.ops import metrics
 from bot.slack import errors
 from bot.tasks import after_ack, fanout, imports, meanings, reviews
 from bot.tasks.outbox import ASKED, BACKGROUND, WAITING, Relay, decode, promise
@@ -119,13 +120,16 @@ class Tasks:
         if kind is None:  # written by a newer version of the app: left for a worker that knows it
             log.error("Follow-up %s has an unknown task %s", row_id, name)
             return
-        run = self._in_workspace(name, kind.body, retry_passing=lease < FOLLOW_UP_TRIES)
+        failed = []
+        run = self._in_workspace(name, kind.body, retry_passing=lease < FOLLOW_UP_TRIES, reported=failed.append)
         self.relay.started(row_id, lease)
         done = False
         try:
             self.relay.run_with(row_id, lambda: run(ws, **arguments))
             done = True
+            metrics.follow_up(name, "failed" if failed else "done")
         except TaskFailed:
+            metrics.follow_up(name, "retried")
             with sf.begin() as session:  # handed over again once this wait is over
                 outbox.renew_leases(session, {row_id: lease}, utcnow() + timedelta(seconds=RETRY_DELAY_SECONDS))
         finally:
@@ -141,9 +145,12 @@ class Tasks:
         two chains of one workspace overlap for a while; the delivery ledger still sends each prompt once.)"""
         self.huey.storage.flush_results()
 
-    def _in_workspace(self, name: str, body: Callable, retry_passing: bool = False) -> Callable:
+    def _in_workspace(
+        self, name: str, body: Callable, retry_passing: bool = False, reported: Callable = lambda _error: None
+    ) -> Callable:
         """`body` run with the workspace's own Web API client; skipped once the app has left it. With
-        `retry_passing`, passing trouble is raised as TaskFailed, to be tried again, not reported."""
+        `retry_passing`, passing trouble is raised as TaskFailed, to be tried again, not reported.
+        `reported` is told of a failure that was reported to the person."""
         rt = self.runtime
 
         def run(ws: Workspace, **kwargs):
@@ -160,6 +167,7 @@ class Tasks:
                 who = {"user_id": kwargs.get("user_id"), "response_url": kwargs.get("response_url")}
                 t = rt.translator_for(client, ws, who["user_id"]) if who["user_id"] else ENGLISH
                 errors.report(error, {"type": name, **who}, client if who["user_id"] else None, t)
+                reported(error)
                 return None
 
         return run
@@ -173,10 +181,13 @@ class Tasks:
             return
         try:
             with self.prompt_lock(ws):
-                _counts, next_cursor = fanout.prompt_page(self.runtime, client, ws, now, force, cursor)
+                counts, next_cursor = fanout.prompt_page(self.runtime, client, ws, now, force, cursor)
         except TaskLockedException:
             log.info("Reflection prompts for %s are already being sent", ws.team_id)
             return
+        for outcome, count in counts.items():  # the year's reviews sent with them count themselves
+            if not outcome.startswith("year_review"):
+                metrics.delivery("reflection_prompt", outcome, count)
         if next_cursor:
             self.prompts(ws, now, force, next_cursor)
 

@@ -15,6 +15,7 @@ from bot.domain.retention import purge_due
 from bot.jobs.reflection_prompts import send_reflection_prompts_page
 from bot.jobs.team_digest import post_team_digest
 from bot.jobs.year_review import REVIEW_MONTH, post_team_year_review_once
+from bot.ops import metrics
 from bot.tasks.runtime import Runtime
 from storage import repository as repo
 from storage.repository import Workspace
@@ -77,6 +78,7 @@ def digest_if_due(rt: Runtime, client: WebClient, ws: Workspace, now: datetime, 
     with sf.begin() as session:
         repo.confirm_delivery(session, ws, "team", "digest_run", period, now)
     log.info("Scheduled digest for %s, period %s: %s", ws.team_id, period, outcome)
+    metrics.delivery("digest", outcome)
     return outcome
 
 

@@ -1,0 +1,1 @@
+"""Running the bot as infrastructure: readiness, metrics, logs, error tracking, the doctor."""
