@@ -19,7 +19,7 @@ from bench.stage import fake_slack_and_database
 from bot.jobs.reflection_prompts import SENDS_PER_SECOND, Pacer, send_reflection_prompts
 from bot.slack.api import build_web_client
 from storage.db import make_engine, make_session_factory
-from storage.repository import Workspace
+from storage.types import Workspace
 from tests.conftest import TOKEN
 
 POSTS_PER_MINUTE = 300  # "several hundred messages per minute" to a workspace

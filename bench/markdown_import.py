@@ -25,7 +25,7 @@ from bot.i18n import translator
 from storage.db import make_engine, make_session_factory
 from storage.migrate import upgrade_to_head
 from storage.models import ActionItem, Entry
-from storage.repository import Workspace
+from storage.types import Workspace
 
 TODAY = date(2026, 12, 4)
 NOW = datetime(2026, 12, 4, 12, tzinfo=UTC)

@@ -20,11 +20,14 @@ from pathlib import Path
 from sqlalchemy import event, func, insert, select, text
 from sqlalchemy.orm import Session
 
-from storage import repository as repo
 from storage.db import make_engine, make_session_factory
 from storage.migrate import upgrade_to_head
 from storage.models import ActionItem, Digest, Entry
-from storage.repository import Workspace
+from storage.repository import action_items as action_item_store
+from storage.repository import deliveries as delivery_store
+from storage.repository import digests as digest_store
+from storage.repository import entries as entry_store
+from storage.types import Workspace
 
 PEOPLE_PER_WORKSPACE = 50
 HEAVY = "UHEAVY"  # the one person with a 1,000-entry resume, in the first workspace
@@ -106,18 +109,20 @@ def queries(session: Session) -> dict:
     team = workspace(0)
     batch = [f"U{n:03d}" for n in range(PEOPLE_PER_WORKSPACE)] + [HEAVY]
     return {
-        "one person's resume (1,000 entries)": lambda: repo.list_entries(session, team, HEAVY),
+        "one person's resume (1,000 entries)": lambda: entry_store.list_entries(session, team, HEAVY),
         "the Home tab: 30 newest entries and counts": lambda: (
-            repo.list_entries(session, team, HEAVY, limit=30),
-            repo.count_entries(session, team, HEAVY),
-            repo.count_entries_by_year(session, team, HEAVY),
+            entry_store.list_entries(session, team, HEAVY, limit=30),
+            entry_store.count_entries(session, team, HEAVY),
+            entry_store.count_entries_by_year(session, team, HEAVY),
         ),
-        "one workspace's digest (undigested shared entries)": lambda: repo.list_undigested_shared(session, team),
+        "one workspace's digest (undigested shared entries)": lambda: digest_store.list_undigested_shared(
+            session, team
+        ),
         "one prompt batch (51 people: ledger, open items, missing lessons, a year ago)": lambda: (
-            repo.list_recipients(session, team, batch, "reflection_prompt", "2026-12"),
-            repo.list_open_action_items(session, team, batch, limit=5),
-            repo.list_entries_missing_lessons(session, team, batch, TODAY - timedelta(days=60), 3),
-            repo.list_lessons_from_a_year_ago(session, team, batch, TODAY),
+            delivery_store.list_recipients(session, team, batch, "reflection_prompt", "2026-12"),
+            action_item_store.list_open_action_items(session, team, batch, limit=5),
+            entry_store.list_entries_missing_lessons(session, team, batch, TODAY - timedelta(days=60), 3),
+            entry_store.list_lessons_from_a_year_ago(session, team, batch, TODAY),
         ),
     }
 

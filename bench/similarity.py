@@ -45,7 +45,7 @@ from bot.domain.suggestions import Suggestions
 from storage.db import make_engine, make_session_factory
 from storage.migrate import upgrade_to_head
 from storage.models import Entry
-from storage.repository import Workspace
+from storage.types import Workspace
 
 SET = Path(__file__).with_name("similarity_set.json")
 HELD_OUT = Path(__file__).with_name("similarity_set_heldout.json")

@@ -23,7 +23,7 @@ from bot.slack.people import People
 from bot.slack.tenancy import acting_team, served_here
 from bot.tasks import Tasks
 from storage.models import utcnow
-from storage.repository import Workspace
+from storage.types import Workspace
 
 log = logging.getLogger(__name__)
 

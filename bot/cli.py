@@ -39,12 +39,12 @@ from bot.slack.installations import (
 from bot.tasks import Tasks
 from bot.tasks.queue import make_consumer, make_queue
 from bot.tasks.runtime import Runtime
-from storage import repository as repo
 from storage.db import make_engine, make_session_factory
 from storage.installations import InstallationStore, forget_tokens
 from storage.migrate import upgrade_to_head
-from storage.repository import Workspace
+from storage.repository import workspaces as workspace_store
 from storage.tokens import VARIABLE, TokenKeyError, check_keys, new_key, reseal, sealer
+from storage.types import Workspace
 
 log = logging.getLogger("failure_resume")
 
@@ -428,7 +428,7 @@ def purge_workspace(settings: Settings, team_id: str, enterprise_id: str, confir
     engine, sf = _database(settings)
     if team_id and not enterprise_id:
         with sf() as session:
-            known = repo.enterprises_of_team(session, team_id)
+            known = workspace_store.enterprises_of_team(session, team_id)
         if len(known) > 1:
             print(
                 f"Workspace {team_id} is known in several orgs ({', '.join(known)}): add --enterprise-id.",

@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from bot.slack.installations import Installations
 from bot.tasks import Tasks
-from storage import repository as repo
+from storage.repository import housekeeping as housekeeping_store
 
 log = logging.getLogger(__name__)
 
@@ -31,7 +31,7 @@ LEASE_TTL = timedelta(minutes=3)
 def hold_lease(sf: sessionmaker[Session], holder: str, now: datetime) -> bool:
     """Take or renew the scheduler's lease; False while another scheduler holds it."""
     with sf.begin() as session:
-        return repo.acquire_lease(session, LEASE, holder, now, LEASE_TTL)
+        return housekeeping_store.acquire_lease(session, LEASE, holder, now, LEASE_TTL)
 
 
 def tick(sf: sessionmaker[Session], tasks: Tasks, now: datetime, holder: str) -> bool:

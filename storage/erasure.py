@@ -10,7 +10,7 @@ from sqlalchemy import Table, delete, select, update
 from sqlalchemy.orm import Session
 
 from storage.models import Acknowledgement, ActionItem, Base, Delivery, Entry, PendingImport, Person, WorkspaceSettings
-from storage.repository import Workspace
+from storage.types import Workspace
 
 
 def _rows(session: Session, statement) -> int:

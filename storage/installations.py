@@ -13,7 +13,7 @@ from slack_sdk.oauth.state_store.sqlalchemy import SQLAlchemyOAuthStateStore
 from sqlalchemy import Engine, select
 from sqlalchemy.orm import sessionmaker
 
-from storage import repository as repo
+from storage.repository import workspaces as workspace_store
 from storage.tokens import TOKEN_COLUMNS, SealedToken
 
 
@@ -37,7 +37,7 @@ class InstallationStore(SQLAlchemyInstallationStore):
         installation.user_scopes = []
         super().save(installation)
         with self._sessions.begin() as session:
-            repo.cancel_uninstall(session, installation.enterprise_id or "", installation.team_id)
+            workspace_store.cancel_uninstall(session, installation.enterprise_id or "", installation.team_id)
 
     def installed_bots(self) -> list[Bot]:
         """The latest bot of every install: one per workspace, or one for an org-wide install."""

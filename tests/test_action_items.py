@@ -16,7 +16,7 @@ from bot.slack.api import build_web_client
 from storage.db import make_engine, make_session_factory
 from storage.migrate import alembic_config, upgrade_to_head
 from storage.models import ActionItem, Digest, Entry
-from storage.repository import Workspace
+from storage.types import Workspace
 from tests import payloads
 from tests.conftest import TOKEN
 from tests.rows import seed

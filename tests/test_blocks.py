@@ -47,7 +47,7 @@ from bot.i18n import ENGLISH as t
 from bot.slack.ids import Action, Block, View
 from bot.slack.text import clean_text
 from storage.models import ActionItem, Entry, WorkspaceSettings
-from storage.repository import EntryFields
+from storage.types import EntryFields
 from tests import payloads
 from tests.fakes.slack_api import empty_text_problem
 

@@ -318,14 +318,14 @@ def test_a_resume_page_read_alone_is_the_page_of_the_whole_resume(bot):
     from bot.blocks.resume import RESUME_PAGE_SIZE, build_resume_message, build_resume_page
     from bot.domain.services import resume_page
     from bot.i18n import ENGLISH
-    from storage import repository as repo
-    from storage.repository import Workspace
+    from storage.repository import entries as entry_store
+    from storage.types import Workspace
 
     for n in range(23):
         seed(bot, f"Mistake {n}", date(2020 + n % 4, 1 + n % 12, 1 + n))
     ws = Workspace("", "T0001")
     with bot.session_factory() as session:
-        everything = repo.list_entries(session, ws, "U1")
+        everything = entry_store.list_entries(session, ws, "U1")
     for year, page in ((None, 0), (None, 1), (None, 2), (None, 9), (2021, 0), (2030, 0)):
         shown = resume_page(bot.session_factory, ws, "U1", year, page, RESUME_PAGE_SIZE)
         alone = build_resume_page(ENGLISH, shown.entries, shown.per_year, shown.total, year=year, page=shown.page)

@@ -22,7 +22,7 @@ from bot.jobs.team_digest import post_team_digest
 from bot.slack.api import build_web_client
 from bot.slack.ids import Action, Block
 from storage.models import Acknowledgement, ActionItem, Delivery, Digest, Entry, Person
-from storage.repository import Workspace
+from storage.types import Workspace
 from tests import payloads
 from tests.checks import assert_no_failed_calls
 from tests.conftest import TOKEN

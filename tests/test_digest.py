@@ -16,10 +16,12 @@ from bot.scheduler import LEASE, LEASE_TTL, workspace_tick
 from bot.slack.api import build_web_client
 from bot.slack.installations import single_workspace
 from bot.tasks.fanout import digest_due
-from storage import repository as repo
 from storage.db import make_engine, make_session_factory
 from storage.models import Digest, Entry
-from storage.repository import Workspace
+from storage.repository import digests as digest_store
+from storage.repository import housekeeping as housekeeping_store
+from storage.repository import workspaces as workspace_store
+from storage.types import Workspace
 from tests.conftest import REPO, TOKEN, tasks_now
 from tests.rows import seed
 
@@ -150,7 +152,7 @@ def test_without_a_channel_admins_are_told_once(job, fake_slack):
 def test_the_workspace_setting_wins_over_the_default_channel(job, fake_slack):
     sf, client = job
     with sf.begin() as session:
-        repo.save_settings(session, WS, "UADMIN", NOW, retro_channel="CSETTING")
+        workspace_store.save_settings(session, WS, "UADMIN", NOW, retro_channel="CSETTING")
     share(sf, "UNAMED", "named")
     post_team_digest(sf, client, WS, NOW, "CDEFAULT")
     assert fake_slack.calls_to("chat.postMessage")[0].args["channel"] == "CSETTING"
@@ -182,15 +184,15 @@ def test_a_private_channel_it_cannot_join_is_reported_to_admins_and_nothing_is_l
 def test_only_one_scheduler_holds_the_lease_until_it_lapses(job):
     sf, _client = job
     with sf.begin() as session:
-        assert repo.acquire_lease(session, LEASE, "first", NOW, LEASE_TTL)
+        assert housekeeping_store.acquire_lease(session, LEASE, "first", NOW, LEASE_TTL)
     with sf.begin() as session:
-        assert not repo.acquire_lease(session, LEASE, "second", NOW + timedelta(minutes=1), LEASE_TTL)
+        assert not housekeeping_store.acquire_lease(session, LEASE, "second", NOW + timedelta(minutes=1), LEASE_TTL)
     with sf.begin() as session:
-        assert repo.acquire_lease(session, LEASE, "first", NOW + timedelta(minutes=1), LEASE_TTL)
+        assert housekeeping_store.acquire_lease(session, LEASE, "first", NOW + timedelta(minutes=1), LEASE_TTL)
     with sf.begin() as session:
-        assert repo.acquire_lease(session, LEASE, "second", NOW + timedelta(minutes=5), LEASE_TTL)
+        assert housekeeping_store.acquire_lease(session, LEASE, "second", NOW + timedelta(minutes=5), LEASE_TTL)
     with sf.begin() as session:
-        assert not repo.acquire_lease(session, LEASE, "first", NOW + timedelta(minutes=5), LEASE_TTL)
+        assert not housekeeping_store.acquire_lease(session, LEASE, "first", NOW + timedelta(minutes=5), LEASE_TTL)
 
 
 def test_two_schedulers_post_the_scheduled_digest_once_per_period(job, fake_slack):
@@ -273,7 +275,7 @@ def test_run_job_refuses_unknown_jobs_clearly(fake_slack, tmp_path):
 def test_the_workspace_sets_how_big_the_anonymous_crowd_must_be(job, fake_slack):
     sf, client = job
     with sf.begin() as session:
-        repo.save_settings(session, WS, "UADMIN", NOW, anonymity_crowd=4)
+        workspace_store.save_settings(session, WS, "UADMIN", NOW, anonymity_crowd=4)
     for n in range(3):
         share(sf, f"UANON{n}", "anonymous", f"Anonymous {n}")
     assert post_team_digest(sf, client, WS, NOW, "CRETRO") == "nothing"
@@ -297,7 +299,7 @@ def test_a_digest_left_unposted_by_a_dead_process_is_given_back_later(job, fake_
     sf, client = job
     entry_id = share(sf, "UNAMED", "named", "Claimed then the process died")
     with sf.begin() as session:
-        repo.claim_for_digest(session, WS, [entry_id], "CRETRO", NOW)
+        digest_store.claim_for_digest(session, WS, [entry_id], "CRETRO", NOW)
     assert post_team_digest(sf, client, WS, NOW + timedelta(minutes=1), "CRETRO") == "nothing"
     assert post_team_digest(sf, client, WS, NOW + timedelta(minutes=11), "CRETRO") == "posted"
     assert "Claimed then the process died" in posted(fake_slack)

@@ -7,7 +7,6 @@ from datetime import UTC, date, datetime
 import pytest
 from sqlalchemy import func, select
 
-from storage import repository as repo
 from storage.db import make_engine, make_session_factory
 from storage.erasure import TOKEN_TABLES, delete_person_data, delete_workspace_data, workspace_tables
 from storage.models import (
@@ -21,7 +20,14 @@ from storage.models import (
     Person,
     WorkspaceSettings,
 )
-from storage.repository import EntryFields, Workspace
+from storage.repository import acknowledgements as acknowledgement_store
+from storage.repository import deliveries as delivery_store
+from storage.repository import digests as digest_store
+from storage.repository import entries as entry_store
+from storage.repository import imports as import_store
+from storage.repository import people as person_store
+from storage.repository import workspaces as workspace_store
+from storage.types import EntryFields, Workspace
 
 NOW = datetime(2024, 3, 1, 12, 0, tzinfo=UTC)
 E1_T1 = Workspace("E1", "T1")
@@ -50,16 +56,16 @@ def fill(session_factory, ws: Workspace, user: str, *, fans: tuple[str, ...] = (
             action_items=("One", "Two"),
             visibility="named",
         )
-        entry = repo.add_entry(session, ws, user, fields, NOW)
-        digest = repo.claim_for_digest(session, ws, [entry.id], "CRETRO", NOW)
+        entry = entry_store.add_entry(session, ws, user, fields, NOW)
+        digest = digest_store.claim_for_digest(session, ws, [entry.id], "CRETRO", NOW)
         digest.message_ts = "1700000000.000100"
         for fan in fans:
-            repo.add_acknowledgement(session, entry.id, fan, NOW)
-        repo.save_person_choice(session, ws, user, NOW, prompts_stopped=True, language="ko")
-        repo.add_pending_import(session, ws, user, "## 2024\n- Lost the backups", NOW)
-        assert repo.claim_delivery(session, ws, user, "reflection_prompt", "2024-02", NOW)
+            acknowledgement_store.add_acknowledgement(session, entry.id, fan, NOW)
+        person_store.save_person_choice(session, ws, user, NOW, prompts_stopped=True, language="ko")
+        import_store.add_pending_import(session, ws, user, "## 2024\n- Lost the backups", NOW)
+        assert delivery_store.claim_delivery(session, ws, user, "reflection_prompt", "2024-02", NOW)
         if session.get(WorkspaceSettings, (ws.enterprise_id, ws.team_id)) is None:
-            repo.save_settings(session, ws, user, NOW, retro_channel="CRETRO")
+            workspace_store.save_settings(session, ws, user, NOW, retro_channel="CRETRO")
         return entry.id
 
 

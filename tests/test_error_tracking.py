@@ -13,9 +13,9 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 import pytest
 
 from bot.ops.error_tracking import scrub, scrub_breadcrumb
-from storage import outbox
 from storage.db import make_engine, make_session_factory
-from storage.repository import Workspace
+from storage.repository import outbox as outbox_store
+from storage.types import Workspace
 from tests.conftest import TOKEN
 from tests.test_cli import signed_command, start_serving, stop_serving
 
@@ -131,7 +131,7 @@ def test_a_worker_error_reaches_the_endpoint_tagged_with_its_process(tmp_path, f
         # A follow-up written by a newer version of the app, with what a person wrote in it: the worker
         # logs an error (and leaves the row for a worker that knows the task).
         with make_session_factory(engine).begin() as session:
-            outbox.add_follow_up(session, Workspace("", "T0001"), "from_a_newer_version", {"text": ENTRY}, 0)
+            outbox_store.add_follow_up(session, Workspace("", "T0001"), "from_a_newer_version", {"text": ENTRY}, 0)
         events = sentry.wait_for_event("worker")
     finally:
         stop_serving(process)

@@ -18,7 +18,7 @@ from bot.jobs import run_reflection_prompts
 from bot.scheduler import install_check_tick, workspace_tick
 from bot.slack.installations import BOT_SCOPES
 from storage.models import Entry, ProcessedEvent, Uninstall, WorkspaceSettings
-from storage.repository import Workspace
+from storage.types import Workspace
 from tests.conftest import BotHarness
 from tests.fakes.slack_api import CLIENT_ID, CLIENT_SECRET
 from tests.test_cli import run_cli

@@ -20,7 +20,7 @@ from bot.jobs.reflection_prompts import send_reflection_prompts
 from bot.jobs.team_digest import post_team_digest
 from bot.jobs.year_review import post_team_year_review_once
 from storage.models import Entry, Person
-from storage.repository import Workspace
+from storage.types import Workspace
 from tests import payloads
 from tests.checks import assert_no_failed_calls
 from tests.rows import seed

@@ -10,7 +10,7 @@ from sqlalchemy import func, select
 from bot.jobs.team_digest import post_team_digest
 from bot.slack.api import build_web_client
 from storage.models import Acknowledgement, Entry
-from storage.repository import Workspace
+from storage.types import Workspace
 from tests import payloads
 from tests.conftest import TOKEN
 from tests.rows import seed
@@ -107,10 +107,10 @@ def home_button(bot, user: str) -> None:
 
 def test_an_admin_posts_the_digest_now_from_the_home_tab(bot):
     bot.fake.users["UADMIN"] = {"id": "UADMIN", "team_id": "T0001", "name": "ada", "is_admin": True}
-    from storage import repository as repo
+    from storage.repository import workspaces as workspace_store
 
     with bot.session_factory.begin() as session:
-        repo.save_settings(session, WS, "UADMIN", NOW, retro_channel="CRETRO")
+        workspace_store.save_settings(session, WS, "UADMIN", NOW, retro_channel="CRETRO")
     share(bot, "UAUTHOR", "named", "Posted on demand")
     home_button(bot, "UADMIN")
     calls = bot.fake.wait_for("chat.postMessage", count=2)

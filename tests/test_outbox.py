@@ -9,9 +9,9 @@ from datetime import UTC, date, datetime, timedelta
 
 from sqlalchemy import select, text, update
 
-from storage import outbox
 from storage.models import FollowUp
-from storage.repository import Workspace
+from storage.repository import outbox as outbox_store
+from storage.types import Workspace
 from tests import payloads
 from tests.rows import entries, seed
 
@@ -52,7 +52,7 @@ def test_a_follow_up_whose_worker_died_is_handed_over_again_when_its_lease_ends_
     # A worker took it (lease 1), then died: nothing renews its lease, which has just run out.
     with bot.session_factory.begin() as session:
         now = datetime.now(UTC)
-        [(row_id, lease, _priority)] = outbox.lease_due(session, now, now - timedelta(seconds=1), 10)
+        [(row_id, lease, _priority)] = outbox_store.lease_due(session, now, now - timedelta(seconds=1), 10)
     assert lease == 1
     bot.start_worker()
     wait_until(lambda: nice_jobs(bot, "lost") and rows(bot) == [])

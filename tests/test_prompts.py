@@ -31,11 +31,13 @@ from bot.scheduler import LEASE_TTL, workspace_tick
 from bot.slack.api import build_web_client
 from bot.slack.ids import Action
 from bot.slack.installations import single_workspace
-from storage import repository as repo
 from storage.db import make_engine, make_session_factory
 from storage.migrate import upgrade_to_head
 from storage.models import ActionItem, Delivery, Entry, Person
-from storage.repository import Workspace
+from storage.repository import deliveries as delivery_store
+from storage.repository import people as person_store
+from storage.repository import workspaces as workspace_store
+from storage.types import Workspace
 from tests import payloads
 from tests.conftest import TOKEN, tasks_now
 from tests.rows import seed, snapshot
@@ -308,7 +310,7 @@ def run(job, now: datetime, **kwargs) -> Counter:
 
 def choose(sf, user_id: str, **values) -> None:
     with sf.begin() as session:
-        repo.save_person_choice(session, WS, user_id, NOW - timedelta(days=1), **values)
+        person_store.save_person_choice(session, WS, user_id, NOW - timedelta(days=1), **values)
 
 
 def test_every_real_member_who_is_here_gets_a_dm_and_nobody_else(job, fake_slack):
@@ -359,7 +361,7 @@ def test_every_real_member_who_is_here_gets_a_dm_and_nobody_else(job, fake_slack
 def test_guests_are_prompted_only_when_the_workspace_allows_it(job, fake_slack, allowed):
     sf, _client = job
     with sf.begin() as session:
-        repo.save_settings(session, WS, "UADMIN", NOW, prompt_guests=allowed)
+        workspace_store.save_settings(session, WS, "UADMIN", NOW, prompt_guests=allowed)
     fake_slack.users.update(
         {
             "UMEMBER": member("UMEMBER"),
@@ -637,7 +639,7 @@ def test_a_fan_out_reads_its_people_in_batches_and_each_prompt_shows_only_its_ow
         seed(sf, f"A year ago, {user}", date(2025, 11, 15), user=user, lesson=f"Lesson of {user}", items=())
     with sf.begin() as session:
         for user in people[100:140]:
-            assert repo.claim_delivery(session, WS, user, "reflection_prompt", "2026-11", NOW)
+            assert delivery_store.claim_delivery(session, WS, user, "reflection_prompt", "2026-11", NOW)
     selects = []
     engine = sf.kw["bind"]
 
@@ -738,7 +740,7 @@ def press(bot, message_call, action: dict, user: str = "U1", key: str = "prompt"
 
 def person(bot, user: str = "U1") -> Person | None:
     with bot.session_factory() as session:
-        return repo.get_person(session, WS, user)
+        return person_store.get_person(session, WS, user)
 
 
 def test_record_one_opens_the_record_modal(bot):
@@ -911,10 +913,10 @@ def test_run_job_reflection_prompts_sends_to_everyone_not_yet_prompted_and_exits
     now = datetime.now(UTC)
     with sf.begin() as session:
         # run-job sends now, even before the prompt day (which is most days of the month before the 28th).
-        repo.save_settings(session, WS, "UADMIN", now, prompt_day=28)
+        workspace_store.save_settings(session, WS, "UADMIN", now, prompt_day=28)
         # UHAD had this month's prompt already (and next month's, should the month turn during the test).
         for period in {prompt_period(now, UTC), prompt_period(now + timedelta(minutes=5), UTC)}:
-            repo.claim_delivery(session, WS, "UHAD", PROMPT_KIND, period, now)
+            delivery_store.claim_delivery(session, WS, "UHAD", PROMPT_KIND, period, now)
 
     first = run_job(fake_slack, tmp_path, "reflection-prompts")
     assert first.returncode == 0, first.stderr

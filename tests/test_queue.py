@@ -23,7 +23,7 @@ from bot.tasks.queue import make_queue
 from bot.tasks.runtime import Runtime
 from storage.db import make_engine, make_session_factory
 from storage.models import Entry
-from storage.repository import Workspace
+from storage.types import Workspace
 from tests import payloads
 from tests.conftest import TOKEN, start_consumer
 from tests.rows import seed

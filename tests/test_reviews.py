@@ -16,10 +16,11 @@ from bot.jobs.reflection_prompts import send_reflection_prompts
 from bot.jobs.year_review import post_team_year_review_once
 from bot.scheduler import workspace_tick
 from bot.slack.installations import single_workspace
-from storage import repository as repo
 from storage.db import make_engine, make_session_factory
 from storage.models import ActionItem, Delivery, Digest, Entry
-from storage.repository import Workspace
+from storage.repository import deliveries as delivery_store
+from storage.repository import workspaces as workspace_store
+from storage.types import Workspace
 from tests import payloads
 from tests.checks import assert_no_failed_calls
 from tests.conftest import tasks_now
@@ -308,8 +309,8 @@ def test_decembers_prompt_sends_each_persons_review_once_and_none_for_an_empty_y
 def prompted_already(sf, user: str) -> None:
     """December's prompt delivered to `user` by an earlier run."""
     with sf.begin() as session:
-        assert repo.claim_delivery(session, WS, user, "reflection_prompt", "2026-12", DECEMBER)
-        repo.confirm_delivery(session, WS, user, "reflection_prompt", "2026-12", DECEMBER)
+        assert delivery_store.claim_delivery(session, WS, user, "reflection_prompt", "2026-12", DECEMBER)
+        delivery_store.confirm_delivery(session, WS, user, "reflection_prompt", "2026-12", DECEMBER)
 
 
 def test_a_review_slack_refused_is_sent_by_the_next_run(job, fake_slack):
@@ -447,7 +448,7 @@ def test_at_the_crowd_the_team_review_is_posted_with_counts_and_no_words_or_name
 def test_the_workspace_sets_the_crowd_and_the_channel_of_the_team_review(job, fake_slack):
     sf, client = job
     with sf.begin() as session:
-        repo.save_settings(session, WS, "UADMIN", DECEMBER, anonymity_crowd=4, retro_channel="CSETTING")
+        workspace_store.save_settings(session, WS, "UADMIN", DECEMBER, anonymity_crowd=4, retro_channel="CSETTING")
     for user in ("UA", "UB", "UC"):
         write(sf, user)
     assert post_team_year_review_once(sf, client, WS, 2026, DECEMBER, "CDEFAULT") == "below_crowd"

@@ -13,11 +13,12 @@ from alembic.script import ScriptDirectory
 from sqlalchemy import func, inspect, select, text
 from sqlalchemy.exc import SAWarning
 
-from storage import repository as repo
 from storage.db import make_engine, make_session_factory
 from storage.migrate import alembic_config, upgrade_to_head
 from storage.models import ActionItem, Base, Entry, WorkspaceSettings
-from storage.repository import EntryFields, Workspace
+from storage.repository import entries as entry_store
+from storage.repository import workspaces as workspace_store
+from storage.types import EntryFields, Workspace
 
 NOW = datetime(2024, 3, 1, 12, 0, tzinfo=UTC)
 SEOUL = timezone(timedelta(hours=9))
@@ -62,7 +63,7 @@ def fields(
 
 def add(session_factory, ws: Workspace, user: str, what: str, **kwargs) -> int:
     with session_factory.begin() as session:
-        return repo.add_entry(session, ws, user, fields(what, **kwargs), NOW).id
+        return entry_store.add_entry(session, ws, user, fields(what, **kwargs), NOW).id
 
 
 # -- tenancy ------------------------------------------------------------------------------
@@ -84,16 +85,16 @@ def four_owners(session_factory):
 def test_list_entries_sees_only_the_owners_own_entries(session_factory, four_owners):
     with session_factory() as session:
         for (ws, user), entry_id in four_owners.items():
-            assert [e.id for e in repo.list_entries(session, ws, user)] == [entry_id]
-        assert repo.list_entries(session, Workspace("E2", "T1"), "U1") == []
-        assert repo.list_entries(session, Workspace("", "T2"), "U1") == []
+            assert [e.id for e in entry_store.list_entries(session, ws, user)] == [entry_id]
+        assert entry_store.list_entries(session, Workspace("E2", "T1"), "U1") == []
+        assert entry_store.list_entries(session, Workspace("", "T2"), "U1") == []
 
 
 def test_get_own_entry_refuses_other_workspaces_and_people(session_factory, four_owners):
     with session_factory() as session:
         for (ws, user), own_id in four_owners.items():
             for other_id in four_owners.values():
-                found = repo.get_own_entry(session, ws, user, other_id)
+                found = entry_store.get_own_entry(session, ws, user, other_id)
                 if other_id == own_id:
                     assert found is not None and found.id == own_id
                 else:
@@ -103,11 +104,11 @@ def test_get_own_entry_refuses_other_workspaces_and_people(session_factory, four
 def test_count_entries_counts_only_the_owners_entries(session_factory, four_owners):
     add(session_factory, E1_T1, "U1", "second, with a lesson")
     with session_factory() as session:
-        assert repo.count_entries(session, E1_T1, "U1") == (2, 1)
-        assert repo.count_entries(session, NO_ENTERPRISE_T1, "U1") == (1, 1)
-        assert repo.count_entries(session, E1_T2, "U1") == (1, 1)
-        assert repo.count_entries(session, E1_T1, "U2") == (1, 1)
-        assert repo.count_entries(session, Workspace("", "T2"), "U1") == (0, 0)
+        assert entry_store.count_entries(session, E1_T1, "U1") == (2, 1)
+        assert entry_store.count_entries(session, NO_ENTERPRISE_T1, "U1") == (1, 1)
+        assert entry_store.count_entries(session, E1_T2, "U1") == (1, 1)
+        assert entry_store.count_entries(session, E1_T1, "U2") == (1, 1)
+        assert entry_store.count_entries(session, Workspace("", "T2"), "U1") == (0, 0)
 
 
 def test_delete_entry_cannot_delete_someone_elses_entry(session_factory, four_owners):
@@ -116,7 +117,7 @@ def test_delete_entry_cannot_delete_someone_elses_entry(session_factory, four_ow
             if other_id == own_id:
                 continue
             with session_factory.begin() as session:
-                assert repo.delete_entry(session, ws, user, other_id) is False
+                assert entry_store.delete_entry(session, ws, user, other_id) is False
     with session_factory() as session:
         assert session.scalar(select(func.count()).select_from(Entry)) == 4
 
@@ -124,7 +125,7 @@ def test_delete_entry_cannot_delete_someone_elses_entry(session_factory, four_ow
 def test_delete_entry_removes_the_entry_and_its_action_items(session_factory, four_owners):
     entry_id = add(session_factory, E1_T1, "U1", "with items", action_items=("one", "two"))
     with session_factory.begin() as session:
-        assert repo.delete_entry(session, E1_T1, "U1", entry_id) is True
+        assert entry_store.delete_entry(session, E1_T1, "U1", entry_id) is True
     with session_factory() as session:
         assert session.get(Entry, entry_id) is None
         assert session.scalar(select(func.count()).select_from(ActionItem)) == 0
@@ -137,16 +138,16 @@ def test_delete_entry_deletes_each_row_once(session_factory):
     with warnings.catch_warnings():
         warnings.simplefilter("error", SAWarning)
         with session_factory.begin() as session:
-            assert repo.delete_entry(session, E1_T1, "U1", entry_id) is True
+            assert entry_store.delete_entry(session, E1_T1, "U1", entry_id) is True
 
 
 def test_request_key_lookup_is_scoped_to_the_owner(session_factory):
     with session_factory.begin() as session:
-        repo.add_entry(session, E1_T1, "U1", fields("keyed"), NOW, request_key="view:V1")
+        entry_store.add_entry(session, E1_T1, "U1", fields("keyed"), NOW, request_key="view:V1")
     with session_factory() as session:
-        assert repo.get_entry_by_request_key(session, E1_T1, "U1", "view:V1").what_happened == "keyed"
-        assert repo.get_entry_by_request_key(session, E1_T1, "U2", "view:V1") is None
-        assert repo.get_entry_by_request_key(session, NO_ENTERPRISE_T1, "U1", "view:V1") is None
+        assert entry_store.get_entry_by_request_key(session, E1_T1, "U1", "view:V1").what_happened == "keyed"
+        assert entry_store.get_entry_by_request_key(session, E1_T1, "U2", "view:V1") is None
+        assert entry_store.get_entry_by_request_key(session, NO_ENTERPRISE_T1, "U1", "view:V1") is None
 
 
 def test_list_entries_filters_by_year_newest_first(session_factory):
@@ -154,17 +155,17 @@ def test_list_entries_filters_by_year_newest_first(session_factory):
     new = add(session_factory, E1_T1, "U1", "new", happened_on=date(2024, 2, 1))
     newer_same_year = add(session_factory, E1_T1, "U1", "newer", happened_on=date(2024, 6, 1))
     with session_factory() as session:
-        assert [e.id for e in repo.list_entries(session, E1_T1, "U1")] == [newer_same_year, new, old]
-        assert [e.id for e in repo.list_entries(session, E1_T1, "U1", 2021)] == [old]
-        assert repo.list_entries(session, E1_T1, "U1", 1999) == []
+        assert [e.id for e in entry_store.list_entries(session, E1_T1, "U1")] == [newer_same_year, new, old]
+        assert [e.id for e in entry_store.list_entries(session, E1_T1, "U1", 2021)] == [old]
+        assert entry_store.list_entries(session, E1_T1, "U1", 1999) == []
 
 
 def test_settings_are_per_workspace(session_factory):
     with session_factory.begin() as session:
-        repo.save_settings(session, E1_T1, "UADMIN", NOW, default_visibility="named", prompt_day=5)
+        workspace_store.save_settings(session, E1_T1, "UADMIN", NOW, default_visibility="named", prompt_day=5)
     with session_factory() as session:
-        assert repo.get_settings(session, E1_T1).default_visibility == "named"
-        other = repo.get_settings(session, NO_ENTERPRISE_T1)
+        assert workspace_store.get_settings(session, E1_T1).default_visibility == "named"
+        other = workspace_store.get_settings(session, NO_ENTERPRISE_T1)
         assert (other.default_visibility, other.prompt_day, other.digest_cadence) == ("private", 0, "monthly")
         assert session.scalar(select(func.count()).select_from(WorkspaceSettings)) == 1
 
@@ -181,7 +182,9 @@ def in_a_non_utc_session(session) -> None:
 def test_timestamps_read_back_tz_aware_utc(session_factory):
     written = datetime(2024, 3, 2, 8, 30, 15, tzinfo=SEOUL)  # 2024-03-01 23:30:15 UTC
     with session_factory.begin() as session:
-        entry = repo.add_entry(session, E1_T1, "U1", fields(visibility="anonymous", action_items=("x",)), written)
+        entry = entry_store.add_entry(
+            session, E1_T1, "U1", fields(visibility="anonymous", action_items=("x",)), written
+        )
         entry.action_items[0].done_at = written
         entry_id = entry.id
     with session_factory() as session:
@@ -196,10 +199,10 @@ def test_timestamps_read_back_tz_aware_utc(session_factory):
 
 def test_settings_timestamp_reads_back_tz_aware_utc(session_factory):
     with session_factory.begin() as session:
-        repo.save_settings(session, E1_T1, "UADMIN", datetime(2024, 1, 1, 9, tzinfo=SEOUL))
+        workspace_store.save_settings(session, E1_T1, "UADMIN", datetime(2024, 1, 1, 9, tzinfo=SEOUL))
     with session_factory() as session:
         in_a_non_utc_session(session)
-        updated = repo.get_settings(session, E1_T1).updated_at
+        updated = workspace_store.get_settings(session, E1_T1).updated_at
         assert updated.utcoffset() == timedelta(0)
         assert updated == datetime(2024, 1, 1, 0, tzinfo=UTC)
 
@@ -222,7 +225,7 @@ def test_apply_fields_keeps_rows_of_unchanged_action_items(session_factory):
 
     with session_factory.begin() as session:
         entry = session.get(Entry, entry_id)
-        repo.apply_fields(entry, fields("items", action_items=("gamma", "delta", "alpha")), NOW)
+        entry_store.apply_fields(entry, fields("items", action_items=("gamma", "delta", "alpha")), NOW)
 
     after = _items(session_factory, entry_id)
     assert [(text, position) for _id, text, position, _done in after] == [("gamma", 0), ("delta", 1), ("alpha", 2)]
@@ -239,7 +242,7 @@ def test_apply_fields_keeps_repeated_action_items(session_factory):
     assert [text for _id, text, _p, _d in _items(session_factory, entry_id)] == ["same", "same", "other"]
     with session_factory.begin() as session:
         entry = session.get(Entry, entry_id)
-        repo.apply_fields(entry, fields("edited", action_items=("same", "same", "other")), NOW)
+        entry_store.apply_fields(entry, fields("edited", action_items=("same", "same", "other")), NOW)
     assert [(text, position) for _id, text, position, _d in _items(session_factory, entry_id)] == [
         ("same", 0),
         ("same", 1),
@@ -260,7 +263,7 @@ def test_apply_fields_updates_every_field(session_factory):
         source_link="https://example.slack.com/archives/C1/p1",
     )
     with session_factory.begin() as session:
-        repo.apply_fields(session.get(Entry, entry_id), new, NOW)
+        entry_store.apply_fields(session.get(Entry, entry_id), new, NOW)
     with session_factory() as session:
         entry = session.get(Entry, entry_id)
         assert (entry.what_happened, entry.lesson, entry.category, entry.happened_on) == (
@@ -280,19 +283,19 @@ def test_set_visibility_sets_and_clears_shared_at(session_factory):
         assert session.get(Entry, entry_id).shared_at is None
 
     with session_factory.begin() as session:
-        repo.set_visibility(session.get(Entry, entry_id), "anonymous", first)
+        entry_store.set_visibility(session.get(Entry, entry_id), "anonymous", first)
     with session_factory() as session:
         entry = session.get(Entry, entry_id)
         assert (entry.visibility, entry.shared_at) == ("anonymous", first)
 
     with session_factory.begin() as session:
-        repo.set_visibility(session.get(Entry, entry_id), "private", second)
+        entry_store.set_visibility(session.get(Entry, entry_id), "private", second)
     with session_factory() as session:
         entry = session.get(Entry, entry_id)
         assert (entry.visibility, entry.shared_at) == ("private", None)
 
     with session_factory.begin() as session:
-        repo.set_visibility(session.get(Entry, entry_id), "named", second)
+        entry_store.set_visibility(session.get(Entry, entry_id), "named", second)
     with session_factory() as session:
         assert session.get(Entry, entry_id).shared_at == second
 
@@ -307,8 +310,8 @@ def test_a_new_shared_entry_gets_shared_at_and_a_private_one_does_not(session_fa
 
 def test_repository_functions_do_not_commit(session_factory):
     with session_factory() as session:
-        repo.add_entry(session, E1_T1, "U1", fields("rolled back"), NOW)
-        repo.save_settings(session, E1_T1, "UADMIN", NOW, default_visibility="named")
+        entry_store.add_entry(session, E1_T1, "U1", fields("rolled back"), NOW)
+        workspace_store.save_settings(session, E1_T1, "UADMIN", NOW, default_visibility="named")
         session.rollback()
     with session_factory() as session:
         assert session.scalar(select(func.count()).select_from(Entry)) == 0
@@ -350,14 +353,14 @@ def test_downgrade_to_base_then_upgrade_to_head(database_url, engine):
 
 
 def test_a_year_only_entry_given_its_day_in_the_form_knows_it(session_factory):
-    fields = repo.EntryFields("Missed it", None, "career", date(2019, 1, 1), (), (), "private")
+    fields = EntryFields("Missed it", None, "career", date(2019, 1, 1), (), (), "private")
     with session_factory.begin() as session:
-        entry = repo.add_entry(session, repo.Workspace("", "T1"), "U1", fields, NOW)
+        entry = entry_store.add_entry(session, Workspace("", "T1"), "U1", fields, NOW)
         entry.day_known = False
-        repo.apply_fields(entry, fields, NOW)  # saved again as it was: still only its year
+        entry_store.apply_fields(entry, fields, NOW)  # saved again as it was: still only its year
         assert entry.day_known is False
-        repo.apply_fields(
-            entry, repo.EntryFields("Missed it", None, "career", date(2019, 3, 4), (), (), "private"), NOW
+        entry_store.apply_fields(
+            entry, EntryFields("Missed it", None, "career", date(2019, 3, 4), (), (), "private"), NOW
         )
         assert entry.day_known is True
 

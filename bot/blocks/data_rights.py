@@ -11,7 +11,7 @@ from bot.domain.entries import category_label
 from bot.domain.vocabulary import CATEGORIES
 from bot.i18n import Translator
 from bot.slack.ids import View
-from storage.repository import EntryCounts
+from storage.types import EntryCounts
 
 
 def build_delete_all_data_modal(t: Translator) -> dict:

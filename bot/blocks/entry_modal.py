@@ -18,7 +18,7 @@ from bot.blocks.state import (
 from bot.domain.vocabulary import CATEGORIES, SAFEGUARDS, VISIBILITIES
 from bot.i18n import N_, Translator
 from bot.slack.ids import Action, Block, View
-from storage.repository import EntryFields
+from storage.types import EntryFields
 
 TEXT_MAX = 3000
 ACTION_ITEMS_MAX = 20

@@ -13,7 +13,7 @@ from collections.abc import Iterable
 from datetime import datetime
 
 from storage.models import Delivery, Entry, Person
-from storage.repository import Workspace
+from storage.types import Workspace
 
 PERSONAL_DATA_FORMAT = "failure-resume/personal-data"
 PERSONAL_DATA_VERSION = 1

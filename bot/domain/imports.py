@@ -10,8 +10,11 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from bot.domain.markdown_import import YEAR_MIN, ImportPlan, parse_resume
 from bot.slack.text import clean_text
-from storage import repository as repo
-from storage.repository import EntryFields, Workspace
+from storage.repository import action_items as action_item_store
+from storage.repository import deliveries as delivery_store
+from storage.repository import entries as entry_store
+from storage.repository import imports as import_store
+from storage.types import EntryFields, Workspace
 
 SessionFactory = sessionmaker[Session]
 
@@ -35,7 +38,7 @@ def prepare_import(sf: SessionFactory, ws: Workspace, user_id: str, text: str, t
     text = clean_text(text)
     plan = parse_resume(text, today)
     with sf.begin() as session:
-        return Prepared(repo.add_pending_import(session, ws, user_id, text, now).id, plan)
+        return Prepared(import_store.add_pending_import(session, ws, user_id, text, now).id, plan)
 
 
 def pick_import_year(sf: SessionFactory, ws: Workspace, user_id: str, import_id: int, year: int, today: date) -> bool:
@@ -44,14 +47,14 @@ def pick_import_year(sf: SessionFactory, ws: Workspace, user_id: str, import_id:
     if not YEAR_MIN <= year <= today.year:
         return False
     with sf.begin() as session:
-        return repo.set_pending_import_year(session, ws, user_id, import_id, year)
+        return import_store.set_pending_import_year(session, ws, user_id, import_id, year)
 
 
 def pending_preview(sf: SessionFactory, ws: Workspace, user_id: str, import_id: int, today: date) -> Prepared | None:
     """The preview of the person's import still awaiting their yes, read again (with the year they
     picked); None once it was imported or cancelled, or is not theirs."""
     with sf() as session:
-        pending = repo.get_pending_import(session, ws, user_id, import_id)
+        pending = import_store.get_pending_import(session, ws, user_id, import_id)
         if pending is None or pending.status != "pending":
             return None
         text, year = pending.text, pending.year
@@ -65,15 +68,15 @@ def confirm_import(
     not this person's, or still waits for the year of the entries the file gives none (its Import is
     offered once they have one). Claiming the import and saving its entries commit together."""
     with sf.begin() as session:
-        pending = repo.get_pending_import(session, ws, user_id, import_id)
+        pending = import_store.get_pending_import(session, ws, user_id, import_id)
         if pending is None or pending.status != "pending":
             return None
         plan, year = parse_resume(pending.text, today), pending.year
         if plan.undated() and year is None:
             return None
-        if repo.claim_pending_import(session, ws, user_id, import_id, "imported") is None:
+        if import_store.claim_pending_import(session, ws, user_id, import_id, "imported") is None:
             return None
-        held = repo.entry_words_by_year(session, ws, user_id)
+        held = entry_store.entry_words_by_year(session, ws, user_id)
         imported = already = 0
         for found in plan.entries:
             happened_on = found.happened_on or date(year, 1, 1)
@@ -90,13 +93,13 @@ def confirm_import(
                 visibility="private",
                 source_link=found.source_link,
             )
-            entry = repo.add_entry(session, ws, user_id, fields, now)
+            entry = entry_store.add_entry(session, ws, user_id, fields, now)
             entry.day_known, entry.section = found.day_known, found.section
             # A resume keeps no date for a done item: the day of its entry is the nearest we know.
             done_on = datetime.combine(happened_on, time(), UTC)
             for item, was in zip(entry.action_items, found.action_items, strict=True):
                 if was.done:
-                    repo.set_action_item_status(item, "done", done_on)
+                    action_item_store.set_action_item_status(item, "done", done_on)
                     item.helped_asked_at = now  # an old item's "Did it help?" is not asked a month later
 
             imported += 1
@@ -105,7 +108,7 @@ def confirm_import(
 
 def cancel_import(sf: SessionFactory, ws: Workspace, user_id: str, import_id: int) -> bool:
     with sf.begin() as session:
-        return repo.claim_pending_import(session, ws, user_id, import_id, "cancelled") is not None
+        return import_store.claim_pending_import(session, ws, user_id, import_id, "cancelled") is not None
 
 
 DM_HINT_KIND = "dm_hint"
@@ -115,4 +118,4 @@ def hint_due(sf: SessionFactory, ws: Workspace, user_id: str, now: datetime) -> 
     """Whether a message typed in the app's DM gets the hint of what the DM is for: once a day at
     most (the delivery ledger), so that a chatty person is not answered every time."""
     with sf.begin() as session:
-        return repo.claim_delivery(session, ws, user_id, DM_HINT_KIND, now.date().isoformat(), now)
+        return delivery_store.claim_delivery(session, ws, user_id, DM_HINT_KIND, now.date().isoformat(), now)

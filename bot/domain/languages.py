@@ -9,9 +9,10 @@ from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.i18n import DEFAULT_LANGUAGE, supported_language
-from storage import repository as repo
 from storage.models import Person
-from storage.repository import Workspace
+from storage.repository import people as person_store
+from storage.repository import workspaces as workspace_store
+from storage.types import Workspace
 
 SessionFactory = sessionmaker[Session]
 # A person's Home choice that means "as in my Slack settings".
@@ -26,11 +27,11 @@ def language_for(
     down: English, rather than no answer."""
     try:
         with sf.begin() as session:
-            person = repo.get_person(session, ws, user_id)
+            person = person_store.get_person(session, ws, user_id)
             known = person.slack_locale if person else None
             if slack_locale and now and slack_locale != known:
-                repo.remember_slack_locale(session, ws, user_id, slack_locale[:16], now)
-            return person_language(person, repo.get_settings(session, ws).language, slack_locale)
+                person_store.remember_slack_locale(session, ws, user_id, slack_locale[:16], now)
+            return person_language(person, workspace_store.get_settings(session, ws).language, slack_locale)
     except IntegrityError:  # the person's first row, made at the same moment by another request
         return language_for(sf, ws, user_id)
     except SQLAlchemyError:
@@ -47,10 +48,10 @@ def person_language(person: Person | None, workspace_language: str | None, slack
 
 def workspace_language(sf: SessionFactory, ws: Workspace) -> str:
     with sf() as session:
-        return supported_language(repo.get_settings(session, ws).language) or DEFAULT_LANGUAGE
+        return supported_language(workspace_store.get_settings(session, ws).language) or DEFAULT_LANGUAGE
 
 
 def choose_language(sf: SessionFactory, ws: Workspace, user_id: str, choice: str, now: datetime) -> None:
     """The person's Home choice: a language code, or FOLLOW_SLACK to follow Slack's locale again."""
     with sf.begin() as session:
-        repo.save_person_choice(session, ws, user_id, now, language=supported_language(choice))
+        person_store.save_person_choice(session, ws, user_id, now, language=supported_language(choice))

@@ -21,8 +21,8 @@ from cachetools import LRUCache
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.domain.similarity import normalise
-from storage import repository as repo
-from storage.repository import EntryWords, Workspace
+from storage.repository import entry_index as entry_index_store
+from storage.types import EntryWords, Workspace
 
 log = logging.getLogger(__name__)
 
@@ -148,14 +148,15 @@ def make_meanings(sf: sessionmaker[Session], encoder: Encoder, entries: list[Ent
     vectors = encoder.of_entries([(e.what_happened, e.lesson) for e in entries])
     with sf.begin() as session:
         return sum(
-            repo.set_meaning(session, e, to_bytes(v), encoder.model) for e, v in zip(entries, vectors, strict=True)
+            entry_index_store.set_meaning(session, e, to_bytes(v), encoder.model)
+            for e, v in zip(entries, vectors, strict=True)
         )
 
 
 def make_meaning(sf: sessionmaker[Session], encoder: Encoder, ws: Workspace, entry_id: int) -> bool:
     """One entry's meaning, after its save or an edit of its words; False if it is gone or changed since."""
     with sf() as session:
-        entry = repo.get_entry_words(session, ws, entry_id)
+        entry = entry_index_store.get_entry_words(session, ws, entry_id)
     return entry is not None and make_meanings(sf, encoder, [entry]) == 1
 
 
@@ -163,5 +164,5 @@ def make_missing_meanings(sf: sessionmaker[Session], encoder: Encoder, batch: in
     """Up to `batch` entries of any workspace that have no meaning of this model yet, made: (how many
     were found, how many stored). Safe to run anywhere, any number of times."""
     with sf() as session:
-        missing = repo.list_entries_without_meaning(session, encoder.model, batch)
+        missing = entry_index_store.list_entries_without_meaning(session, encoder.model, batch)
     return len(missing), make_meanings(sf, encoder, missing)

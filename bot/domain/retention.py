@@ -14,10 +14,12 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from bot.slack.api import build_web_client
 from bot.slack.installations import Installations, Installed, still_installed
-from storage import repository as repo
 from storage.erasure import delete_workspace_data
 from storage.installations import InstallationStore, forget_tokens
-from storage.repository import Workspace
+from storage.repository import housekeeping as housekeeping_store
+from storage.repository import imports as import_store
+from storage.repository import workspaces as workspace_store
+from storage.types import Workspace
 
 log = logging.getLogger(__name__)
 
@@ -32,7 +34,7 @@ def schedule_purge(sf: sessionmaker[Session], ws: Workspace, now: datetime, grac
     if not ws.enterprise_id and not ws.team_id:
         raise ValueError("an uninstall names neither an enterprise nor a team")
     with sf.begin() as session:
-        purge_after = repo.mark_uninstalled(session, ws, now, grace).purge_after
+        purge_after = workspace_store.mark_uninstalled(session, ws, now, grace).purge_after
     log.info("Workspace %s removed the app; its data is deleted after %s", ws.team_id or ws.enterprise_id, purge_after)
     return purge_after
 
@@ -41,7 +43,7 @@ def cancel_purge(sf: sessionmaker[Session], enterprise_id: str, team_ids: list[s
     """The app reaches these workspaces again: their data stays."""
     with sf.begin() as session:
         for team in team_ids:
-            repo.cancel_uninstall(session, enterprise_id, team)
+            workspace_store.cancel_uninstall(session, enterprise_id, team)
 
 
 def purge_workspace(
@@ -53,9 +55,9 @@ def purge_workspace(
     reinstall that cancelled it a moment ago keeps its data."""
     totals: dict[str, int] = {}
     with sf.begin() as session:
-        if not repo.forget_uninstall(session, ws) and only_if_marked:
+        if not workspace_store.forget_uninstall(session, ws) and only_if_marked:
             return None
-        teams = [ws.team_id] if ws.team_id else repo.known_teams(session, ws.enterprise_id)
+        teams = [ws.team_id] if ws.team_id else workspace_store.known_teams(session, ws.enterprise_id)
         for team in teams:
             if team in spare:
                 continue
@@ -67,10 +69,10 @@ def purge_workspace(
 def purge_due(sf: sessionmaker[Session], installations: Installations, now: datetime) -> dict[str, str]:
     """Delete the data of workspaces whose grace period has ended, unless the app is back in them."""
     with sf.begin() as session:
-        repo.forget_events_before(session, now - EVENT_MEMORY)
-        repo.forget_expired_oauth_states(session, now)
-        repo.forget_pending_imports_before(session, now - IMPORT_MEMORY)
-        due = repo.due_purges(session, now)
+        housekeeping_store.forget_events_before(session, now - EVENT_MEMORY)
+        housekeeping_store.forget_expired_oauth_states(session, now)
+        import_store.forget_pending_imports_before(session, now - IMPORT_MEMORY)
+        due = workspace_store.due_purges(session, now)
     if not due:
         return {}
     # A single-workspace install comes back with a new SLACK_BOT_TOKEN, not through our OAuth flow;
@@ -86,7 +88,7 @@ def purge_due(sf: sessionmaker[Session], installations: Installations, now: date
             spare = frozenset(b.workspace.team_id for b in back if b.workspace.enterprise_id == ws.enterprise_id)
         if is_back:
             with sf.begin() as session:
-                repo.forget_uninstall(session, ws)
+                workspace_store.forget_uninstall(session, ws)
             outcomes[name] = "installed again, data kept"
             continue
         counts = purge_workspace(sf, ws, spare, only_if_marked=True)

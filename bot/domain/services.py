@@ -12,9 +12,15 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from bot.domain.prompts import PROMPT_KIND, SNOOZE
 from storage import erasure
-from storage import repository as repo
 from storage.models import ActionItem, Delivery, Entry, Person, WorkspaceSettings
-from storage.repository import EntryCounts, EntryFields, Workspace
+from storage.repository import acknowledgements as acknowledgement_store
+from storage.repository import action_items as action_item_store
+from storage.repository import deliveries as delivery_store
+from storage.repository import entries as entry_store
+from storage.repository import housekeeping as housekeeping_store
+from storage.repository import people as person_store
+from storage.repository import workspaces as workspace_store
+from storage.types import EntryCounts, EntryFields, Workspace
 
 SessionFactory = sessionmaker[Session]
 # How long after opening the App Home a person may still be looking at it.
@@ -71,7 +77,7 @@ def first_delivery(sf: SessionFactory, event_id: object, now: datetime) -> bool:
         return True
     try:
         with sf.begin() as session:
-            return repo.remember_event(session, event_id[:64], now)
+            return housekeeping_store.remember_event(session, event_id[:64], now)
     except SQLAlchemyError:
         return True  # better handled twice than never: every event handler is idempotent
 
@@ -99,23 +105,23 @@ def save_entry(
         with sf.begin() as session:
             if entry_id is not None:
                 entry, created = _own(session, ws, user_id, entry_id), False
-                repo.apply_fields(entry, fields, now)
+                entry_store.apply_fields(entry, fields, now)
             else:
-                entry, created = repo.add_entry(session, ws, user_id, fields, now, request_key), True
+                entry, created = entry_store.add_entry(session, ws, user_id, fields, now, request_key), True
             if then is not None:
                 then(session, entry, created)
             return entry, created
     except IntegrityError:
         # The same request again (a double click, a retry): the request key's unique index refused the copy.
         with sf() as session:
-            existing = repo.get_entry_by_request_key(session, ws, user_id, request_key or "")
+            existing = entry_store.get_entry_by_request_key(session, ws, user_id, request_key or "")
         if existing is None:
             raise
         return existing, False
 
 
 def _own(session: Session, ws: Workspace, user_id: str, entry_id: int) -> Entry:
-    entry = repo.get_own_entry(session, ws, user_id, entry_id)
+    entry = entry_store.get_own_entry(session, ws, user_id, entry_id)
     if entry is None:
         raise NotYourEntry(entry_id)
     return entry
@@ -131,13 +137,13 @@ def change_visibility(
 ) -> Entry:
     with sf.begin() as session:
         entry = _own(session, ws, user_id, entry_id)
-        repo.set_visibility(entry, visibility, now)
+        entry_store.set_visibility(entry, visibility, now)
         return entry
 
 
 def delete_own_entry(sf: SessionFactory, ws: Workspace, user_id: str, entry_id: int) -> None:
     with sf.begin() as session:
-        if not repo.delete_entry(session, ws, user_id, entry_id):
+        if not entry_store.delete_entry(session, ws, user_id, entry_id):
             raise NotYourEntry(entry_id)
 
 
@@ -152,17 +158,17 @@ class ResumePage:
 def resume_page(sf: SessionFactory, ws: Workspace, user_id: str, year: int | None, page: int, size: int) -> ResumePage:
     """One page of a resume, read alone: a resume of thousands of entries costs no more than a page."""
     with sf() as session:
-        per_year = repo.count_entries_by_year(session, ws, user_id)
+        per_year = entry_store.count_entries_by_year(session, ws, user_id)
         total = per_year.get(year, 0) if year is not None else sum(per_year.values())
         page = min(max(page, 0), max(0, (total - 1) // size))
-        entries = repo.list_entries(session, ws, user_id, year, limit=size, offset=page * size)
+        entries = entry_store.list_entries(session, ws, user_id, year, limit=size, offset=page * size)
     return ResumePage(entries, per_year, total, page)
 
 
 def years_with_entries(sf: SessionFactory, ws: Workspace, user_id: str) -> list[int]:
     """The years the person's resume has entries in, oldest first."""
     with sf() as session:
-        return sorted(repo.count_entries_by_year(session, ws, user_id))
+        return sorted(entry_store.count_entries_by_year(session, ws, user_id))
 
 
 @dataclass(frozen=True)
@@ -179,28 +185,28 @@ class HomeContents:
 def home_contents(sf: SessionFactory, ws: Workspace, user_id: str, recent: int, open_items: int = 0) -> HomeContents:
     """The newest entries and the counts the Home tab shows, without loading a long resume whole."""
     with sf() as session:
-        total, lessons = repo.count_entries(session, ws, user_id)
-        person = repo.get_person(session, ws, user_id)
+        total, lessons = entry_store.count_entries(session, ws, user_id)
+        person = person_store.get_person(session, ws, user_id)
         return HomeContents(
-            recent=repo.list_entries(session, ws, user_id, limit=recent),
+            recent=entry_store.list_entries(session, ws, user_id, limit=recent),
             total=total,
             lessons=lessons,
-            per_year=repo.count_entries_by_year(session, ws, user_id),
+            per_year=entry_store.count_entries_by_year(session, ws, user_id),
             prompts_stopped=bool(person and person.prompts_stopped),
-            open_items=repo.list_own_open_action_items(session, ws, user_id, open_items),
+            open_items=action_item_store.list_own_open_action_items(session, ws, user_id, open_items),
             language=person.language if person else None,
         )
 
 
 def home_opened(sf: SessionFactory, ws: Workspace, user_id: str, now: datetime) -> None:
     with sf.begin() as session:
-        repo.remember_home_opened(session, ws, user_id, now)
+        person_store.remember_home_opened(session, ws, user_id, now)
 
 
 def home_opened_lately(sf: SessionFactory, ws: Workspace, user_id: str, now: datetime) -> bool:
     """Whether the person may be looking at their App Home: opened in the last HOME_LOOKED_AT."""
     with sf() as session:
-        person = repo.get_person(session, ws, user_id)
+        person = person_store.get_person(session, ws, user_id)
     return bool(person and person.home_opened_at and now - person.home_opened_at < HOME_LOOKED_AT)
 
 
@@ -209,12 +215,12 @@ def first_entry(sf: SessionFactory, ws: Workspace, user_id: str, entry_id: int) 
     they opened it, shows no entry at all, and the open left no trace: it is noted only for people
     the app keeps something of (a person who deleted all their data stays deleted)."""
     with sf() as session:
-        return repo.is_first_entry(session, ws, user_id, entry_id)
+        return entry_store.is_first_entry(session, ws, user_id, entry_id)
 
 
 def workspace_settings(sf: SessionFactory, ws: Workspace) -> WorkspaceSettings:
     with sf() as session:
-        return repo.get_settings(session, ws)
+        return workspace_store.get_settings(session, ws)
 
 
 def default_visibility(sf: SessionFactory, ws: Workspace) -> str:
@@ -227,7 +233,7 @@ def default_visibility(sf: SessionFactory, ws: Workspace) -> str:
 
 def save_workspace_settings(sf: SessionFactory, ws: Workspace, user_id: str, values: dict, now: datetime) -> None:
     with sf.begin() as session:
-        repo.save_settings(session, ws, user_id, now, **values)
+        workspace_store.save_settings(session, ws, user_id, now, **values)
 
 
 @dataclass(frozen=True)
@@ -242,31 +248,34 @@ def say_nice_job(sf: SessionFactory, ws: Workspace, user_id: str, entry_id: int,
     """Record a teammate's Nice job on a digested entry, once; None when there is no such entry here.
     The author's own press does not count."""
     with sf.begin() as session:
-        entry = repo.get_digested_entry(session, ws, entry_id)
+        entry = acknowledgement_store.get_digested_entry(session, ws, entry_id)
         if entry is None:
             return None
-        added = entry.user_id != user_id and repo.add_acknowledgement(session, entry.id, user_id, now)
+        added = entry.user_id != user_id and acknowledgement_store.add_acknowledgement(session, entry.id, user_id, now)
         return NiceJob(
-            added, repo.count_acknowledgements_of(session, [entry.id]).get(entry.id, 0), entry.user_id, entry
+            added,
+            acknowledgement_store.count_acknowledgements_of(session, [entry.id]).get(entry.id, 0),
+            entry.user_id,
+            entry,
         )
 
 
 def snooze_prompt(sf: SessionFactory, ws: Workspace, user_id: str, period: str, now: datetime) -> None:
     """Not now: ask again in a week, within the same month's allowance of one prompt."""
     with sf.begin() as session:
-        repo.save_person_choice(session, ws, user_id, now, snoozed_until=now + SNOOZE)
-        repo.forget_delivery(session, ws, user_id, PROMPT_KIND, period)
+        person_store.save_person_choice(session, ws, user_id, now, snoozed_until=now + SNOOZE)
+        delivery_store.forget_delivery(session, ws, user_id, PROMPT_KIND, period)
 
 
 def set_prompts_stopped(sf: SessionFactory, ws: Workspace, user_id: str, stopped: bool, now: datetime) -> None:
     with sf.begin() as session:
-        repo.save_person_choice(session, ws, user_id, now, prompts_stopped=stopped, snoozed_until=None)
+        person_store.save_person_choice(session, ws, user_id, now, prompts_stopped=stopped, snoozed_until=None)
 
 
 def mark_action_item_done(sf: SessionFactory, ws: Workspace, user_id: str, item_id: int, now: datetime) -> ActionItem:
     """Mark an action item done: one the person owns, or one on their own entry."""
     with sf.begin() as session:
-        item = repo.mark_action_item_done(session, ws, user_id, item_id, now)
+        item = action_item_store.mark_action_item_done(session, ws, user_id, item_id, now)
         if item is None:
             raise NotYourEntry(item_id)
         return item
@@ -288,13 +297,13 @@ def update_action_items(
             item.due_on = change.due_on
             if change.status == "done" and item.status != "done":
                 done.append(item)
-            repo.set_action_item_status(item, change.status, now)
+            action_item_store.set_action_item_status(item, change.status, now)
         return done
 
 
 def record_helped(sf: SessionFactory, ws: Workspace, user_id: str, item_id: int, answer: str) -> None:
     with sf.begin() as session:
-        item = repo.get_action_item(session, ws, user_id, item_id)
+        item = action_item_store.get_action_item(session, ws, user_id, item_id)
         if item is None:
             raise NotYourEntry(item_id)
         item.helped = answer
@@ -302,7 +311,7 @@ def record_helped(sf: SessionFactory, ws: Workspace, user_id: str, item_id: int,
 
 def nice_job_counts(sf: SessionFactory, entry_ids: list[int]) -> dict[int, int]:
     with sf() as session:
-        return repo.count_acknowledgements_of(session, entry_ids)
+        return acknowledgement_store.count_acknowledgements_of(session, entry_ids)
 
 
 # -- data rights ----------------------------------------------------------------------------
@@ -321,13 +330,13 @@ class PersonalData:
 
 def personal_data(sf: SessionFactory, ws: Workspace, user_id: str) -> PersonalData:
     with sf() as session:
-        entries = repo.list_entries(session, ws, user_id)
+        entries = entry_store.list_entries(session, ws, user_id)
         return PersonalData(
             entries=entries,
-            nice_jobs=repo.count_acknowledgements_of(session, [entry.id for entry in entries]),
-            nice_jobs_given=repo.count_acknowledgements_given(session, ws, user_id),
-            person=repo.get_person(session, ws, user_id),
-            deliveries=repo.list_deliveries(session, ws, user_id),
+            nice_jobs=acknowledgement_store.count_acknowledgements_of(session, [entry.id for entry in entries]),
+            nice_jobs_given=acknowledgement_store.count_acknowledgements_given(session, ws, user_id),
+            person=person_store.get_person(session, ws, user_id),
+            deliveries=delivery_store.list_deliveries(session, ws, user_id),
         )
 
 
@@ -348,9 +357,9 @@ class SharedEntries:
 def shared_entries_for_admins(sf: SessionFactory, ws: Workspace) -> SharedEntries:
     """What a workspace admin may export: shared entries (never a private one's words) and counts."""
     with sf() as session:
-        entries = repo.list_exportable_shared_entries(session, ws)
+        entries = entry_store.list_exportable_shared_entries(session, ws)
         return SharedEntries(
             entries=entries,
-            nice_jobs=repo.count_acknowledgements_of(session, [entry.id for entry in entries]),
-            counts=repo.count_workspace_entries(session, ws),
+            nice_jobs=acknowledgement_store.count_acknowledgements_of(session, [entry.id for entry in entries]),
+            counts=entry_store.count_workspace_entries(session, ws),
         )

@@ -25,9 +25,9 @@ from typing import TYPE_CHECKING
 from cachetools import LRUCache
 from sqlalchemy.orm import Session, sessionmaker
 
-from storage import repository as repo
 from storage.models import Entry
-from storage.repository import IndexedEntry, Workspace
+from storage.repository import entry_index as entry_index_store
+from storage.types import IndexedEntry, Workspace
 
 if TYPE_CHECKING:
     from bot.domain.meaning import Encoder
@@ -157,7 +157,9 @@ class Suggestions:
         with kept.lock:
             found = kept.index.closest(text, viewer, limit, exclude, meaning)
         with self.session_factory() as session:
-            visible = {e.id: e for e in repo.list_visible_entries(session, ws, viewer, [i for i, _ in found])}
+            visible = {
+                e.id: e for e in entry_index_store.list_visible_entries(session, ws, viewer, [i for i, _ in found])
+            }
         return [(visible[i], score) for i, score in found if i in visible]
 
     @property
@@ -176,7 +178,7 @@ class Suggestions:
                 if old:
                     from bot.domain.similarity import SimilarityIndex
 
-                    rows = repo.list_indexed_entries(session, ws, meaning_model=self._model)
+                    rows = entry_index_store.list_indexed_entries(session, ws, meaning_model=self._model)
                     kept.index = SimilarityIndex(_document(row) for row in rows)
                     kept.built_at = kept.swept_at = now
                     kept.window = {r.id: r.updated_at for r in rows}
@@ -184,14 +186,17 @@ class Suggestions:
                     sweep = now - kept.swept_at >= SWEEP_SECONDS
                     since = kept.synced_at - (COMMIT_SLACK if sweep else RECENT_SLACK)
                     seen = [at for at in kept.window.values() if at > since]
-                    if not sweep and repo.count_changes(session, ws, since) == (len(seen), max(seen, default=None)):
+                    if not sweep and entry_index_store.count_changes(session, ws, since) == (
+                        len(seen),
+                        max(seen, default=None),
+                    ):
                         changed_at = {}  # nothing new since the last look
                     else:
-                        changed_at = repo.entry_change_times(session, ws, since)
+                        changed_at = entry_index_store.entry_change_times(session, ws, since)
                     # The look-back returns rows seen last time again: only those whose time moved are read whole.
                     moved = [i for i, at in changed_at.items() if kept.window.get(i) != at]
                     if moved:
-                        changed = repo.list_indexed_entries(session, ws, moved, meaning_model=self._model)
+                        changed = entry_index_store.list_indexed_entries(session, ws, moved, meaning_model=self._model)
                         kept.index.upsert(_document(r) for r in changed)
                     kept.window.update(changed_at)
                     if sweep:

@@ -11,8 +11,9 @@ from bot.domain.languages import person_language
 from bot.i18n import translator
 from bot.jobs.deliveries import deliver_once
 from bot.slack.api import is_admin, workspace_members
-from storage import repository as repo
-from storage.repository import Workspace
+from storage.repository import people as person_store
+from storage.repository import workspaces as workspace_store
+from storage.types import Workspace
 
 
 def workspace_admins(client: WebClient) -> list[dict]:
@@ -40,7 +41,7 @@ def tell_admins_once(
     for user in workspace_admins(client):
         admin = user["id"]
         with sf() as session:
-            person, settings = repo.get_person(session, ws, admin), repo.get_settings(session, ws)
+            person, settings = person_store.get_person(session, ws, admin), workspace_store.get_settings(session, ws)
         text = translator(person_language(person, settings.language, user.get("locale")))(message, **params)
         told += (
             deliver_once(sf, ws, admin, kind, period, now, lambda: client.chat_postMessage(channel=admin, text=text))

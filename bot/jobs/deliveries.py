@@ -12,8 +12,8 @@ from slack_sdk.errors import SlackApiError
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.ops import metrics
-from storage import repository as repo
-from storage.repository import Workspace
+from storage.repository import deliveries as delivery_store
+from storage.types import Workspace
 
 log = logging.getLogger(__name__)
 
@@ -35,18 +35,18 @@ def deliver_once(
 
 def _deliver_once(sf, ws: Workspace, recipient: str, kind: str, period: str, now: datetime, send) -> str:
     with sf.begin() as session:
-        if not repo.claim_delivery(session, ws, recipient, kind, period, now):
+        if not delivery_store.claim_delivery(session, ws, recipient, kind, period, now):
             return "already"
     try:
         send()
     except SlackApiError as error:
         log.warning("A %s was refused (%s); the next run tries again", kind, error.response.get("error"))
         with sf.begin() as session:
-            repo.forget_delivery(session, ws, recipient, kind, period)
+            delivery_store.forget_delivery(session, ws, recipient, kind, period)
         return "failed"
     except OSError as error:
         log.warning("A %s is unconfirmed (%s): Slack may have it, so it stays claimed", kind, type(error).__name__)
         return "unconfirmed"
     with sf.begin() as session:
-        repo.confirm_delivery(session, ws, recipient, kind, period, now)
+        delivery_store.confirm_delivery(session, ws, recipient, kind, period, now)
     return "sent"

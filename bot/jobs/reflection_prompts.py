@@ -20,8 +20,12 @@ from bot.i18n import translator
 from bot.jobs.pacing import Pacer
 from bot.jobs.year_review import REVIEW_KIND, REVIEW_MONTH, send_year_review_once
 from bot.slack.api import members_page
-from storage import repository as repo
-from storage.repository import Workspace
+from storage.repository import action_items as action_item_store
+from storage.repository import deliveries as delivery_store
+from storage.repository import entries as entry_store
+from storage.repository import people as person_store
+from storage.repository import workspaces as workspace_store
+from storage.types import Workspace
 
 log = logging.getLogger(__name__)
 
@@ -102,8 +106,8 @@ def _prompt_members(
     counts: Counter,
 ) -> bool:
     with sf() as session:
-        settings = repo.get_settings(session, ws)
-        choices = repo.people_choices(session, ws)
+        settings = workspace_store.get_settings(session, ws)
+        choices = person_store.people_choices(session, ws)
     batch: list[_Due] = []
     attempts = itertools.count(1)
     review_pace = Pacer(REVIEWS_PER_SECOND)  # one for the whole page: every batch's reviews are spaced
@@ -163,12 +167,12 @@ def _send_batch(
         groups.setdefault((due.period, due.today), []).append(due.user_id)
     for (period, today), user_ids in groups.items():
         with sf() as session:
-            already = repo.list_recipients(session, ws, user_ids, PROMPT_KIND, period)
+            already = delivery_store.list_recipients(session, ws, user_ids, PROMPT_KIND, period)
             to_prompt = [user_id for user_id in user_ids if user_id not in already]
-            open_items = repo.list_open_action_items(session, ws, to_prompt, limit=5)
-            missing = repo.list_entries_missing_lessons(session, ws, to_prompt, today - timedelta(days=60), 3)
-            year_ago = repo.list_lessons_from_a_year_ago(session, ws, to_prompt, today)
-            follow_ups = repo.list_action_items_to_follow_up(session, ws, to_prompt, now - HELPED_AFTER)
+            open_items = action_item_store.list_open_action_items(session, ws, to_prompt, limit=5)
+            missing = entry_store.list_entries_missing_lessons(session, ws, to_prompt, today - timedelta(days=60), 3)
+            year_ago = entry_store.list_lessons_from_a_year_ago(session, ws, to_prompt, today)
+            follow_ups = action_item_store.list_action_items_to_follow_up(session, ws, to_prompt, now - HELPED_AFTER)
         if already:
             counts["already"] += len(already)
         for user_id in to_prompt:
@@ -205,8 +209,8 @@ def _send_year_reviews(
     """The year in review to each of them who wrote entries that year and has not had it, whether
     or not their prompt went out in this run: a review Slack refused last time is sent by the next."""
     with sf() as session:
-        reviewed = repo.list_recipients(session, ws, user_ids, REVIEW_KIND, str(year))
-        writers = repo.people_with_entries_in(session, ws, user_ids, year)
+        reviewed = delivery_store.list_recipients(session, ws, user_ids, REVIEW_KIND, str(year))
+        writers = entry_store.people_with_entries_in(session, ws, user_ids, year)
     for user_id in user_ids:
         if user_id in writers and user_id not in reviewed:
             outcome = send_year_review_once(sf, client, ws, user_id, translator(languages[user_id]), year, now, pace)
@@ -229,10 +233,10 @@ def _send_one(
     # Claimed right before the call to Slack, so that only the call itself lies between them; the
     # "Did it help?" question is marked asked with the claim, so that it is asked once at most.
     with sf.begin() as session:
-        if not repo.claim_delivery(session, ws, user_id, PROMPT_KIND, period, now):
+        if not delivery_store.claim_delivery(session, ws, user_id, PROMPT_KIND, period, now):
             counts["already"] += 1
             return
-        repo.mark_asked_if_helped(session, list(asked), now)
+        action_item_store.mark_asked_if_helped(session, list(asked), now)
     try:
         client.chat_postMessage(channel=user_id, **message)
     except SlackApiError as error:
@@ -242,7 +246,7 @@ def _send_one(
             return
         log.warning("Reflection prompt refused (%s); the next run tries again", problem)
         with sf.begin() as session:
-            repo.forget_delivery(session, ws, user_id, PROMPT_KIND, period)
+            delivery_store.forget_delivery(session, ws, user_id, PROMPT_KIND, period)
         counts["failed"] += 1
         return
     except OSError as error:
@@ -251,5 +255,5 @@ def _send_one(
         counts["unconfirmed"] += 1
         return
     with sf.begin() as session:
-        repo.confirm_delivery(session, ws, user_id, PROMPT_KIND, period, now)
+        delivery_store.confirm_delivery(session, ws, user_id, PROMPT_KIND, period, now)
     counts["sent"] += 1

@@ -21,9 +21,11 @@ from bot.i18n import N_, translator
 from bot.jobs.admins import tell_admins_once
 from bot.jobs.pacing import Pacer
 from bot.slack.api import post_joining
-from storage import repository as repo
 from storage.models import Digest
-from storage.repository import AlreadyInADigest, Workspace
+from storage.repository import digests as digest_store
+from storage.repository import workspaces as workspace_store
+from storage.repository.digests import AlreadyInADigest
+from storage.types import Workspace
 
 log = logging.getLogger(__name__)
 
@@ -47,10 +49,10 @@ def post_team_digest(
     STALE_CLAIM, so entries are not lost (in the rare case that Slack had accepted the post just
     before the process died, they appear in a second digest)."""
     with sf.begin() as session:
-        repo.release_unposted_digests(session, ws, now - STALE_CLAIM)
+        digest_store.release_unposted_digests(session, ws, now - STALE_CLAIM)
     with sf() as session:
-        settings = repo.get_settings(session, ws)
-        pending = repo.list_undigested_shared(session, ws)
+        settings = workspace_store.get_settings(session, ws)
+        pending = digest_store.list_undigested_shared(session, ws)
     t = translator(settings.language)  # the channel's language, an admin's setting
     channel = settings.retro_channel or default_channel
     if not pending:
@@ -74,7 +76,7 @@ def post_team_digest(
         return "nothing"
     try:
         with sf.begin() as session:
-            digest_id = repo.claim_for_digest(session, ws, [e.id for e in chosen], channel, now).id
+            digest_id = digest_store.claim_for_digest(session, ws, [e.id for e in chosen], channel, now).id
     except AlreadyInADigest:
         return "already"
 
@@ -85,7 +87,7 @@ def post_team_digest(
         first_ts = post_joining(client, channel, messages[0])["ts"]
     except (SlackApiError, OSError) as error:
         with sf.begin() as session:
-            repo.release_digest(session, ws, digest_id)
+            digest_store.release_digest(session, ws, digest_id)
         problem = error.response.get("error") if isinstance(error, SlackApiError) else None
         if problem not in CHANNEL_PROBLEMS:
             raise
@@ -119,7 +121,7 @@ def post_team_digest(
 
 def digest_progress(session: Session, ws: Workspace, chosen: list, now: datetime) -> DigestProgress:
     """Read before this digest is claimed: "since the last one" means the last one posted."""
-    since = repo.last_digest_posted_at(session, ws)
-    done, still_open = repo.count_shared_items_done(session, ws, since, now)
-    earlier = repo.list_recent_digest_safeguards(session, ws, TREND_PERIODS - 1)
+    since = digest_store.last_digest_posted_at(session, ws)
+    done, still_open = digest_store.count_shared_items_done(session, ws, since, now)
+    earlier = digest_store.list_recent_digest_safeguards(session, ws, TREND_PERIODS - 1)
     return DigestProgress(done, still_open, safeguard_trend(earlier + [[list(e.safeguards) for e in chosen]]))

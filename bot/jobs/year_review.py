@@ -17,8 +17,12 @@ from bot.domain.yearly_review import TeamYearInReview, YearInReview, personal_re
 from bot.i18n import Translator, translator
 from bot.jobs.deliveries import deliver_once
 from bot.slack.api import post_joining
-from storage import repository as repo
-from storage.repository import Workspace
+from storage.repository import acknowledgements as acknowledgement_store
+from storage.repository import action_items as action_item_store
+from storage.repository import deliveries as delivery_store
+from storage.repository import entries as entry_store
+from storage.repository import workspaces as workspace_store
+from storage.types import Workspace
 
 log = logging.getLogger(__name__)
 
@@ -29,18 +33,18 @@ REVIEW_MONTH = 12
 
 def personal_year(sf: sessionmaker[Session], ws: Workspace, user_id: str, year: int) -> YearInReview:
     with sf() as session:
-        entries = repo.list_entries(session, ws, user_id, year)
-        nice_jobs = repo.count_acknowledgements_of(session, [entry.id for entry in entries])
-        done = repo.count_items_done(session, ws, *year_span(year), owner_id=user_id)
+        entries = entry_store.list_entries(session, ws, user_id, year)
+        nice_jobs = acknowledgement_store.count_acknowledgements_of(session, [entry.id for entry in entries])
+        done = action_item_store.count_items_done(session, ws, *year_span(year), owner_id=user_id)
     return personal_review(entries, year, nice_jobs, done)
 
 
 def team_year(sf: sessionmaker[Session], ws: Workspace, year: int) -> tuple[TeamYearInReview | None, str | None]:
     """The team's year (None below the anonymity crowd), and the channel it goes to."""
     with sf() as session:
-        settings = repo.get_settings(session, ws)
-        entries = repo.list_workspace_entries_of_year(session, ws, year)
-        done = repo.count_items_done(session, ws, *year_span(year))
+        settings = workspace_store.get_settings(session, ws)
+        entries = entry_store.list_workspace_entries_of_year(session, ws, year)
+        done = action_item_store.count_items_done(session, ws, *year_span(year))
     return team_review(entries, year, settings.anonymity_crowd, done), settings.retro_channel
 
 
@@ -96,9 +100,9 @@ def post_team_year_review_once(
 ) -> str:
     """The team's year in the retro channel, once a year; nothing below the anonymity crowd."""
     with sf() as session:  # asked first: every December beat comes here, the year's entries are read once
-        if repo.list_recipients(session, ws, ["team"], TEAM_REVIEW_KIND, str(year)):
+        if delivery_store.list_recipients(session, ws, ["team"], TEAM_REVIEW_KIND, str(year)):
             return "already"
-        language = repo.get_settings(session, ws).language
+        language = workspace_store.get_settings(session, ws).language
     review, channel = team_year(sf, ws, year)
     channel = channel or default_channel
     if review is None:

@@ -31,7 +31,7 @@ from bot.domain.languages import language_for
 from bot.domain.services import NotYourEntry
 from bot.i18n import DEFAULT_LANGUAGE, Translator, translator
 from storage.models import Entry
-from storage.repository import EntryFields, Workspace
+from storage.types import EntryFields, Workspace
 
 log = logging.getLogger(__name__)
 

@@ -8,7 +8,7 @@ from bot.domain.retention import cancel_purge, schedule_purge
 from bot.listeners.flows import once_per_event
 from bot.slack.errors import reported
 from storage.installations import forget_tokens
-from storage.repository import Workspace
+from storage.types import Workspace
 
 
 def handle_app_uninstalled(body: dict, context: BoltContext) -> None:

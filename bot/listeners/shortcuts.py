@@ -10,7 +10,7 @@ from bot.listeners.flows import open_record_modal
 from bot.slack.errors import reported
 from bot.slack.ids import Shortcut
 from bot.slack.text import decode_slack_text
-from storage.repository import EntryFields
+from storage.types import EntryFields
 
 
 def handle_record_lesson_shortcut(ack: Ack, shortcut: dict, client: WebClient, context: BoltContext) -> None:

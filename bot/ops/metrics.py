@@ -205,11 +205,11 @@ class _QueueCollector:
 
 def queue_state(sf, huey) -> Callable[[], QueueState]:
     """How to read the queue's state: the outbox in the database, the tasks on Huey's queue."""
-    from storage import outbox
+    from storage.repository import outbox as outbox_store
 
     def read() -> QueueState:
         with sf() as session:
-            waiting, oldest = outbox.count_follow_ups(session), outbox.oldest_follow_up(session)
+            waiting, oldest = outbox_store.count_follow_ups(session), outbox_store.oldest_follow_up(session)
         return QueueState(waiting, oldest, huey.pending_count())
 
     return read

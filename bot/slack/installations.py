@@ -21,9 +21,9 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from bot.settings import Settings
 from bot.slack.api import build_oauth_client, build_web_client
-from storage import repository as repo
 from storage.installations import InstallationStore, SignedStateStore
-from storage.repository import Workspace
+from storage.repository import workspaces as workspace_store
+from storage.types import Workspace
 
 log = logging.getLogger(__name__)
 
@@ -146,7 +146,7 @@ def _workspaces_of(bot: Bot, api_url: str, sf: sessionmaker[Session]) -> list[In
         return [Installed(Workspace(enterprise_id, bot.team_id), build_web_client(bot.bot_token, api_url))]
     # An org-wide token acts in each workspace of the org that has used the app, naming it in every call.
     with sf() as session:
-        teams = repo.known_teams(session, enterprise_id, served_only=True)
+        teams = workspace_store.known_teams(session, enterprise_id, served_only=True)
     return [
         Installed(Workspace(enterprise_id, team), build_web_client(bot.bot_token, api_url, team_id=team), org_wide=True)
         for team in teams

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from slack_bolt.authorization import AuthorizeResult
 
-from storage.repository import Workspace
+from storage.types import Workspace
 
 
 def acting_team(body: dict) -> str | None:

@@ -25,9 +25,9 @@ from bot.slack import errors
 from bot.tasks import after_ack, fanout, imports, meanings, reviews
 from bot.tasks.outbox import ASKED, BACKGROUND, WAITING, Relay, decode, promise
 from bot.tasks.runtime import Runtime
-from storage import outbox
 from storage.models import utcnow
-from storage.repository import Workspace
+from storage.repository import outbox as outbox_store
+from storage.types import Workspace
 
 log = logging.getLogger(__name__)
 
@@ -112,7 +112,7 @@ class Tasks:
         Slack or its file host away for a moment) leaves the row to be handed over again."""
         sf = self.runtime.session_factory
         with sf() as session:
-            row = outbox.get_leased(session, row_id, lease)
+            row = outbox_store.get_leased(session, row_id, lease)
             if row is None:
                 return
             ws, name, arguments = Workspace(row.enterprise_id, row.team_id), row.task, decode(row.arguments)
@@ -131,7 +131,7 @@ class Tasks:
         except TaskFailed:
             metrics.follow_up(name, "retried")
             with sf.begin() as session:  # handed over again once this wait is over
-                outbox.renew_leases(session, {row_id: lease}, utcnow() + timedelta(seconds=RETRY_DELAY_SECONDS))
+                outbox_store.renew_leases(session, {row_id: lease}, utcnow() + timedelta(seconds=RETRY_DELAY_SECONDS))
         finally:
             self.relay.finished(row_id, done)  # a row done is deleted by the relay's next pass
 

@@ -32,7 +32,7 @@ from bot.slack.api import permalink, reply
 from bot.slack.ids import Block
 from bot.tasks.outbox import once
 from bot.tasks.runtime import Runtime
-from storage.repository import Workspace
+from storage.types import Workspace
 
 log = logging.getLogger(__name__)
 

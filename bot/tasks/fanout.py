@@ -17,8 +17,9 @@ from bot.jobs.team_digest import post_team_digest
 from bot.jobs.year_review import REVIEW_MONTH, post_team_year_review_once
 from bot.ops import metrics
 from bot.tasks.runtime import Runtime
-from storage import repository as repo
-from storage.repository import Workspace
+from storage.repository import deliveries as delivery_store
+from storage.repository import workspaces as workspace_store
+from storage.types import Workspace
 
 log = logging.getLogger(__name__)
 
@@ -46,7 +47,7 @@ def team_review_due(sf, ws: Workspace, now: datetime) -> bool:
     if now.month != REVIEW_MONTH:
         return False
     with sf() as session:
-        prompt_day = repo.get_settings(session, ws).prompt_day
+        prompt_day = workspace_store.get_settings(session, ws).prompt_day
     return prompt_is_due(now, UTC, prompt_day)
 
 
@@ -62,21 +63,21 @@ def digest_if_due(rt: Runtime, client: WebClient, ws: Workspace, now: datetime, 
     if force:
         return post_team_digest(sf, client, ws, now, rt.default_retro_channel)
     with sf() as session:
-        cadence = repo.get_settings(session, ws).digest_cadence
+        cadence = workspace_store.get_settings(session, ws).digest_cadence
     if not digest_due(cadence, now):
         return "not due"
     period = digest_period(cadence, now)
     with sf.begin() as session:
-        if not repo.claim_delivery(session, ws, "team", "digest_run", period, now, stale_after=STALE_RUN):
+        if not delivery_store.claim_delivery(session, ws, "team", "digest_run", period, now, stale_after=STALE_RUN):
             return "already"
     try:
         outcome = post_team_digest(sf, client, ws, now, rt.default_retro_channel)
     except Exception:
         with sf.begin() as session:
-            repo.forget_delivery(session, ws, "team", "digest_run", period)
+            delivery_store.forget_delivery(session, ws, "team", "digest_run", period)
         raise
     with sf.begin() as session:
-        repo.confirm_delivery(session, ws, "team", "digest_run", period, now)
+        delivery_store.confirm_delivery(session, ws, "team", "digest_run", period, now)
     log.info("Scheduled digest for %s, period %s: %s", ws.team_id, period, outcome)
     metrics.delivery("digest", outcome)
     return outcome

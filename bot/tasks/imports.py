@@ -25,7 +25,7 @@ from bot.slack.files import FileNotReadable, FileTooBig, download
 from bot.tasks.after_ack import refresh_home
 from bot.tasks.outbox import once
 from bot.tasks.runtime import Runtime
-from storage.repository import Workspace
+from storage.types import Workspace
 
 log = logging.getLogger(__name__)
 

@@ -10,7 +10,7 @@ import logging
 from slack_sdk import WebClient
 
 from bot.tasks.runtime import Runtime
-from storage.repository import Workspace
+from storage.types import Workspace
 
 log = logging.getLogger(__name__)
 

@@ -20,9 +20,9 @@ from huey import Huey
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
-from storage import outbox
 from storage.models import utcnow
-from storage.repository import Workspace
+from storage.repository import outbox as outbox_store
+from storage.types import Workspace
 
 log = logging.getLogger(__name__)
 
@@ -70,7 +70,7 @@ def decode(arguments: dict) -> dict:
 
 def promise(session: Session, ws: Workspace, task: str, priority: int, **arguments) -> None:
     """A follow-up written in the caller's transaction: it exists exactly when the change does."""
-    outbox.add_follow_up(session, ws, task, encode(arguments), priority)
+    outbox_store.add_follow_up(session, ws, task, encode(arguments), priority)
 
 
 # -- shown once ------------------------------------------------------------------------------
@@ -85,7 +85,7 @@ class _Run:
     def claim_next_send(self) -> bool:
         self.sends += 1
         with self.sf.begin() as session:
-            return outbox.claim_send(session, self.row_id, self.sends)
+            return outbox_store.claim_send(session, self.row_id, self.sends)
 
 
 _current_run: contextvars.ContextVar[_Run | None] = contextvars.ContextVar("follow_up_run", default=None)
@@ -151,7 +151,7 @@ class Relay:
         """At the start of the embedded queue's one worker: whatever was leased was leased by a worker
         that is gone, so it is due at once (copies still on the queue find a newer lease and skip)."""
         with self.sf.begin() as session:
-            released = outbox.release_leases(session)
+            released = outbox_store.release_leases(session)
         if released:
             log.info("%s follow-ups of a stopped worker are due again", released)
 
@@ -164,10 +164,10 @@ class Relay:
             done = set(self._done)
         room = self.batch - self.huey.pending_count()
         with self.sf.begin() as session:
-            outbox.delete_follow_ups(session, done)
+            outbox_store.delete_follow_ups(session, done)
             if running:
-                outbox.renew_leases(session, running, now + self.lease)
-            won = outbox.lease_due(session, now, now + self.lease, room) if room > 0 else []
+                outbox_store.renew_leases(session, running, now + self.lease)
+            won = outbox_store.lease_due(session, now, now + self.lease, room) if room > 0 else []
         with self._lock:
             self._done -= done
         for row_id, lease, priority in won:
@@ -206,7 +206,7 @@ class Relay:
             done = set(self._done)
         try:
             with self.sf.begin() as session:
-                outbox.delete_follow_ups(session, done)
+                outbox_store.delete_follow_ups(session, done)
         except SQLAlchemyError:
             log.warning("%s follow-ups done but not deleted will run again (showing nothing twice)", len(done))
 
@@ -214,6 +214,6 @@ class Relay:
 def pending_follow_ups(sf: sessionmaker[Session]) -> int:
     try:
         with sf() as session:
-            return outbox.count_follow_ups(session)
+            return outbox_store.count_follow_ups(session)
     except SQLAlchemyError:
         return 0

@@ -11,7 +11,7 @@ from bot.jobs.year_review import personal_year, send_year_review
 from bot.slack.api import reply
 from bot.tasks.outbox import once
 from bot.tasks.runtime import Runtime
-from storage.repository import Workspace
+from storage.types import Workspace
 
 
 def send_year_review_now(

@@ -17,7 +17,7 @@ from bot.domain.suggestions import Suggestions
 from bot.i18n import Translator, translator
 from bot.slack.installations import ClientFor, Installations
 from bot.slack.people import People
-from storage.repository import Workspace
+from storage.types import Workspace
 
 if TYPE_CHECKING:
     from bot.domain.meaning import Encoder

@@ -11,7 +11,7 @@ from sqlalchemy import delete, func, or_, select, update
 from sqlalchemy.orm import Session
 
 from storage.models import FollowUp
-from storage.repository import Workspace
+from storage.types import Workspace
 
 
 def add_follow_up(session: Session, ws: Workspace, task: str, arguments: dict, priority: int) -> None:
