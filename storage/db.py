@@ -8,6 +8,9 @@ import threading
 from sqlalchemy import Engine, create_engine, event, text
 from sqlalchemy.orm import Session, sessionmaker
 
+# What callers open their units of work with: `with sf.begin() as session:`.
+SessionFactory = sessionmaker[Session]
+
 # How long a write waits for another connection's before it fails ("database is locked").
 SQLITE_BUSY_SECONDS = 2
 
@@ -88,7 +91,7 @@ class _OneWriterAtATime:
             self.lock.release()
 
 
-def make_session_factory(engine: Engine) -> sessionmaker[Session]:
+def make_session_factory(engine: Engine) -> SessionFactory:
     return sessionmaker(engine, expire_on_commit=False)
 
 

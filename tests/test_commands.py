@@ -316,7 +316,7 @@ def test_a_resume_page_read_alone_is_the_page_of_the_whole_resume(bot):
     from datetime import date
 
     from bot.blocks.resume import RESUME_PAGE_SIZE, build_resume_message, build_resume_page
-    from bot.domain.services import resume_page
+    from bot.domain.entries import resume_page
     from bot.i18n import ENGLISH
     from storage.repository import entries as entry_store
     from storage.types import Workspace

@@ -10,7 +10,7 @@ from datetime import UTC, date, datetime, timedelta
 import pytest
 
 from bot.blocks.entry_modal import ModalContext
-from bot.domain.services import HOME_LOOKED_AT
+from bot.domain.home import HOME_LOOKED_AT
 from tests import payloads
 from tests.checks import assert_no_failed_calls
 from tests.conftest import SIGNING_SECRET

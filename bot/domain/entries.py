@@ -1,15 +1,24 @@
-"""Domain rules about entries, shared by every surface: dates, acknowledgements, the resume and its export."""
+"""Domain rules about entries, shared by every surface: dates, acknowledgements, the resume and its export;
+and the operations on a person's own entries, each one a unit of work scoped to a workspace and its owner."""
 
 from __future__ import annotations
 
+import hashlib
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from itertools import groupby
 
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
 from bot.domain.vocabulary import CATEGORIES, SAFEGUARDS, VISIBILITIES
 from bot.i18n import N_, Translator
+from storage.db import SessionFactory
 from storage.models import Entry
+from storage.repository import entries as entry_store
+from storage.types import EntryFields, Workspace
 
 # Blameless, warm, never a joke about the mistake itself.
 ACKNOWLEDGEMENTS = (
@@ -105,3 +114,145 @@ def resume_markdown(t: Translator, entries: Iterable[Entry], person: str) -> str
                 lines += [f"<{entry.source_link}>", ""]
             lines += [f"_{visibility_label(t, entry.visibility)}_", ""]
     return "\n".join(lines).rstrip() + "\n"
+
+
+# What a change promises, written in the change's own transaction: (session, entry, created).
+Then = Callable[[Session, Entry, bool], None]
+
+
+class NotYourEntry(Exception):
+    """The entry does not exist in this workspace, or belongs to someone else."""
+
+
+def record_quick_entry(
+    sf: SessionFactory,
+    ws: Workspace,
+    user_id: str,
+    text: str,
+    request_key: str,
+    now: datetime,
+    today: date,
+    then: Then | None = None,
+) -> tuple[Entry, bool]:
+    """The entry, and whether it is new (False for a replay of the same request)."""
+    fields = EntryFields(
+        what_happened=text,
+        lesson=None,
+        category="other",
+        happened_on=today,
+        safeguards=(),
+        action_items=(),
+        visibility="private",
+    )
+    return save_entry(sf, ws, user_id, fields, now, request_key=request_key, then=then)
+
+
+def redate_entry(sf: SessionFactory, ws: Workspace, user_id: str, entry_id: int, day: date) -> Entry:
+    """Move a quick entry to the day it is where the person is, once Slack has told us their time zone."""
+    with sf.begin() as session:
+        entry = own_entry(session, ws, user_id, entry_id)
+        entry.happened_on = day
+        return entry
+
+
+def set_source_link(sf: SessionFactory, ws: Workspace, user_id: str, entry_id: int, link: str) -> None:
+    with sf.begin() as session:
+        own_entry(session, ws, user_id, entry_id).source_link = link
+
+
+def request_key(kind: str, slack_id: object) -> str:
+    """A key that identifies one Slack request (a trigger or a view) within the column's 64 characters."""
+    key = f"{kind}:{slack_id}"
+    return key if len(key) <= 64 else f"{kind}:" + hashlib.sha256(key.encode()).hexdigest()[:48]
+
+
+def save_entry(
+    sf: SessionFactory,
+    ws: Workspace,
+    user_id: str,
+    fields: EntryFields,
+    now: datetime,
+    *,
+    entry_id: int | None = None,
+    request_key: str | None = None,
+    then: Then | None = None,
+) -> tuple[Entry, bool]:
+    """Create (or, with entry_id, update) an entry. A repeated request_key returns the first entry, not a copy.
+    `then(session, entry, created)` runs in the same transaction: what the change promises is kept with it."""
+    try:
+        with sf.begin() as session:
+            if entry_id is not None:
+                entry, created = own_entry(session, ws, user_id, entry_id), False
+                entry_store.apply_fields(entry, fields, now)
+            else:
+                entry, created = entry_store.add_entry(session, ws, user_id, fields, now, request_key), True
+            if then is not None:
+                then(session, entry, created)
+            return entry, created
+    except IntegrityError:
+        # The same request again (a double click, a retry): the request key's unique index refused the copy.
+        with sf() as session:
+            existing = entry_store.get_entry_by_request_key(session, ws, user_id, request_key or "")
+        if existing is None:
+            raise
+        return existing, False
+
+
+def own_entry(session: Session, ws: Workspace, user_id: str, entry_id: int) -> Entry:
+    """The person's own entry, within the caller's unit of work; NotYourEntry when it is not theirs here."""
+    entry = entry_store.get_own_entry(session, ws, user_id, entry_id)
+    if entry is None:
+        raise NotYourEntry(entry_id)
+    return entry
+
+
+def get_own_entry(sf: SessionFactory, ws: Workspace, user_id: str, entry_id: int) -> Entry:
+    with sf() as session:
+        return own_entry(session, ws, user_id, entry_id)
+
+
+def change_visibility(
+    sf: SessionFactory, ws: Workspace, user_id: str, entry_id: int, visibility: str, now: datetime
+) -> Entry:
+    with sf.begin() as session:
+        entry = own_entry(session, ws, user_id, entry_id)
+        entry_store.set_visibility(entry, visibility, now)
+        return entry
+
+
+def delete_own_entry(sf: SessionFactory, ws: Workspace, user_id: str, entry_id: int) -> None:
+    with sf.begin() as session:
+        if not entry_store.delete_entry(session, ws, user_id, entry_id):
+            raise NotYourEntry(entry_id)
+
+
+@dataclass(frozen=True)
+class ResumePage:
+    entries: list[Entry]  # this page's, newest first
+    per_year: dict[int, int]  # every year's count, for the year headers
+    total: int
+    page: int  # the page asked for, within the resume's pages
+
+
+def resume_page(sf: SessionFactory, ws: Workspace, user_id: str, year: int | None, page: int, size: int) -> ResumePage:
+    """One page of a resume, read alone: a resume of thousands of entries costs no more than a page."""
+    with sf() as session:
+        per_year = entry_store.count_entries_by_year(session, ws, user_id)
+        total = per_year.get(year, 0) if year is not None else sum(per_year.values())
+        page = min(max(page, 0), max(0, (total - 1) // size))
+        entries = entry_store.list_entries(session, ws, user_id, year, limit=size, offset=page * size)
+    return ResumePage(entries, per_year, total, page)
+
+
+def years_with_entries(sf: SessionFactory, ws: Workspace, user_id: str) -> list[int]:
+    """The years the person's resume has entries in, oldest first."""
+    with sf() as session:
+        return sorted(entry_store.count_entries_by_year(session, ws, user_id))
+
+
+def first_entry(sf: SessionFactory, ws: Workspace, user_id: str, entry_id: int) -> bool:
+    """Whether this is the person's first entry (none kept was recorded before it). Their Home, if
+    they opened it, shows no entry at all, and the open left no trace: it is noted only for people
+    the app keeps something of (a person who deleted all their data stays deleted)."""
+    with sf() as session:
+        return entry_store.is_first_entry(session, ws, user_id, entry_id)

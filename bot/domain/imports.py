@@ -6,17 +6,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time
 
-from sqlalchemy.orm import Session, sessionmaker
-
 from bot.domain.markdown_import import YEAR_MIN, ImportPlan, parse_resume
 from bot.slack.text import clean_text
+from storage.db import SessionFactory
 from storage.repository import action_items as action_item_store
 from storage.repository import deliveries as delivery_store
 from storage.repository import entries as entry_store
 from storage.repository import imports as import_store
 from storage.types import EntryFields, Workspace
-
-SessionFactory = sessionmaker[Session]
 
 
 @dataclass(frozen=True)

@@ -6,15 +6,14 @@ from __future__ import annotations
 from datetime import datetime
 
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
-from sqlalchemy.orm import Session, sessionmaker
 
 from bot.i18n import DEFAULT_LANGUAGE, supported_language
+from storage.db import SessionFactory
 from storage.models import Person
 from storage.repository import people as person_store
 from storage.repository import workspaces as workspace_store
 from storage.types import Workspace
 
-SessionFactory = sessionmaker[Session]
 # A person's Home choice that means "as in my Slack settings".
 FOLLOW_SLACK = "slack"
 

@@ -1,10 +1,16 @@
-"""Domain rules of the monthly reflection prompt: when, to whom, and when not."""
+"""Domain rules of the monthly reflection prompt: when, to whom, and when not; and a person's own
+choices about it (not now, stop, resume), each one a unit of work."""
 
 from __future__ import annotations
 
 import re
 from datetime import UTC, date, datetime, time, timedelta, timezone, tzinfo
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from storage.db import SessionFactory
+from storage.repository import deliveries as delivery_store
+from storage.repository import people as person_store
+from storage.types import Workspace
 
 PROMPT_KIND = "reflection_prompt"  # its name in the delivery ledger
 PROMPT_HOUR = time(10, 0)
@@ -71,3 +77,15 @@ def is_away(user: dict, now: datetime) -> bool:
     emoji = profile.get("status_emoji") or ""
     text = profile.get("status_text") or ""
     return emoji in AWAY_EMOJI or bool(AWAY_WORDS.search(text))
+
+
+def snooze_prompt(sf: SessionFactory, ws: Workspace, user_id: str, period: str, now: datetime) -> None:
+    """Not now: ask again in a week, within the same month's allowance of one prompt."""
+    with sf.begin() as session:
+        person_store.save_person_choice(session, ws, user_id, now, snoozed_until=now + SNOOZE)
+        delivery_store.forget_delivery(session, ws, user_id, PROMPT_KIND, period)
+
+
+def set_prompts_stopped(sf: SessionFactory, ws: Workspace, user_id: str, stopped: bool, now: datetime) -> None:
+    with sf.begin() as session:
+        person_store.save_person_choice(session, ws, user_id, now, prompts_stopped=stopped, snoozed_until=None)

@@ -17,8 +17,8 @@ from bot.blocks.messages import (
     build_undone_message,
 )
 from bot.blocks.state import entry_id_value, pressed, pressed_entry_id, pressed_value
-from bot.domain import languages, services
-from bot.domain.services import NotYourEntry
+from bot.domain import languages
+from bot.domain.entries import NotYourEntry, change_visibility, delete_own_entry, get_own_entry, request_key
 from bot.domain.wording import points_at_person
 from bot.listeners.flows import (
     change,
@@ -60,12 +60,12 @@ def share_anonymously(ack: Ack, body: dict, context: BoltContext, check_wording:
     user_id = body["user"]["id"]
     sf, ws, entry_id = context["session_factory"], workspace_of(context), pressed_entry_id(body)
     try:
-        if check_wording and points_at_person(services.get_own_entry(sf, ws, user_id, entry_id).what_happened):
+        if check_wording and points_at_person(get_own_entry(sf, ws, user_id, entry_id).what_happened):
             promise(context, "answer", **in_place(body, build_blame_warning_message(t, entry_id)))
             ack()
             return
         with change(context) as made:
-            entry = services.change_visibility(made.sf, ws, user_id, entry_id, "anonymous", context["clock"]())
+            entry = change_visibility(made.sf, ws, user_id, entry_id, "anonymous", context["clock"]())
             made.promise("answer", **in_place(body, build_acknowledgement_message(t, entry, quick=True)))
     except NotYourEntry:
         refuse(ack, context, user_id, body.get("response_url"))
@@ -78,7 +78,7 @@ def handle_undo(ack: Ack, body: dict, context: BoltContext) -> None:
     user_id = body["user"]["id"]
     try:
         with change(context) as made:
-            services.delete_own_entry(made.sf, workspace_of(context), user_id, pressed_entry_id(body))
+            delete_own_entry(made.sf, workspace_of(context), user_id, pressed_entry_id(body))
             made.promise("answer", **in_place(body, build_undone_message(t)))
     except NotYourEntry:
         refuse(ack, context, user_id, body.get("response_url"))
@@ -94,7 +94,7 @@ def handle_record_typed(ack: Ack, body: dict, context: BoltContext) -> None:
         return
     # One entry however often the button is pressed: the key is the message, not the press.
     shown_in = (body.get("container") or {}).get("message_ts") or body.get("trigger_id")
-    key = services.request_key("typed", f"{shown_in}:{text}")
+    key = request_key("typed", f"{shown_in}:{text}")
     store_quick_entry_then_ack(ack, context, body["user"]["id"], text, key, body.get("response_url"), True)
 
 

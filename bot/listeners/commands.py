@@ -16,8 +16,7 @@ from bot.blocks.messages import (
     build_typo_message,
 )
 from bot.blocks.review import build_review_year_message
-from bot.domain import services
-from bot.domain.entries import latest_allowed_day
+from bot.domain.entries import latest_allowed_day, request_key, years_with_entries
 from bot.listeners.flows import (
     open_record_modal,
     open_settings,
@@ -41,7 +40,7 @@ def handle_fail_command(ack: Ack, command: dict, client: WebClient, context: Bol
     response_url = command.get("response_url")
     parsed = parse_fail_command(command.get("text", ""))
     if parsed.action == "record" and len(parsed.text) <= TEXT_MAX:
-        key = services.request_key("command", command["trigger_id"])
+        key = request_key("command", command["trigger_id"])
         store_quick_entry_then_ack(ack, context, user_id, parsed.text, key, response_url)
         return
     if parsed.action == "form":
@@ -81,7 +80,7 @@ def _review(context: BoltContext, user_id: str, response_url: str | None, parsed
     """This year's review, or the year asked for when the resume has entries in it; else an answer
     that says what is wrong with the year and which years work (nothing is saved)."""
     if parsed.year is not None or parsed.text:
-        years = services.years_with_entries(context["session_factory"], workspace_of(context), user_id)
+        years = years_with_entries(context["session_factory"], workspace_of(context), user_id)
         if parsed.year not in years:
             this_year = latest_allowed_day(now).year
             message = build_review_year_message(translator_for(context), parsed.text, parsed.year, years, this_year)

@@ -6,7 +6,7 @@ from slack_bolt import Ack, App, BoltContext
 from slack_sdk import WebClient
 
 from bot.blocks.data_rights import build_data_deleted_message, build_delete_all_data_modal
-from bot.domain import services
+from bot.domain.data_rights import delete_all_my_data
 from bot.listeners.flows import change, promise, translator_for, workspace_of
 from bot.slack.errors import reported
 from bot.slack.ids import Action, View
@@ -22,7 +22,7 @@ def handle_delete_all_data_submission(ack: Ack, body: dict, context: BoltContext
     # Only the submitter's own data, in the workspace the request came from; nothing is read from the view.
     t = translator_for(context)  # before the deletion, which takes the person's language with it
     with change(context) as made:
-        removed = services.delete_all_my_data(made.sf, workspace_of(context), user_id)
+        removed = delete_all_my_data(made.sf, workspace_of(context), user_id)
         message = build_data_deleted_message(t, removed["entries"])
         made.promise("answer", user_id=user_id, response_url=None, message=message, home=True)
     ack()  # after the deletion: the modal closes once it is done

@@ -7,7 +7,7 @@ import logging
 from slack_bolt import Ack, App, BoltContext
 
 from bot.blocks.state import pressed_entry_id
-from bot.domain import services
+from bot.domain.nice_jobs import say_nice_job
 from bot.listeners.flows import change, promise, workspace_of
 from bot.slack.errors import reported
 from bot.slack.ids import Action
@@ -18,7 +18,7 @@ log = logging.getLogger(__name__)
 def handle_nice_job(ack: Ack, body: dict, context: BoltContext) -> None:
     with change(context) as made:
         ws, user_id, now = workspace_of(context), body["user"]["id"], context["clock"]()
-        result = services.say_nice_job(made.sf, ws, user_id, pressed_entry_id(body), now)
+        result = say_nice_job(made.sf, ws, user_id, pressed_entry_id(body), now)
         if result is not None and result.added:  # a second press, or the author's own, changes nothing
             # Only the author hears who they are; the teammate who pressed learns nothing about them,
             # not even whether this message reached the author.

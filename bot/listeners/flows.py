@@ -26,9 +26,10 @@ from bot.blocks.messages import (
     build_refusal_message,
 )
 from bot.blocks.settings_modal import build_settings_modal
-from bot.domain import services
+from bot.domain.entries import NotYourEntry, get_own_entry, record_quick_entry
+from bot.domain.events import first_delivery
 from bot.domain.languages import language_for
-from bot.domain.services import NotYourEntry
+from bot.domain.workspace_settings import default_visibility, workspace_settings
 from bot.i18n import DEFAULT_LANGUAGE, Translator, translator
 from storage.models import Entry
 from storage.types import EntryFields, Workspace
@@ -48,7 +49,7 @@ def once_per_event(handler: Callable) -> Callable:
     @functools.wraps(handler)
     def listener(**kwargs):
         body, context = kwargs["body"], kwargs["context"]
-        if services.first_delivery(context["session_factory"], body.get("event_id"), context["clock"]()):
+        if first_delivery(context["session_factory"], body.get("event_id"), context["clock"]()):
             return handler(**kwargs)
         return None
 
@@ -120,7 +121,7 @@ def record_modal(context: BoltContext, modal_context: ModalContext, now: datetim
     return build_record_modal(
         translator_for(context),
         today=now.date(),
-        default_visibility=chosen or services.default_visibility(context["session_factory"], workspace_of(context)),
+        default_visibility=chosen or default_visibility(context["session_factory"], workspace_of(context)),
         context=modal_context,
         fields=fields,
     )
@@ -139,7 +140,7 @@ def open_entry_modal(
 
     def entry_view() -> dict:
         sf, ws = context["session_factory"], workspace_of(context)
-        return build_view(services.get_own_entry(sf, ws, user_id, entry_id or 0))
+        return build_view(get_own_entry(sf, ws, user_id, entry_id or 0))
 
     open_then_show(client, context, trigger_id, entry_view)
 
@@ -195,7 +196,7 @@ def store_quick_entry_then_ack(
     try:
         # Dated in UTC for now: the person's time zone is a Slack call, made by the task.
         sf = context["session_factory"]
-        services.record_quick_entry(sf, ws, user_id, text, key, now, now.date(), then=welcome)
+        record_quick_entry(sf, ws, user_id, text, key, now, now.date(), then=welcome)
     except SQLAlchemyError as error:
         log.error("Quick entry not saved: database error %s", type(error).__name__)
         ack(**build_not_saved_message(translator_for(context), text))  # English if the database is what failed
@@ -256,7 +257,7 @@ def open_settings(client: WebClient, context: BoltContext, trigger_id: str, user
         # Asked afresh, after the loading view: the submission's check then reuses this answer.
         if not context["people"].is_admin(client, user_id, fresh=True):
             return build_notice_modal(t, t(ADMINS_ONLY))
-        settings = services.workspace_settings(context["session_factory"], workspace_of(context))
+        settings = workspace_settings(context["session_factory"], workspace_of(context))
         return build_settings_modal(t, settings, default_channel=context["default_retro_channel"])
 
     open_then_show(client, context, trigger_id, settings_view)

@@ -11,8 +11,9 @@ from slack_bolt import Ack, App, BoltContext
 from bot.blocks.action_items import build_item_done_message, parse_helped_value
 from bot.blocks.messages import build_text_message
 from bot.blocks.state import pressed_entry_id, pressed_value
-from bot.domain import services
-from bot.domain.services import NotYourEntry
+from bot.domain.action_items import mark_action_item_done, record_helped
+from bot.domain.entries import NotYourEntry
+from bot.domain.prompts import set_prompts_stopped, snooze_prompt
 from bot.listeners.flows import change, in_place, promise, refuse, translator_for, workspace_of
 from bot.slack.errors import reported
 from bot.slack.ids import Action
@@ -37,7 +38,7 @@ def handle_prompt_snooze(ack: Ack, body: dict, context: BoltContext) -> None:
     user_id = body["user"]["id"]
     text = translator_for(context)("No problem. I will ask again in a week.")
     with change(context) as made:
-        services.snooze_prompt(made.sf, workspace_of(context), user_id, period, context["clock"]())
+        snooze_prompt(made.sf, workspace_of(context), user_id, period, context["clock"]())
         made.promise("answer", **in_place(body, build_text_message(text), home=False))
     ack()  # after the change: the 200 means it is made
 
@@ -46,7 +47,7 @@ def handle_prompt_stop(ack: Ack, body: dict, context: BoltContext) -> None:
     user_id = body["user"]["id"]
     text = translator_for(context)("Done: no more monthly prompts. You can turn them back on any time in the App Home.")
     with change(context) as made:
-        services.set_prompts_stopped(made.sf, workspace_of(context), user_id, True, context["clock"]())
+        set_prompts_stopped(made.sf, workspace_of(context), user_id, True, context["clock"]())
         made.promise("answer", **in_place(body, build_text_message(text), home=True))
     ack()
 
@@ -54,7 +55,7 @@ def handle_prompt_stop(ack: Ack, body: dict, context: BoltContext) -> None:
 def handle_prompts_resume(ack: Ack, body: dict, context: BoltContext) -> None:
     user_id = body["user"]["id"]
     with change(context) as made:
-        services.set_prompts_stopped(made.sf, workspace_of(context), user_id, False, context["clock"]())
+        set_prompts_stopped(made.sf, workspace_of(context), user_id, False, context["clock"]())
         made.promise("refresh_home", user_id=user_id)
     ack()
 
@@ -66,7 +67,7 @@ def handle_action_item_done(ack: Ack, body: dict, context: BoltContext) -> None:
     try:
         with change(context) as made:
             ws, now = workspace_of(context), context["clock"]()
-            item = services.mark_action_item_done(made.sf, ws, user_id, pressed_entry_id(body), now)
+            item = mark_action_item_done(made.sf, ws, user_id, pressed_entry_id(body), now)
             done = build_item_done_message(t, item)
             made.promise("answer", user_id=user_id, response_url=body.get("response_url"), message=done, home=True)
     except NotYourEntry:
@@ -87,7 +88,7 @@ def handle_item_helped(ack: Ack, body: dict, context: BoltContext) -> None:
     thanks = build_text_message(t("Thank you: noted with the action item."))
     try:
         with change(context) as made:
-            services.record_helped(made.sf, workspace_of(context), user_id, *answer)
+            record_helped(made.sf, workspace_of(context), user_id, *answer)
             made.promise("answer", user_id=user_id, response_url=body.get("response_url"), message=thanks)
     except NotYourEntry:
         refuse(ack, context, user_id, body.get("response_url"))

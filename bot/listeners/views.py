@@ -20,10 +20,18 @@ from bot.blocks.messages import (
     build_text_message,
 )
 from bot.blocks.settings_modal import parse_settings_submission
-from bot.domain import services
-from bot.domain.entries import latest_allowed_day
-from bot.domain.services import NotYourEntry
+from bot.domain.action_items import update_action_items
+from bot.domain.entries import (
+    NotYourEntry,
+    change_visibility,
+    delete_own_entry,
+    get_own_entry,
+    latest_allowed_day,
+    request_key,
+    save_entry,
+)
 from bot.domain.wording import entry_points_at_person
+from bot.domain.workspace_settings import save_workspace_settings
 from bot.listeners.flows import change, refuse, translator_for, workspace_of
 from bot.slack.errors import reported
 from bot.slack.ids import Block, View
@@ -83,8 +91,8 @@ def handle_record_submission(ack: Ack, body: dict, view: dict, context: BoltCont
         # else a replay of a submission already stored: its first copy's follow-ups answer it
 
     try:
-        key = services.request_key("view", view.get("id"))
-        services.save_entry(sf, ws, user_id, fields, now, entry_id=meta.entry_id, request_key=key, then=follow_up)
+        key = request_key("view", view.get("id"))
+        save_entry(sf, ws, user_id, fields, now, entry_id=meta.entry_id, request_key=key, then=follow_up)
     except NotYourEntry:
         refuse(ack, context, user_id, meta.response_url)
         return
@@ -99,7 +107,7 @@ def handle_delete_submission(ack: Ack, body: dict, view: dict, context: BoltCont
     user_id = body["user"]["id"]
     try:
         with change(context) as made:
-            services.delete_own_entry(made.sf, workspace_of(context), user_id, _entry_id(view))
+            delete_own_entry(made.sf, workspace_of(context), user_id, _entry_id(view))
             made.promise("refresh_home", user_id=user_id)
     except NotYourEntry:
         log.info("Delete refused: entry not owned by the requester")
@@ -117,13 +125,13 @@ def handle_visibility_submission(ack: Ack, body: dict, view: dict, context: Bolt
     sf, ws = context["session_factory"], workspace_of(context)
     try:
         if visibility != "private" and not keeps_own_words((view.get("state") or {}).get("values")):
-            entry = services.get_own_entry(sf, ws, user_id, _entry_id(view))
+            entry = get_own_entry(sf, ws, user_id, _entry_id(view))
             if entry_points_at_person(entry):
                 again = build_visibility_modal(translator_for(context), entry, blame_warning=True, chosen=visibility)
                 ack(response_action="update", view=again)
                 return
         with change(context) as made:
-            services.change_visibility(made.sf, ws, user_id, _entry_id(view), visibility, context["clock"]())
+            change_visibility(made.sf, ws, user_id, _entry_id(view), visibility, context["clock"]())
             made.promise("refresh_home", user_id=user_id)
     except NotYourEntry:
         refuse(ack, context, user_id)
@@ -137,14 +145,14 @@ def handle_action_items_submission(ack: Ack, body: dict, view: dict, context: Bo
     user_id = body["user"]["id"]
     sf, ws, now = context["session_factory"], workspace_of(context), context["clock"]()
     try:
-        entry = services.get_own_entry(sf, ws, user_id, _entry_id(view))
+        entry = get_own_entry(sf, ws, user_id, _entry_id(view))
         values = (view.get("state") or {}).get("values")
         changes, errors = parse_action_items_submission(t, values, entry.action_items, entry.visibility == "named")
         if errors:
             ack(response_action="errors", errors=errors)
             return
         with change(context) as made:
-            for item in services.update_action_items(made.sf, ws, user_id, entry.id, changes, now):
+            for item in update_action_items(made.sf, ws, user_id, entry.id, changes, now):
                 made.promise("answer", user_id=user_id, response_url=None, message=build_item_done_message(t, item))
             made.promise("refresh_home", user_id=user_id)
     except NotYourEntry:
@@ -166,7 +174,7 @@ def handle_settings_submission(ack: Ack, body: dict, view: dict, client: WebClie
         ack(response_action="update", view=build_notice_modal(t, t(ADMINS_ONLY)))
         return
     with change(context) as made:
-        services.save_workspace_settings(made.sf, workspace_of(context), user_id, values, context["clock"]())
+        save_workspace_settings(made.sf, workspace_of(context), user_id, values, context["clock"]())
         made.promise("answer", user_id=user_id, response_url=None, message=build_text_message(t("Settings saved.")))
     ack()  # after the write: the modal closes on saved settings
 

@@ -20,11 +20,20 @@ from bot.blocks.messages import build_acknowledgement_message, build_admins_only
 from bot.blocks.resume import HOME_ENTRIES_MAX, RESUME_PAGE_SIZE, build_home_view, build_resume_page
 from bot.blocks.similar import EARLIER_IN_MODAL, SEARCH_PAGE_SIZE, build_search_message, with_earlier_lessons
 from bot.blocks.state import entry_id_value
-from bot.domain import services
-from bot.domain.entries import resume_markdown
+from bot.domain.data_rights import personal_data, shared_entries_for_admins
+from bot.domain.entries import (
+    NotYourEntry,
+    first_entry,
+    get_own_entry,
+    redate_entry,
+    resume_markdown,
+    resume_page,
+    set_source_link,
+)
 from bot.domain.exports import personal_data_json, shared_entries_csv
+from bot.domain.home import home_contents, home_opened, home_opened_lately
 from bot.domain.languages import workspace_language
-from bot.domain.services import NotYourEntry
+from bot.domain.nice_jobs import nice_job_counts
 from bot.domain.suggestions import SearchPage, Suggestion
 from bot.i18n import N_, translator
 from bot.jobs.team_digest import post_team_digest
@@ -70,32 +79,28 @@ def welcome_entry(
 ) -> None:
     """The Nice job for a new entry, then the Home tab if the person may be looking at it: recorded
     from the Home (whose interactions carry no response_url), or elsewhere soon after they opened it
-    (services.home_opened_lately), or their first entry (an open before it left no trace). Otherwise
+    (home_opened_lately), or their first entry (an open before it left no trace). Otherwise
     the Home is published when they next open it. A quick entry was dated in UTC before its ack: it
     takes the person's own date here; a lesson from a message gets its link back."""
     sf = rt.session_factory
     try:
-        entry = services.get_own_entry(sf, ws, user_id, entry_id)
+        entry = get_own_entry(sf, ws, user_id, entry_id)
     except NotYourEntry:
         return  # undone before its Nice job
     if quick:
         today = rt.people.local_date(client, user_id, now)
         if today != entry.happened_on:
-            entry = services.redate_entry(sf, ws, user_id, entry.id, today)
+            entry = redate_entry(sf, ws, user_id, entry.id, today)
     t = rt.translator_for(client, ws, user_id)
     if source and not entry.source_link:
         link = permalink(client, *source)
         if link:
-            services.set_source_link(sf, ws, user_id, entry.id, link)
+            set_source_link(sf, ws, user_id, entry.id, link)
     earlier = similar_lesson(rt, ws, user_id, entry)
     message = build_acknowledgement_message(t, entry, quick=quick, earlier=earlier)
     answer(client, user_id, response_url, message, replace_original)
     # Recorded from the Home (no response_url there), or elsewhere while the Home may be on screen.
-    if (
-        response_url is None
-        or services.home_opened_lately(sf, ws, user_id, now)
-        or services.first_entry(sf, ws, user_id, entry.id)
-    ):
+    if response_url is None or home_opened_lately(sf, ws, user_id, now) or first_entry(sf, ws, user_id, entry.id):
         refresh_home(rt, client, ws, user_id)
 
 
@@ -128,7 +133,7 @@ def send_answer(
 def open_home(rt: Runtime, client: WebClient, ws: Workspace, user_id: str, now: datetime) -> None:
     """The person opened their App Home: published afresh, and noted, so that a record they make
     elsewhere soon after refreshes it too."""
-    services.home_opened(rt.session_factory, ws, user_id, now)
+    home_opened(rt.session_factory, ws, user_id, now)
     refresh_home(rt, client, ws, user_id)
 
 
@@ -140,7 +145,7 @@ def refresh_home(
     t = rt.translator_for(client, ws, user_id)
     try:
         found = rt.suggestions.search(ws, user_id, search, page, SEARCH_PAGE_SIZE) if search else None
-        home = services.home_contents(rt.session_factory, ws, user_id, HOME_ENTRIES_MAX, HOME_ITEMS_MAX + 1)
+        home = home_contents(rt.session_factory, ws, user_id, HOME_ENTRIES_MAX, HOME_ITEMS_MAX + 1)
         view = build_home_view(
             t,
             home.recent,
@@ -217,7 +222,7 @@ def send_resume(
     page: int = 0,
     replace_original: bool = False,
 ) -> None:
-    shown = services.resume_page(rt.session_factory, ws, user_id, year, page, RESUME_PAGE_SIZE)
+    shown = resume_page(rt.session_factory, ws, user_id, year, page, RESUME_PAGE_SIZE)
     t = rt.translator_for(client, ws, user_id)
     message = build_resume_page(t, shown.entries, shown.per_year, shown.total, year=year, page=shown.page)
     once(lambda: reply(client, user_id, response_url, message, replace_original=replace_original))
@@ -228,7 +233,7 @@ def send_export(
 ) -> None:
     """The whole resume as a Markdown file, and everything kept about the person here as a JSON
     file, in their DM: both in one upload through Slack's external upload flow."""
-    data = services.personal_data(rt.session_factory, ws, user_id)
+    data = personal_data(rt.session_factory, ws, user_id)
     t = rt.translator_for(client, ws, user_id)
     document = resume_markdown(t, data.entries, person=rt.people.display_name(client, user_id))
     machine_readable = personal_data_json(
@@ -273,7 +278,7 @@ def send_shared_export(
     if not rt.people.is_admin(client, user_id, fresh=True):
         once(lambda: reply(client, user_id, response_url, build_shared_export_refused_message(t)))
         return
-    shared = services.shared_entries_for_admins(rt.session_factory, ws)
+    shared = shared_entries_for_admins(rt.session_factory, ws)
     channel = client.conversations_open(users=user_id)["channel"]["id"]
     once(
         lambda: client.files_upload_v2(
@@ -313,7 +318,7 @@ def pass_on_nice_job(
     blocks = message.get("blocks") or []
     channel_t = translator(workspace_language(rt.session_factory, ws))  # the digest's buttons: the channel's words
     shown = {digest_block_id(entry_id): entry_id for entry_id in _digest_entry_ids(blocks)}
-    counts = services.nice_job_counts(rt.session_factory, list(shown.values()))
+    counts = nice_job_counts(rt.session_factory, list(shown.values()))
     for block in blocks:
         if block.get("block_id") in shown:
             entry_id = shown[block["block_id"]]
