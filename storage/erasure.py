@@ -13,6 +13,11 @@ from storage.models import Acknowledgement, ActionItem, Base, Delivery, Entry, P
 from storage.types import Workspace
 
 
+def _is_workspace(columns, ws: Workspace) -> tuple:
+    """`columns`: a model, or a table's `.c`; both name a row's workspace the same way."""
+    return (columns.enterprise_id == ws.enterprise_id, columns.team_id == ws.team_id)
+
+
 def _rows(session: Session, statement) -> int:
     return session.execute(statement, execution_options={"synchronize_session": False}).rowcount or 0
 
@@ -22,7 +27,7 @@ def delete_person_data(session: Session, ws: Workspace, user_id: str) -> dict[st
     jobs they gave to entries of `ws`, their delivery-ledger records, imports awaiting their yes and
     their own choices (prompts, language).
     The same user id in another workspace, and everyone else here, keep all of theirs."""
-    in_workspace = (Entry.enterprise_id == ws.enterprise_id, Entry.team_id == ws.team_id)
+    in_workspace = _is_workspace(Entry, ws)
     theirs = select(Entry.id).where(*in_workspace, Entry.user_id == user_id)
     workspace_entries = select(Entry.id).where(*in_workspace)
     return {
@@ -38,36 +43,17 @@ def delete_person_data(session: Session, ws: Workspace, user_id: str) -> dict[st
         "action_items": _rows(session, delete(ActionItem).where(ActionItem.entry_id.in_(theirs))),
         "entries": _rows(session, delete(Entry).where(*in_workspace, Entry.user_id == user_id)),
         "deliveries": _rows(
-            session,
-            delete(Delivery).where(
-                Delivery.enterprise_id == ws.enterprise_id,
-                Delivery.team_id == ws.team_id,
-                Delivery.recipient == user_id,
-            ),
+            session, delete(Delivery).where(*_is_workspace(Delivery, ws), Delivery.recipient == user_id)
         ),
         "pending_imports": _rows(
-            session,
-            delete(PendingImport).where(
-                PendingImport.enterprise_id == ws.enterprise_id,
-                PendingImport.team_id == ws.team_id,
-                PendingImport.user_id == user_id,
-            ),
+            session, delete(PendingImport).where(*_is_workspace(PendingImport, ws), PendingImport.user_id == user_id)
         ),
-        "people": _rows(
-            session,
-            delete(Person).where(
-                Person.enterprise_id == ws.enterprise_id, Person.team_id == ws.team_id, Person.user_id == user_id
-            ),
-        ),
+        "people": _rows(session, delete(Person).where(*_is_workspace(Person, ws), Person.user_id == user_id)),
         # An admin's user id is the only trace left in the workspace's settings.
         "settings_changed_by": _rows(
             session,
             update(WorkspaceSettings)
-            .where(
-                WorkspaceSettings.enterprise_id == ws.enterprise_id,
-                WorkspaceSettings.team_id == ws.team_id,
-                WorkspaceSettings.updated_by == user_id,
-            )
+            .where(*_is_workspace(WorkspaceSettings, ws), WorkspaceSettings.updated_by == user_id)
             .values(updated_by=None),
         ),
     }
@@ -87,20 +73,16 @@ def workspace_tables() -> list[Table]:
     ]
 
 
-def _is_workspace(table: Table, ws: Workspace):
-    return (table.c.enterprise_id == ws.enterprise_id, table.c.team_id == ws.team_id)
-
-
 def delete_workspace_data(session: Session, ws: Workspace) -> dict[str, int]:
     """Everything of one workspace, in every table that has enterprise and team columns (counted
     by table name), plus the action items and acknowledgements of its entries."""
     if not ws.team_id:
         raise ValueError("a workspace to delete needs its team id")
-    entries = select(Entry.id).where(Entry.enterprise_id == ws.enterprise_id, Entry.team_id == ws.team_id)
+    entries = select(Entry.id).where(*_is_workspace(Entry, ws))
     counts = {
         "acknowledgements": _rows(session, delete(Acknowledgement).where(Acknowledgement.entry_id.in_(entries))),
         "action_items": _rows(session, delete(ActionItem).where(ActionItem.entry_id.in_(entries))),
     }
     for table in workspace_tables():
-        counts[table.name] = _rows(session, delete(table).where(*_is_workspace(table, ws)))
+        counts[table.name] = _rows(session, delete(table).where(*_is_workspace(table.c, ws)))
     return counts
