@@ -11,8 +11,8 @@ from slack_sdk.oauth.installation_store import Bot, Installation
 from slack_sdk.oauth.installation_store.sqlalchemy import SQLAlchemyInstallationStore
 from slack_sdk.oauth.state_store.sqlalchemy import SQLAlchemyOAuthStateStore
 from sqlalchemy import Engine, select
-from sqlalchemy.orm import sessionmaker
 
+from storage.db import make_session_factory
 from storage.repository import workspaces as workspace_store
 from storage.tokens import TOKEN_COLUMNS, SealedToken
 
@@ -29,7 +29,9 @@ class InstallationStore(SQLAlchemyInstallationStore):
         for table in (self.bots, self.installations):
             for column in TOKEN_COLUMNS[table.name]:
                 table.c[column].type = sealed
-        self._sessions = sessionmaker(engine)
+        # slack_sdk's store is built from an engine alone: the factory for our own write is made the one
+        # way storage.db makes them.
+        self._sessions = make_session_factory(engine)
 
     def save(self, installation: Installation) -> None:
         # We ask for no user scopes; should an install grant a user token anyway, it is not kept.
