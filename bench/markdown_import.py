@@ -19,7 +19,7 @@ from datetime import UTC, date, datetime
 
 from bot.domain.entries import resume_markdown
 from bot.domain.imports import confirm_import, prepare_import
-from bot.domain.markdown_import import parse_resume
+from bot.domain.markdown_reading import parse_resume
 from bot.domain.vocabulary import CATEGORIES, SAFEGUARDS
 from bot.i18n import translator
 from storage.db import make_engine, make_session_factory

@@ -15,7 +15,8 @@ from slack_sdk import WebClient
 from sqlalchemy import select
 
 from bot.blocks.imports import YEAR_OPTIONS, build_preview_message, build_preview_modal, parse_year_choice
-from bot.domain.markdown_import import Anomaly, ImportedEntry, ImportPlan, decode_markdown, parse_resume
+from bot.domain.markdown_import import Anomaly, ImportedEntry, ImportPlan, decode_markdown
+from bot.domain.markdown_reading import parse_resume
 from bot.i18n import translator
 from bot.slack.files import is_slack_host
 from storage.models import ActionItem, PendingImport

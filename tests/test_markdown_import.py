@@ -20,8 +20,8 @@ from bot.domain.markdown_import import (
     ImportedItem,
     ImportRefused,
     decode_markdown,
-    parse_resume,
 )
+from bot.domain.markdown_reading import parse_resume
 from bot.domain.vocabulary import CATEGORIES, SAFEGUARDS, VISIBILITIES
 from bot.i18n import LOCALE_DIR, translator
 from bot.slack.text import clean_text
@@ -868,7 +868,7 @@ def test_a_file_of_nothing_but_year_headings_is_refused_as_too_many_as_it_is_rea
 
 
 def test_a_years_export_dates_are_every_day_of_it_in_every_language():
-    from bot.domain.markdown_import import _days
+    from bot.domain.markdown_years import _days
 
     common, leap = _days(2023), _days(2024)
     assert len(common) == 365 * 2 and len(leap) == 366 * 2

@@ -6,7 +6,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time
 
-from bot.domain.markdown_import import YEAR_MIN, ImportPlan, parse_resume
+from bot.domain.markdown_import import YEAR_MIN, ImportPlan
+from bot.domain.markdown_reading import parse_resume
 from bot.slack.text import clean_text
 from storage.db import SessionFactory
 from storage.repository import action_items as action_item_store
