@@ -35,7 +35,7 @@ from bot.tasks import Tasks
 from bot.tasks.queue import POLL_SECONDS, make_queue
 from storage.migrate import upgrade_to_head
 from tests.conftest import BotHarness, start_consumer
-from tests.fakes.slack_api import CLIENT_ID, CLIENT_SECRET
+from tests.fakes.oauth import CLIENT_ID, CLIENT_SECRET
 from tests.test_installs import install
 
 

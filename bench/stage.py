@@ -9,7 +9,7 @@ from pathlib import Path
 
 from storage.migrate import upgrade_to_head
 from tests.conftest import REPO, TOKEN, reference_methods
-from tests.fakes.slack_api import FakeSlack
+from tests.fakes.server import FakeSlack
 
 
 @contextmanager

@@ -40,7 +40,8 @@ from storage.migrate import upgrade_to_head
 from storage.models import Base
 from storage.tokens import sealer
 from tests import payloads
-from tests.fakes.slack_api import CLIENT_ID, CLIENT_SECRET, FakeSlack
+from tests.fakes.oauth import CLIENT_ID, CLIENT_SECRET
+from tests.fakes.server import FakeSlack
 
 REPO = Path(__file__).resolve().parents[1]
 SLACK_REFERENCE = Path(os.environ.get("SLACK_REFERENCE_DIR", REPO.parent / "shared" / "slack"))

@@ -49,7 +49,7 @@ from bot.slack.text import clean_text
 from storage.models import ActionItem, Entry, WorkspaceSettings
 from storage.repository import EntryFields
 from tests import payloads
-from tests.fakes.slack_api import empty_text_problem
+from tests.fakes.rules import empty_text_problem
 
 TODAY = date(2024, 3, 1)
 NOW = datetime(2024, 3, 1, 12, tzinfo=UTC)

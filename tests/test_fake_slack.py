@@ -22,7 +22,7 @@ from slack_sdk.http_retry.builtin_handlers import (
 from slack_sdk.webhook import WebhookClient
 
 from tests import payloads
-from tests.fakes.slack_api import FakeSlack
+from tests.fakes.server import FakeSlack
 
 REPO = Path(__file__).resolve().parents[1]
 METHODS_DIR = Path(os.environ.get("SLACK_REFERENCE_DIR", REPO.parent / "shared" / "slack")) / "methods"

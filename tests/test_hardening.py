@@ -42,7 +42,7 @@ from bot.slack.ids import View
 from storage.models import ActionItem, Entry, WorkspaceSettings
 from tests import payloads
 from tests.conftest import SIGNING_SECRET, BotHarness
-from tests.fakes.slack_api import MESSAGE_BLOCKS_MAX, blocks_problem, content_refusal, view_problem
+from tests.fakes.rules import MESSAGE_BLOCKS_MAX, blocks_problem, content_refusal, view_problem
 from tests.payloads import ADMIN
 from tests.rows import entries, seed, snapshot
 from tests.test_actions import home_click, quick_entry, wait_until

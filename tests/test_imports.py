@@ -22,7 +22,7 @@ from storage.models import ActionItem, PendingImport
 from tests import payloads
 from tests.checks import assert_no_failed_calls
 from tests.conftest import BotHarness
-from tests.fakes.slack_api import MESSAGE_BLOCKS_MAX, blocks_problem, view_problem
+from tests.fakes.rules import MESSAGE_BLOCKS_MAX, blocks_problem, view_problem
 from tests.rows import entries, seed
 from tests.test_markdown_import import DRAFT_LESSONS
 from tests.uploads import uploaded

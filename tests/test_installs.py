@@ -20,7 +20,7 @@ from bot.slack.installations import BOT_SCOPES
 from storage.models import Entry, ProcessedEvent, Uninstall, WorkspaceSettings
 from storage.repository import Workspace
 from tests.conftest import BotHarness
-from tests.fakes.slack_api import CLIENT_ID, CLIENT_SECRET
+from tests.fakes.oauth import CLIENT_ID, CLIENT_SECRET
 from tests.test_cli import run_cli
 
 

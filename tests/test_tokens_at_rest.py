@@ -20,7 +20,7 @@ from storage.migrate import alembic_config, upgrade_to_head
 from storage.models import Base
 from storage.tokens import TokenKeyError, sealer
 from tests.conftest import SIGNING_SECRET, STATE_SECRET, TOKEN_KEYS, BotHarness, SlackSide
-from tests.fakes.slack_api import CLIENT_ID, CLIENT_SECRET
+from tests.fakes.oauth import CLIENT_ID, CLIENT_SECRET
 from tests.test_cli import assert_no_traceback, run_cli, start_serving, stop_serving
 from tests.test_installs import install, installed_bots, oauth_env, record, wait_until
 
