@@ -29,7 +29,7 @@ import urllib.request
 from pathlib import Path
 
 from tests import payloads
-from tests.conftest import REPO, TOKEN, reference_methods
+from tests.harness.config import REPO, TOKEN, reference_methods
 
 SECRET = "bench-signing-secret"
 ACK_DEADLINE_MS = 3000

@@ -12,10 +12,7 @@ import pytest
 import yaml
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
-from slack_sdk.http_retry import (
-    FixedValueRetryIntervalCalculator,
-    RateLimitErrorRetryHandler,
-)
+from slack_sdk.http_retry import FixedValueRetryIntervalCalculator, RateLimitErrorRetryHandler
 from slack_sdk.http_retry.builtin_handlers import (
     ServerErrorRetryHandler,  # not re-exported by http_retry
 )
