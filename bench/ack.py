@@ -29,7 +29,7 @@ import urllib.request
 from pathlib import Path
 
 from tests import payloads
-from tests.conftest import REPO, TOKEN, reference_methods
+from tests.harness.config import REPO, TOKEN, reference_methods
 
 SECRET = "bench-signing-secret"
 ACK_DEADLINE_MS = 3000
@@ -38,7 +38,7 @@ DRAIN_WAIT = 120  # seconds: a Nice job later than this is reported missing
 
 def run_fake_slack(connection) -> None:
     """In its own process: the fake Slack, answering `count` with the response_url posts it took."""
-    from tests.fakes.slack_api import FakeSlack
+    from tests.fakes.server import FakeSlack
 
     with FakeSlack(REPO / "manifest.yml", reference_methods(), tokens=(TOKEN,)) as fake:
         connection.send(fake.url)

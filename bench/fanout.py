@@ -20,7 +20,7 @@ from bot.jobs.reflection_prompts import SENDS_PER_SECOND, Pacer, send_reflection
 from bot.slack.api import build_web_client
 from storage.db import make_engine, make_session_factory
 from storage.types import Workspace
-from tests.conftest import TOKEN
+from tests.harness.config import TOKEN
 
 POSTS_PER_MINUTE = 300  # "several hundred messages per minute" to a workspace
 USERS_LIST_PER_MINUTE = 20  # Tier 2

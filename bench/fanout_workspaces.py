@@ -34,9 +34,10 @@ from bot.settings import Settings
 from bot.tasks import Tasks
 from bot.tasks.queue import POLL_SECONDS, make_queue
 from storage.migrate import upgrade_to_head
-from tests.conftest import BotHarness, start_consumer
-from tests.fakes.slack_api import CLIENT_ID, CLIENT_SECRET
-from tests.test_installs import install
+from tests.fakes.oauth import CLIENT_ID, CLIENT_SECRET
+from tests.harness.bot import BotHarness
+from tests.harness.installs import install
+from tests.harness.queue import start_consumer
 
 
 def main() -> None:

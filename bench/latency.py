@@ -14,7 +14,7 @@ from datetime import date
 
 from bench.stage import fake_slack_and_database
 from storage.models import ActionItem, Entry
-from tests.conftest import BotHarness
+from tests.harness.bot import BotHarness
 
 
 def seed(bot: BotHarness, count: int) -> None:

@@ -26,7 +26,7 @@ from pathlib import Path
 
 from bench.ack import SECRET, bot_env, run_fake_slack, start, start_clock
 from tests import payloads
-from tests.conftest import REPO
+from tests.harness.config import REPO
 
 SETS = [REPO / "bench" / name for name in ("similarity_set.json", "similarity_set_retold.json")]
 

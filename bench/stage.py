@@ -8,8 +8,8 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from storage.migrate import upgrade_to_head
-from tests.conftest import REPO, TOKEN, reference_methods
-from tests.fakes.slack_api import FakeSlack
+from tests.fakes.server import FakeSlack
+from tests.harness.config import REPO, TOKEN, reference_methods
 
 
 @contextmanager

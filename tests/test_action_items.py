@@ -6,22 +6,22 @@ from __future__ import annotations
 import json
 from datetime import UTC, date, datetime, timedelta
 
-import pytest
 from alembic import command
 from sqlalchemy import text
 
 from bot.blocks.action_items import item_block_id
 from bot.jobs.team_digest import post_team_digest
 from bot.slack.api import build_web_client
-from storage.db import make_engine, make_session_factory
+from storage.db import make_engine
 from storage.migrate import alembic_config, upgrade_to_head
 from storage.models import ActionItem, Digest, Entry
 from storage.types import Workspace
 from tests import payloads
-from tests.conftest import TOKEN
+from tests.harness.config import TOKEN
+from tests.harness.jobs import NOW as PROMPT_DAY
+from tests.harness.jobs import run
+from tests.harness.people import member
 from tests.rows import seed
-from tests.test_prompts import NOW as PROMPT_DAY
-from tests.test_prompts import member, quick_client, run
 
 WS = Workspace(enterprise_id="", team_id="T0001")
 NOW = datetime(2026, 11, 2, 10, 0, tzinfo=UTC)
@@ -158,13 +158,6 @@ def test_a_teammate_given_an_item_sees_it_in_their_home_and_can_mark_it_done(bot
 
 
 # -- "Did it help?" in the monthly prompt
-
-
-@pytest.fixture
-def job(fake_slack, database_url):
-    engine = make_engine(database_url)
-    yield make_session_factory(engine), quick_client(fake_slack.url)
-    engine.dispose()
 
 
 def test_the_prompt_asks_once_whether_an_item_done_a_month_ago_helped(job, fake_slack):

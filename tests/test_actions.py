@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import logging
-import time
 from datetime import UTC, datetime
 
 import pytest
@@ -12,7 +11,9 @@ import pytest
 from bot.blocks.entry_modal import ModalContext
 from storage.models import WorkspaceSettings
 from tests import payloads
-from tests.checks import assert_no_failed_calls, notice_shown
+from tests.checks import assert_no_failed_calls, notice_shown, shown
+from tests.harness.clicks import home_click, quick_entry
+from tests.harness.waits import wait_until
 from tests.payloads import ADMIN
 from tests.rows import entries, seed, snapshot
 from tests.uploads import uploaded
@@ -25,17 +26,6 @@ GARBAGE = ["", "abc", "-1", "99999999999999999999", "0", " 1", "1.0", "²"]
 # ---- helpers --------------------------------------------------------------------------
 
 
-def quick_entry(bot, text="I force-pushed to main") -> tuple[int, dict[str, str]]:
-    """Record through `/fail <text>`; returns the entry id and the buttons of the acknowledgement."""
-    bot.command(text, key="quick")
-    _key, message = bot.fake.wait_for_responses()[0]
-    bot.drain()
-    buttons = {e["action_id"]: e["value"] for b in message["blocks"] if b["type"] == "actions" for e in b["elements"]}
-    [entry] = [e for e in entries(bot) if e.what_happened == text]
-    bot.fake.reset()
-    return entry.id, buttons
-
-
 def click(bot, action_id: str, value: str, *, user="U1", team="T0001", key="click"):
     return bot.interact(
         payloads.block_actions(
@@ -44,16 +34,8 @@ def click(bot, action_id: str, value: str, *, user="U1", team="T0001", key="clic
     )
 
 
-def home_click(bot, action: dict, *, user="U1", team="T0001"):
-    return bot.interact(payloads.block_actions(action, user=user, team=team, container="view"))
-
-
 def block(view: dict, block_id: str) -> dict:
     return next(b for b in view["blocks"] if b.get("block_id") == block_id)
-
-
-def shown(message: dict) -> str:
-    return json.dumps(message, ensure_ascii=False)
 
 
 def unhandled_errors(caplog) -> list[str]:
@@ -62,12 +44,6 @@ def unhandled_errors(caplog) -> list[str]:
 
 def logged(caplog, text: str) -> bool:
     return any(text in r.getMessage() for r in caplog.records)
-
-
-def wait_until(condition, timeout: float = 5.0) -> None:
-    deadline = time.monotonic() + timeout
-    while not condition() and time.monotonic() < deadline:
-        time.sleep(0.02)
 
 
 def resolve(bot, value: str) -> str:

@@ -7,7 +7,7 @@ import re
 from datetime import UTC, date, datetime
 
 import pytest
-from hypothesis import HealthCheck, example, given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 from slack_sdk.models.blocks import Block as SdkBlock
 from slack_sdk.models.views import View as SdkView
@@ -23,58 +23,28 @@ from bot.blocks.entry_modal import (
     parse_record_submission,
 )
 from bot.blocks.fail_command import SUBCOMMANDS, FailCommand, parse_fail_command
-from bot.blocks.messages import (
-    build_acknowledgement_message,
-    build_not_saved_message,
-    build_too_long_message,
-)
-from bot.blocks.resume import (
-    HOME_ENTRIES_MAX,
-    RESUME_PAGE_SIZE,
-    build_home_view,
-    build_resume_message,
-)
+from bot.blocks.messages import build_acknowledgement_message, build_not_saved_message, build_too_long_message
+from bot.blocks.resume import HOME_ENTRIES_MAX, RESUME_PAGE_SIZE, build_home_view, build_resume_message
 from bot.blocks.settings_modal import build_settings_modal, parse_settings_submission
 from bot.domain.entries import markdown_text
-from bot.domain.vocabulary import (
-    CATEGORIES,
-    DIGEST_CADENCES,
-    PROMPT_DAYS,
-    SAFEGUARDS,
-    VISIBILITIES,
-)
+from bot.domain.vocabulary import CATEGORIES, DIGEST_CADENCES, PROMPT_DAYS, SAFEGUARDS, VISIBILITIES
 from bot.i18n import ENGLISH as t
 from bot.slack.ids import Action, Block, View
 from bot.slack.text import clean_text
 from storage.models import ActionItem, Entry, WorkspaceSettings
 from storage.types import EntryFields
 from tests import payloads
-from tests.fakes.slack_api import empty_text_problem
+from tests.checks import assert_inert, text_objects
+from tests.fakes.rules import empty_text_problem
+from tests.harness.properties import PROPERTY
 
 TODAY = date(2024, 3, 1)
 NOW = datetime(2024, 3, 1, 12, tzinfo=UTC)
 MESSAGE_BLOCKS_MAX = 50
 VIEW_BLOCKS_MAX = 100
-MENTION_TOKENS = ("<!", "<@", "<#")
-PROPERTY = settings(
-    max_examples=100,
-    deadline=None,
-    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
-)
 
 
 # -- how Slack would judge a builder's output -----------------------------------------------
-
-
-def text_objects(node, kind: str):
-    if isinstance(node, dict):
-        if node.get("type") == kind and isinstance(node.get("text"), str):
-            yield node["text"]
-        for value in node.values():
-            yield from text_objects(value, kind)
-    elif isinstance(node, list):
-        for value in node:
-            yield from text_objects(value, kind)
 
 
 def assert_sections_fit(blocks: list[dict]) -> None:
@@ -82,14 +52,6 @@ def assert_sections_fit(blocks: list[dict]) -> None:
         if block["type"] == "section" and "text" in block:
             assert len(block["text"]["text"]) <= SECTION_TEXT_MAX, f"section of {len(block['text']['text'])} chars"
     assert empty_text_problem(blocks) is None
-
-
-def assert_inert(node, top_level_text: str | None = None) -> None:
-    """No mrkdwn a person sees can notify anyone: user text is always escaped."""
-    texts = list(text_objects(node, "mrkdwn")) + ([top_level_text] if top_level_text else [])
-    for text in texts:
-        for token in MENTION_TOKENS:
-            assert token not in text, f"unescaped {token!r} in mrkdwn: {text[:200]!r}"
 
 
 def assert_valid_view(view: dict, kind: str = "modal") -> None:

@@ -5,13 +5,9 @@ from __future__ import annotations
 import logging
 import os
 import signal
-import socket
 import subprocess
 import sys
 import threading
-import time
-import urllib.error
-import urllib.request
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -21,46 +17,24 @@ from sqlalchemy import create_engine, inspect, text
 
 from bot.settings import Settings
 from tests import payloads
-from tests.conftest import TOKEN, TOKEN_KEYS
-
-# Variables the bot reads; none may leak in from the shell that runs the tests.
-BOT_VARIABLES = (
-    "DATABASE_URL",
-    "PORT",
-    "LOG_LEVEL",
-    "LOG_FORMAT",
-    "RETRO_CHANNEL",
-    "TOKEN_ENCRYPTION_KEYS",
-    "SENTRY_DSN",
-    "PROMETHEUS_MULTIPROC_DIR",
+from tests.harness.config import TOKEN, TOKEN_KEYS
+from tests.harness.processes import (
+    STARTUP_TIMEOUT,
+    assert_no_traceback,
+    children_of,
+    clean_env,
+    free_port,
+    get,
+    post,
+    run_cli,
+    serving,
+    signed_command,
+    start_serving,
+    stop_serving,
 )
+from tests.harness.waits import wait_until
+
 TABLES = {"entries", "action_items", "workspace_settings", "alembic_version"}
-STARTUP_TIMEOUT = 15.0
-
-
-def clean_env(**extra: str) -> dict[str, str]:
-    env = {
-        name: value for name, value in os.environ.items() if not name.startswith("SLACK_") and name not in BOT_VARIABLES
-    }
-    env.update(extra)
-    return env
-
-
-def run_cli(cwd: Path, *args: str, **env: str) -> subprocess.CompletedProcess:
-    return subprocess.run(
-        [sys.executable, "-m", "bot.cli", *args],
-        cwd=cwd,
-        env=clean_env(**env),
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def table_names(database: Path) -> set[str]:
@@ -69,10 +43,6 @@ def table_names(database: Path) -> set[str]:
         return set(inspect(engine).get_table_names())
     finally:
         engine.dispose()
-
-
-def assert_no_traceback(result: subprocess.CompletedProcess) -> None:
-    assert "Traceback" not in result.stdout + result.stderr, result.stderr
 
 
 # -- configuration problems: exit 2, a clear explanation, no traceback ----------------------
@@ -190,88 +160,6 @@ def test_dotenv_tokens_count_towards_the_configuration(tmp_path):
 # -- serve against the fake Slack Web API ---------------------------------------------------
 
 
-def get(url: str) -> int | None:
-    try:
-        with urllib.request.urlopen(url, timeout=2) as answer:
-            return answer.status
-    except urllib.error.HTTPError as error:
-        return error.code
-    except OSError:
-        return None
-
-
-def post(url: str, body: bytes, headers: dict) -> int | None:
-    request = urllib.request.Request(url, data=body, headers=headers, method="POST")
-    try:
-        with urllib.request.urlopen(request, timeout=5) as answer:
-            return answer.status
-    except urllib.error.HTTPError as error:
-        return error.code
-
-
-def signed_command(base: str, text: str, response_url: str, secret: str = "cli-secret") -> int | None:
-    """`/fail <text>` as Slack sends it, signed with `secret`: the HTTP status of the answer."""
-    body = payloads.slash_command(text, response_url=response_url)
-    headers = {"Content-Type": "application/x-www-form-urlencoded", **payloads.sign(secret, body)}
-    return post(base + "/slack/events", body, headers)
-
-
-def start_serving(cwd: Path, output=subprocess.PIPE, **env: str) -> tuple[subprocess.Popen, str]:
-    """`failure-resume serve` in a subprocess, once /healthz answers 200: the process and its base URL.
-    It leads its own process group, as on a dyno or in a container, so a test can kill it whole.
-    output: where its log goes (a file, for a long one that nobody reads while it runs)."""
-    port = free_port()
-    process = subprocess.Popen(
-        [sys.executable, "-m", "bot.cli", "serve"],
-        cwd=cwd,
-        env=clean_env(PORT=str(port), **env),
-        stdout=output,
-        stderr=subprocess.STDOUT,
-        text=True,
-        start_new_session=True,
-    )
-    base = f"http://127.0.0.1:{port}"
-    status = None
-    deadline = time.monotonic() + STARTUP_TIMEOUT
-    while time.monotonic() < deadline and process.poll() is None:
-        status = get(base + "/healthz")
-        if status == 200:
-            return process, base
-        time.sleep(0.1)
-    kill_group(process)
-    output = process.communicate(timeout=10)[0]
-    pytest.fail(f"/healthz never answered 200 (last {status}); exit {process.returncode}; output:\n{output}")
-
-
-def kill_group(process: subprocess.Popen) -> None:
-    try:
-        os.killpg(process.pid, signal.SIGKILL)
-    except ProcessLookupError:
-        pass  # every process of the group has exited already
-
-
-def stop_serving(process: subprocess.Popen) -> None:
-    if process.poll() is None:
-        process.terminate()
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            kill_group(process)
-            process.wait(timeout=10)
-    if process.stdout:
-        process.stdout.close()
-
-
-@contextmanager
-def serving(cwd: Path, **env: str) -> Iterator[str]:
-    """`failure-resume serve` in a subprocess, once /healthz answers 200; yields its base URL."""
-    process, base = start_serving(cwd, **env)
-    try:
-        yield base
-    finally:
-        stop_serving(process)
-
-
 def test_serve_starts_creates_the_database_and_answers_health_checks(tmp_path, fake_slack):
     fake = fake_slack
     with serving(tmp_path, SLACK_BOT_TOKEN=TOKEN, SLACK_SIGNING_SECRET="cli-secret", SLACK_API_URL=fake.url) as base:
@@ -350,7 +238,7 @@ def test_starting_with_a_bot_token_in_the_environment_warns_about_nothing(
     monkeypatch, caplog, fake_slack, database_url
 ):
     """Bolt reads SLACK_BOT_TOKEN itself and would warn that it is unused: it is used, by our client."""
-    from tests.conftest import BotHarness
+    from tests.harness.bot import BotHarness
 
     monkeypatch.setenv("SLACK_BOT_TOKEN", TOKEN)
     harness = BotHarness(fake_slack, database_url)
@@ -418,32 +306,6 @@ def test_the_worker_runs_at_a_lower_cpu_priority_than_the_web_processes(tmp_path
     with worker_ready(tmp_path, SLACK_BOT_TOKEN=TOKEN, SLACK_API_URL=fake_slack.url) as process:
         ours = os.getpriority(os.PRIO_PROCESS, 0)
         assert os.getpriority(os.PRIO_PROCESS, process.pid) == min(ours + 10, 19)
-
-
-def wait_for(condition, what: str, timeout: float = 60):
-    """What `condition()` returns once it is true; fails naming `what` if that takes over `timeout` s."""
-    deadline = time.monotonic() + timeout
-    while not (found := condition()):
-        assert time.monotonic() < deadline, f"no {what} within {timeout} s"
-        time.sleep(0.1)
-    return found
-
-
-def children_of(pid: int) -> dict[int, list[str]]:
-    """The running processes `pid` started, with their command lines (from /proc: each one's parent)."""
-    found = {}
-    for entry in Path("/proc").iterdir():
-        if not entry.name.isdigit():
-            continue
-        try:
-            # "pid (name) state ppid ...": the name may hold spaces and parentheses.
-            state, ppid = (entry / "stat").read_text().rsplit(")", 1)[1].split()[:2]
-            command = (entry / "cmdline").read_bytes().decode().split("\0")[:-1]
-        except OSError:
-            continue  # gone meanwhile
-        if int(ppid) == pid and state != "Z":
-            found[int(entry.name)] = command
-    return found
 
 
 def libraries_of(pid: int) -> str:
@@ -519,7 +381,7 @@ def test_serve_starts_its_worker_again_after_a_kill_9_and_follow_ups_still_go_ou
     try:
         [first] = workers_of(process.pid)
         os.kill(first, signal.SIGKILL)  # the kernel out of memory, say
-        [second] = wait_for(lambda: [pid for pid in workers_of(process.pid) if pid != first], "a new worker")
+        [second] = wait_until(lambda: [pid for pid in workers_of(process.pid) if pid != first], what="a new worker")
 
         assert signed_command(base, "Deployed on a Friday", fake_slack.response_url("after")) == 200
         [(key, message)] = fake_slack.wait_for_responses(timeout=60)  # answered by the new worker

@@ -219,7 +219,7 @@ def test_bad_signature_is_refused_and_stores_nothing(bot):
 
 
 def test_database_down_echoes_the_text_back(fake_slack, tmp_path):
-    from tests.conftest import BotHarness
+    from tests.harness.bot import BotHarness
 
     harness = BotHarness(fake_slack, f"sqlite:///{tmp_path}/missing/dir/x.db")
     try:

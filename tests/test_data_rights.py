@@ -25,7 +25,8 @@ from storage.models import Acknowledgement, ActionItem, Delivery, Digest, Entry,
 from storage.types import Workspace
 from tests import payloads
 from tests.checks import assert_no_failed_calls
-from tests.conftest import TOKEN
+from tests.harness.clicks import home_click
+from tests.harness.config import TOKEN
 from tests.payloads import ADMIN
 from tests.rows import entries, seed
 from tests.uploads import uploaded, uploaded_files
@@ -42,10 +43,6 @@ LONG_ITEMS = [f"{n:02d} " + "항목✅" * 45 for n in range(20)]  # the most ite
 
 
 # ---- helpers --------------------------------------------------------------------------
-
-
-def home_click(bot, action: dict, *, user="U1", team="T0001"):
-    return bot.interact(payloads.block_actions(action, user=user, team=team, container="view"))
 
 
 def unhandled_errors(caplog) -> list[str]:

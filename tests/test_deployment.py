@@ -16,8 +16,8 @@ from pathlib import Path
 import pytest
 import yaml
 
-from tests.conftest import REPO, TOKEN
-from tests.test_cli import clean_env, free_port, get
+from tests.harness.config import REPO, TOKEN
+from tests.harness.processes import clean_env, free_port, get
 
 COMPOSE = yaml.safe_load((REPO / "compose.yaml").read_text())
 DOCKERFILE = (REPO / "Dockerfile").read_text()

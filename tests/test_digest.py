@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 import threading
 from datetime import UTC, datetime, timedelta
 
@@ -13,7 +11,6 @@ from sqlalchemy import select
 
 from bot.jobs.team_digest import post_team_digest
 from bot.scheduler import LEASE, LEASE_TTL, workspace_tick
-from bot.slack.api import build_web_client
 from bot.slack.installations import single_workspace
 from bot.tasks.fanout import digest_due
 from storage.db import make_engine, make_session_factory
@@ -22,20 +19,13 @@ from storage.repository import digests as digest_store
 from storage.repository import housekeeping as housekeeping_store
 from storage.repository import workspaces as workspace_store
 from storage.types import Workspace
-from tests.conftest import REPO, TOKEN, tasks_now
+from tests.harness.processes import run_job
+from tests.harness.queue import tasks_now
 from tests.rows import seed
 
 WS = Workspace(enterprise_id="", team_id="T0001")
 NOW = datetime(2026, 11, 2, 10, 0, tzinfo=UTC)
 ADMIN = {"id": "UADMIN", "team_id": "T0001", "name": "ada", "is_admin": True, "is_bot": False, "deleted": False}
-
-
-@pytest.fixture
-def job(fake_slack, database_url):
-    """(session factory, Web API client) as the scheduler and run-job build them."""
-    engine = make_engine(database_url)
-    yield make_session_factory(engine), build_web_client(TOKEN, fake_slack.url)
-    engine.dispose()
 
 
 def share(sf, user: str, visibility: str, what: str = "A mistake", team: str = "T0001", category: str = "data") -> int:
@@ -230,25 +220,6 @@ def test_two_schedulers_post_the_scheduled_digest_once_per_period(job, fake_slac
 )
 def test_digest_due_from_nine_utc_on_the_first_day_of_the_period(cadence, now, due):
     assert digest_due(cadence, now) is due
-
-
-def run_job(fake_slack, tmp_path, *args) -> subprocess.CompletedProcess:
-    env = {
-        "PATH": "/usr/bin:/bin",
-        "SLACK_BOT_TOKEN": TOKEN,
-        "SLACK_API_URL": fake_slack.url,
-        "DATABASE_URL": f"sqlite:///{tmp_path}/jobs.db",
-        "RETRO_CHANNEL": "CRETRO",
-        "PYTHONPATH": str(REPO),
-    }
-    return subprocess.run(
-        [sys.executable, "-m", "bot.cli", "run-job", *args],
-        cwd=tmp_path,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
 
 
 def test_run_job_team_digest_posts_now_and_exits_0(fake_slack, tmp_path):

@@ -11,9 +11,10 @@ import pytest
 from cryptography.fernet import Fernet
 
 from storage.migrate import upgrade_to_head
-from tests.conftest import TOKEN, TOKEN_KEYS, BotHarness
-from tests.test_cli import assert_no_traceback, run_cli
-from tests.test_installs import install, oauth_env
+from tests.harness.bot import BotHarness
+from tests.harness.config import TOKEN, TOKEN_KEYS
+from tests.harness.installs import install, oauth_env
+from tests.harness.processes import assert_no_traceback, run_cli
 
 
 def lines(result) -> dict[str, str]:

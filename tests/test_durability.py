@@ -11,9 +11,10 @@ from concurrent.futures import ThreadPoolExecutor
 from datetime import date
 
 from tests import payloads
-from tests.conftest import TOKEN
+from tests.harness.config import TOKEN
+from tests.harness.processes import post, serving, start_serving, stop_serving, workers
+from tests.harness.waits import wait_until
 from tests.rows import entries, seed
-from tests.test_cli import children_of, post, serving, start_serving, stop_serving, wait_for
 
 SECRET = "durability-secret"
 FORM = {"Content-Type": "application/x-www-form-urlencoded"}
@@ -99,10 +100,6 @@ def stored_entries(tmp_path) -> set[tuple[str, str]]:
     return stored
 
 
-def wait_until(condition, timeout: float = 60) -> None:
-    wait_for(condition, "what the test waits for", timeout)
-
-
 def burst_of_quick_records(fake_slack, count: int) -> tuple[list[tuple[str, str]], list[bytes]]:
     records = [(f"U{n % 8}", f"Burst record {n}: the cache fell over 한국어 🙈") for n in range(count)]
     bodies = [
@@ -168,10 +165,6 @@ def alive(pid: int) -> bool:
         return False
 
 
-def workers(serve_pid: int) -> list[int]:
-    return [pid for pid, command in children_of(serve_pid).items() if command[-1:] == ["worker"]]
-
-
 def test_sigterm_stops_waiting_for_slack_after_the_grace_time(tmp_path, fake_slack):
     env = dict(SLACK_BOT_TOKEN=TOKEN, SLACK_SIGNING_SECRET=SECRET, SLACK_API_URL=fake_slack.url)
     process, base = start_serving(tmp_path, SHUTDOWN_GRACE_SECONDS="1", **env)
@@ -210,7 +203,7 @@ def test_undo_and_share_are_made_by_the_time_slack_gets_the_200(bot):
 
 
 def test_a_digest_nice_job_is_counted_by_the_time_slack_gets_the_200(bot):
-    from tests.test_nice_job import acknowledgements, post_digest, press, share
+    from tests.harness.digest import acknowledgements, post_digest, press, share
 
     entry_id = share(bot, "UAUTHOR", "named", "Broke the build")
     message = post_digest(bot)

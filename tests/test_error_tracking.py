@@ -16,8 +16,8 @@ from bot.ops.error_tracking import scrub, scrub_breadcrumb
 from storage.db import make_engine, make_session_factory
 from storage.repository import outbox as outbox_store
 from storage.types import Workspace
-from tests.conftest import TOKEN
-from tests.test_cli import signed_command, start_serving, stop_serving
+from tests.harness.config import TOKEN
+from tests.harness.processes import signed_command, start_serving, stop_serving
 
 ENTRY = "Told the customer the wrong refund amount, memo-91c2"
 DEADLINE = 60.0

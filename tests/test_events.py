@@ -12,17 +12,10 @@ import pytest
 from bot.blocks.entry_modal import ModalContext
 from bot.domain.home import HOME_LOOKED_AT
 from tests import payloads
-from tests.checks import assert_no_failed_calls
-from tests.conftest import SIGNING_SECRET
+from tests.checks import assert_no_failed_calls, published_home
+from tests.harness.config import SIGNING_SECRET
 from tests.payloads import ADMIN, home_opened
 from tests.rows import entries, person_row, seed
-
-
-def published_home(bot, user="U1") -> dict:
-    call = bot.fake.wait_for("views.publish")[0]
-    assert call.args["user_id"] == user
-    assert call.args["view"]["type"] == "home"
-    return call.args["view"]
 
 
 def headers(view: dict) -> list[str]:

@@ -12,17 +12,14 @@ import pytest
 import yaml
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
-from slack_sdk.http_retry import (
-    FixedValueRetryIntervalCalculator,
-    RateLimitErrorRetryHandler,
-)
+from slack_sdk.http_retry import FixedValueRetryIntervalCalculator, RateLimitErrorRetryHandler
 from slack_sdk.http_retry.builtin_handlers import (
     ServerErrorRetryHandler,  # not re-exported by http_retry
 )
 from slack_sdk.webhook import WebhookClient
 
 from tests import payloads
-from tests.fakes.slack_api import FakeSlack
+from tests.fakes.server import FakeSlack
 
 REPO = Path(__file__).resolve().parents[1]
 METHODS_DIR = Path(os.environ.get("SLACK_REFERENCE_DIR", REPO.parent / "shared" / "slack")) / "methods"

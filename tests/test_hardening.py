@@ -41,15 +41,17 @@ from bot.slack import api
 from bot.slack.ids import View
 from storage.models import ActionItem, Entry, WorkspaceSettings
 from tests import payloads
-from tests.conftest import SIGNING_SECRET, BotHarness
-from tests.fakes.slack_api import MESSAGE_BLOCKS_MAX, blocks_problem, content_refusal, view_problem
+from tests.checks import assert_field_error, assert_inert, shown
+from tests.fakes.rules import MESSAGE_BLOCKS_MAX, blocks_problem, content_refusal, view_problem
+from tests.harness.bot import BotHarness
+from tests.harness.clicks import home_click, modal_ctx, quick_entry, settings_values, submit_dialog
+from tests.harness.config import SIGNING_SECRET
+from tests.harness.digest import press
+from tests.harness.http import FORM, JSON
+from tests.harness.properties import PROPERTY
+from tests.harness.waits import wait_until
 from tests.payloads import ADMIN
 from tests.rows import entries, seed, snapshot
-from tests.test_actions import home_click, quick_entry, wait_until
-from tests.test_blocks import PROPERTY, assert_inert
-from tests.test_nice_job import press
-from tests.test_views import assert_field_error, modal_ctx, settings_values, shown, submit_dialog
-from tests.test_web import FORM, JSON
 
 # ---- helpers ----------------------------------------------------------------------------------
 

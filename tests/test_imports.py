@@ -22,10 +22,10 @@ from bot.slack.files import is_slack_host
 from storage.models import ActionItem, PendingImport
 from tests import payloads
 from tests.checks import assert_no_failed_calls
-from tests.conftest import BotHarness
-from tests.fakes.slack_api import MESSAGE_BLOCKS_MAX, blocks_problem, view_problem
+from tests.fakes.rules import MESSAGE_BLOCKS_MAX, blocks_problem, view_problem
+from tests.harness.bot import BotHarness
+from tests.harness.drafts import DRAFT_LESSONS
 from tests.rows import entries, seed
-from tests.test_markdown_import import DRAFT_LESSONS
 from tests.uploads import uploaded
 
 NOW = datetime(2025, 6, 15, 12, 0, tzinfo=UTC)
@@ -870,7 +870,7 @@ def test_the_export_of_an_imported_blog_post_keeps_its_sections_and_adds_nothing
 
 
 def test_a_korean_draft_imports_the_resume_inside_its_comment_and_says_what_it_skipped(bot):
-    from tests.test_languages import korean_person
+    from tests.harness.people import korean_person
 
     korean_person(bot)
     message, text = shared_fixture(bot, "draft_ko.md")

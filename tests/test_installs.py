@@ -19,9 +19,11 @@ from bot.scheduler import install_check_tick, workspace_tick
 from bot.slack.installations import BOT_SCOPES
 from storage.models import Entry, ProcessedEvent, Uninstall, WorkspaceSettings
 from storage.types import Workspace
-from tests.conftest import BotHarness
-from tests.fakes.slack_api import CLIENT_ID, CLIENT_SECRET
-from tests.test_cli import run_cli
+from tests.fakes.oauth import CLIENT_ID
+from tests.harness.bot import BotHarness
+from tests.harness.installs import install, install_page, installed_bots, oauth_env, record
+from tests.harness.processes import run_cli
+from tests.harness.waits import wait_until
 
 
 @pytest.fixture
@@ -31,54 +33,9 @@ def app(fake_slack, database_url):
     harness.close()
 
 
-def install_page(app) -> tuple[str, str]:
-    """Opens the Add to Slack page; returns the authorize URL and the state cookie the browser keeps."""
-    page = app.get("/slack/install")
-    assert page.status == 200
-    [link] = re.findall(r'href="([^"]+/oauth/v2/authorize[^"]+)"', page.body.decode())
-    cookie = page.headers["Set-Cookie"].split(";")[0]
-    return html.unescape(link), cookie
-
-
-def install(app, team: str | None, **consent):
-    """Add to Slack, Allow on Slack's page, and Slack's redirect back to the app."""
-    link, cookie = install_page(app)
-    [state] = parse_qs(urlsplit(link).query)["state"]
-    code = app.fake.grants.consent(team, **consent)
-    return app.get(f"/slack/oauth_redirect?code={code}&state={state}", headers={"Cookie": cookie})
-
-
-def installed_bots(app) -> list[tuple]:
-    """The stored bots, their tokens opened by the store's keys."""
-    bots = app.store.bots.c
-    query = select(bots.team_id, bots.enterprise_id, bots.bot_token, bots.bot_refresh_token).order_by(bots.id)
-    with app.engine.connect() as connection:
-        return [tuple(row) for row in connection.execute(query)]
-
-
 def entries_of(app, team: str) -> list[str]:
     with app.session_factory() as session:
         return list(session.scalars(select(Entry.what_happened).where(Entry.team_id == team).order_by(Entry.id)))
-
-
-def record(app, text: str, team: str, key: str, **workspace) -> None:
-    """A quick /fail, and the work after its ack: the Nice job answer, and (in this process's app) all
-    that follows it done. A `serve` process on its own finishes it when it is stopped."""
-    before = len(app.fake.responses)
-    assert app.command(text, team=team, key=key, **workspace).status == 200
-    [(_, message)] = [r for r in app.fake.wait_for_responses(before + 1) if r[0] == key]
-    assert "Nice job" in message["text"]
-    if isinstance(app, BotHarness):
-        app.drain()
-
-
-def wait_until(found, timeout: float = 5.0):
-    """Event handlers do their work after the ack."""
-    deadline = time.monotonic() + timeout
-    while not (result := found()):
-        assert time.monotonic() < deadline, "timed out"
-        time.sleep(0.02)
-    return result
 
 
 def stays(found, seconds: float = 0.5) -> bool:
@@ -482,17 +439,6 @@ def test_events_are_remembered_for_a_day_only(bot):
 
 
 # -- the command line in OAuth mode ---------------------------------------------------------
-
-
-def oauth_env(app, **extra) -> dict[str, str]:
-    return {
-        "SLACK_CLIENT_ID": CLIENT_ID,
-        "SLACK_CLIENT_SECRET": CLIENT_SECRET,
-        "SLACK_API_URL": app.fake.url,
-        "DATABASE_URL": app.settings.database_url,
-        "TOKEN_ENCRYPTION_KEYS": app.settings.token_keys,
-        **extra,
-    }
 
 
 def test_oauth_mode_tells_a_newcomer_what_is_still_missing(tmp_path):

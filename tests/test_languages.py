@@ -22,18 +22,18 @@ from bot.jobs.year_review import post_team_year_review_once
 from storage.models import Entry, Person
 from storage.types import Workspace
 from tests import payloads
-from tests.checks import assert_no_failed_calls
+from tests.checks import assert_no_failed_calls, published_home
+from tests.harness.clicks import settings_values, submit_dialog
+from tests.harness.jobs import no_pause, quick_client
+from tests.harness.people import KO_KR, korean_person, member
+from tests.payloads import home_opened
 from tests.rows import seed
-from tests.test_events import home_opened, published_home
-from tests.test_prompts import member, no_pause, quick_client
-from tests.test_views import settings_values, submit_dialog
 from tests.uploads import uploaded
 
 WS = Workspace(enterprise_id="", team_id="T0001")
 NOW = datetime(2026, 10, 20, 12, 0, tzinfo=UTC)
 # Monday 2 November 2026, 21:00 UTC: November's prompt is due everywhere.
 NOVEMBER = datetime(2026, 11, 2, 21, 0, tzinfo=UTC)
-KO_KR = member("U1", locale="ko-KR")
 # What people write, in Korean too, so that no English in a surface can be theirs.
 WHAT = "금요일 오후에 배포했다가 캐시가 터졌어요"
 LESSON = "배포는 주 초반에, 플래그 뒤에서 천천히"
@@ -117,10 +117,6 @@ def test_the_english_detector_finds_english():
 
 
 # ---- helpers --------------------------------------------------------------------------------
-
-
-def korean_person(bot, user: dict = KO_KR) -> None:
-    bot.fake.users[user["id"]] = user
 
 
 def learn_the_locale(bot, user: str = "U1") -> dict:

@@ -12,8 +12,8 @@ import pytest
 
 from bot.ops.logs import JsonFormatter, TextFormatter
 from bot.slack import errors
-from tests.conftest import TOKEN
-from tests.test_cli import assert_no_traceback, run_cli, signed_command, start_serving, stop_serving
+from tests.harness.config import TOKEN
+from tests.harness.processes import assert_no_traceback, run_cli, signed_command, start_serving, stop_serving
 
 ENTRY = "Dropped the orders table on a Friday, cleanup-7f3a"
 

@@ -16,7 +16,7 @@ from bot.slack.ids import Command, Shortcut
 from bot.slack.installations import BOT_SCOPES
 from bot.slack.web import SLACK_PATH
 from tests import payloads
-from tests.conftest import REPO, SLACK_REFERENCE
+from tests.harness.config import REPO, SLACK_REFERENCE
 
 MANIFEST = yaml.safe_load((REPO / "manifest.yml").read_text())
 SCHEMA_PATH = SLACK_REFERENCE / "manifest.schema.1.0.0.json"

@@ -12,8 +12,8 @@ from prometheus_client.parser import text_string_to_metric_families
 
 from bot.slack.api import build_web_client
 from tests import payloads
-from tests.conftest import TOKEN
-from tests.test_cli import children_of, post, signed_command, start_serving, stop_serving
+from tests.harness.config import TOKEN
+from tests.harness.processes import children_of, post, signed_command, start_serving, stop_serving
 
 ENTRY = "Shipped the migration without a backup, note-5b1e"
 DEADLINE = 60.0

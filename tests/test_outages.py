@@ -8,9 +8,6 @@ Without them (a developer's plain `./scripts/test`) they skip. Each leaves its s
 
 from __future__ import annotations
 
-import os
-import shlex
-import subprocess
 import threading
 import time
 import urllib.error
@@ -21,90 +18,20 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
-import pytest
-
-from storage.db import database_answers, make_engine
+from storage.db import make_engine
 from tests import payloads
-from tests.conftest import TOKEN
-from tests.test_cli import start_serving, stop_serving, wait_for
-from tests.test_durability import workers
+from tests.harness.config import TOKEN
+from tests.harness.processes import start_serving, stop_serving, workers
+from tests.harness.servers import REDIS_URL, Server
+from tests.harness.waits import wait_until
 
 SECRET = "outage-secret"
 FORM = {"Content-Type": "application/x-www-form-urlencoded"}
-PG_CTL = os.environ.get("TEST_PG_CTL")
-REDIS_CTL = os.environ.get("TEST_REDIS_CTL")
-REDIS_URL = os.environ.get("TEST_REDIS_URL")
 OUTAGE_SECONDS = 10
 # Slack gives up on an ack after 3 s; the load's client waits longer, so that a slow ack is seen (and
 # counted) rather than taken for a lost one.
 PATIENCE_SECONDS = 15
 NOT_SAVED = "could not be saved"
-
-
-# -- the servers, stopped and started as an operator would -----------------------------------
-
-
-class Server:
-    """A real server the suite shares: `ctl stop`/`ctl start`, and whether it answers right now."""
-
-    def __init__(self, name: str, ctl: str, stop: tuple[str, ...], answers: Callable[[], bool]) -> None:
-        self.name, self.ctl, self.stop_args, self.answers = name, shlex.split(ctl), stop, answers
-
-    def stop(self) -> None:
-        self._run("stop", *self.stop_args)
-        wait_for(lambda: not self.answers(), f"{self.name} stopped", timeout=60)
-
-    def start(self) -> None:
-        self._run("start")
-        wait_for(self.answers, f"{self.name} answering again", timeout=60)
-
-    def keep_running(self) -> None:
-        """After a test, whatever happened: the rest of the suite needs the server."""
-        if not self.answers():
-            self.start()
-
-    def _run(self, *args: str) -> None:
-        done = subprocess.run([*self.ctl, *args], capture_output=True, text=True, timeout=120)
-        assert done.returncode == 0, f"{self.name} {' '.join(args)}: {done.stdout}{done.stderr}"
-
-
-@pytest.fixture
-def postgres(database_url):
-    if not database_url.startswith("postgresql") or not PG_CTL:
-        pytest.skip("needs TEST_DATABASE_URL (PostgreSQL) and TEST_PG_CTL, its pg_ctl (.ci/run sets both)")
-    engine = make_engine(database_url)
-
-    def answers() -> bool:
-        engine.dispose()  # a fresh connection each time: a pooled one says nothing about the server
-        return database_answers(engine)
-
-    server = Server("PostgreSQL", PG_CTL, ("-m", "fast"), answers)
-    try:
-        yield server
-    finally:
-        server.keep_running()
-        engine.dispose()
-
-
-@pytest.fixture
-def redis_server():
-    if not REDIS_URL or not REDIS_CTL:
-        pytest.skip("needs TEST_REDIS_URL and TEST_REDIS_CTL, its start and stop (.ci/run sets both)")
-    import redis
-
-    def answers() -> bool:
-        try:
-            with redis.Redis.from_url(REDIS_URL, socket_timeout=2, socket_connect_timeout=2) as client:
-                return client.ping()
-        except redis.RedisError:
-            return False
-
-    redis.Redis.from_url(REDIS_URL).flushdb()
-    server = Server("Redis", REDIS_CTL, (), answers)
-    try:
-        yield server
-    finally:
-        server.keep_running()
 
 
 # -- a steady load of quick records -----------------------------------------------------------
@@ -216,10 +143,10 @@ def every_nice_job_once(database_url: str, fake_slack, stored: list[Answer], log
     can come), then check that none came twice and none came for a record that was not stored."""
     wanted = {a.key for a in stored}
     try:
-        wait_for(
+        wait_until(
             lambda: wanted <= set(nice_jobs(fake_slack)) and stored_words(database_url)[1] == 0,
-            "Nice job for every stored record, and an empty outbox",
-            timeout,
+            what="Nice job for every stored record, and an empty outbox",
+            timeout=timeout,
         )
     except AssertionError as error:
         missing, owed = sorted(wanted - set(nice_jobs(fake_slack))), stored_words(database_url)[1]
@@ -269,12 +196,12 @@ def through_an_outage(base: str, fake_slack, server: Server) -> list[Answer]:
     """The steady load; once records are stored and a first Nice job is out, `server` stopped for
     OUTAGE_SECONDS and started again; the load goes on until 30 records sent after that were stored."""
     with SteadyLoad(base, fake_slack) as load:
-        wait_for(stored_after(load, 0, 10), "ten records stored before the outage")
-        wait_for(lambda: nice_jobs(fake_slack), "a first Nice job before the outage")
+        wait_until(stored_after(load, 0, 10), what="ten records stored before the outage")
+        wait_until(lambda: nice_jobs(fake_slack), what="a first Nice job before the outage")
         server.stop()
         time.sleep(OUTAGE_SECONDS)  # the outage itself: its length is the scenario, not a wait for a condition
         server.start()
-        wait_for(stored_after(load, time.monotonic(), 30), f"30 records stored after {server.name} came back")
+        wait_until(stored_after(load, time.monotonic(), 30), what=f"30 records stored after {server.name} came back")
         answers = load.stop()
     print(f"{server.name} stopped for {OUTAGE_SECONDS} s: {summary(answers)}")
     return answers
@@ -288,7 +215,7 @@ def test_postgres_stopped_for_10_s_under_load_loses_nothing_acknowledged_and_ser
 ):
     process, base, log = start_logged(tmp_path, **serve_env(fake_slack, database_url))
     try:
-        [worker] = wait_for(lambda: workers(process.pid), "the worker serve starts")
+        [worker] = wait_until(lambda: workers(process.pid), what="the worker serve starts")
         answers = through_an_outage(base, fake_slack, postgres)
         stored = [a for a in answers if a.stored]
         assert [a for a in answers if not (a.stored or a.refused)] == [], log_tail(log)  # a clear answer each
@@ -311,7 +238,7 @@ def test_redis_stopped_for_10_s_under_load_still_stores_every_record_and_each_ni
     env = serve_env(fake_slack, database_url, REDIS_URL=REDIS_URL, START_WORKER="true")
     process, base, log = start_logged(tmp_path, **env)
     try:
-        [worker] = wait_for(lambda: workers(process.pid), "the worker serve starts")
+        [worker] = wait_until(lambda: workers(process.pid), what="the worker serve starts")
         answers = through_an_outage(base, fake_slack, redis_server)  # Redis comes back empty
         assert [a for a in answers if not a.stored] == [], log_tail(log)  # the web path never needs Redis
         words, _owed = stored_words(database_url)

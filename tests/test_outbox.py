@@ -3,7 +3,6 @@ least once (a worker that died leaves it to be handed over again) and shown once
 
 from __future__ import annotations
 
-import time
 from contextlib import contextmanager
 from datetime import UTC, date, datetime, timedelta
 
@@ -13,6 +12,7 @@ from storage.models import FollowUp
 from storage.repository import outbox as outbox_store
 from storage.types import Workspace
 from tests import payloads
+from tests.harness.waits import wait_until
 from tests.rows import entries, seed
 
 
@@ -23,13 +23,6 @@ def rows(bot) -> list[FollowUp]:
 
 def nice_jobs(bot, key: str) -> list[dict]:
     return [message for k, message in bot.fake.responses if k == key and "Nice job" in str(message)]
-
-
-def wait_until(condition, timeout: float = 30) -> None:
-    deadline = time.monotonic() + timeout
-    while not condition():
-        assert time.monotonic() < deadline, "gave up waiting"
-        time.sleep(0.02)
 
 
 def test_a_record_and_its_nice_job_are_stored_together_and_the_row_holds_no_words(bot):

@@ -11,7 +11,7 @@ from slack_sdk.errors import SlackApiError
 
 from bot.slack.api import build_web_client
 from bot.slack.people import People
-from tests.conftest import TOKEN
+from tests.harness.config import TOKEN
 
 THREADS = 8
 

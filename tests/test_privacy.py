@@ -14,7 +14,8 @@ import pytest
 from bot.cli import configure_logging
 from storage.migrate import upgrade_to_head
 from tests import payloads
-from tests.conftest import SIGNING_SECRET, BotHarness
+from tests.harness.bot import BotHarness
+from tests.harness.config import SIGNING_SECRET
 from tests.uploads import uploaded
 
 SECRET_WHAT = "SECRET-WHAT-123"

@@ -5,15 +5,12 @@ from __future__ import annotations
 
 import itertools
 import json
-import threading
-import traceback
 from collections import Counter
 from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
 from slack_sdk.http_retry.builtin_handlers import ServerErrorRetryHandler
-from slack_sdk.http_retry.builtin_interval_calculators import FixedValueRetryIntervalCalculator
 from sqlalchemy import select
 
 from bot.domain.prompts import (
@@ -28,7 +25,6 @@ from bot.domain.prompts import (
 )
 from bot.jobs.reflection_prompts import send_reflection_prompts
 from bot.scheduler import LEASE_TTL, workspace_tick
-from bot.slack.api import build_web_client
 from bot.slack.ids import Action
 from bot.slack.installations import single_workspace
 from storage.db import make_engine, make_session_factory
@@ -37,15 +33,13 @@ from storage.models import ActionItem, Delivery, Entry, Person
 from storage.repository import deliveries as delivery_store
 from storage.repository import people as person_store
 from storage.repository import workspaces as workspace_store
-from storage.types import Workspace
 from tests import payloads
-from tests.conftest import TOKEN, tasks_now
+from tests.harness.jobs import NOW, WS, OwnProcess, at_once, no_pause, prompted, quick_client, run
+from tests.harness.people import member
+from tests.harness.processes import run_job
+from tests.harness.queue import tasks_now
 from tests.rows import seed, snapshot
-from tests.test_digest import run_job
 
-WS = Workspace(enterprise_id="", team_id="T0001")
-# Monday 2 November 2026, the first working day of the month (the 1st is a Sunday): due everywhere.
-NOW = datetime(2026, 11, 2, 21, 0, tzinfo=UTC)
 TONGA = ZoneInfo("Pacific/Tongatapu")  # UTC+13, no DST
 HONOLULU = ZoneInfo("Pacific/Honolulu")  # UTC−10, no DST
 NEW_YORK = ZoneInfo("America/New_York")
@@ -54,10 +48,6 @@ LONDON = ZoneInfo("Europe/London")
 
 def utc(*args) -> datetime:
     return datetime(*args, tzinfo=UTC)
-
-
-def no_pause() -> None:
-    pass
 
 
 # -- domain: when ---------------------------------------------------------------------------
@@ -245,51 +235,8 @@ def test_is_away_by_status_emoji_or_words(user, away):
 # -- the job --------------------------------------------------------------------------------
 
 
-def quick_client(url: str):
-    """The job's client as production builds it (same retry counts), minus the 5xx back-off sleep."""
-    client = build_web_client(TOKEN, url)
-    for handler in client.retry_handlers:
-        if isinstance(handler, ServerErrorRetryHandler):
-            handler.interval_calculator = FixedValueRetryIntervalCalculator(0.0)
-    return client
-
-
 def server_retries(client) -> int:
     return next(h.max_retry_count for h in client.retry_handlers if isinstance(h, ServerErrorRetryHandler))
-
-
-@pytest.fixture
-def job(fake_slack, database_url):
-    """(session factory, Web API client) as the scheduler and run-job build them."""
-    engine = make_engine(database_url)
-    yield make_session_factory(engine), quick_client(fake_slack.url)
-    engine.dispose()
-
-
-def member(user_id: str, tz: str = "Europe/London", profile: dict | None = None, **fields) -> dict:
-    """A users.list / users.info member as Slack sends one."""
-    return {
-        "id": user_id,
-        "team_id": "T0001",
-        "name": user_id.lower(),
-        "real_name": f"Person {user_id}",
-        "tz": tz,
-        "tz_offset": int(ZoneInfo(tz).utcoffset(NOW).total_seconds()),
-        "is_admin": False,
-        "is_owner": False,
-        "is_bot": False,
-        "is_app_user": False,
-        "is_restricted": False,
-        "is_ultra_restricted": False,
-        "deleted": False,
-        "profile": {"status_text": "", "status_emoji": "", "status_expiration": 0, **(profile or {})},
-        **fields,
-    }
-
-
-def prompted(fake) -> Counter:
-    """How many prompts each person's DM received (the job posts to the user id)."""
-    return Counter(c.args["channel"] for c in fake.calls_to("chat.postMessage"))
 
 
 def assert_no_refused_calls(fake) -> None:
@@ -301,11 +248,6 @@ def ledger(sf) -> dict[tuple[str, str], datetime | None]:
     with sf() as session:
         rows = session.scalars(select(Delivery).where(Delivery.kind == PROMPT_KIND))
         return {(d.recipient, d.period): d.sent_at for d in rows}
-
-
-def run(job, now: datetime, **kwargs) -> Counter:
-    sf, client = job
-    return send_reflection_prompts(sf, client, WS, now, pace=no_pause, **kwargs)
 
 
 def choose(sf, user_id: str, **values) -> None:
@@ -432,40 +374,6 @@ def test_exactly_one_prompt_per_person_per_month_across_runs(job, fake_slack):
     assert first["sent"] == 3
     assert second == Counter(already=3) and third == Counter(already=3)
     assert prompted(fake_slack) == Counter(U0=1, U1=1, U2=1)
-
-
-class OwnProcess:
-    """A second scheduler or run-job: its own engine and Web API client, connected before the race
-    (two SQLite connections opened in the same instant can see `database is locked` from the
-    connect-time PRAGMA; that start-up race is not what these tests are about)."""
-
-    def __init__(self, database_url: str, fake) -> None:
-        self.engine = make_engine(database_url)
-        with self.engine.connect():
-            pass
-        self.sf = make_session_factory(self.engine)
-        self.client = quick_client(fake.url)
-
-
-def at_once(*calls) -> list:
-    """Run the calls on threads released together; returns their results, raises their errors."""
-    start = threading.Barrier(len(calls))
-    results, errors = [None] * len(calls), []
-
-    def run_one(n: int) -> None:
-        try:
-            start.wait()
-            results[n] = calls[n]()
-        except Exception:  # reported below, with where it happened
-            errors.append(traceback.format_exc())
-
-    threads = [threading.Thread(target=run_one, args=(n,)) for n in range(len(calls))]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
-    assert errors == [], errors[0] if errors else None
-    return results
 
 
 def test_two_runs_at_once_prompt_each_person_once(job, fake_slack, database_url):

@@ -25,10 +25,13 @@ from storage.db import make_engine, make_session_factory
 from storage.models import Entry
 from storage.types import Workspace
 from tests import payloads
-from tests.conftest import TOKEN, start_consumer
+from tests.harness.config import TOKEN
+from tests.harness.jobs import OwnProcess, at_once, prompted
+from tests.harness.people import member
+from tests.harness.processes import clean_env, post, start_serving, stop_serving
+from tests.harness.queue import start_consumer
+from tests.harness.waits import wait_until
 from tests.rows import seed
-from tests.test_cli import clean_env, post, start_serving, stop_serving
-from tests.test_prompts import OwnProcess, at_once, member, prompted
 
 WS = Workspace("", "T0001")
 SECRET = "queue-secret"
@@ -53,13 +56,6 @@ def start_worker(cwd, **env: str) -> subprocess.Popen:
         stdout=subprocess.DEVNULL,
         stderr=open(cwd / "worker.log", "a"),  # noqa: SIM115 - the child holds it
     )
-
-
-def wait_until(condition, timeout: float = 30) -> None:
-    deadline = time.monotonic() + timeout
-    while not condition():
-        assert time.monotonic() < deadline, "gave up waiting"
-        time.sleep(0.05)
 
 
 def test_a_worker_stopped_mid_fan_out_leaves_it_to_the_next_worker_and_nobody_is_prompted_twice(tmp_path, fake_slack):

@@ -12,8 +12,7 @@ import pytest
 
 from bot.ops.readiness import Readiness, database_probe, redis_answers, sqlite_answers
 from storage.migrate import upgrade_to_head
-from tests import test_outages
-from tests.conftest import BotHarness
+from tests.harness.bot import BotHarness
 
 DEADLINE = 30.0
 
@@ -114,8 +113,6 @@ def test_probes_answers_are_kept_for_a_while_and_apart():
 
 
 # -- real servers stopped and started (.ci/run provides them) ---------------------------------------
-
-postgres, redis_server = test_outages.postgres, test_outages.redis_server  # their fixtures, reused
 
 
 def assert_readyz_follows(bot, server, part: str) -> None:

@@ -16,16 +16,17 @@ from bot.jobs.reflection_prompts import send_reflection_prompts
 from bot.jobs.year_review import post_team_year_review_once
 from bot.scheduler import workspace_tick
 from bot.slack.installations import single_workspace
-from storage.db import make_engine, make_session_factory
 from storage.models import ActionItem, Delivery, Digest, Entry
 from storage.repository import deliveries as delivery_store
 from storage.repository import workspaces as workspace_store
 from storage.types import Workspace
 from tests import payloads
 from tests.checks import assert_no_failed_calls
-from tests.conftest import tasks_now
+from tests.harness.clicks import home_click
+from tests.harness.jobs import no_pause
+from tests.harness.people import member
+from tests.harness.queue import tasks_now
 from tests.rows import entries, seed
-from tests.test_prompts import member, no_pause, quick_client
 from tests.uploads import uploaded, uploaded_files
 
 WS = Workspace(enterprise_id="", team_id="T0001")
@@ -47,10 +48,6 @@ def done(sf, entry_id: int, when: datetime) -> None:
     with sf.begin() as session:
         for item in session.get(Entry, entry_id).action_items:
             item.status, item.done_at = "done", when
-
-
-def home_click(bot, action: dict, user: str = "U1"):
-    return bot.interact(payloads.block_actions(action, user=user, container="view"))
 
 
 def dm_posts(fake, channel: str = "U1") -> list:
@@ -260,14 +257,6 @@ def test_an_empty_year_says_nothing_was_recorded_and_sends_no_chart(bot):
 
 
 # ---- December's prompt: each person's review, once a year ---------------------------------
-
-
-@pytest.fixture
-def job(fake_slack, database_url):
-    """(session factory, Web API client) as the scheduler and run-job build them."""
-    engine = make_engine(database_url)
-    yield make_session_factory(engine), quick_client(fake_slack.url)
-    engine.dispose()
 
 
 def prompts(fake) -> Counter:

@@ -8,7 +8,7 @@ import time
 from sqlalchemy import select
 
 from storage.models import Entry
-from tests.test_actions import wait_until
+from tests.harness.waits import wait_until
 
 
 def test_views_open_rate_limited_is_retried(bot):
@@ -79,7 +79,7 @@ def test_settings_open_at_once_though_slack_is_slow_to_say_who_is_an_admin(bot):
 def test_with_the_database_down_the_form_still_opens_and_an_entry_says_it_could_not_load(fake_slack, tmp_path):
     from tests import payloads
     from tests.checks import notice_shown
-    from tests.conftest import BotHarness
+    from tests.harness.bot import BotHarness
 
     harness = BotHarness(fake_slack, f"sqlite:///{tmp_path}/missing/dir/x.db")
     try:

@@ -12,9 +12,9 @@ import pytest
 
 from bot.blocks.messages import NOT_INSTALLED
 from tests import payloads
-from tests.conftest import BotHarness
+from tests.harness.bot import BotHarness
+from tests.harness.installs import install
 from tests.rows import entries, seed
-from tests.test_installs import install
 
 T1, T2 = payloads.TEAM, "T0002"
 

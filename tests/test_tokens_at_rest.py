@@ -19,10 +19,13 @@ from storage.installations import InstallationStore
 from storage.migrate import alembic_config, upgrade_to_head
 from storage.models import Base
 from storage.tokens import TokenKeyError, sealer
-from tests.conftest import SIGNING_SECRET, STATE_SECRET, TOKEN_KEYS, BotHarness, SlackSide
-from tests.fakes.slack_api import CLIENT_ID, CLIENT_SECRET
-from tests.test_cli import assert_no_traceback, run_cli, start_serving, stop_serving
-from tests.test_installs import install, installed_bots, oauth_env, record, wait_until
+from tests.fakes.oauth import CLIENT_ID, CLIENT_SECRET
+from tests.harness.bot import BotHarness
+from tests.harness.config import SIGNING_SECRET, STATE_SECRET, TOKEN_KEYS
+from tests.harness.http import SlackSide
+from tests.harness.installs import install, installed_bots, oauth_env, record
+from tests.harness.processes import assert_no_traceback, run_cli, start_serving, stop_serving
+from tests.harness.waits import wait_until
 
 PLAIN = (b"xoxb-", b"xoxe-", b"xoxp-")  # how Slack's bot, refresh and user tokens begin
 

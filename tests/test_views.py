@@ -13,8 +13,9 @@ from sqlalchemy import select
 from bot.blocks.entry_modal import ModalContext
 from storage.models import ActionItem, WorkspaceSettings
 from tests import payloads
-from tests.checks import assert_no_failed_calls
-from tests.conftest import BotHarness
+from tests.checks import assert_field_error, assert_no_failed_calls, shown
+from tests.harness.bot import BotHarness
+from tests.harness.clicks import choice, modal_ctx, settings_values, submit_dialog
 from tests.payloads import ADMIN
 from tests.rows import entries, seed, snapshot
 
@@ -34,62 +35,8 @@ def settings_rows(bot) -> list[WorkspaceSettings]:
         return list(session.scalars(select(WorkspaceSettings)))
 
 
-def modal_ctx(bot, key="modal", **kwargs) -> str:
-    return ModalContext(response_url=bot.fake.response_url(key), **kwargs).dump()
-
-
-def shown(message: dict) -> str:
-    return json.dumps(message, ensure_ascii=False)
-
-
-def choice(action_id: str, kind: str, value: str) -> dict:
-    option = {"text": {"type": "plain_text", "text": value}, "value": value}
-    return {action_id: {"type": kind, "selected_option": option}}
-
-
 def visibility_values(value: str) -> dict:
     return {"visibility_block": choice("visibility_input", "radio_buttons", value)}
-
-
-def settings_values(
-    channel: str | None = "C0RETRO",
-    cadence="weekly",
-    day="5",
-    visibility="anonymous",
-    crowd="5",
-    guests=True,
-    language="en",
-) -> dict:
-    return {
-        "retro_channel_block": {
-            "retro_channel_input": {"type": "conversations_select", "selected_conversation": channel},
-        },
-        "digest_cadence_block": choice("digest_cadence_input", "static_select", cadence),
-        "prompt_day_block": choice("prompt_day_input", "static_select", day),
-        "default_visibility_block": choice("default_visibility_input", "radio_buttons", visibility),
-        "anonymity_crowd_block": choice("anonymity_crowd_input", "static_select", crowd),
-        "workspace_language_block": choice("workspace_language_input", "static_select", language),
-        "prompt_guests_block": {
-            "prompt_guests_input": {
-                "type": "checkboxes",
-                "selected_options": [{"text": {"type": "plain_text", "text": "x"}, "value": "yes"}] if guests else [],
-            }
-        },
-    }
-
-
-def submit_dialog(bot, callback_id: str, values: dict, metadata: str = "", user="U1", team="T0001"):
-    return bot.interact(
-        payloads.view_submission(values, callback_id=callback_id, private_metadata=metadata, user=user, team=team)
-    )
-
-
-def assert_field_error(answer, block_id: str) -> None:
-    assert answer.status == 200
-    body = answer.json()
-    assert body["response_action"] == "errors"
-    assert list(body["errors"]) == [block_id]
-    assert isinstance(body["errors"][block_id], str) and body["errors"][block_id].strip()
 
 
 # ---- the record modal: validation ---------------------------------------------------------

@@ -11,10 +11,9 @@ from sqlalchemy import func, select
 from bot.slack.web import MAX_BODY_BYTES
 from storage.models import ActionItem, Entry, WorkspaceSettings
 from tests import payloads
-from tests.conftest import SIGNING_SECRET, BotHarness
-
-FORM = "application/x-www-form-urlencoded"
-JSON = "application/json"
+from tests.harness.bot import BotHarness
+from tests.harness.config import SIGNING_SECRET
+from tests.harness.http import FORM, JSON
 
 
 def row_counts(bot) -> tuple[int, int, int]:

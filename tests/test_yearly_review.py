@@ -16,7 +16,7 @@ from bot.blocks.review_chart import review_chart_png
 from bot.domain.yearly_review import TeamYearInReview, personal_review, team_review, year_span
 from bot.i18n import Translator, translator
 from storage.models import ActionItem, Entry
-from tests.conftest import REPO
+from tests.harness.config import REPO
 
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 

@@ -11,6 +11,8 @@ import threading
 import time
 from dataclasses import dataclass
 
+CLIENT_ID = "1111.2222"
+CLIENT_SECRET = "fake-client-secret"
 # Slack's rotating bot tokens live 12 hours.
 TOKEN_LIFETIME_SECONDS = 12 * 3600
 
