@@ -12,6 +12,7 @@ from storage.types import Workspace
 
 
 def items_in(ws: Workspace):
+    """The workspace's action items, joined to their entries (digests.py counts the shared ones with it)."""
     return (
         select(ActionItem)
         .join(Entry, ActionItem.entry_id == Entry.id)

@@ -13,6 +13,7 @@ from storage.types import EntryCounts, EntryFields, Workspace
 
 
 def owner_is(ws: Workspace, user_id: str) -> tuple:
+    """Where a person's own entries are: also how people.py knows someone still has one."""
     return (
         Entry.enterprise_id == ws.enterprise_id,
         Entry.team_id == ws.team_id,
@@ -195,7 +196,8 @@ def list_workspace_entries_of_year(session: Session, ws: Workspace, year: int) -
 
 def seen_by_the_team():
     """Named entries, and anonymous ones once a digest carried them (until then they wait for enough
-    people to share anonymously). Private entries never."""
+    people to share anonymously). Private entries never. The similarity index (entry_index.py) reads
+    the same rule."""
     return or_(Entry.visibility == "named", (Entry.visibility == "anonymous") & Entry.digest_id.is_not(None))
 
 
