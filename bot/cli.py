@@ -399,7 +399,7 @@ def scheduler(settings: Settings) -> int:
 
 
 def run_job(settings: Settings, name: str) -> int:
-    from bot.jobs import JOBS
+    from bot.commands.run_job import JOBS
 
     if name not in JOBS:
         print(f"Unknown or not yet available job {name!r}. Jobs: {', '.join(sorted(JOBS))}.", file=sys.stderr)

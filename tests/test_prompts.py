@@ -26,11 +26,11 @@ from bot.domain.prompts import (
     prompt_is_due,
     prompt_period,
 )
-from bot.jobs.reflection_prompts import send_reflection_prompts
 from bot.scheduler import LEASE_TTL, workspace_tick
 from bot.slack.api import build_web_client
 from bot.slack.ids import Action
 from bot.slack.installations import single_workspace
+from bot.tasks.reflection_prompts import send_reflection_prompts
 from storage import repository as repo
 from storage.db import make_engine, make_session_factory
 from storage.migrate import upgrade_to_head

@@ -22,7 +22,7 @@ from sqlalchemy.orm import Session
 from bot.i18n import ENGLISH
 from bot.ops import metrics
 from bot.slack import errors
-from bot.tasks import after_ack, fanout, imports, meanings, reviews
+from bot.tasks import after_ack, fanout, imports, meanings, year_review
 from bot.tasks.outbox import ASKED, BACKGROUND, WAITING, Relay, decode, promise
 from bot.tasks.runtime import Runtime
 from storage import outbox
@@ -71,7 +71,7 @@ class Tasks:
             "read_shared_file": FollowUpKind(imports.read_shared_file),
             "finish_import": FollowUpKind(imports.finish_import),
             "show_import_preview": FollowUpKind(imports.show_import_preview, ASKED),
-            "year_review": FollowUpKind(reviews.send_year_review_now),
+            "year_review": FollowUpKind(year_review.send_year_review_now),
             "embed_entry": FollowUpKind(meanings.embed_entry, BACKGROUND),
         }
         self.relay = Relay(runtime.session_factory, huey, self._hand_over)

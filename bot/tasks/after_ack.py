@@ -27,11 +27,11 @@ from bot.domain.languages import workspace_language
 from bot.domain.services import NotYourEntry
 from bot.domain.suggestions import SearchPage, Suggestion
 from bot.i18n import N_, translator
-from bot.jobs.team_digest import post_team_digest
 from bot.slack.api import permalink, reply
 from bot.slack.ids import Block
 from bot.tasks.outbox import once
 from bot.tasks.runtime import Runtime
+from bot.tasks.team_digest import post_team_digest
 from storage.repository import Workspace
 
 log = logging.getLogger(__name__)

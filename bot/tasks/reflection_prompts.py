@@ -17,9 +17,9 @@ from bot.blocks.prompt import build_prompt_message
 from bot.domain.languages import person_language
 from bot.domain.prompts import PROMPT_KIND, is_away, is_person_to_prompt, person_timezone, prompt_is_due, prompt_period
 from bot.i18n import translator
-from bot.jobs.pacing import Pacer
-from bot.jobs.year_review import REVIEW_KIND, REVIEW_MONTH, send_year_review_once
 from bot.slack.api import members_page
+from bot.tasks.pacing import Pacer
+from bot.tasks.year_review import REVIEW_KIND, REVIEW_MONTH, send_year_review_once
 from storage import repository as repo
 from storage.repository import Workspace
 

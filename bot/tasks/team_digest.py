@@ -18,9 +18,9 @@ from bot.domain.digest import (
     select_for_digest,
 )
 from bot.i18n import N_, translator
-from bot.jobs.admins import tell_admins_once
-from bot.jobs.pacing import Pacer
 from bot.slack.api import post_joining
+from bot.tasks.admins import tell_admins_once
+from bot.tasks.pacing import Pacer
 from storage import repository as repo
 from storage.models import Digest
 from storage.repository import AlreadyInADigest, Workspace
