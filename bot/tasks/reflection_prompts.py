@@ -10,7 +10,6 @@ from datetime import date, datetime, timedelta
 from typing import NamedTuple
 
 from slack_sdk import WebClient
-from slack_sdk.errors import SlackApiError
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.blocks.prompt import build_prompt_message
@@ -18,6 +17,7 @@ from bot.domain.languages import person_language
 from bot.domain.prompts import PROMPT_KIND, is_away, is_person_to_prompt, person_timezone, prompt_is_due, prompt_period
 from bot.i18n import translator
 from bot.slack.api import members_page
+from bot.tasks.deliveries import claim_send_confirm
 from bot.tasks.pacing import Pacer
 from bot.tasks.year_review import REVIEW_KIND, REVIEW_MONTH, send_year_review_once
 from storage import repository as repo
@@ -226,30 +226,16 @@ def _send_one(
     asked: list[int] = (),
 ) -> None:
     pace()
-    # Claimed right before the call to Slack, so that only the call itself lies between them; the
-    # "Did it help?" question is marked asked with the claim, so that it is asked once at most.
-    with sf.begin() as session:
-        if not repo.claim_delivery(session, ws, user_id, PROMPT_KIND, period, now):
-            counts["already"] += 1
-            return
-        repo.mark_asked_if_helped(session, list(asked), now)
-    try:
-        client.chat_postMessage(channel=user_id, **message)
-    except SlackApiError as error:
-        problem = error.response.get("error")
-        if problem in UNDELIVERABLE:
-            counts["undeliverable"] += 1  # the claim stays: no point trying again this month
-            return
-        log.warning("Reflection prompt refused (%s); the next run tries again", problem)
-        with sf.begin() as session:
-            repo.forget_delivery(session, ws, user_id, PROMPT_KIND, period)
-        counts["failed"] += 1
-        return
-    except OSError as error:
-        # No answer: Slack may have posted it. The claim stays, so it is never sent twice.
-        log.warning("Reflection prompt unconfirmed (%s)", type(error).__name__)
-        counts["unconfirmed"] += 1
-        return
-    with sf.begin() as session:
-        repo.confirm_delivery(session, ws, user_id, PROMPT_KIND, period, now)
-    counts["sent"] += 1
+    # The "Did it help?" question is marked asked with the claim, so that it is asked once at most.
+    outcome = claim_send_confirm(
+        sf,
+        ws,
+        user_id,
+        PROMPT_KIND,
+        period,
+        now,
+        lambda: client.chat_postMessage(channel=user_id, **message),
+        at_claim=lambda session: repo.mark_asked_if_helped(session, list(asked), now),
+        undeliverable=UNDELIVERABLE,
+    )
+    counts[outcome] += 1
