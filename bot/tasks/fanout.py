@@ -13,7 +13,7 @@ from bot.domain.digest import digest_period
 from bot.domain.prompts import prompt_is_due
 from bot.domain.retention import purge_due
 from bot.ops import metrics
-from bot.tasks.deliveries import claim_send_confirm
+from bot.tasks.deliveries import deliver_once
 from bot.tasks.reflection_prompts import send_reflection_prompts_page
 from bot.tasks.runtime import Runtime
 from bot.tasks.team_digest import post_team_digest
@@ -73,8 +73,8 @@ def digest_if_due(rt: Runtime, client: WebClient, ws: Workspace, now: datetime, 
         outcomes.append(post_team_digest(sf, client, ws, now, rt.default_retro_channel))
 
     # A claim on the whole run: given back if it fails, taken over after STALE_RUN if its worker died.
-    claimed = claim_send_confirm(
-        sf, ws, "team", "digest_run", period, now, run, stale_after=STALE_RUN, give_back_and_raise=True
+    claimed = deliver_once(
+        sf, ws, "team", "digest_run", period, now, run, stale_after=STALE_RUN, give_back_and_raise=True, counted=False
     )
     if claimed == "already":
         return "already"

@@ -17,7 +17,7 @@ from bot.domain.languages import person_language
 from bot.domain.prompts import PROMPT_KIND, is_away, is_person_to_prompt, person_timezone, prompt_is_due, prompt_period
 from bot.i18n import translator
 from bot.slack.api import members_page
-from bot.tasks.deliveries import claim_send_confirm
+from bot.tasks.deliveries import deliver_once
 from bot.tasks.pacing import Pacer
 from bot.tasks.year_review import REVIEW_KIND, REVIEW_MONTH, send_year_review_once
 from storage import repository as repo
@@ -227,7 +227,7 @@ def _send_one(
 ) -> None:
     pace()
     # The "Did it help?" question is marked asked with the claim, so that it is asked once at most.
-    outcome = claim_send_confirm(
+    outcome = deliver_once(
         sf,
         ws,
         user_id,
@@ -237,5 +237,6 @@ def _send_one(
         lambda: client.chat_postMessage(channel=user_id, **message),
         at_claim=lambda session: repo.mark_asked_if_helped(session, list(asked), now),
         undeliverable=UNDELIVERABLE,
+        counted=False,
     )
     counts[outcome] += 1
