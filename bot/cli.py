@@ -484,7 +484,7 @@ def ready(settings: Settings) -> int:
 
 
 def doctor(settings: Settings) -> int:
-    from bot.ops import doctor as checks
+    from bot.commands import doctor as checks
 
     return checks.run(settings)
 

@@ -45,7 +45,7 @@ from bot.domain.vocabulary import (
 )
 from bot.i18n import ENGLISH as t
 from bot.slack.ids import Action, Block, View
-from bot.slack.text import clean_text
+from bot.text import clean_text
 from storage.models import ActionItem, Entry, WorkspaceSettings
 from storage.repository import EntryFields
 from tests import payloads

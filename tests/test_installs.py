@@ -14,9 +14,10 @@ import pytest
 from sqlalchemy import func, select, update
 
 from bot.commands.run_job import run_reflection_prompts
-from bot.domain.retention import purge_due, purge_workspace
+from bot.domain.retention import purge_workspace
 from bot.scheduler import install_check_tick, workspace_tick
 from bot.slack.installations import BOT_SCOPES
+from bot.tasks.retention import purge_due
 from storage.models import Entry, ProcessedEvent, Uninstall, WorkspaceSettings
 from storage.repository import Workspace
 from tests.conftest import BotHarness

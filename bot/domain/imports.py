@@ -9,7 +9,7 @@ from datetime import UTC, date, datetime, time
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.domain.markdown_import import YEAR_MIN, ImportPlan, parse_resume
-from bot.slack.text import clean_text
+from bot.text import clean_text
 from storage import repository as repo
 from storage.repository import EntryFields, Workspace
 

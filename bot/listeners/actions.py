@@ -35,7 +35,7 @@ from bot.listeners.flows import (
 )
 from bot.slack.errors import reported
 from bot.slack.ids import Action, EntryMenuOption
-from bot.slack.text import clean_text
+from bot.text import clean_text
 
 log = logging.getLogger(__name__)
 

@@ -14,7 +14,7 @@ from bot.blocks.state import pressed, pressed_value
 from bot.listeners.flows import promise
 from bot.slack.errors import reported
 from bot.slack.ids import Action, View
-from bot.slack.text import clean_text
+from bot.text import clean_text
 
 log = logging.getLogger(__name__)
 

@@ -11,10 +11,10 @@ from slack_sdk import WebClient
 
 from bot.domain.digest import digest_period
 from bot.domain.prompts import prompt_is_due
-from bot.domain.retention import purge_due
 from bot.ops import metrics
 from bot.tasks.deliveries import deliver_once
 from bot.tasks.reflection_prompts import send_reflection_prompts_page
+from bot.tasks.retention import purge_due
 from bot.tasks.runtime import Runtime
 from bot.tasks.team_digest import post_team_digest
 from bot.tasks.year_review import REVIEW_MONTH, post_team_year_review_once
