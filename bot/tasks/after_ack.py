@@ -56,7 +56,7 @@ def answer(
         log.warning("Answer not sent (%s)", type(error).__name__)
 
 
-def welcome_entry(
+def send_nice_job(
     rt: Runtime,
     client: WebClient,
     ws: Workspace,
