@@ -68,7 +68,11 @@ def slack(settings: Settings, mode: str, engine: Engine, sf: sessionmaker[Sessio
         store = InstallationStore(settings.client_id, engine, keys)
         oauth = oauth_settings(settings, store) if mode == "serve" else None
         return Slack(build_web_client(None, settings.slack_api_url), oauth, every_install(settings, store, sf), store)
-    client = build_web_client(settings.bot_token, settings.slack_api_url)
+    return one_workspace(build_web_client(settings.bot_token, settings.slack_api_url))
+
+
+def one_workspace(client: WebClient) -> Slack:
+    """The Slack side of SLACK_BOT_TOKEN's one workspace, reached through `client` (a test's points at its fake)."""
     return Slack(client, None, single_workspace(client), None)
 
 
