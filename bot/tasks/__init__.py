@@ -3,7 +3,9 @@ clock enqueue them, workers run them.
 
 `Tasks(huey, runtime)` registers every task on a Huey instance; calling one of its attributes
 enqueues that task (a web process only enqueues; a worker's consumer runs them with `runtime`).
-Arguments are plain values (IDs, dates, message dicts), never a person's client or session."""
+Arguments are plain values (IDs, dates, message dicts), never a person's client or session. What an
+ack promises goes through the outbox instead (bot.tasks.follow_ups): the relay hands its rows to the
+`follow_up` task here."""
 
 from __future__ import annotations
 

@@ -26,9 +26,11 @@ class FollowUp(Generic[P]):
     body: Callable[Concatenate[Runtime, WebClient, Workspace, P], None]
     priority: int = WAITING
 
-    def __call__(self, session: Session, ws: Workspace, *_: P.args, **arguments: P.kwargs) -> None:
+    def __call__(self, session: Session, ws: Workspace, *positional: P.args, **arguments: P.kwargs) -> None:
         """Promised in the caller's transaction: it exists exactly when the change does. Arguments
         are named and plain (IDs, dates, message dicts), stored as JSON."""
+        if positional:
+            raise TypeError(f"the follow-up {self.name} takes its arguments by name")
         promise(session, ws, self.name, self.priority, **arguments)
 
 
