@@ -16,8 +16,8 @@ from collections import Counter
 from datetime import UTC, datetime
 
 from bench.stage import fake_slack_and_database
-from bot.jobs.reflection_prompts import SENDS_PER_SECOND, Pacer, send_reflection_prompts
 from bot.slack.api import build_web_client
+from bot.tasks.reflection_prompts import SENDS_PER_SECOND, Pacer, send_reflection_prompts
 from storage.db import make_engine, make_session_factory
 from storage.types import Workspace
 from tests.harness.config import TOKEN

@@ -27,7 +27,7 @@ from collections import Counter
 from datetime import UTC, datetime
 from pathlib import Path
 
-import bot.jobs.reflection_prompts as reflection_prompts
+import bot.tasks.reflection_prompts as reflection_prompts
 from bench.fanout import POSTS_PER_MINUTE, USERS_LIST_PER_MINUTE, members
 from bench.stage import fake_slack_and_database
 from bot.settings import Settings

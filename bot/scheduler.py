@@ -34,39 +34,39 @@ def hold_lease(sf: sessionmaker[Session], holder: str, now: datetime) -> bool:
         return housekeeping_store.acquire_lease(session, LEASE, holder, now, LEASE_TTL)
 
 
-def tick(sf: sessionmaker[Session], tasks: Tasks, now: datetime, holder: str) -> bool:
-    """The minute's beat; returns whether this process held the lease and so enqueued."""
+def beat(sf: sessionmaker[Session], holder: str, now: datetime, enqueue: Callable[[], object]) -> bool:
+    """`enqueue()` if this process holds the lease; returns whether it did."""
     if not hold_lease(sf, holder, now):
         return False
-    tasks.purge(now)
+    enqueue()
     return True
+
+
+def tick(sf: sessionmaker[Session], tasks: Tasks, now: datetime, holder: str) -> bool:
+    """The minute's beat: the purge of workspaces whose grace period has ended."""
+    return beat(sf, holder, now, lambda: tasks.purge(now))
 
 
 def workspace_tick(
     sf: sessionmaker[Session], installations: Installations, tasks: Tasks, now: datetime, holder: str
 ) -> bool:
     """Each installed workspace's digest check and reflection prompts; whether this process acted."""
-    if not hold_lease(sf, holder, now):
-        return False
-    for each in installations():
-        tasks.digest(each.workspace, now=now)
-        tasks.prompts(each.workspace, now)
-    return True
+
+    def enqueue() -> None:
+        for each in installations():
+            tasks.digest(each.workspace, now=now)
+            tasks.prompts(each.workspace, now)
+
+    return beat(sf, holder, now, enqueue)
 
 
 def meanings_tick(sf: sessionmaker[Session], tasks: Tasks, now: datetime, holder: str) -> bool:
     """The entries still without a meaning (imported ones, say), made by a worker with the encoder."""
-    if not hold_lease(sf, holder, now):
-        return False
-    tasks.meanings()
-    return True
+    return beat(sf, holder, now, tasks.meanings)
 
 
 def install_check_tick(sf: sessionmaker[Session], tasks: Tasks, now: datetime, holder: str) -> bool:
-    if not hold_lease(sf, holder, now):
-        return False
-    tasks.check_installs(now)
-    return True
+    return beat(sf, holder, now, lambda: tasks.check_installs(now))
 
 
 def run_scheduler(

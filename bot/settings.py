@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass
+from pathlib import Path
 
 from storage.tokens import TokenKeyError, sealer
 
@@ -73,6 +74,17 @@ class Settings:
     @property
     def oauth(self) -> bool:
         return bool(self.client_id or self.client_secret or self.state_secret)
+
+    @property
+    def queue_file(self) -> str:
+        """QUEUE_PATH, or a file beside the SQLite database (`failure_resume.db` -> `failure_resume.queue.db`)."""
+        if self.queue_path:
+            return self.queue_path
+        database = self.database_url.removeprefix("sqlite:///")
+        if database != self.database_url and database and database != ":memory:":
+            path = Path(database)
+            return str(path.with_name(path.stem + ".queue" + (path.suffix or ".db")))
+        return "failure_resume.queue.db"
 
     @classmethod
     def from_env(cls, env: dict[str, str] | None = None) -> Settings:

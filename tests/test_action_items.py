@@ -10,8 +10,8 @@ from alembic import command
 from sqlalchemy import text
 
 from bot.blocks.action_items import item_block_id
-from bot.jobs.team_digest import post_team_digest
 from bot.slack.api import build_web_client
+from bot.tasks.team_digest import post_team_digest
 from storage.db import make_engine
 from storage.migrate import alembic_config, upgrade_to_head
 from storage.models import ActionItem, Digest, Entry

@@ -30,7 +30,7 @@ from bot.domain.entries import markdown_text
 from bot.domain.vocabulary import CATEGORIES, DIGEST_CADENCES, PROMPT_DAYS, SAFEGUARDS, VISIBILITIES
 from bot.i18n import ENGLISH as t
 from bot.slack.ids import Action, Block, View
-from bot.slack.text import clean_text
+from bot.text import clean_text
 from storage.models import ActionItem, Entry, WorkspaceSettings
 from storage.types import EntryFields
 from tests import payloads

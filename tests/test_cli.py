@@ -360,7 +360,7 @@ def test_the_web_processes_import_neither_scipy_nor_matplotlib(tmp_path, fake_sl
 
 
 def test_restarts_wait_longer_while_a_child_keeps_exiting_at_once_and_not_after_a_long_run():
-    from bot.cli import restart_delay
+    from bot.commands.serve import restart_delay
 
     delays, delay = [], None
     for _ in range(8):

@@ -18,9 +18,9 @@ from bot.blocks.fail_command import FailCommand, parse_fail_command
 from bot.blocks.resume import build_home_view
 from bot.domain.exports import CSV_COLUMNS, PERSONAL_DATA_VERSION, csv_cell
 from bot.i18n import ENGLISH
-from bot.jobs.team_digest import post_team_digest
 from bot.slack.api import build_web_client
 from bot.slack.ids import Action, Block
+from bot.tasks.team_digest import post_team_digest
 from storage.models import Acknowledgement, ActionItem, Delivery, Digest, Entry, Person
 from storage.types import Workspace
 from tests import payloads

@@ -9,10 +9,10 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlalchemy import select
 
-from bot.jobs.team_digest import post_team_digest
 from bot.scheduler import LEASE, LEASE_TTL, workspace_tick
 from bot.slack.installations import single_workspace
 from bot.tasks.fanout import digest_due
+from bot.tasks.team_digest import post_team_digest
 from storage.db import make_engine, make_session_factory
 from storage.models import Digest, Entry
 from storage.repository import digests as digest_store

@@ -13,10 +13,11 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 from sqlalchemy import func, select, update
 
-from bot.domain.retention import purge_due, purge_workspace
-from bot.jobs import run_reflection_prompts
+from bot.commands.run_job import run_reflection_prompts
+from bot.domain.retention import purge_workspace
 from bot.scheduler import install_check_tick, workspace_tick
 from bot.slack.installations import BOT_SCOPES
+from bot.tasks.retention import purge_due
 from storage.models import Entry, ProcessedEvent, Uninstall, WorkspaceSettings
 from storage.types import Workspace
 from tests.fakes.oauth import CLIENT_ID

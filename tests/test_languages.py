@@ -16,9 +16,9 @@ import pytest
 from babel.messages.pofile import read_po
 
 from bot.i18n import LOCALE_DIR
-from bot.jobs.reflection_prompts import send_reflection_prompts
-from bot.jobs.team_digest import post_team_digest
-from bot.jobs.year_review import post_team_year_review_once
+from bot.tasks.reflection_prompts import send_reflection_prompts
+from bot.tasks.team_digest import post_team_digest
+from bot.tasks.year_review import post_team_year_review_once
 from storage.models import Entry, Person
 from storage.types import Workspace
 from tests import payloads

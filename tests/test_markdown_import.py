@@ -24,7 +24,7 @@ from bot.domain.markdown_import import (
 from bot.domain.markdown_reading import parse_resume
 from bot.domain.vocabulary import CATEGORIES, SAFEGUARDS, VISIBILITIES
 from bot.i18n import LOCALE_DIR, translator
-from bot.slack.text import clean_text
+from bot.text import clean_text
 from storage.models import ActionItem, Entry
 from tests.harness.drafts import DRAFT_LESSONS
 

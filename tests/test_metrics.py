@@ -67,7 +67,7 @@ def test_metrics_add_up_every_web_process_and_the_worker_after_signed_requests(t
         fake_slack.wait_for_responses(sent, timeout=DEADLINE)
 
         # The worker counts a follow-up once its work is done: just after its reply.
-        samples = wait_for_value(base, "failure_resume_follow_ups_total", sent, task="welcome_entry", outcome="done")
+        samples = wait_for_value(base, "failure_resume_follow_ups_total", sent, task="nice_job", outcome="done")
         text, samples = scrape(base)
         # Acks from both gunicorn processes, added up: each request counted once.
         assert value(samples, "failure_resume_requests_total", kind="command", outcome="ok") == sent

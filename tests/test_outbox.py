@@ -8,6 +8,7 @@ from datetime import UTC, date, datetime, timedelta
 
 from sqlalchemy import select, text, update
 
+from bot.tasks import follow_ups
 from storage.models import FollowUp
 from storage.repository import outbox as outbox_store
 from storage.types import Workspace
@@ -30,7 +31,7 @@ def test_a_record_and_its_nice_job_are_stored_together_and_the_row_holds_no_word
     assert bot.command("Dropped the staging database <!channel>", key="quick").status == 200
     [entry] = entries(bot)
     [row] = rows(bot)
-    assert (row.task, row.team_id, row.leased_until) == ("welcome_entry", entry.team_id, None)
+    assert (row.task, row.team_id, row.leased_until) == ("nice_job", entry.team_id, None)
     assert row.arguments["entry_id"] == entry.id and row.arguments["user_id"] == "U1"
     assert "staging" not in str(row.arguments)  # what the task needs, not the person's words
     bot.start_worker()
@@ -72,7 +73,7 @@ def test_what_a_person_asks_for_goes_before_a_backlog_of_earlier_work(bot):
     ws = Workspace("", payloads.TEAM)
     with bot.session_factory.begin() as session:  # what a burst of changes left: their Homes to refresh
         for n in range(5):
-            bot.tasks.promise(session, ws, "refresh_home", user_id=f"U{n}")
+            follow_ups.refresh_home(session, ws, user_id=f"U{n}")
     assert bot.command("resume", key="asked").status == 200
     bot.start_worker()
     wait_until(lambda: len(bot.fake.calls_to("views.publish")) == 5 and bot.fake.responses)

@@ -23,10 +23,10 @@ from bot.domain.prompts import (
     prompt_is_due,
     prompt_period,
 )
-from bot.jobs.reflection_prompts import send_reflection_prompts
 from bot.scheduler import LEASE_TTL, workspace_tick
 from bot.slack.ids import Action
 from bot.slack.installations import single_workspace
+from bot.tasks.reflection_prompts import send_reflection_prompts
 from storage.db import make_engine, make_session_factory
 from storage.migrate import upgrade_to_head
 from storage.models import ActionItem, Delivery, Entry, Person

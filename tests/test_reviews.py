@@ -12,10 +12,10 @@ from datetime import UTC, date, datetime, timedelta
 import pytest
 from sqlalchemy import select
 
-from bot.jobs.reflection_prompts import send_reflection_prompts
-from bot.jobs.year_review import post_team_year_review_once
 from bot.scheduler import workspace_tick
 from bot.slack.installations import single_workspace
+from bot.tasks.reflection_prompts import send_reflection_prompts
+from bot.tasks.year_review import post_team_year_review_once
 from storage.models import ActionItem, Delivery, Digest, Entry
 from storage.repository import deliveries as delivery_store
 from storage.repository import workspaces as workspace_store

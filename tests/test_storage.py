@@ -17,6 +17,7 @@ from storage.db import make_engine, make_session_factory
 from storage.migrate import alembic_config, upgrade_to_head
 from storage.models import ActionItem, Base, Entry, WorkspaceSettings
 from storage.repository import entries as entry_store
+from storage.repository import outbox as outbox_store
 from storage.repository import workspaces as workspace_store
 from storage.types import EntryFields, Workspace
 
@@ -350,6 +351,22 @@ def test_downgrade_to_base_then_upgrade_to_head(database_url, engine):
     session_factory = make_session_factory(engine)
     entry_id = add(session_factory, E1_T1, "U1", "after a round trip", action_items=("works",))
     assert [text for _id, text, _p, _d in _items(session_factory, entry_id)] == ["works"]
+
+
+def test_follow_ups_promised_under_their_old_name_keep_their_work_across_the_rename(database_url, engine):
+    """Migration 0012: an outbox row a deployed app wrote as "welcome_entry" is run as "nice_job"."""
+    config = alembic_config(database_url)
+    command.downgrade(config, "0011")
+    session_factory = make_session_factory(engine)
+    with session_factory.begin() as session:
+        outbox_store.add_follow_up(session, E1_T1, "welcome_entry", {"user_id": "U1", "entry_id": 1}, 10)
+    command.upgrade(config, "head")
+    with engine.connect() as connection:
+        assert connection.execute(text("SELECT task, arguments FROM outbox")).one()[0] == "nice_job"
+    command.downgrade(config, "0011")
+    with engine.connect() as connection:
+        assert connection.execute(text("SELECT task FROM outbox")).scalar_one() == "welcome_entry"
+    command.upgrade(config, "head")
 
 
 def test_a_year_only_entry_given_its_day_in_the_form_knows_it(session_factory):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from bot.slack.text import clean_text
+from bot.text import clean_text
 
 ENTRY_ID_MAX = 2**31 - 1  # the database's integer range
 _DIGITS = re.compile(r"[0-9]{1,10}")

@@ -8,7 +8,7 @@ from datetime import UTC, date, datetime, time
 
 from bot.domain.markdown_import import YEAR_MIN, ImportPlan
 from bot.domain.markdown_reading import parse_resume
-from bot.slack.text import clean_text
+from bot.text import clean_text
 from storage.db import SessionFactory
 from storage.repository import action_items as action_item_store
 from storage.repository import deliveries as delivery_store

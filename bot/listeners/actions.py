@@ -35,7 +35,8 @@ from bot.listeners.flows import (
 )
 from bot.slack.errors import reported
 from bot.slack.ids import Action, EntryMenuOption
-from bot.slack.text import clean_text
+from bot.tasks import follow_ups
+from bot.text import clean_text
 
 log = logging.getLogger(__name__)
 
@@ -61,12 +62,12 @@ def share_anonymously(ack: Ack, body: dict, context: BoltContext, check_wording:
     sf, ws, entry_id = context["session_factory"], workspace_of(context), pressed_entry_id(body)
     try:
         if check_wording and points_at_person(get_own_entry(sf, ws, user_id, entry_id).what_happened):
-            promise(context, "answer", **in_place(body, build_blame_warning_message(t, entry_id)))
+            promise(context, follow_ups.answer, **in_place(body, build_blame_warning_message(t, entry_id)))
             ack()
             return
         with change(context) as made:
             entry = change_visibility(made.sf, ws, user_id, entry_id, "anonymous", context["clock"]())
-            made.promise("answer", **in_place(body, build_acknowledgement_message(t, entry, quick=True)))
+            made.promise(follow_ups.answer, **in_place(body, build_acknowledgement_message(t, entry, quick=True)))
     except NotYourEntry:
         refuse(ack, context, user_id, body.get("response_url"))
         return
@@ -79,7 +80,7 @@ def handle_undo(ack: Ack, body: dict, context: BoltContext) -> None:
     try:
         with change(context) as made:
             delete_own_entry(made.sf, workspace_of(context), user_id, pressed_entry_id(body))
-            made.promise("answer", **in_place(body, build_undone_message(t)))
+            made.promise(follow_ups.answer, **in_place(body, build_undone_message(t)))
     except NotYourEntry:
         refuse(ack, context, user_id, body.get("response_url"))
         return
@@ -106,12 +107,12 @@ def handle_record_button(ack: Ack, body: dict, client: WebClient, context: BoltC
 
 
 def handle_export_button(ack: Ack, body: dict, context: BoltContext) -> None:
-    promise(context, "export", user_id=body["user"]["id"], response_url=None, now=context["clock"]())
+    promise(context, follow_ups.export, user_id=body["user"]["id"], response_url=None, now=context["clock"]())
     ack()
 
 
 def handle_review_button(ack: Ack, body: dict, context: BoltContext) -> None:
-    promise(context, "year_review", user_id=body["user"]["id"], now=context["clock"]())
+    promise(context, follow_ups.year_review_now, user_id=body["user"]["id"], now=context["clock"]())
     ack()
 
 
@@ -126,7 +127,7 @@ def handle_home_language(ack: Ack, body: dict, context: BoltContext) -> None:
     choice = str((pressed(body).get("selected_option") or {}).get("value", ""))
     with change(context) as made:
         languages.choose_language(made.sf, workspace_of(context), user_id, choice, context["clock"]())
-        made.promise("refresh_home", user_id=user_id)
+        made.promise(follow_ups.refresh_home, user_id=user_id)
     ack()
 
 
@@ -165,7 +166,7 @@ def handle_resume_page(ack: Ack, body: dict, context: BoltContext) -> None:
         return
     year = year if isinstance(year, int) and not isinstance(year, bool) else None
     where = dict(response_url=body.get("response_url"), replace_original=True)
-    promise(context, "resume", user_id=body["user"]["id"], year=year, page=page, **where)
+    promise(context, follow_ups.resume, user_id=body["user"]["id"], year=year, page=page, **where)
     ack()
 
 

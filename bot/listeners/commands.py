@@ -28,6 +28,7 @@ from bot.listeners.flows import (
 from bot.listeners.imports import open_import_modal
 from bot.slack.errors import reported
 from bot.slack.ids import Command
+from bot.tasks import follow_ups
 
 log = logging.getLogger(__name__)
 
@@ -56,19 +57,19 @@ def handle_fail_command(ack: Ack, command: dict, client: WebClient, context: Bol
         open_import_modal(client, context, command["trigger_id"])
         return
     if parsed.action == "resume":
-        promise(context, "resume", user_id=user_id, response_url=response_url, year=parsed.year)
+        promise(context, follow_ups.resume, user_id=user_id, response_url=response_url, year=parsed.year)
     elif parsed.action == "export":
-        promise(context, "export", user_id=user_id, response_url=response_url, now=now)
+        promise(context, follow_ups.export, user_id=user_id, response_url=response_url, now=now)
     elif parsed.action == "review":
         _review(context, user_id, response_url, parsed, now)
     elif parsed.action == "search":
-        promise(context, "search", user_id=user_id, response_url=response_url, words=parsed.text)
+        promise(context, follow_ups.search, user_id=user_id, response_url=response_url, words=parsed.text)
     elif parsed.action == "admin-export":
-        promise(context, "shared_export", user_id=user_id, response_url=response_url, now=now)
+        promise(context, follow_ups.shared_export, user_id=user_id, response_url=response_url, now=now)
     else:
         message = _answer(translator_for(context), parsed)
         try:
-            promise(context, "answer", user_id=user_id, response_url=response_url, message=message)
+            promise(context, follow_ups.answer, user_id=user_id, response_url=response_url, message=message)
         except SQLAlchemyError as error:  # the database down: the answer (over-long words too) in the ack
             log.error("Answer not promised: database error %s", type(error).__name__)
             ack(**message)
@@ -84,9 +85,9 @@ def _review(context: BoltContext, user_id: str, response_url: str | None, parsed
         if parsed.year not in years:
             this_year = latest_allowed_day(now).year
             message = build_review_year_message(translator_for(context), parsed.text, parsed.year, years, this_year)
-            promise(context, "answer", user_id=user_id, response_url=response_url, message=message)
+            promise(context, follow_ups.answer, user_id=user_id, response_url=response_url, message=message)
             return
-    promise(context, "year_review", user_id=user_id, response_url=response_url, year=parsed.year, now=now)
+    promise(context, follow_ups.year_review_now, user_id=user_id, response_url=response_url, year=parsed.year, now=now)
 
 
 def _answer(t, parsed) -> dict:

@@ -10,6 +10,7 @@ from bot.domain.data_rights import delete_all_my_data
 from bot.listeners.flows import change, promise, translator_for, workspace_of
 from bot.slack.errors import reported
 from bot.slack.ids import Action, View
+from bot.tasks import follow_ups
 
 
 def handle_delete_all_data_button(ack: Ack, body: dict, client: WebClient, context: BoltContext) -> None:
@@ -24,12 +25,12 @@ def handle_delete_all_data_submission(ack: Ack, body: dict, context: BoltContext
     with change(context) as made:
         removed = delete_all_my_data(made.sf, workspace_of(context), user_id)
         message = build_data_deleted_message(t, removed["entries"])
-        made.promise("answer", user_id=user_id, response_url=None, message=message, home=True)
+        made.promise(follow_ups.answer, user_id=user_id, response_url=None, message=message, home=True)
     ack()  # after the deletion: the modal closes once it is done
 
 
 def handle_export_shared_button(ack: Ack, body: dict, context: BoltContext) -> None:
-    promise(context, "shared_export", user_id=body["user"]["id"], response_url=None, now=context["clock"]())
+    promise(context, follow_ups.shared_export, user_id=body["user"]["id"], response_url=None, now=context["clock"]())
     ack()
 
 

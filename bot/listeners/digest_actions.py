@@ -11,6 +11,7 @@ from bot.domain.nice_jobs import say_nice_job
 from bot.listeners.flows import change, promise, workspace_of
 from bot.slack.errors import reported
 from bot.slack.ids import Action
+from bot.tasks import follow_ups
 
 log = logging.getLogger(__name__)
 
@@ -23,7 +24,7 @@ def handle_nice_job(ack: Ack, body: dict, context: BoltContext) -> None:
             # Only the author hears who they are; the teammate who pressed learns nothing about them,
             # not even whether this message reached the author.
             made.promise(
-                "pass_on_nice_job",
+                follow_ups.pass_on_nice_job,
                 channel=(body.get("channel") or {}).get("id"),
                 message=body.get("message") or {},
                 author_id=result.author_id,
@@ -36,7 +37,7 @@ def handle_nice_job(ack: Ack, body: dict, context: BoltContext) -> None:
 
 
 def handle_post_digest(ack: Ack, body: dict, context: BoltContext) -> None:
-    promise(context, "post_digest_now", user_id=body["user"]["id"], now=context["clock"]())
+    promise(context, follow_ups.post_digest_now, user_id=body["user"]["id"], now=context["clock"]())
     ack()
 
 

@@ -10,6 +10,7 @@ from slack_bolt import App, BoltContext, BoltResponse
 from bot.blocks.action_items import USER_ID
 from bot.listeners.flows import once_per_event, promise
 from bot.slack.errors import reported
+from bot.tasks import follow_ups
 
 log = logging.getLogger(__name__)
 
@@ -23,7 +24,7 @@ def handle_app_home_opened(event: dict, body: dict, context: BoltContext) -> Non
     if not (isinstance(user_id, str) and USER_ID.fullmatch(user_id)):
         log.info("Ignored an app_home_opened event that names no user")
         return
-    promise(context, "open_home", user_id=user_id, now=context["clock"]())
+    promise(context, follow_ups.open_home, user_id=user_id, now=context["clock"]())
 
 
 def answer_app_rate_limited(body: dict, next: Callable[[], None]) -> BoltResponse | None:

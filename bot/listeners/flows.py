@@ -31,6 +31,8 @@ from bot.domain.events import first_delivery
 from bot.domain.languages import language_for
 from bot.domain.workspace_settings import default_visibility, workspace_settings
 from bot.i18n import DEFAULT_LANGUAGE, Translator, translator
+from bot.tasks import follow_ups
+from bot.tasks.follow_ups import FollowUp
 from storage.models import Entry
 from storage.types import EntryFields, Workspace
 
@@ -190,7 +192,7 @@ def store_quick_entry_then_ack(
     def welcome(session: Session, entry: Entry, created: bool) -> None:
         if created:  # the same request again was answered the first time
             arguments = dict(response_url=response_url, now=now, quick=True, replace_original=replace_original)
-            context["tasks"].promise(session, ws, "welcome_entry", user_id=user_id, entry_id=entry.id, **arguments)
+            follow_ups.nice_job(session, ws, user_id=user_id, entry_id=entry.id, **arguments)
             context["tasks"].promise_meaning(session, ws, entry.id)
 
     try:
@@ -204,12 +206,12 @@ def store_quick_entry_then_ack(
     ack()
 
 
-def promise(context: BoltContext, task: str, **arguments) -> None:
+def promise(context: BoltContext, follow_up: FollowUp, **arguments) -> None:
     """Promise the request's work after its ack: a row in the outbox (bot.tasks.outbox), written
     before the ack, which a worker then does. What a change promises is written with the change
     instead (`change`, or services' `then` for a new entry)."""
     with context["session_factory"].begin() as session:
-        context["tasks"].promise(session, workspace_of(context), task, **arguments)
+        follow_up(session, workspace_of(context), **arguments)
 
 
 def in_place(body: dict, message: dict, home: bool = True) -> dict:
@@ -227,8 +229,8 @@ class Change:
         self.context, self.session = context, session
         self.sf = _OneSession(session)
 
-    def promise(self, task: str, **arguments) -> None:
-        self.context["tasks"].promise(self.session, workspace_of(self.context), task, **arguments)
+    def promise(self, follow_up: FollowUp, **arguments) -> None:
+        follow_up(self.session, workspace_of(self.context), **arguments)
 
 
 @contextmanager
@@ -266,5 +268,5 @@ def open_settings(client: WebClient, context: BoltContext, trigger_id: str, user
 def refuse(ack: Ack, context: BoltContext, user_id: str, response_url: str | None = None) -> None:
     """Someone else's entry, or one already deleted: nothing changes, and the person hears why."""
     message = build_refusal_message(translator_for(context))
-    promise(context, "answer", user_id=user_id, response_url=response_url, message=message)
+    promise(context, follow_ups.answer, user_id=user_id, response_url=response_url, message=message)
     ack()

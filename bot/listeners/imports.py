@@ -18,6 +18,7 @@ from bot.domain.markdown_import import ImportRefused
 from bot.listeners.flows import change, once_per_event, promise, translator_for, workspace_of
 from bot.slack.errors import reported
 from bot.slack.ids import Action, Block, View
+from bot.tasks import follow_ups
 
 log = logging.getLogger(__name__)
 # Slack puts up to 10 files in one message.
@@ -61,7 +62,9 @@ def handle_import_preview_submission(ack: Ack, body: dict, view: dict, context: 
     """*Import* under a pasted resume's preview: saved by a worker, which tells the person in their DM."""
     import_id = entry_id_value(view.get("private_metadata"))
     if import_id is not None:
-        promise(context, "finish_import", user_id=body["user"]["id"], import_id=import_id, now=context["clock"]())
+        promise(
+            context, follow_ups.finish_import, user_id=body["user"]["id"], import_id=import_id, now=context["clock"]()
+        )
     ack()
 
 
@@ -70,7 +73,7 @@ def handle_import_confirm(ack: Ack, body: dict, context: BoltContext) -> None:
     import_id = entry_id_value(pressed_value(body))
     if import_id is not None:
         arguments = dict(import_id=import_id, response_url=body.get("response_url"), now=context["clock"]())
-        promise(context, "finish_import", user_id=body["user"]["id"], **arguments)
+        promise(context, follow_ups.finish_import, user_id=body["user"]["id"], **arguments)
     ack()
 
 
@@ -85,7 +88,7 @@ def handle_import_year(ack: Ack, body: dict, context: BoltContext) -> None:
         with change(context) as made:
             if imports.pick_import_year(made.sf, ws, user_id, import_id, year, today):
                 where = dict(response_url=body.get("response_url"), view_id=(body.get("view") or {}).get("id"))
-                made.promise("show_import_preview", user_id=user_id, import_id=import_id, now=now, **where)
+                made.promise(follow_ups.show_import_preview, user_id=user_id, import_id=import_id, now=now, **where)
     ack()
 
 
@@ -98,7 +101,7 @@ def handle_import_cancel(ack: Ack, body: dict, context: BoltContext) -> None:
     message = build_text_message(t("Cancelled: nothing was imported.") if cancelled else t(ALREADY_DONE))
     promise(
         context,
-        "answer",
+        follow_ups.answer,
         user_id=user_id,
         response_url=body.get("response_url"),
         message=message,
@@ -117,12 +120,19 @@ def handle_direct_message(event: dict, body: dict, context: BoltContext) -> None
         files = [f for f in event.get("files") or [] if isinstance(f, dict)]
         for file in files[:FILES_PER_MESSAGE_MAX]:
             file = {key: file[key] for key in FILE_FIELDS if key in file}
-            promise(context, "read_shared_file", user_id=user_id, channel=channel, file=file, now=context["clock"]())
+            promise(
+                context,
+                follow_ups.read_shared_file,
+                user_id=user_id,
+                channel=channel,
+                file=file,
+                now=context["clock"](),
+            )
     elif event.get("subtype") is None:
         message = build_dm_hint_message(translator_for(context))
         with change(context) as made:
             if imports.hint_due(made.sf, workspace_of(context), user_id, context["clock"]()):
-                made.promise("answer", user_id=user_id, response_url=None, message=message)
+                made.promise(follow_ups.answer, user_id=user_id, response_url=None, message=message)
     else:
         log.info("Ignored a direct message of subtype %s", event.get("subtype"))
 

@@ -17,6 +17,7 @@ from bot.domain.prompts import set_prompts_stopped, snooze_prompt
 from bot.listeners.flows import change, in_place, promise, refuse, translator_for, workspace_of
 from bot.slack.errors import reported
 from bot.slack.ids import Action
+from bot.tasks import follow_ups
 
 log = logging.getLogger(__name__)
 PERIOD = re.compile(r"[0-9]{4}-[0-9]{2}")
@@ -25,7 +26,7 @@ PERIOD = re.compile(r"[0-9]{4}-[0-9]{2}")
 def handle_prompt_nothing(ack: Ack, body: dict, context: BoltContext) -> None:
     t = translator_for(context)
     text = t("Thank you. A month with nothing to record is a fine answer too. See you next month.")
-    promise(context, "answer", **in_place(body, build_text_message(text), home=False))
+    promise(context, follow_ups.answer, **in_place(body, build_text_message(text), home=False))
     ack()
 
 
@@ -39,7 +40,7 @@ def handle_prompt_snooze(ack: Ack, body: dict, context: BoltContext) -> None:
     text = translator_for(context)("No problem. I will ask again in a week.")
     with change(context) as made:
         snooze_prompt(made.sf, workspace_of(context), user_id, period, context["clock"]())
-        made.promise("answer", **in_place(body, build_text_message(text), home=False))
+        made.promise(follow_ups.answer, **in_place(body, build_text_message(text), home=False))
     ack()  # after the change: the 200 means it is made
 
 
@@ -48,7 +49,7 @@ def handle_prompt_stop(ack: Ack, body: dict, context: BoltContext) -> None:
     text = translator_for(context)("Done: no more monthly prompts. You can turn them back on any time in the App Home.")
     with change(context) as made:
         set_prompts_stopped(made.sf, workspace_of(context), user_id, True, context["clock"]())
-        made.promise("answer", **in_place(body, build_text_message(text), home=True))
+        made.promise(follow_ups.answer, **in_place(body, build_text_message(text), home=True))
     ack()
 
 
@@ -56,7 +57,7 @@ def handle_prompts_resume(ack: Ack, body: dict, context: BoltContext) -> None:
     user_id = body["user"]["id"]
     with change(context) as made:
         set_prompts_stopped(made.sf, workspace_of(context), user_id, False, context["clock"]())
-        made.promise("refresh_home", user_id=user_id)
+        made.promise(follow_ups.refresh_home, user_id=user_id)
     ack()
 
 
@@ -69,7 +70,9 @@ def handle_action_item_done(ack: Ack, body: dict, context: BoltContext) -> None:
             ws, now = workspace_of(context), context["clock"]()
             item = mark_action_item_done(made.sf, ws, user_id, pressed_entry_id(body), now)
             done = build_item_done_message(t, item)
-            made.promise("answer", user_id=user_id, response_url=body.get("response_url"), message=done, home=True)
+            made.promise(
+                follow_ups.answer, user_id=user_id, response_url=body.get("response_url"), message=done, home=True
+            )
     except NotYourEntry:
         refuse(ack, context, user_id, body.get("response_url"))
         return
@@ -89,7 +92,7 @@ def handle_item_helped(ack: Ack, body: dict, context: BoltContext) -> None:
     try:
         with change(context) as made:
             record_helped(made.sf, workspace_of(context), user_id, *answer)
-            made.promise("answer", user_id=user_id, response_url=body.get("response_url"), message=thanks)
+            made.promise(follow_ups.answer, user_id=user_id, response_url=body.get("response_url"), message=thanks)
     except NotYourEntry:
         refuse(ack, context, user_id, body.get("response_url"))
         return

@@ -14,7 +14,8 @@ from bot.blocks.state import pressed, pressed_value
 from bot.listeners.flows import promise
 from bot.slack.errors import reported
 from bot.slack.ids import Action, View
-from bot.slack.text import clean_text
+from bot.tasks import follow_ups
+from bot.text import clean_text
 
 log = logging.getLogger(__name__)
 
@@ -27,7 +28,7 @@ def handle_what_entered(ack: Ack, body: dict, context: BoltContext) -> None:
         editing = ModalContext.load(view.get("private_metadata")).entry_id
         shown = {key: view[key] for key in VIEW_FIELDS if key in view}
         where = dict(view_id=view["id"], view_hash=view.get("hash"), view=shown)
-        promise(context, "earlier_lessons", user_id=body["user"]["id"], what=what, exclude=editing, **where)
+        promise(context, follow_ups.earlier_lessons, user_id=body["user"]["id"], what=what, exclude=editing, **where)
     ack()
 
 
@@ -41,22 +42,22 @@ def handle_search_page(ack: Ack, body: dict, context: BoltContext) -> None:
     words, page = wanted[0][:SEARCH_MAX], wanted[1]
     user_id = body["user"]["id"]
     if pressed(body).get("action_id") == Action.HOME_SEARCH_PAGE:
-        promise(context, "search_home", user_id=user_id, search=words, page=page)
+        promise(context, follow_ups.search_home, user_id=user_id, search=words, page=page)
     else:
         where = dict(response_url=body.get("response_url"), replace_original=True)
-        promise(context, "search", user_id=user_id, words=words, page=page, **where)
+        promise(context, follow_ups.search, user_id=user_id, words=words, page=page, **where)
     ack()
 
 
 def handle_home_search(ack: Ack, body: dict, context: BoltContext) -> None:
     """Enter in the App Home's search box; an empty box shows the resume again."""
     words = clean_text(pressed_value(body)).strip()[:SEARCH_MAX]
-    promise(context, "search_home", user_id=body["user"]["id"], search=words or None)
+    promise(context, follow_ups.search_home, user_id=body["user"]["id"], search=words or None)
     ack()
 
 
 def handle_clear_search(ack: Ack, body: dict, context: BoltContext) -> None:
-    promise(context, "search_home", user_id=body["user"]["id"])
+    promise(context, follow_ups.search_home, user_id=body["user"]["id"])
     ack()
 
 

@@ -35,6 +35,7 @@ from bot.domain.workspace_settings import save_workspace_settings
 from bot.listeners.flows import change, refuse, translator_for, workspace_of
 from bot.slack.errors import reported
 from bot.slack.ids import Block, View
+from bot.tasks import follow_ups
 from storage.models import Entry
 
 log = logging.getLogger(__name__)
@@ -81,13 +82,13 @@ def handle_record_submission(ack: Ack, body: dict, view: dict, context: BoltCont
             tasks.promise_meaning(session, ws, entry.id)
         if created:
             welcome = dict(response_url=meta.response_url, now=now, quick=False, source=source)
-            tasks.promise(session, ws, "welcome_entry", user_id=user_id, entry_id=entry.id, **welcome)
+            follow_ups.nice_job(session, ws, user_id=user_id, entry_id=entry.id, **welcome)
         elif meta.entry_id is not None and meta.response_url:
             saved = build_text_message(t("Saved. Thank you for adding the lesson."))
             answer = dict(response_url=meta.response_url, message=saved, home=True)
-            tasks.promise(session, ws, "answer", user_id=user_id, **answer)
+            follow_ups.answer(session, ws, user_id=user_id, **answer)
         elif meta.entry_id is not None:
-            tasks.promise(session, ws, "refresh_home", user_id=user_id)
+            follow_ups.refresh_home(session, ws, user_id=user_id)
         # else a replay of a submission already stored: its first copy's follow-ups answer it
 
     try:
@@ -108,7 +109,7 @@ def handle_delete_submission(ack: Ack, body: dict, view: dict, context: BoltCont
     try:
         with change(context) as made:
             delete_own_entry(made.sf, workspace_of(context), user_id, _entry_id(view))
-            made.promise("refresh_home", user_id=user_id)
+            made.promise(follow_ups.refresh_home, user_id=user_id)
     except NotYourEntry:
         log.info("Delete refused: entry not owned by the requester")
         refuse(ack, context, user_id)
@@ -132,7 +133,7 @@ def handle_visibility_submission(ack: Ack, body: dict, view: dict, context: Bolt
                 return
         with change(context) as made:
             change_visibility(made.sf, ws, user_id, _entry_id(view), visibility, context["clock"]())
-            made.promise("refresh_home", user_id=user_id)
+            made.promise(follow_ups.refresh_home, user_id=user_id)
     except NotYourEntry:
         refuse(ack, context, user_id)
         return
@@ -153,8 +154,10 @@ def handle_action_items_submission(ack: Ack, body: dict, view: dict, context: Bo
             return
         with change(context) as made:
             for item in update_action_items(made.sf, ws, user_id, entry.id, changes, now):
-                made.promise("answer", user_id=user_id, response_url=None, message=build_item_done_message(t, item))
-            made.promise("refresh_home", user_id=user_id)
+                made.promise(
+                    follow_ups.answer, user_id=user_id, response_url=None, message=build_item_done_message(t, item)
+                )
+            made.promise(follow_ups.refresh_home, user_id=user_id)
     except NotYourEntry:
         refuse(ack, context, user_id)
         return
@@ -175,7 +178,9 @@ def handle_settings_submission(ack: Ack, body: dict, view: dict, client: WebClie
         return
     with change(context) as made:
         save_workspace_settings(made.sf, workspace_of(context), user_id, values, context["clock"]())
-        made.promise("answer", user_id=user_id, response_url=None, message=build_text_message(t("Settings saved.")))
+        made.promise(
+            follow_ups.answer, user_id=user_id, response_url=None, message=build_text_message(t("Settings saved."))
+        )
     ack()  # after the write: the modal closes on saved settings
 
 

@@ -16,7 +16,6 @@ from sqlalchemy import create_engine
 from sqlalchemy.pool import NullPool
 
 from bot.settings import Settings
-from bot.tasks.queue import queue_file
 from storage.db import database_answers
 
 # A probe that takes longer than this counts as an answer of "no".
@@ -71,7 +70,7 @@ def queue_probe(settings: Settings) -> Callable[[], bool]:
         url = settings.redis_url
         return lambda: redis_answers(url)
     # Huey creates its file (and its tables) when the process builds its queue, before it serves.
-    path = queue_file(settings)
+    path = settings.queue_file
     return lambda: sqlite_answers(path)
 
 

@@ -39,22 +39,37 @@ def make_wsgi_app(
     engine: Engine,
     readiness: Readiness | None = None,
     read_queue: Callable[[], metrics.QueueState] | None = None,
-):
+) -> FrontDoor:
     """readiness: asked by GET /readyz (the database and the queue, over new connections). read_queue:
     the queue's depth, for GET /metrics."""
-    slack = SlackRequestHandler(bolt_app, path=SLACK_PATH)
-    # OAuth mode: the Add to Slack page and Slack's redirect back after a person allows the install.
-    oauth = bolt_app.oauth_flow
-    install_paths = (oauth.install_path, oauth.redirect_uri_path) if oauth else ()
+    return FrontDoor(bolt_app, engine, readiness, read_queue)
 
-    def application(environ, start_response):
+
+class FrontDoor:
+    """The WSGI application: Slack's requests (and OAuth mode's install pages), the probes, /metrics."""
+
+    def __init__(
+        self,
+        bolt_app: App,
+        engine: Engine,
+        readiness: Readiness | None,
+        read_queue: Callable[[], metrics.QueueState] | None,
+    ) -> None:
+        self.slack = SlackRequestHandler(bolt_app, path=SLACK_PATH)
+        self.engine, self.readiness, self.read_queue = engine, readiness, read_queue
+        # OAuth mode: the Add to Slack page and Slack's redirect back after a person allows the install.
+        oauth = bolt_app.oauth_flow
+        self.install_path = oauth.install_path if oauth else None
+        self.install_paths = (oauth.install_path, oauth.redirect_uri_path) if oauth else ()
+
+    def __call__(self, environ, start_response):
         path = environ.get("PATH_INFO", "")
         if path == METRICS_PATH and environ.get("REQUEST_METHOD") in ("GET", "HEAD"):
-            data, content_type = metrics.scrape(read_queue, utcnow)
+            data, content_type = metrics.scrape(self.read_queue, utcnow)
             start_response("200 OK", [("Content-Type", content_type), ("Content-Length", str(len(data)))])
             return [data]
-        if path != SLACK_PATH and path not in install_paths:
-            return route(environ, start_response)
+        if path != SLACK_PATH and path not in self.install_paths:
+            return self.route(environ, start_response)
         # Requests from Slack (and the install pages): counted by kind and outcome, and timed to the answer.
         started, answered = time.perf_counter(), []
 
@@ -63,33 +78,37 @@ def make_wsgi_app(
             return start_response(status, headers, exc_info)
 
         try:
-            return route(environ, seen)
+            return self.route(environ, seen)
         finally:
-            kind = "install" if path in install_paths else environ.get(KIND, "other")
+            kind = "install" if path in self.install_paths else environ.get(KIND, "other")
             metrics.request_answered(kind, answered[0] if answered else "500", time.perf_counter() - started)
 
-    def route(environ, start_response):
+    def route(self, environ, start_response):
         path = environ.get("PATH_INFO", "")
         method = environ.get("REQUEST_METHOD", "GET")
         if path == HEALTH_PATH and method in ("GET", "HEAD"):
-            healthy = database_answers(engine)
+            healthy = database_answers(self.engine)
             status = "200 OK" if healthy else "503 Service Unavailable"
             return _json(start_response, status, {"ok": healthy, "database": "ok" if healthy else "unreachable"})
-        if path == READY_PATH and method in ("GET", "HEAD") and readiness is not None:
-            answers = readiness.check()
+        if path == READY_PATH and method in ("GET", "HEAD") and self.readiness is not None:
+            answers = self.readiness.check()
             ready = all(answers.values())
             status = "200 OK" if ready else "503 Service Unavailable"
             body = {name: "ok" if up else "unreachable" for name, up in answers.items()}
             return _json(start_response, status, {"ok": ready, **body})
-        if path in install_paths and method == "GET":
-            if path == oauth.install_path:
+        if path in self.install_paths and method == "GET":
+            if path == self.install_path:
                 # Bolt copies the page's query (team=…) into Slack's authorize URL unescaped.
                 environ["QUERY_STRING"] = ""
-            return dispatch(environ, start_response)
+            return self.dispatch(environ, start_response)
         if path != SLACK_PATH:
             return _json(start_response, "404 Not Found", {"ok": False, "error": "not_found"})
         if method != "POST":
             return _json(start_response, "405 Method Not Allowed", {"ok": False, "error": "method_not_allowed"})
+        return self.slack_request(environ, start_response)
+
+    def slack_request(self, environ, start_response):
+        """A POST to /slack/events: refused here when Bolt would misread it, else handed to Bolt."""
         try:
             length = int(environ.get("CONTENT_LENGTH") or 0)
         except ValueError:
@@ -106,16 +125,14 @@ def make_wsgi_app(
             return _json(start_response, "400 Bad Request", {"ok": False, "error": "malformed_request"})
         environ["wsgi.input"] = io.BytesIO(body)
         environ[KIND] = metrics.request_kind(body, environ.get("CONTENT_TYPE", ""))
-        return dispatch(environ, start_response)
+        return self.dispatch(environ, start_response)
 
-    def dispatch(environ, start_response):
+    def dispatch(self, environ, start_response):
         try:
-            return slack(environ, start_response)
+            return self.slack(environ, start_response)
         except Exception as error:  # a request Bolt cannot parse: refuse it, keep serving
             log.warning("Refused a malformed Slack request (%s)", type(error).__name__)
             return _json(start_response, "400 Bad Request", {"ok": False, "error": "malformed_request"})
-
-    return application
 
 
 def _is_utf8(body: bytes, content_type: str) -> bool:

@@ -3,13 +3,14 @@ clock enqueue them, workers run them.
 
 `Tasks(huey, runtime)` registers every task on a Huey instance; calling one of its attributes
 enqueues that task (a web process only enqueues; a worker's consumer runs them with `runtime`).
-Arguments are plain values (IDs, dates, message dicts), never a person's client or session."""
+Arguments are plain values (IDs, dates, message dicts), never a person's client or session. What an
+ack promises goes through the outbox instead (bot.tasks.follow_ups): the relay hands its rows to the
+`follow_up` task here."""
 
 from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from huey import Huey
@@ -22,8 +23,9 @@ from sqlalchemy.orm import Session
 from bot.i18n import ENGLISH
 from bot.ops import metrics
 from bot.slack import errors
-from bot.tasks import after_ack, fanout, imports, meanings, reviews
-from bot.tasks.outbox import ASKED, BACKGROUND, WAITING, Relay, decode, promise
+from bot.tasks import fanout, follow_ups, meanings
+from bot.tasks.follow_ups import FOLLOW_UPS
+from bot.tasks.outbox import Relay, decode
 from bot.tasks.runtime import Runtime
 from storage.models import utcnow
 from storage.repository import outbox as outbox_store
@@ -39,12 +41,6 @@ RETRY_DELAY_SECONDS = 10
 FOLLOW_UP_TRIES = 6
 
 
-@dataclass(frozen=True)
-class FollowUpKind:
-    body: Callable
-    priority: int = WAITING
-
-
 class TaskFailed(Exception):
     """What Huey sees of a failed task: the error's type alone, so that its log holds no entry text."""
 
@@ -53,27 +49,6 @@ class Tasks:
     def __init__(self, huey: Huey, runtime: Runtime, embed_entries: bool = False) -> None:
         """embed_entries: a save promises its entry's meaning (SIMILAR_BY_MEANING), for a worker to make."""
         self.huey, self.runtime, self.embed_entries = huey, runtime, embed_entries
-        # What an ack promises, by name (the outbox row's task): passing trouble is tried again; each
-        # tells the person, in place or in their DM, if it fails for good.
-        self.follow_ups: dict[str, FollowUpKind] = {
-            "welcome_entry": FollowUpKind(after_ack.welcome_entry),
-            "answer": FollowUpKind(after_ack.send_answer),
-            "refresh_home": FollowUpKind(after_ack.refresh_home, BACKGROUND),
-            "open_home": FollowUpKind(after_ack.open_home, ASKED),
-            "search_home": FollowUpKind(after_ack.refresh_home, ASKED),
-            "resume": FollowUpKind(after_ack.send_resume, ASKED),
-            "search": FollowUpKind(after_ack.send_search, ASKED),
-            "earlier_lessons": FollowUpKind(after_ack.show_earlier_lessons, ASKED),
-            "export": FollowUpKind(after_ack.send_export),
-            "shared_export": FollowUpKind(after_ack.send_shared_export),
-            "post_digest_now": FollowUpKind(after_ack.post_digest_now),
-            "pass_on_nice_job": FollowUpKind(after_ack.pass_on_nice_job),
-            "read_shared_file": FollowUpKind(imports.read_shared_file),
-            "finish_import": FollowUpKind(imports.finish_import),
-            "show_import_preview": FollowUpKind(imports.show_import_preview, ASKED),
-            "year_review": FollowUpKind(reviews.send_year_review_now),
-            "embed_entry": FollowUpKind(meanings.embed_entry, BACKGROUND),
-        }
         self.relay = Relay(runtime.session_factory, huey, self._hand_over)
         self.follow_up = huey.task(name="follow_up")(self._run_follow_up)
         # The clock's: one workspace each, logged if they fail; the next beat tries again.
@@ -94,14 +69,10 @@ class Tasks:
             if task.name == "prompts" and task.args:
                 self.prompt_lock(task.args[0]).clear()
 
-    def promise(self, session: Session, ws: Workspace, task: str, **arguments) -> None:
-        """A follow-up of the request, written in the caller's transaction (see bot.tasks.outbox)."""
-        promise(session, ws, task, self.follow_ups[task].priority, **arguments)
-
     def promise_meaning(self, session: Session, ws: Workspace, entry_id: int) -> None:
         """After a save of an entry's words: its meaning, made by a worker (with SIMILAR_BY_MEANING)."""
         if self.embed_entries:
-            self.promise(session, ws, "embed_entry", entry_id=entry_id)
+            follow_ups.embed_entry(session, ws, entry_id=entry_id)
 
     def _hand_over(self, row_id: int, lease: int, priority: int) -> None:
         self.follow_up(row_id, lease, priority=priority)
@@ -116,12 +87,12 @@ class Tasks:
             if row is None:
                 return
             ws, name, arguments = Workspace(row.enterprise_id, row.team_id), row.task, decode(row.arguments)
-        kind = self.follow_ups.get(name)
-        if kind is None:  # written by a newer version of the app: left for a worker that knows it
+        follow_up = FOLLOW_UPS.get(name)
+        if follow_up is None:  # written by a newer version of the app: left for a worker that knows it
             log.error("Follow-up %s has an unknown task %s", row_id, name)
             return
         failed = []
-        run = self._in_workspace(name, kind.body, retry_passing=lease < FOLLOW_UP_TRIES, reported=failed.append)
+        run = self._in_workspace(name, follow_up.body, retry_passing=lease < FOLLOW_UP_TRIES, reported=failed.append)
         self.relay.started(row_id, lease)
         done = False
         try:

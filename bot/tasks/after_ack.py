@@ -36,11 +36,11 @@ from bot.domain.languages import workspace_language
 from bot.domain.nice_jobs import nice_job_counts
 from bot.domain.suggestions import SearchPage, Suggestion
 from bot.i18n import N_, translator
-from bot.jobs.team_digest import post_team_digest
 from bot.slack.api import permalink, reply
 from bot.slack.ids import Block
 from bot.tasks.outbox import once
 from bot.tasks.runtime import Runtime
+from bot.tasks.team_digest import post_team_digest
 from storage.types import Workspace
 
 log = logging.getLogger(__name__)
@@ -65,7 +65,7 @@ def answer(
         log.warning("Answer not sent (%s)", type(error).__name__)
 
 
-def welcome_entry(
+def send_nice_job(
     rt: Runtime,
     client: WebClient,
     ws: Workspace,

@@ -11,13 +11,13 @@ from slack_sdk import WebClient
 
 from bot.domain.digest import digest_period
 from bot.domain.prompts import prompt_is_due
-from bot.domain.retention import purge_due
-from bot.jobs.reflection_prompts import send_reflection_prompts_page
-from bot.jobs.team_digest import post_team_digest
-from bot.jobs.year_review import REVIEW_MONTH, post_team_year_review_once
 from bot.ops import metrics
+from bot.tasks.deliveries import deliver_once
+from bot.tasks.reflection_prompts import send_reflection_prompts_page
+from bot.tasks.retention import purge_due
 from bot.tasks.runtime import Runtime
-from storage.repository import deliveries as delivery_store
+from bot.tasks.team_digest import post_team_digest
+from bot.tasks.year_review import REVIEW_MONTH, post_team_year_review_once
 from storage.repository import workspaces as workspace_store
 from storage.types import Workspace
 
@@ -67,17 +67,18 @@ def digest_if_due(rt: Runtime, client: WebClient, ws: Workspace, now: datetime, 
     if not digest_due(cadence, now):
         return "not due"
     period = digest_period(cadence, now)
-    with sf.begin() as session:
-        if not delivery_store.claim_delivery(session, ws, "team", "digest_run", period, now, stale_after=STALE_RUN):
-            return "already"
-    try:
-        outcome = post_team_digest(sf, client, ws, now, rt.default_retro_channel)
-    except Exception:
-        with sf.begin() as session:
-            delivery_store.forget_delivery(session, ws, "team", "digest_run", period)
-        raise
-    with sf.begin() as session:
-        delivery_store.confirm_delivery(session, ws, "team", "digest_run", period, now)
+    outcomes = []  # what the run did, once it ran
+
+    def run() -> None:
+        outcomes.append(post_team_digest(sf, client, ws, now, rt.default_retro_channel))
+
+    # A claim on the whole run: given back if it fails, taken over after STALE_RUN if its worker died.
+    claimed = deliver_once(
+        sf, ws, "team", "digest_run", period, now, run, stale_after=STALE_RUN, give_back_and_raise=True, counted=False
+    )
+    if claimed == "already":
+        return "already"
+    outcome = outcomes[0]
     log.info("Scheduled digest for %s, period %s: %s", ws.team_id, period, outcome)
     metrics.delivery("digest", outcome)
     return outcome

@@ -161,10 +161,9 @@ class Relay:
         now = utcnow()
         with self._lock:
             running = dict(self._running) if renew else {}
-            done = set(self._done)
         room = self.batch - self.huey.pending_count()
         with self.sf.begin() as session:
-            outbox_store.delete_follow_ups(session, done)
+            done = self._delete_done(session)
             if running:
                 outbox_store.renew_leases(session, running, now + self.lease)
             won = outbox_store.lease_due(session, now, now + self.lease, room) if room > 0 else []
@@ -202,13 +201,19 @@ class Relay:
         self._stop.set()
         if self._thread is not None:
             self._thread.join(timeout=10)
-        with self._lock:
-            done = set(self._done)
         try:
             with self.sf.begin() as session:
-                outbox_store.delete_follow_ups(session, done)
+                self._delete_done(session)
         except SQLAlchemyError:
-            log.warning("%s follow-ups done but not deleted will run again (showing nothing twice)", len(done))
+            left = len(self._done)
+            log.warning("%s follow-ups done but not deleted will run again (showing nothing twice)", left)
+
+    def _delete_done(self, session: Session) -> set[int]:
+        """The rows whose work is done, deleted in the caller's transaction; returns which."""
+        with self._lock:
+            done = set(self._done)
+        outbox_store.delete_follow_ups(session, done)
+        return done
 
 
 def pending_follow_ups(sf: sessionmaker[Session]) -> int:

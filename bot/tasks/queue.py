@@ -9,7 +9,6 @@ with SIGKILL loses the tasks it was running: what an ack promised is still in th
 from __future__ import annotations
 
 import logging
-from pathlib import Path
 
 from huey import Huey, PriorityRedisHuey, SqliteHuey
 from huey.consumer import Consumer
@@ -24,24 +23,13 @@ NAME = "failure-resume"
 POLL_SECONDS = (0.05, 0.5)
 
 
-def queue_file(settings: Settings) -> str:
-    """QUEUE_PATH, or a file beside the SQLite database (`failure_resume.db` -> `failure_resume.queue.db`)."""
-    if settings.queue_path:
-        return settings.queue_path
-    database = settings.database_url.removeprefix("sqlite:///")
-    if database != settings.database_url and database and database != ":memory:":
-        path = Path(database)
-        return str(path.with_name(path.stem + ".queue" + (path.suffix or ".db")))
-    return "failure_resume.queue.db"
-
-
 def make_queue(settings: Settings) -> Huey:
     # No results are kept: nothing reads them, and they would pile up in the store for good.
     if settings.redis_url:
         # Priorities (what a person waits for first) need Redis 5 or newer.
         huey: Huey = PriorityRedisHuey(NAME, url=settings.redis_url, utc=True, results=False)
     else:
-        huey = SqliteHuey(NAME, filename=queue_file(settings), utc=True, timeout=10, results=False)
+        huey = SqliteHuey(NAME, filename=settings.queue_file, utc=True, timeout=10, results=False)
 
     @huey.signal(SIGNAL_INTERRUPTED)
     def run_again_later(signal, task, *args, **kwargs) -> None:

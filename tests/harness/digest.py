@@ -6,8 +6,8 @@ from datetime import UTC, datetime
 
 from sqlalchemy import func, select
 
-from bot.jobs.team_digest import post_team_digest
 from bot.slack.api import build_web_client
+from bot.tasks.team_digest import post_team_digest
 from storage.models import Acknowledgement, Entry
 from storage.types import Workspace
 from tests import payloads

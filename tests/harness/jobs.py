@@ -10,8 +10,8 @@ from datetime import UTC, datetime
 from slack_sdk.http_retry.builtin_handlers import ServerErrorRetryHandler
 from slack_sdk.http_retry.builtin_interval_calculators import FixedValueRetryIntervalCalculator
 
-from bot.jobs.reflection_prompts import send_reflection_prompts
 from bot.slack.api import build_web_client
+from bot.tasks.reflection_prompts import send_reflection_prompts
 from storage.db import make_engine, make_session_factory
 from storage.types import Workspace
 from tests.harness.config import TOKEN

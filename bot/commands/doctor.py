@@ -24,7 +24,6 @@ from bot.ops.readiness import PROBE_TIMEOUT_SECONDS, queue_probe, sqlite_answers
 from bot.settings import Settings
 from bot.slack.api import build_web_client
 from bot.slack.installations import BOT_SCOPES
-from bot.tasks.queue import queue_file
 from storage.installations import InstallationStore
 from storage.migrate import alembic_config
 from storage.models import WorkspaceSettings
@@ -132,7 +131,7 @@ class Doctor:
             if queue_probe(self.settings)():
                 return Finding("Queue", True, "Redis answers at REDIS_URL")
             return Finding("Queue", False, "Redis does not answer at REDIS_URL")
-        path = Path(queue_file(self.settings))
+        path = Path(self.settings.queue_file)
         if path.exists():
             if queue_probe(self.settings)():
                 return Finding("Queue", True, f"the SQLite queue file {path} answers")

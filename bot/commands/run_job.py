@@ -3,11 +3,17 @@ exits. The same task bodies as the queue's, run in this process, workspaces side
 
 from __future__ import annotations
 
+import sys
 from collections import Counter
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
-from datetime import datetime
+from datetime import UTC, datetime
 
+from slack_sdk.errors import SlackApiError, SlackClientError
+
+from bot import wiring
+from bot.commands.setup import job_setup
+from bot.settings import Settings
 from bot.slack.installations import Installed
 from bot.tasks import fanout
 from bot.tasks.runtime import Runtime
@@ -53,3 +59,22 @@ JOBS: dict[str, Callable[[Runtime, datetime], dict[str, str]]] = {
     "reflection-prompts": run_reflection_prompts,
     "purge-uninstalled": run_purge,
 }
+
+
+def run_job(settings: Settings, name: str) -> int:
+    if name not in JOBS:
+        print(f"Unknown or not yet available job {name!r}. Jobs: {', '.join(sorted(JOBS))}.", file=sys.stderr)
+        return 2
+    session_factory, slack = job_setup(settings)
+    if slack is None:
+        return 2
+    try:
+        outcomes = JOBS[name](wiring.runtime(settings, session_factory, slack), datetime.now(UTC))
+    except (SlackApiError, SlackClientError, OSError) as error:
+        print(f"Slack did not answer as expected ({error}).", file=sys.stderr)
+        return 2
+    for team, outcome in outcomes.items():
+        print(f"{name} for {team}: {outcome}")
+    if not outcomes:
+        print(f"{name}: nothing to do (no installed workspace, or none due).")
+    return 0

@@ -9,8 +9,8 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from bot.domain.languages import person_language
 from bot.i18n import translator
-from bot.jobs.deliveries import deliver_once
 from bot.slack.api import is_admin, workspace_members
+from bot.tasks.deliveries import deliver_once
 from storage.repository import people as person_store
 from storage.repository import workspaces as workspace_store
 from storage.types import Workspace

@@ -18,9 +18,9 @@ from bot.domain.digest import (
     select_for_digest,
 )
 from bot.i18n import N_, translator
-from bot.jobs.admins import tell_admins_once
-from bot.jobs.pacing import Pacer
 from bot.slack.api import post_joining
+from bot.tasks.admins import tell_admins_once
+from bot.tasks.pacing import Pacer
 from storage.models import Digest
 from storage.repository import digests as digest_store
 from storage.repository import workspaces as workspace_store
@@ -58,18 +58,7 @@ def post_team_digest(
     if not pending:
         return "nothing"
     if not channel:
-        tell_admins_once(
-            sf,
-            client,
-            ws,
-            now,
-            "digest_no_channel",
-            "once",
-            N_(
-                "Failure Resume has lessons to share in a team digest, but no retro channel is set. "
-                "An admin can choose one with `/fail settings`."
-            ),
-        )
+        _tell_admins_no_channel(sf, client, ws, now)
         return "no_channel"
     chosen = select_for_digest(pending, settings.anonymity_crowd)
     if not chosen:
@@ -91,32 +80,58 @@ def post_team_digest(
         problem = error.response.get("error") if isinstance(error, SlackApiError) else None
         if problem not in CHANNEL_PROBLEMS:
             raise
-        tell_admins_once(
-            sf,
-            client,
-            ws,
-            now,
-            "digest_channel_problem",
-            f"{now.year}-{now.month:02d}",
-            N_(
-                "Failure Resume could not post the team digest to <#{channel}> ({problem}). If it is a private "
-                "channel, please invite the app to it; otherwise choose another with `/fail settings`."
-            ),
-            channel=channel,
-            problem=problem,
-        )
+        _tell_admins_channel_problem(sf, client, ws, now, channel, problem)
         return "channel_problem"
     with sf.begin() as session:
         session.get(Digest, digest_id).message_ts = first_ts
+    _post_continuations(client, channel, first_ts, messages[1:])
+    return "posted"
+
+
+def _post_continuations(client: WebClient, channel: str, first_ts: str, messages: list[dict]) -> None:
+    """The rest of a long digest, in the first message's thread. The digest is out: a failed
+    continuation is logged, never posted again from the start."""
     pace = Pacer(CHANNEL_POSTS_PER_SECOND)
-    for message in messages[1:]:
-        # The digest is out: a failed continuation is logged, never posted again from the start.
+    for message in messages:
         try:
             pace()
             client.chat_postMessage(channel=channel, thread_ts=first_ts, **message)
         except SlackApiError as error:
             log.warning("Digest continuation not posted (%s)", error.response.get("error"))
-    return "posted"
+
+
+def _tell_admins_no_channel(sf: sessionmaker[Session], client: WebClient, ws: Workspace, now: datetime) -> None:
+    tell_admins_once(
+        sf,
+        client,
+        ws,
+        now,
+        "digest_no_channel",
+        "once",
+        N_(
+            "Failure Resume has lessons to share in a team digest, but no retro channel is set. "
+            "An admin can choose one with `/fail settings`."
+        ),
+    )
+
+
+def _tell_admins_channel_problem(
+    sf: sessionmaker[Session], client: WebClient, ws: Workspace, now: datetime, channel: str, problem: str
+) -> None:
+    tell_admins_once(
+        sf,
+        client,
+        ws,
+        now,
+        "digest_channel_problem",
+        f"{now.year}-{now.month:02d}",
+        N_(
+            "Failure Resume could not post the team digest to <#{channel}> ({problem}). If it is a private "
+            "channel, please invite the app to it; otherwise choose another with `/fail settings`."
+        ),
+        channel=channel,
+        problem=problem,
+    )
 
 
 def digest_progress(session: Session, ws: Workspace, chosen: list, now: datetime) -> DigestProgress:

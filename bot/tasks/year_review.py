@@ -1,5 +1,6 @@
-"""The year in review: each person's in their DM (on demand, and once in December on the workspace's
-prompt day), and the team's in the retro channel, once a year. Each is a message, then its chart."""
+"""The year in review: each person's in their DM (on demand, with `/fail review [YEAR]` or the Home's
+button, and once in December on the workspace's prompt day), and the team's in the retro channel, once
+a year. Each is a message, then its chart."""
 
 from __future__ import annotations
 
@@ -11,12 +12,15 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 from sqlalchemy.orm import Session, sessionmaker
 
+from bot.blocks.messages import build_text_message
 from bot.blocks.review import build_review_message, build_team_review_message
 from bot.blocks.review_chart import review_chart_png
 from bot.domain.yearly_review import TeamYearInReview, YearInReview, personal_review, team_review, year_span
 from bot.i18n import Translator, translator
-from bot.jobs.deliveries import deliver_once
-from bot.slack.api import post_joining
+from bot.slack.api import post_joining, reply
+from bot.tasks.deliveries import deliver_once
+from bot.tasks.outbox import once
+from bot.tasks.runtime import Runtime
 from storage.repository import acknowledgements as acknowledgement_store
 from storage.repository import action_items as action_item_store
 from storage.repository import deliveries as delivery_store
@@ -71,6 +75,25 @@ def send_year_review(client: WebClient, channel: str, t: Translator, review: Yea
     """The person's review in their DM (`channel`: their user ID, or the DM's)."""
     message, chart = build_review_message(t, review), review_chart_png(t, review) if review.total else None
     post_with_chart(client, channel, message, chart, f"failure-resume-{review.year}")
+
+
+def send_year_review_now(
+    rt: Runtime,
+    client: WebClient,
+    ws: Workspace,
+    user_id: str,
+    now: datetime,
+    year: int | None = None,
+    response_url: str | None = None,
+) -> None:
+    """This year's review (where the person is), or `year`'s, in their DM; asked for, so sent
+    every time, an empty year included (it says so)."""
+    t = rt.translator_for(client, ws, user_id)
+    year = year or rt.people.local_date(client, user_id, now).year
+    review = personal_year(rt.session_factory, ws, user_id, year)
+    once(lambda: send_year_review(client, user_id, t, review))
+    if response_url:
+        once(lambda: reply(client, user_id, response_url, build_text_message(t("Sent to you in a direct message."))))
 
 
 def send_year_review_once(

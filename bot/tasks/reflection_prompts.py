@@ -10,16 +10,16 @@ from datetime import date, datetime, timedelta
 from typing import NamedTuple
 
 from slack_sdk import WebClient
-from slack_sdk.errors import SlackApiError
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.blocks.prompt import build_prompt_message
 from bot.domain.languages import person_language
 from bot.domain.prompts import PROMPT_KIND, is_away, is_person_to_prompt, person_timezone, prompt_is_due, prompt_period
 from bot.i18n import translator
-from bot.jobs.pacing import Pacer
-from bot.jobs.year_review import REVIEW_KIND, REVIEW_MONTH, send_year_review_once
 from bot.slack.api import members_page
+from bot.tasks.deliveries import deliver_once
+from bot.tasks.pacing import Pacer
+from bot.tasks.year_review import REVIEW_KIND, REVIEW_MONTH, send_year_review_once
 from storage.repository import action_items as action_item_store
 from storage.repository import deliveries as delivery_store
 from storage.repository import entries as entry_store
@@ -230,30 +230,17 @@ def _send_one(
     asked: list[int] = (),
 ) -> None:
     pace()
-    # Claimed right before the call to Slack, so that only the call itself lies between them; the
-    # "Did it help?" question is marked asked with the claim, so that it is asked once at most.
-    with sf.begin() as session:
-        if not delivery_store.claim_delivery(session, ws, user_id, PROMPT_KIND, period, now):
-            counts["already"] += 1
-            return
-        action_item_store.mark_asked_if_helped(session, list(asked), now)
-    try:
-        client.chat_postMessage(channel=user_id, **message)
-    except SlackApiError as error:
-        problem = error.response.get("error")
-        if problem in UNDELIVERABLE:
-            counts["undeliverable"] += 1  # the claim stays: no point trying again this month
-            return
-        log.warning("Reflection prompt refused (%s); the next run tries again", problem)
-        with sf.begin() as session:
-            delivery_store.forget_delivery(session, ws, user_id, PROMPT_KIND, period)
-        counts["failed"] += 1
-        return
-    except OSError as error:
-        # No answer: Slack may have posted it. The claim stays, so it is never sent twice.
-        log.warning("Reflection prompt unconfirmed (%s)", type(error).__name__)
-        counts["unconfirmed"] += 1
-        return
-    with sf.begin() as session:
-        delivery_store.confirm_delivery(session, ws, user_id, PROMPT_KIND, period, now)
-    counts["sent"] += 1
+    # The "Did it help?" question is marked asked with the claim, so that it is asked once at most.
+    outcome = deliver_once(
+        sf,
+        ws,
+        user_id,
+        PROMPT_KIND,
+        period,
+        now,
+        lambda: client.chat_postMessage(channel=user_id, **message),
+        at_claim=lambda session: action_item_store.mark_asked_if_helped(session, list(asked), now),
+        undeliverable=UNDELIVERABLE,
+        counted=False,
+    )
+    counts[outcome] += 1
