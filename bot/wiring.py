@@ -17,7 +17,6 @@ from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.app import create_app
-from bot.domain.retention import notice_lost_uninstalls
 from bot.settings import Settings
 from bot.slack.api import build_web_client
 from bot.slack.installations import (
@@ -30,6 +29,7 @@ from bot.slack.installations import (
 )
 from bot.tasks import Tasks
 from bot.tasks.queue import make_queue
+from bot.tasks.retention import notice_lost_uninstalls
 from bot.tasks.runtime import Runtime
 from storage.db import make_engine, make_session_factory
 from storage.installations import InstallationStore

@@ -9,13 +9,9 @@ from __future__ import annotations
 import logging
 from datetime import datetime, timedelta
 
-from slack_sdk.errors import SlackApiError
 from sqlalchemy.orm import Session, sessionmaker
 
-from bot.slack.api import build_web_client
-from bot.slack.installations import still_installed
 from storage.erasure import delete_workspace_data
-from storage.installations import InstallationStore, forget_tokens
 from storage.repository import workspaces as workspace_store
 from storage.types import Workspace
 
@@ -62,22 +58,3 @@ def purge_workspace(
             for table, count in delete_workspace_data(session, Workspace(ws.enterprise_id, team)).items():
                 totals[table] = totals.get(table, 0) + count
     return totals
-
-
-def notice_lost_uninstalls(
-    sf: sessionmaker[Session], store: InstallationStore, api_url: str, now: datetime, grace: timedelta
-) -> list[str]:
-    """Installs whose token Slack no longer takes, though no uninstall event reached us (the app was down
-    when Slack sent it, say): treated like an uninstall, so that their data still goes after the grace period."""
-    lost = []
-    for bot in store.installed_bots():
-        try:
-            if still_installed(build_web_client(bot.bot_token, api_url)) is not None:
-                continue
-        except SlackApiError:
-            continue  # an expired token is refreshed elsewhere; Slack having trouble is no verdict
-        team = None if bot.is_enterprise_install else bot.team_id
-        schedule_purge(sf, Workspace(bot.enterprise_id or "", team or ""), now, grace)
-        forget_tokens(store, bot.enterprise_id, team)
-        lost.append(team or bot.enterprise_id)
-    return lost

@@ -1,18 +1,23 @@
-"""The clock's side of data retention (bot/domain/retention.py): the data of workspaces whose grace
+"""The side of data retention that asks Slack (rules in bot/domain/retention.py): installs whose token
+Slack no longer takes are treated as uninstalled, and the data of workspaces whose grace
 period after an uninstall has ended is deleted, unless Slack says the app is back in them."""
 
 from __future__ import annotations
 
 import logging
-from datetime import datetime
+from datetime import datetime, timedelta
 
+from slack_sdk.errors import SlackApiError
 from sqlalchemy.orm import Session, sessionmaker
 
-from bot.domain.retention import EVENT_MEMORY, IMPORT_MEMORY, purge_workspace
+from bot.domain.retention import EVENT_MEMORY, IMPORT_MEMORY, purge_workspace, schedule_purge
+from bot.slack.api import build_web_client
 from bot.slack.installations import Installations, Installed, still_installed
+from storage.installations import InstallationStore, forget_tokens
 from storage.repository import housekeeping as housekeeping_store
 from storage.repository import imports as import_store
 from storage.repository import workspaces as workspace_store
+from storage.types import Workspace
 
 log = logging.getLogger(__name__)
 
@@ -53,3 +58,22 @@ def purge_due(sf: sessionmaker[Session], installations: Installations, now: date
 
 def _still_works(installed: Installed) -> bool:
     return still_installed(installed.client) is not None
+
+
+def notice_lost_uninstalls(
+    sf: sessionmaker[Session], store: InstallationStore, api_url: str, now: datetime, grace: timedelta
+) -> list[str]:
+    """Installs whose token Slack no longer takes, though no uninstall event reached us (the app was down
+    when Slack sent it, say): treated like an uninstall, so that their data still goes after the grace period."""
+    lost = []
+    for bot in store.installed_bots():
+        try:
+            if still_installed(build_web_client(bot.bot_token, api_url)) is not None:
+                continue
+        except SlackApiError:
+            continue  # an expired token is refreshed elsewhere; Slack having trouble is no verdict
+        team = None if bot.is_enterprise_install else bot.team_id
+        schedule_purge(sf, Workspace(bot.enterprise_id or "", team or ""), now, grace)
+        forget_tokens(store, bot.enterprise_id, team)
+        lost.append(team or bot.enterprise_id)
+    return lost

@@ -7,24 +7,16 @@ import shutil
 import tempfile
 import threading
 import time
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from wsgiref.simple_server import make_server
 
-from bot.app import create_app
-from bot.domain.retention import notice_lost_uninstalls
+from bot import wiring
 from bot.ops import metrics
 from bot.ops.readiness import Readiness
 from bot.settings import Settings
-from bot.slack.api import build_web_client
-from bot.slack.installations import every_install, install_clients, oauth_settings, single_client, single_workspace
 from bot.slack.web import make_wsgi_app
-from bot.tasks import Tasks
 from bot.tasks.outbox import Relay, pending_follow_ups
-from bot.tasks.queue import make_queue
-from bot.tasks.runtime import Runtime
 from storage.db import make_engine, make_session_factory
-from storage.installations import InstallationStore
-from storage.tokens import sealer
 from tests import payloads
 from tests.fakes.oauth import CLIENT_ID, CLIENT_SECRET
 from tests.fakes.server import FakeSlack
@@ -52,30 +44,19 @@ class BotHarness(SlackSide):
             signing_secret=SIGNING_SECRET,
             database_url=database_url,
             slack_api_url=fake.url,
+            similar_by_meaning=encoder is not None,
             **{**(credentials if oauth else {}), **settings},
         )
         self.engine = engine or make_engine(database_url)
         self.session_factory = make_session_factory(self.engine)
-        client = build_web_client(None if oauth else TOKEN, fake.url)
-        store = InstallationStore(CLIENT_ID, self.engine, sealer(self.settings.token_keys)) if oauth else None
-        self.store = store  # OAuth mode's installs, their tokens sealed in the database
-        oauth_config = oauth_settings(self.settings, store) if store else None
-        self.installations = (
-            every_install(self.settings, store, self.session_factory) if store else single_workspace(client)
-        )
+        slack = wiring.slack(self.settings, "serve", self.engine, self.session_factory)
+        self.store = slack.store  # OAuth mode's installs, their tokens sealed in the database
+        self.installations = slack.installations
         self.queue_dir = tempfile.mkdtemp(prefix="failure-resume-queue-")
         queue_settings = dataclasses.replace(self.settings, queue_path=f"{self.queue_dir}/queue.db")
-        runtime = Runtime(
-            session_factory=self.session_factory,
-            client_for=install_clients(self.settings, store) if store else single_client(client),
-            installations=self.installations,
-            default_retro_channel=self.settings.retro_channel,
-            clock=self.clock,
-            notice_lost=self._notice_lost(store) if store else None,
-            encoder=encoder,
-        )
-        self.tasks = Tasks(make_queue(queue_settings), runtime, embed_entries=encoder is not None)
-        app = create_app(self.settings, self.session_factory, client, self.tasks, clock=self.clock, oauth=oauth_config)
+        runtime = wiring.runtime(self.settings, self.session_factory, slack, clock=self.clock, encoder=encoder)
+        self.tasks = wiring.tasks(queue_settings, runtime)
+        app = wiring.app(self.settings, self.session_factory, slack, self.tasks, "serve", clock=self.clock)
         self.listener_pool = app.listener_runner.listener_executor
         metrics.count_tasks(self.tasks.huey)
         self.consumer = start_consumer(self.tasks.huey)
@@ -99,10 +80,6 @@ class BotHarness(SlackSide):
 
     def clock(self) -> datetime:
         return self.now or datetime.now(UTC)
-
-    def _notice_lost(self, store: InstallationStore):
-        grace = timedelta(days=self.settings.uninstall_grace_days)
-        return lambda at: notice_lost_uninstalls(self.session_factory, store, self.fake.url, at, grace)
 
     def drain(self, timeout: float = 10) -> None:
         """Wait until the outbox and the queue are empty and the worker idle (seen so twice in a row)."""
