@@ -13,7 +13,7 @@ from storage.models import WorkspaceSettings
 from tests import payloads
 from tests.checks import assert_no_failed_calls, notice_shown, shown
 from tests.harness.clicks import home_click, quick_entry
-from tests.harness.waits import wait_until
+from tests.harness.waits import wait_a_while
 from tests.payloads import ADMIN
 from tests.rows import entries, seed, snapshot
 from tests.uploads import uploaded
@@ -139,7 +139,7 @@ def test_buttons_refuse_entries_that_are_not_yours(bot, caplog, action_id, value
     before = snapshot(bot)
     answer = click(bot, action_id, value, key="ack")
     assert answer.status == 200
-    wait_until(lambda: bot.fake.responses or unhandled_errors(caplog))
+    wait_a_while(lambda: bot.fake.responses or unhandled_errors(caplog))
     assert unhandled_errors(caplog) == []
     [(key, message)] = bot.fake.responses
     assert key == "ack" and "not on your resume" in message["text"]
@@ -224,7 +224,7 @@ def test_home_overflow_with_an_unknown_choice_is_a_logged_no_op(bot, caplog, val
     before = snapshot(bot)
     answer = home_click(bot, payloads.overflow(value.format(id=entry_id)))
     assert answer.status == 200
-    wait_until(lambda: logged(caplog, "Ignored unknown entry menu choice") or unhandled_errors(caplog))
+    wait_a_while(lambda: logged(caplog, "Ignored unknown entry menu choice") or unhandled_errors(caplog))
     assert logged(caplog, "Ignored unknown entry menu choice")
     assert unhandled_errors(caplog) == []
     assert bot.fake.calls == [] and bot.fake.responses == []
@@ -312,7 +312,7 @@ def test_unknown_action_is_acked_and_changes_nothing(bot, caplog):
     before = snapshot(bot)
     answer = click(bot, "mystery_button", "1")
     assert answer.status == 200
-    wait_until(lambda: logged(caplog, "nothing listens for"))
+    wait_a_while(lambda: logged(caplog, "nothing listens for"))
     assert logged(caplog, "nothing listens for")
     assert bot.fake.calls == [] and bot.fake.responses == []
     assert snapshot(bot) == before
@@ -330,7 +330,7 @@ def test_malformed_resume_page_value_is_a_logged_no_op(bot, caplog, value):
     seed(bot)
     answer = click(bot, "resume_page_button", value)
     assert answer.status == 200
-    wait_until(lambda: logged(caplog, "Ignored a resume page button") or unhandled_errors(caplog) or bot.fake.calls)
+    wait_a_while(lambda: logged(caplog, "Ignored a resume page button") or unhandled_errors(caplog) or bot.fake.calls)
     assert unhandled_errors(caplog) == []
     assert logged(caplog, "Ignored a resume page button")
     assert bot.fake.calls == [] and bot.fake.responses == []

@@ -49,7 +49,7 @@ from tests.harness.config import SIGNING_SECRET
 from tests.harness.digest import press
 from tests.harness.http import FORM, JSON
 from tests.harness.properties import PROPERTY
-from tests.harness.waits import wait_until
+from tests.harness.waits import wait_a_while
 from tests.payloads import ADMIN
 from tests.rows import entries, seed, snapshot
 
@@ -59,7 +59,7 @@ from tests.rows import entries, seed, snapshot
 def settle(bot, key: str = "settle") -> None:
     """A later request, answered: the listeners of the requests before it have run by now."""
     bot.command("help", key=key)
-    wait_until(lambda: any(k == key for k, _ in bot.fake.responses))
+    wait_a_while(lambda: any(k == key for k, _ in bot.fake.responses))
 
 
 def answers(bot, key: str) -> list[dict]:
@@ -70,7 +70,7 @@ def assert_still_serves(bot) -> None:
     """A good request after the bad one is answered and stored as usual."""
     before = [e.what_happened for e in entries(bot)]
     assert bot.command("The good request after the bad one", key="after").status == 200
-    wait_until(lambda: answers(bot, "after"))
+    wait_a_while(lambda: answers(bot, "after"))
     [message] = answers(bot, "after")
     assert "Nice job" in message["text"]
     bot.drain()  # the work after the ack, done: nothing outlives the test
@@ -180,7 +180,7 @@ def _replay(bot, action_id: str, value: str, key: str) -> None:
     headers = payloads.sign(SIGNING_SECRET, body)
     for count in (1, 2):
         assert bot.post(body, signed=False, headers=headers).status == 200
-        wait_until(lambda: len(answers(bot, key)) == count)
+        wait_a_while(lambda: len(answers(bot, key)) == count)
 
 
 def test_a_replayed_undo_removes_the_entry_once_and_nothing_else(bot):
@@ -425,7 +425,7 @@ def test_injected_markup_is_stored_verbatim_and_never_a_live_mention_anywhere(bo
     bot.fake.wait_for("chat.update")
     bot.fake.wait_for("chat.postMessage", count=3)  # the author hears about the Nice job
     bot.command(INJECTION * 40, key="long")
-    wait_until(lambda: answers(bot, "long") and answers(bot, "resume") and answers(bot, "export"))
+    wait_a_while(lambda: answers(bot, "long") and answers(bot, "resume") and answers(bot, "export"))
 
     failed = [(c.method, c.error) for c in bot.fake.calls if not c.ok]
     assert failed == []
@@ -477,7 +477,7 @@ def test_text_at_the_limit_that_grows_when_escaped_fits_every_surface(bot):
     bot.fake.wait_for("chat.postMessage", count=2)
     bot.command("export", key="export")
     bot.fake.wait_for("files.completeUploadExternal")
-    wait_until(lambda: answers(bot, "resume") and answers(bot, "export"))
+    wait_a_while(lambda: answers(bot, "resume") and answers(bot, "export"))
     failed = [(c.method, c.error) for c in bot.fake.calls if not c.ok]
     assert failed == []  # the fake refuses anything over Slack's limits, as Slack does
     document = resume_document(bot)
@@ -565,7 +565,7 @@ def test_rtl_korean_and_emoji_round_trip_byte_for_byte_to_every_surface(bot):
     bot.fake.wait_for("files.completeUploadExternal")
     home_click(bot, payloads.overflow(f"edit:{modal_entry.id}"))
     edit = bot.fake.wait_for_views()[0]
-    wait_until(lambda: answers(bot, "resume"))
+    wait_a_while(lambda: answers(bot, "resume"))
     [resume] = answers(bot, "resume")
     document = resume_document(bot)
     for text in (what, lesson, *items, quick_text):
@@ -780,7 +780,7 @@ def _export(bot) -> None:
     seed(bot, what="Exported once")
     bot.command("export", key="export")
     bot.fake.wait_for("files.completeUploadExternal")
-    wait_until(lambda: answers(bot, "export"))
+    wait_a_while(lambda: answers(bot, "export"))
     document = resume_document(bot)
     assert b"Exported once" in document
     assert len(bot.fake.calls_to("conversations.open")) == 1
@@ -865,18 +865,18 @@ def test_slack_not_answering_in_time_loses_nothing_and_the_app_keeps_serving(has
     start, records_an_entry = TIMEOUT_FLOWS[method]
     bot.fake.delay_once(method, 1.5)
     start(bot)
-    wait_until(lambda: bot.fake.calls_to(method, ok_only=False))  # the slow call, answered too late
+    wait_a_while(lambda: bot.fake.calls_to(method, ok_only=False))  # the slow call, answered too late
     if records_an_entry:
         bot.drain(timeout=30)
         assert [e.what_happened for e in entries(bot)] == ["Slack had a bad minute"]
         assert "went wrong" not in shown([c.args for c in bot.fake.calls])  # no "please try again"
     else:
-        wait_until(lambda: "went wrong" in shown([m for _key, m in bot.fake.responses]))  # told, with a reference
+        wait_a_while(lambda: "went wrong" in shown([m for _key, m in bot.fake.responses]))  # told, with a reference
         assert entries(bot) == []
     assert len(bot.fake.calls_to(method, ok_only=False)) == 1  # never sent again
     bot.fake.reset()
     bot.command("After the bad minute", key="after")
-    wait_until(lambda: answers(bot, "after"))
+    wait_a_while(lambda: answers(bot, "after"))
     assert answers(bot, "after")[0]["text"].startswith("Nice job")
 
 

@@ -8,7 +8,7 @@ import time
 from sqlalchemy import select
 
 from storage.models import Entry
-from tests.harness.waits import wait_until
+from tests.harness.waits import wait_a_while
 
 
 def test_views_open_rate_limited_is_retried(bot):
@@ -98,7 +98,7 @@ def test_with_the_database_down_the_form_still_opens_and_an_entry_says_it_could_
 def test_a_loading_view_closed_before_it_is_filled_in_is_no_error(bot, caplog):
     bot.fake.queue_failure("views.update", error="not_found")
     assert bot.command("").status == 200
-    wait_until(lambda: bot.fake.calls_to("views.update", ok_only=False))
+    wait_a_while(lambda: bot.fake.calls_to("views.update", ok_only=False))
     assert [c.error for c in bot.fake.calls_to("views.update", ok_only=False)] == ["not_found"]
     time.sleep(0.2)  # an apology, if there were one, would be on its way
     assert bot.fake.responses == [] and bot.fake.calls_to("chat.postMessage", ok_only=False) == []

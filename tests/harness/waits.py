@@ -12,3 +12,11 @@ def wait_until(condition, timeout: float = 60, what: str = "sign of what the tes
         assert time.monotonic() < deadline, f"no {what} within {timeout} s"
         time.sleep(0.05)
     return found
+
+
+def wait_a_while(condition, timeout: float = 5.0) -> None:
+    """Give `condition` up to `timeout` s to come true, and go on either way: what the test asserts
+    after it says what was expected."""
+    deadline = time.monotonic() + timeout
+    while not condition() and time.monotonic() < deadline:
+        time.sleep(0.02)
