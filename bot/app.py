@@ -16,6 +16,8 @@ from sqlalchemy.orm import Session, sessionmaker
 from bot import listeners
 from bot.blocks.messages import NOT_INSTALLED, build_not_installed_modal, build_text_message
 from bot.i18n import ENGLISH
+from bot.listeners.language import PersonTranslator
+from bot.listeners.modals import Modals
 from bot.settings import Settings
 from bot.slack import errors
 from bot.slack.api import counted
@@ -63,9 +65,7 @@ def create_app(
 ) -> App:
     """Single-workspace mode uses `client`'s token; with `oauth`, every request uses its workspace's own.
     What a request leaves for after its ack goes to `tasks`, enqueued before the ack."""
-    logging.getLogger("slack_bolt.RequestVerification").addFilter(NO_REQUEST_BODIES)
-    logging.getLogger("bot.app").addFilter(NO_CLIENT_WARNING)
-    logging.getLogger("bot.app").addFilter(NO_REQUEST_BODIES)
+    _quiet_logs()
     people = People()
     app = App(
         client=client,
@@ -84,30 +84,42 @@ def create_app(
     def provide_dependencies(context: BoltContext, body: dict, next: Callable[[], None]) -> BoltResponse | None:
         counted(context.client)
         team = acting_team(body) or context.team_id
-        if team or context.enterprise_id:
-            ws = Workspace(context.enterprise_id or "", team or "")
-            if not served_here(context.authorize_result, ws, bool(context.is_enterprise_install)):
-                log.info("Refused a request from a workspace this installation does not serve")
-                return not_installed_answer(body, context.client)
-            context["workspace"] = ws
+        ws = Workspace(context.enterprise_id or "", team or "") if team or context.enterprise_id else None
+        if ws is not None and not served_here(context.authorize_result, ws, bool(context.is_enterprise_install)):
+            log.info("Refused a request from a workspace this installation does not serve")
+            return not_installed_answer(body, context.client)
         if context.is_enterprise_install:
             # An org-wide install's token must name the workspace it acts in.
-            context["team_id"] = team
+            context.update(team_id=team)
             if team:
                 context.client.default_params["team_id"] = team
-        context["session_factory"] = session_factory
-        context["people"] = people
-        context["tasks"] = tasks
-        context["clock"] = clock
-        context["default_retro_channel"] = settings.retro_channel
-        context["installation_store"] = oauth.installation_store if oauth else None
-        context["uninstall_grace"] = timedelta(days=settings.uninstall_grace_days)
+        # What listeners ask for by name. Nothing here reads the database: the person's language is
+        # read when `t` is first used, and units of work are opened by the listeners.
+        t = PersonTranslator(session_factory, people, ws, context.user_id, clock)
+        modals = Modals(context.client, t, session_factory, ws, people, clock, settings.retro_channel)
+        context.update(
+            workspace=ws,  # None for a request that names no workspace: nothing is stored or shown for it
+            session_factory=session_factory,
+            people=people,
+            tasks=tasks,
+            now=clock(),
+            t=t,
+            modals=modals,
+            installation_store=oauth.installation_store if oauth else None,
+            uninstall_grace=timedelta(days=settings.uninstall_grace_days),
+        )
         next()
         return None
 
     listeners.register(app)
     errors.register(app)
     return app
+
+
+def _quiet_logs() -> None:
+    logging.getLogger("slack_bolt.RequestVerification").addFilter(NO_REQUEST_BODIES)
+    logging.getLogger("bot.app").addFilter(NO_CLIENT_WARNING)
+    logging.getLogger("bot.app").addFilter(NO_REQUEST_BODIES)
 
 
 def not_installed_answer(body: dict, client: WebClient) -> BoltResponse:

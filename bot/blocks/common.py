@@ -118,3 +118,31 @@ def escape_within(text: str, limit: int) -> str:
         pieces.append(piece)
         used += len(piece)
     return "".join(pieces).rstrip() + "…"
+
+
+def input_block(
+    block_id: str, label: str, element: dict, *, optional: bool | None = None, hint: str | None = None
+) -> dict:
+    """An input block around `element`; `optional` and `hint` are left out unless given."""
+    block = {"type": "input", "block_id": block_id, "label": plain(label)}
+    if hint is not None:
+        block["hint"] = plain(hint)
+    if optional is not None:
+        block["optional"] = optional
+    block["element"] = element
+    return block
+
+
+def option_of(options: list[dict], value: object) -> dict:
+    """The option whose value is `value` (which must be one of them)."""
+    return next(o for o in options if o["value"] == value)
+
+
+def radio_input(block_id: str, action_id: str, label: str, options: list[dict], initial: dict) -> dict:
+    element = {"type": "radio_buttons", "action_id": action_id, "options": options, "initial_option": initial}
+    return input_block(block_id, label, element)
+
+
+def static_select(block_id: str, action_id: str, label: str, options: list[dict], initial: dict) -> dict:
+    element = {"type": "static_select", "action_id": action_id, "options": options, "initial_option": initial}
+    return input_block(block_id, label, element)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from bot.blocks.common import modal, option, plain, plain_section, section, shorten
+from bot.blocks.common import modal, option, option_of, plain_section, radio_input, section, shorten
 from bot.blocks.entry_modal import ModalContext, blameless_blocks
 from bot.blocks.state import selected_value
 from bot.domain.vocabulary import VISIBILITIES
@@ -23,20 +23,11 @@ def build_delete_modal(t: Translator, entry: Entry) -> dict:
 def build_visibility_modal(t: Translator, entry: Entry, blame_warning: bool = False, chosen: str | None = None) -> dict:
     """Who may see an entry; with `blame_warning`, as it comes back when its words point at a person."""
     options = [option(t(label), key) for key, label in VISIBILITIES.items()]
+    current = chosen or entry.visibility
     blocks = blameless_blocks(t) if blame_warning else []
     blocks += [
         plain_section(shorten(entry.what_happened, 500)),
-        {
-            "type": "input",
-            "block_id": Block.VISIBILITY,
-            "label": plain(t("Who can see it")),
-            "element": {
-                "type": "radio_buttons",
-                "action_id": Action.VISIBILITY,
-                "options": options,
-                "initial_option": next(o for o in options if o["value"] == (chosen or entry.visibility)),
-            },
-        },
+        radio_input(Block.VISIBILITY, Action.VISIBILITY, t("Who can see it"), options, option_of(options, current)),
     ]
     metadata = ModalContext(entry_id=entry.id).dump()
     return modal(View.VISIBILITY, t("Change visibility"), t("Save"), t("Cancel"), blocks, private_metadata=metadata)

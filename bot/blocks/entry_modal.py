@@ -7,7 +7,7 @@ import re
 from dataclasses import dataclass
 from datetime import date
 
-from bot.blocks.common import escape, modal, option, plain, section
+from bot.blocks.common import escape, input_block, modal, option, option_of, plain, radio_input, section, static_select
 from bot.blocks.state import (
     entry_id_value,
     selected_value,
@@ -75,7 +75,6 @@ def _str_or_none(value: object) -> str | None:
 
 
 def _text_input(
-    t: Translator,
     block_id: str,
     action_id: str,
     label: str,
@@ -122,83 +121,52 @@ def build_record_modal(
 ) -> dict:
     """The modal to record a new entry (fields None or a pre-fill) or to edit one (context.entry_id);
     with `blame_warning`, as it comes back when a shared entry's words point at a person."""
+    blocks = blameless_blocks(t) if blame_warning else []
+    blocks += _source_blocks(t, context)
+    blocks += _entry_inputs(t, fields, today, default_visibility)
+    editing = context.entry_id is not None
+    title, submit = (t("Edit entry"), t("Save")) if editing else (t("Record a failure"), t("Record"))
+    return modal(View.RECORD, title, submit, t("Cancel"), blocks, private_metadata=context.dump())
+
+
+def _source_blocks(t: Translator, context: ModalContext) -> list[dict]:
+    """Where an entry recorded from a message comes from."""
+    if context.source_link:
+        return [section(t("From <{link}|this message>.", link=escape(context.source_link)))]
+    if context.source_channel and CHANNEL_ID.fullmatch(context.source_channel):
+        return [section(t("From a message in <#{channel}>.", channel=context.source_channel))]
+    return []
+
+
+def _entry_inputs(t: Translator, fields: EntryFields | None, today: date, default_visibility: str) -> list[dict]:
+    """The form's inputs, filled in from `fields` where given."""
     categories = [option(t(label), key) for key, label in CATEGORIES.items()]
     safeguards = [option(t(label), key) for key, label in SAFEGUARDS.items()]
     visibilities = [option(t(label), key) for key, label in VISIBILITIES.items()]
-    by_value = lambda options, value: next(o for o in options if o["value"] == value)  # noqa: E731
-
     category = fields.category if fields and fields.category in CATEGORIES else "engineering"
     visibility = (fields.visibility if fields else None) or default_visibility
     visibility = visibility if visibility in VISIBILITIES else "private"
     happened_on = fields.happened_on if fields else today
     chosen_safeguards = [s for s in (fields.safeguards if fields else ()) if s in SAFEGUARDS]
-
-    blocks = blameless_blocks(t) if blame_warning else []
-    if context.source_link:
-        blocks.append(section(t("From <{link}|this message>.", link=escape(context.source_link))))
-    elif context.source_channel and CHANNEL_ID.fullmatch(context.source_channel):
-        blocks.append(section(t("From a message in <#{channel}>.", channel=context.source_channel)))
-    blocks += [
+    what, lesson = (fields.what_happened, fields.lesson) if fields else (None, None)
+    safeguards_menu = {
+        "type": "multi_static_select",
+        "action_id": Action.SAFEGUARDS,
+        "placeholder": plain(t("Choose any")),
+        "options": safeguards,
+    }
+    if chosen_safeguards:
+        safeguards_menu["initial_options"] = [option_of(safeguards, s) for s in chosen_safeguards]
+    what_prompt = dict(placeholder=t("What did not go as planned? Describe what broke, not who."), dispatch=True)
+    lesson_prompt = dict(placeholder=t("The lesson can come later."))
+    when = {"type": "datepicker", "action_id": Action.WHEN, "initial_date": happened_on.isoformat()}
+    return [
+        _text_input(Block.WHAT, Action.WHAT, t("What happened"), initial=what, optional=False, **what_prompt),
+        _text_input(Block.LESSON, Action.LESSON, t("What we learned"), initial=lesson, optional=True, **lesson_prompt),
+        static_select(Block.CATEGORY, Action.CATEGORY, t("Category"), categories, option_of(categories, category)),
+        input_block(Block.WHEN, t("When"), when, hint=t("Any past date: back-fill as many years as you like.")),
+        input_block(Block.SAFEGUARDS, t("Safeguards we will add"), safeguards_menu, optional=True),
         _text_input(
-            t,
-            Block.WHAT,
-            Action.WHAT,
-            t("What happened"),
-            initial=fields.what_happened if fields else None,
-            optional=False,
-            placeholder=t("What did not go as planned? Describe what broke, not who."),
-            dispatch=True,
-        ),
-        _text_input(
-            t,
-            Block.LESSON,
-            Action.LESSON,
-            t("What we learned"),
-            initial=fields.lesson if fields else None,
-            optional=True,
-            placeholder=t("The lesson can come later."),
-        ),
-        {
-            "type": "input",
-            "block_id": Block.CATEGORY,
-            "label": plain(t("Category")),
-            "element": {
-                "type": "static_select",
-                "action_id": Action.CATEGORY,
-                "options": categories,
-                "initial_option": by_value(categories, category),
-            },
-        },
-        {
-            "type": "input",
-            "block_id": Block.WHEN,
-            "label": plain(t("When")),
-            "hint": plain(t("Any past date: back-fill as many years as you like.")),
-            "element": {
-                "type": "datepicker",
-                "action_id": Action.WHEN,
-                "initial_date": happened_on.isoformat(),
-            },
-        },
-        {
-            "type": "input",
-            "block_id": Block.SAFEGUARDS,
-            "label": plain(t("Safeguards we will add")),
-            "optional": True,
-            "element": {
-                "type": "multi_static_select",
-                "action_id": Action.SAFEGUARDS,
-                "placeholder": plain(t("Choose any")),
-                "options": safeguards,
-                **(
-                    {"initial_options": [by_value(safeguards, s) for s in chosen_safeguards]}
-                    if chosen_safeguards
-                    else {}
-                ),
-            },
-        },
-        _text_input(
-            t,
             Block.ACTION_ITEMS,
             Action.ACTION_ITEMS,
             t("Action items"),
@@ -207,21 +175,10 @@ def build_record_modal(
             placeholder=t("One per line"),
             hint=t("Small, concrete steps so that the same mistake never happens twice."),
         ),
-        {
-            "type": "input",
-            "block_id": Block.VISIBILITY,
-            "label": plain(t("Visibility")),
-            "element": {
-                "type": "radio_buttons",
-                "action_id": Action.VISIBILITY,
-                "options": visibilities,
-                "initial_option": by_value(visibilities, visibility),
-            },
-        },
+        radio_input(
+            Block.VISIBILITY, Action.VISIBILITY, t("Visibility"), visibilities, option_of(visibilities, visibility)
+        ),
     ]
-    editing = context.entry_id is not None
-    title, submit = (t("Edit entry"), t("Save")) if editing else (t("Record a failure"), t("Record"))
-    return modal(View.RECORD, title, submit, t("Cancel"), blocks, private_metadata=context.dump())
 
 
 def blameless_blocks(t: Translator) -> list[dict]:

@@ -23,26 +23,7 @@ def build_prompt_message(
         "How did this month go? Did anything not go as planned? Writing it down, with what we learned, "
         "is how we make sure it never happens twice."
     )
-    blocks = [
-        section(question),
-        {
-            "type": "actions",
-            "elements": [
-                button(t("Record one"), Action.PROMPT_RECORD, period, style="primary"),
-                button(t("Nothing this month"), Action.PROMPT_NOTHING, period),
-                button(t("Not now"), Action.PROMPT_SNOOZE, period),
-                {
-                    **button(t("Stop these prompts"), Action.PROMPT_STOP, period),
-                    "confirm": {
-                        "title": {"type": "plain_text", "text": t("Stop the prompts?")},
-                        "text": {"type": "plain_text", "text": t("You can turn them back on in the App Home.")},
-                        "confirm": {"type": "plain_text", "text": t("Stop")},
-                        "deny": {"type": "plain_text", "text": t("Keep them")},
-                    },
-                },
-            ],
-        },
-    ]
+    blocks = [section(question), {"type": "actions", "elements": _answer_buttons(t, period)}]
     if open_items:
         blocks += [divider(), section(t("*Your open action items.* Done any of them?"))]
         blocks += [
@@ -73,3 +54,19 @@ def build_prompt_message(
             ),
         ]
     return {"text": question, "blocks": blocks}
+
+
+def _answer_buttons(t: Translator, period: str) -> list[dict]:
+    stop = button(t("Stop these prompts"), Action.PROMPT_STOP, period)
+    stop["confirm"] = {
+        "title": {"type": "plain_text", "text": t("Stop the prompts?")},
+        "text": {"type": "plain_text", "text": t("You can turn them back on in the App Home.")},
+        "confirm": {"type": "plain_text", "text": t("Stop")},
+        "deny": {"type": "plain_text", "text": t("Keep them")},
+    }
+    return [
+        button(t("Record one"), Action.PROMPT_RECORD, period, style="primary"),
+        button(t("Nothing this month"), Action.PROMPT_NOTHING, period),
+        button(t("Not now"), Action.PROMPT_SNOOZE, period),
+        stop,
+    ]

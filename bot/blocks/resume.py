@@ -145,21 +145,6 @@ def build_home_view(
     `language` is the person's own choice of language, None while they follow Slack's."""
     total = len(entries) if total is None else total
     counts = per_year or {y: len(group) for y, group in by_year(entries)}
-    buttons = [
-        button(t("Record a failure"), Action.RECORD, style="primary"),
-        button(t("Export"), Action.EXPORT),
-        button(t("Import"), Action.IMPORT),
-        button(t("Year in review"), Action.REVIEW),
-    ]
-    if is_admin:
-        buttons.append(button(t("Settings"), Action.SETTINGS))
-        buttons.append(button(t("Post digest now"), Action.POST_DIGEST))
-    if prompts_stopped:
-        buttons.append(button(t("Turn monthly prompts back on"), Action.PROMPTS_RESUME))
-    # Your data, and for admins the team's shared entries: in a row of their own, away from Record.
-    data_buttons = [button(t("Delete all my data"), Action.DELETE_ALL_DATA, style="danger")]
-    if is_admin:
-        data_buttons.insert(0, button(t("Export shared entries"), Action.EXPORT_SHARED))
     blocks = [
         header(t("Your failure resume")),
         context(
@@ -167,8 +152,7 @@ def build_home_view(
             + " · "
             + t.plural("{n} lesson so far", "{n} lessons so far", lessons)
         ),
-        {"type": "actions", "block_id": Block.HOME_ACTIONS, "elements": buttons},
-        {"type": "actions", "block_id": Block.DATA_ACTIONS, "elements": data_buttons},
+        *_home_buttons(t, is_admin, prompts_stopped),
         _language_menu(t, language),
         _search_box(t, search.words if search else None),
     ]
@@ -187,14 +171,51 @@ def build_home_view(
                 )
             )
         )
-    shown = entries[:HOME_ENTRIES_MAX]
+    listed = _home_entries(t, entries[:HOME_ENTRIES_MAX], counts, blocks)
+    if total > listed:
+        blocks.append(
+            context(
+                t(
+                    "Showing the {shown} most recent of {total}. `/fail resume` or Export shows them all.",
+                    shown=listed,
+                    total=total,
+                )
+            )
+        )
+    return {"type": "home", "blocks": blocks}
+
+
+def _home_buttons(t: Translator, is_admin: bool, prompts_stopped: bool) -> list[dict]:
+    buttons = [
+        button(t("Record a failure"), Action.RECORD, style="primary"),
+        button(t("Export"), Action.EXPORT),
+        button(t("Import"), Action.IMPORT),
+        button(t("Year in review"), Action.REVIEW),
+    ]
+    if is_admin:
+        buttons.append(button(t("Settings"), Action.SETTINGS))
+        buttons.append(button(t("Post digest now"), Action.POST_DIGEST))
+    if prompts_stopped:
+        buttons.append(button(t("Turn monthly prompts back on"), Action.PROMPTS_RESUME))
+    # Your data, and for admins the team's shared entries: in a row of their own, away from Record.
+    data_buttons = [button(t("Delete all my data"), Action.DELETE_ALL_DATA, style="danger")]
+    if is_admin:
+        data_buttons.insert(0, button(t("Export shared entries"), Action.EXPORT_SHARED))
+    return [
+        {"type": "actions", "block_id": Block.HOME_ACTIONS, "elements": buttons},
+        {"type": "actions", "block_id": Block.DATA_ACTIONS, "elements": data_buttons},
+    ]
+
+
+def _home_entries(t: Translator, shown: list[Entry], counts: dict[int, int], blocks: list[dict]) -> int:
+    """Adds `shown` to `blocks` by year, each entry with its menu, and says how many fit: Slack shows
+    at most 100 blocks in a Home tab, so entries stop where a year would not fit."""
     menu = [
         option(t("Edit"), EntryMenuOption.EDIT),
         option(t("Action items"), EntryMenuOption.ACTION_ITEMS),
         option(t("Change visibility"), EntryMenuOption.VISIBILITY),
         option(t("Delete"), EntryMenuOption.DELETE),
     ]
-    # Slack shows at most 100 blocks in a Home tab: entries stop where a year would not fit.
     budget, listed = HOME_BLOCKS_MAX - len(blocks) - 1, 0
     for year, group in by_year(shown):
         group = group[: budget - 2]
@@ -207,15 +228,4 @@ def build_home_view(
             options = [{**o, "value": f"{o['value']}:{entry.id}"} for o in menu]
             menu_for_entry = {"type": "overflow", "action_id": Action.ENTRY_MENU, "options": options}
             blocks.append(section(entry_text(t, entry, with_visibility=True), menu_for_entry, f"entry_{entry.id}"))
-    shown = shown[:listed]
-    if total > len(shown):
-        blocks.append(
-            context(
-                t(
-                    "Showing the {shown} most recent of {total}. `/fail resume` or Export shows them all.",
-                    shown=len(shown),
-                    total=total,
-                )
-            )
-        )
-    return {"type": "home", "blocks": blocks}
+    return listed

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from bot.blocks.common import modal, option, plain
+from bot.blocks.common import input_block, modal, option, plain, radio_input, static_select
 from bot.blocks.state import selected_value, selected_values, string_value
 from bot.domain.vocabulary import ANONYMITY_CROWDS, DIGEST_CADENCES, PROMPT_DAYS, VISIBILITIES
 from bot.i18n import LANGUAGES, Translator
@@ -11,35 +11,17 @@ from storage.models import WorkspaceSettings
 
 
 def _select(block_id: str, action_id: str, label: str, options: list[dict], current: str) -> dict:
+    """A menu on the current setting, or on its first option where the setting is not one of them."""
     initial = next((o for o in options if o["value"] == current), options[0])
-    return {
-        "type": "input",
-        "block_id": block_id,
-        "label": plain(label),
-        "element": {"type": "static_select", "action_id": action_id, "options": options, "initial_option": initial},
-    }
+    return static_select(block_id, action_id, label, options, initial)
 
 
 def build_settings_modal(t: Translator, settings: WorkspaceSettings, default_channel: str | None = None) -> dict:
     """`default_channel` (RETRO_CHANNEL) is shown until an admin picks the workspace's own."""
-    channel = {
-        "type": "conversations_select",
-        "action_id": Action.RETRO_CHANNEL,
-        "placeholder": plain(t("Choose a channel")),
-        "filter": {"include": ["public", "private"], "exclude_bot_users": True},
-    }
-    if settings.retro_channel or default_channel:
-        channel["initial_conversation"] = settings.retro_channel or default_channel
     visibilities = [option(t(label), key) for key, label in VISIBILITIES.items()]
-    guests = option(t("Send guests the monthly reflection prompt too"), "yes")
+    visibility = next((o for o in visibilities if o["value"] == settings.default_visibility), visibilities[0])
     blocks = [
-        {
-            "type": "input",
-            "block_id": Block.RETRO_CHANNEL,
-            "label": plain(t("Retro channel for the team digest")),
-            "optional": True,
-            "element": channel,
-        },
+        _retro_channel_input(t, settings.retro_channel or default_channel),
         _select(
             Block.DIGEST_CADENCE,
             Action.DIGEST_CADENCE,
@@ -54,20 +36,13 @@ def build_settings_modal(t: Translator, settings: WorkspaceSettings, default_cha
             [option(t(label, day=day), str(day)) for day, label in PROMPT_DAYS.items()],
             str(settings.prompt_day),
         ),
-        {
-            "type": "input",
-            "block_id": Block.DEFAULT_VISIBILITY,
-            "label": plain(t("Default visibility of new entries")),
-            "element": {
-                "type": "radio_buttons",
-                "action_id": Action.DEFAULT_VISIBILITY,
-                "options": visibilities,
-                "initial_option": next(
-                    (o for o in visibilities if o["value"] == settings.default_visibility),
-                    visibilities[0],
-                ),
-            },
-        },
+        radio_input(
+            Block.DEFAULT_VISIBILITY,
+            Action.DEFAULT_VISIBILITY,
+            t("Default visibility of new entries"),
+            visibilities,
+            visibility,
+        ),
         _select(
             Block.ANONYMITY_CROWD,
             Action.ANONYMITY_CROWD,
@@ -75,18 +50,7 @@ def build_settings_modal(t: Translator, settings: WorkspaceSettings, default_cha
             [option(t.plural("{n} person", "{n} people", n), str(n)) for n in ANONYMITY_CROWDS],
             str(settings.anonymity_crowd),
         ),
-        {
-            "type": "input",
-            "block_id": Block.PROMPT_GUESTS,
-            "label": plain(t("Guests")),
-            "optional": True,
-            "element": {
-                "type": "checkboxes",
-                "action_id": Action.PROMPT_GUESTS,
-                "options": [guests],
-                **({"initial_options": [guests]} if settings.prompt_guests else {}),
-            },
-        },
+        _guests_input(t, settings.prompt_guests),
         _select(
             Block.WORKSPACE_LANGUAGE,
             Action.WORKSPACE_LANGUAGE,
@@ -97,6 +61,26 @@ def build_settings_modal(t: Translator, settings: WorkspaceSettings, default_cha
         ),
     ]
     return modal(View.SETTINGS, t("Settings"), t("Save"), t("Cancel"), blocks)
+
+
+def _retro_channel_input(t: Translator, channel_id: str | None) -> dict:
+    menu = {
+        "type": "conversations_select",
+        "action_id": Action.RETRO_CHANNEL,
+        "placeholder": plain(t("Choose a channel")),
+        "filter": {"include": ["public", "private"], "exclude_bot_users": True},
+    }
+    if channel_id:
+        menu["initial_conversation"] = channel_id
+    return input_block(Block.RETRO_CHANNEL, t("Retro channel for the team digest"), menu, optional=True)
+
+
+def _guests_input(t: Translator, prompt_guests: bool) -> dict:
+    guests = option(t("Send guests the monthly reflection prompt too"), "yes")
+    boxes = {"type": "checkboxes", "action_id": Action.PROMPT_GUESTS, "options": [guests]}
+    if prompt_guests:
+        boxes["initial_options"] = [guests]
+    return input_block(Block.PROMPT_GUESTS, t("Guests"), boxes, optional=True)
 
 
 def parse_settings_submission(t: Translator, values: object) -> tuple[dict | None, dict[str, str]]:

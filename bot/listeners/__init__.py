@@ -1,4 +1,11 @@
-"""Slack-surface code: one module per kind of request, each exposing register(app)."""
+"""Slack-surface code: one module per kind of request, each declaring its listeners (`listen`).
+
+A listener asks for what it needs by name, as Bolt injects it: Bolt's own `ack`, `body`, `view`,
+`command`, `event`, `shortcut`, `client` and `context`, and what bot.app's middleware puts on the
+context: `user_id` (who acted), `workspace`, `session_factory`, `tasks`, `now` (the request's
+moment), `t` (the person's translator, read on first use), `modals` (opening the app's modals),
+`people`, `installation_store` and `uninstall_grace`. `context` itself is for `change(context)` and
+`promise(context, ...)`, the units of work that promise follow-ups."""
 
 import logging
 import re
@@ -30,6 +37,7 @@ def handle_unknown_interaction(ack: Ack, body: dict) -> None:
 
 
 def register(app: App) -> None:
+    app.middleware(events.answer_app_rate_limited)
     surfaces = (
         commands,
         views,
@@ -41,9 +49,10 @@ def register(app: App) -> None:
         data_rights,
         events,
         installs,
+        shortcuts,
     )
-    for surface in (*surfaces, shortcuts):
-        surface.register(app)
+    for surface in surfaces:
+        surface.listen.register(app)
     # Registered last, so they only see what no listener above matched.
     app.action(ANYTHING)(handle_unknown_interaction)
     app.view(ANYTHING)(handle_unknown_interaction)

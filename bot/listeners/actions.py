@@ -5,9 +5,6 @@ from __future__ import annotations
 import json
 import logging
 
-from slack_bolt import Ack, App, BoltContext
-from slack_sdk import WebClient
-
 from bot.blocks.action_items import build_action_items_modal
 from bot.blocks.entry_dialogs import build_delete_modal, build_visibility_modal
 from bot.blocks.entry_modal import TEXT_MAX, ModalContext
@@ -18,76 +15,53 @@ from bot.blocks.messages import (
 )
 from bot.blocks.state import entry_id_value, pressed, pressed_entry_id, pressed_value
 from bot.domain import languages
-from bot.domain.entries import NotYourEntry, change_visibility, delete_own_entry, get_own_entry, request_key
+from bot.domain.entries import change_visibility, delete_own_entry, get_own_entry, request_key
 from bot.domain.wording import points_at_person
-from bot.listeners.flows import (
-    change,
-    in_place,
-    open_edit_modal,
-    open_entry_modal,
-    open_record_modal,
-    open_settings,
-    promise,
-    refuse,
-    store_quick_entry_then_ack,
-    translator_for,
-    workspace_of,
-)
-from bot.slack.errors import reported
+from bot.listeners.changes import change, in_place, promise
+from bot.listeners.quick_entry import store_quick_entry_then_ack
+from bot.listeners.registry import Listeners
 from bot.slack.ids import Action, EntryMenuOption
 from bot.tasks import follow_ups
 from bot.text import clean_text
 
 log = logging.getLogger(__name__)
+listen = Listeners()
 
 
-def handle_add_lesson(ack: Ack, body: dict, client: WebClient, context: BoltContext) -> None:
+@listen.action(Action.ADD_LESSON)
+def handle_add_lesson(ack, body, user_id, modals) -> None:
     ack()
-    user_id, response_url = body["user"]["id"], body.get("response_url")
-    open_edit_modal(client, context, body["trigger_id"], user_id, pressed_entry_id(body), response_url)
+    modals.open_edit(body["trigger_id"], user_id, pressed_entry_id(body), body.get("response_url"))
 
 
-def handle_share_anonymously(ack: Ack, body: dict, context: BoltContext) -> None:
-    share_anonymously(ack, body, context, check_wording=True)
-
-
-def handle_share_as_written(ack: Ack, body: dict, context: BoltContext) -> None:
-    share_anonymously(ack, body, context, check_wording=False)
-
-
-def share_anonymously(ack: Ack, body: dict, context: BoltContext, check_wording: bool) -> None:
-    """Shared at once, unless its words point at a person: then the person is asked first."""
-    t = translator_for(context)
-    user_id = body["user"]["id"]
-    sf, ws, entry_id = context["session_factory"], workspace_of(context), pressed_entry_id(body)
-    try:
-        if check_wording and points_at_person(get_own_entry(sf, ws, user_id, entry_id).what_happened):
-            promise(context, follow_ups.answer, **in_place(body, build_blame_warning_message(t, entry_id)))
-            ack()
-            return
-        with change(context) as made:
-            entry = change_visibility(made.sf, ws, user_id, entry_id, "anonymous", context["clock"]())
-            made.promise(follow_ups.answer, **in_place(body, build_acknowledgement_message(t, entry, quick=True)))
-    except NotYourEntry:
-        refuse(ack, context, user_id, body.get("response_url"))
+@listen.action(Action.SHARE_ANONYMOUSLY)
+@listen.action(Action.SHARE_AS_WRITTEN)
+def handle_share_anonymously(ack, body, context, user_id, workspace, session_factory, now, t) -> None:
+    """Shared at once, unless its words point at a person (checked unless shared as written): then
+    the person is asked first."""
+    entry_id = pressed_entry_id(body)
+    check_wording = pressed(body).get("action_id") == Action.SHARE_ANONYMOUSLY
+    entry = get_own_entry(session_factory, workspace, user_id, entry_id) if check_wording else None
+    if entry is not None and points_at_person(entry.what_happened):
+        promise(context, follow_ups.answer, **in_place(body, build_blame_warning_message(t, entry_id)))
+        ack()
         return
+    with change(context) as made:
+        entry = change_visibility(made.sf, workspace, user_id, entry_id, "anonymous", now)
+        made.promise(follow_ups.answer, **in_place(body, build_acknowledgement_message(t, entry, quick=True)))
     ack()  # after the change: Slack's 200 means it is made
 
 
-def handle_undo(ack: Ack, body: dict, context: BoltContext) -> None:
-    t = translator_for(context)
-    user_id = body["user"]["id"]
-    try:
-        with change(context) as made:
-            delete_own_entry(made.sf, workspace_of(context), user_id, pressed_entry_id(body))
-            made.promise(follow_ups.answer, **in_place(body, build_undone_message(t)))
-    except NotYourEntry:
-        refuse(ack, context, user_id, body.get("response_url"))
-        return
+@listen.action(Action.UNDO)
+def handle_undo(ack, body, context, user_id, workspace, t) -> None:
+    with change(context) as made:
+        delete_own_entry(made.sf, workspace, user_id, pressed_entry_id(body))
+        made.promise(follow_ups.answer, **in_place(body, build_undone_message(t)))
     ack()
 
 
-def handle_record_typed(ack: Ack, body: dict, context: BoltContext) -> None:
+@listen.action(Action.RECORD_TYPED)
+def handle_record_typed(ack, body, user_id, workspace, session_factory, tasks, now, t) -> None:
     """*Record it* under a `/fail` that looked like a typo: the words it showed become a quick entry."""
     text = clean_text(pressed_value(body)).strip()[:TEXT_MAX]
     if not text:
@@ -96,37 +70,42 @@ def handle_record_typed(ack: Ack, body: dict, context: BoltContext) -> None:
     # One entry however often the button is pressed: the key is the message, not the press.
     shown_in = (body.get("container") or {}).get("message_ts") or body.get("trigger_id")
     key = request_key("typed", f"{shown_in}:{text}")
-    store_quick_entry_then_ack(ack, context, body["user"]["id"], text, key, body.get("response_url"), True)
+    request = dict(session_factory=session_factory, tasks=tasks, workspace=workspace, user_id=user_id, now=now, t=t)
+    store_quick_entry_then_ack(ack, text, key, body.get("response_url"), True, **request)
 
 
-def handle_record_button(ack: Ack, body: dict, client: WebClient, context: BoltContext) -> None:
+@listen.action(Action.RECORD)
+@listen.action(Action.PROMPT_RECORD)
+def handle_record_button(ack, body, modals, now) -> None:
     """Record from the Home tab or from the monthly prompt (whose message has a response_url)."""
     ack()
-    modal = ModalContext(response_url=body.get("response_url"))
-    open_record_modal(client, context, body["trigger_id"], modal, context["clock"]())
+    modals.open_record(body["trigger_id"], ModalContext(response_url=body.get("response_url")), now)
 
 
-def handle_export_button(ack: Ack, body: dict, context: BoltContext) -> None:
-    promise(context, follow_ups.export, user_id=body["user"]["id"], response_url=None, now=context["clock"]())
+@listen.action(Action.EXPORT)
+def handle_export_button(ack, context, user_id, now) -> None:
+    promise(context, follow_ups.export, user_id=user_id, response_url=None, now=now)
     ack()
 
 
-def handle_review_button(ack: Ack, body: dict, context: BoltContext) -> None:
-    promise(context, follow_ups.year_review_now, user_id=body["user"]["id"], now=context["clock"]())
+@listen.action(Action.REVIEW)
+def handle_review_button(ack, context, user_id, now) -> None:
+    promise(context, follow_ups.year_review_now, user_id=user_id, now=now)
     ack()
 
 
-def handle_settings_button(ack: Ack, body: dict, client: WebClient, context: BoltContext) -> None:
+@listen.action(Action.SETTINGS)
+def handle_settings_button(ack, body, user_id, modals) -> None:
     ack()
-    open_settings(client, context, body["trigger_id"], body["user"]["id"])
+    modals.open_settings(body["trigger_id"], user_id)
 
 
-def handle_home_language(ack: Ack, body: dict, context: BoltContext) -> None:
+@listen.action(Action.HOME_LANGUAGE)
+def handle_home_language(ack, body, context, user_id, workspace, now) -> None:
     """The person's language, chosen in the Home tab: kept before the ack, then the Home in it."""
-    user_id = body["user"]["id"]
     choice = str((pressed(body).get("selected_option") or {}).get("value", ""))
     with change(context) as made:
-        languages.choose_language(made.sf, workspace_of(context), user_id, choice, context["clock"]())
+        languages.choose_language(made.sf, workspace, user_id, choice, now)
         made.promise(follow_ups.refresh_home, user_id=user_id)
     ack()
 
@@ -139,22 +118,24 @@ ENTRY_DIALOGS = {
 }
 
 
-def handle_entry_menu(ack: Ack, body: dict, client: WebClient, context: BoltContext) -> None:
+@listen.action(Action.ENTRY_MENU)
+def handle_entry_menu(ack, body, user_id, modals, t) -> None:
     ack()
-    user_id, trigger_id = body["user"]["id"], body["trigger_id"]
+    trigger_id = body["trigger_id"]
     selected = pressed(body).get("selected_option") or {}
     choice, _, raw_id = str(selected.get("value", "")).partition(":")
     entry_id = entry_id_value(raw_id)
     if choice == EntryMenuOption.EDIT:
-        open_edit_modal(client, context, trigger_id, user_id, entry_id)
+        modals.open_edit(trigger_id, user_id, entry_id)
     elif choice in ENTRY_DIALOGS:
         build = ENTRY_DIALOGS[choice]
-        open_entry_modal(client, context, trigger_id, user_id, entry_id, lambda e: build(translator_for(context), e))
+        modals.open_about_entry(trigger_id, user_id, entry_id, lambda entry: build(t, entry))
     else:
         log.info("Ignored unknown entry menu choice")
 
 
-def handle_resume_page(ack: Ack, body: dict, context: BoltContext) -> None:
+@listen.action(Action.RESUME_PAGE)
+def handle_resume_page(ack, body, context, user_id) -> None:
     try:
         wanted = json.loads(pressed_value(body) or "{}")
         year, page = wanted.get("year"), wanted.get("page", 0)
@@ -166,21 +147,5 @@ def handle_resume_page(ack: Ack, body: dict, context: BoltContext) -> None:
         return
     year = year if isinstance(year, int) and not isinstance(year, bool) else None
     where = dict(response_url=body.get("response_url"), replace_original=True)
-    promise(context, follow_ups.resume, user_id=body["user"]["id"], year=year, page=page, **where)
+    promise(context, follow_ups.resume, user_id=user_id, year=year, page=page, **where)
     ack()
-
-
-def register(app: App) -> None:
-    app.action(Action.ADD_LESSON)(reported(handle_add_lesson))
-    app.action(Action.SHARE_ANONYMOUSLY)(reported(handle_share_anonymously))
-    app.action(Action.SHARE_AS_WRITTEN)(reported(handle_share_as_written))
-    app.action(Action.UNDO)(reported(handle_undo))
-    app.action(Action.RECORD)(reported(handle_record_button))
-    app.action(Action.RECORD_TYPED)(reported(handle_record_typed))
-    app.action(Action.PROMPT_RECORD)(reported(handle_record_button))
-    app.action(Action.EXPORT)(reported(handle_export_button))
-    app.action(Action.SETTINGS)(reported(handle_settings_button))
-    app.action(Action.REVIEW)(reported(handle_review_button))
-    app.action(Action.ENTRY_MENU)(reported(handle_entry_menu))
-    app.action(Action.RESUME_PAGE)(reported(handle_resume_page))
-    app.action(Action.HOME_LANGUAGE)(reported(handle_home_language))

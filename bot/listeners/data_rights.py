@@ -2,39 +2,34 @@
 
 from __future__ import annotations
 
-from slack_bolt import Ack, App, BoltContext
-from slack_sdk import WebClient
-
 from bot.blocks.data_rights import build_data_deleted_message, build_delete_all_data_modal
 from bot.domain.data_rights import delete_all_my_data
-from bot.listeners.flows import change, promise, translator_for, workspace_of
-from bot.slack.errors import reported
+from bot.listeners.changes import change, promise
+from bot.listeners.registry import Listeners
 from bot.slack.ids import Action, View
 from bot.tasks import follow_ups
 
+listen = Listeners()
 
-def handle_delete_all_data_button(ack: Ack, body: dict, client: WebClient, context: BoltContext) -> None:
+
+@listen.action(Action.DELETE_ALL_DATA)
+def handle_delete_all_data_button(ack, body, client, t) -> None:
     ack()
-    client.views_open(trigger_id=body["trigger_id"], view=build_delete_all_data_modal(translator_for(context)))
+    client.views_open(trigger_id=body["trigger_id"], view=build_delete_all_data_modal(t))
 
 
-def handle_delete_all_data_submission(ack: Ack, body: dict, context: BoltContext) -> None:
-    user_id = body["user"]["id"]
+@listen.view(View.DELETE_ALL_DATA)
+def handle_delete_all_data_submission(ack, context, user_id, workspace, t) -> None:
     # Only the submitter's own data, in the workspace the request came from; nothing is read from the view.
-    t = translator_for(context)  # before the deletion, which takes the person's language with it
+    their_words = t.translator()  # before the deletion, which takes the person's language with it
     with change(context) as made:
-        removed = delete_all_my_data(made.sf, workspace_of(context), user_id)
-        message = build_data_deleted_message(t, removed["entries"])
+        removed = delete_all_my_data(made.sf, workspace, user_id)
+        message = build_data_deleted_message(their_words, removed["entries"])
         made.promise(follow_ups.answer, user_id=user_id, response_url=None, message=message, home=True)
     ack()  # after the deletion: the modal closes once it is done
 
 
-def handle_export_shared_button(ack: Ack, body: dict, context: BoltContext) -> None:
-    promise(context, follow_ups.shared_export, user_id=body["user"]["id"], response_url=None, now=context["clock"]())
+@listen.action(Action.EXPORT_SHARED)
+def handle_export_shared_button(ack, context, user_id, now) -> None:
+    promise(context, follow_ups.shared_export, user_id=user_id, response_url=None, now=now)
     ack()
-
-
-def register(app: App) -> None:
-    app.action(Action.DELETE_ALL_DATA)(reported(handle_delete_all_data_button))
-    app.view(View.DELETE_ALL_DATA)(reported(handle_delete_all_data_submission))
-    app.action(Action.EXPORT_SHARED)(reported(handle_export_shared_button))

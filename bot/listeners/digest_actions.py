@@ -4,22 +4,21 @@ from __future__ import annotations
 
 import logging
 
-from slack_bolt import Ack, App, BoltContext
-
 from bot.blocks.state import pressed_entry_id
 from bot.domain.nice_jobs import say_nice_job
-from bot.listeners.flows import change, promise, workspace_of
-from bot.slack.errors import reported
+from bot.listeners.changes import change, promise
+from bot.listeners.registry import Listeners
 from bot.slack.ids import Action
 from bot.tasks import follow_ups
 
 log = logging.getLogger(__name__)
+listen = Listeners()
 
 
-def handle_nice_job(ack: Ack, body: dict, context: BoltContext) -> None:
+@listen.action(Action.NICE_JOB)
+def handle_nice_job(ack, body, context, user_id, workspace, now) -> None:
     with change(context) as made:
-        ws, user_id, now = workspace_of(context), body["user"]["id"], context["clock"]()
-        result = say_nice_job(made.sf, ws, user_id, pressed_entry_id(body), now)
+        result = say_nice_job(made.sf, workspace, user_id, pressed_entry_id(body), now)
         if result is not None and result.added:  # a second press, or the author's own, changes nothing
             # Only the author hears who they are; the teammate who pressed learns nothing about them,
             # not even whether this message reached the author.
@@ -36,11 +35,7 @@ def handle_nice_job(ack: Ack, body: dict, context: BoltContext) -> None:
     ack()  # after the write: Slack's 200 means the Nice job is counted
 
 
-def handle_post_digest(ack: Ack, body: dict, context: BoltContext) -> None:
-    promise(context, follow_ups.post_digest_now, user_id=body["user"]["id"], now=context["clock"]())
+@listen.action(Action.POST_DIGEST)
+def handle_post_digest(ack, context, user_id, now) -> None:
+    promise(context, follow_ups.post_digest_now, user_id=user_id, now=now)
     ack()
-
-
-def register(app: App) -> None:
-    app.action(Action.NICE_JOB)(reported(handle_nice_job))
-    app.action(Action.POST_DIGEST)(reported(handle_post_digest))

@@ -5,17 +5,21 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 
-from slack_bolt import App, BoltContext, BoltResponse
+from slack_bolt import BoltResponse
 
 from bot.blocks.action_items import USER_ID
-from bot.listeners.flows import once_per_event, promise
-from bot.slack.errors import reported
+from bot.listeners.changes import promise
+from bot.listeners.redelivery import once_per_event
+from bot.listeners.registry import Listeners
 from bot.tasks import follow_ups
 
 log = logging.getLogger(__name__)
+listen = Listeners()
 
 
-def handle_app_home_opened(event: dict, body: dict, context: BoltContext) -> None:
+@listen.event("app_home_opened")
+@once_per_event
+def handle_app_home_opened(event, context, now) -> None:
     """The Home, published by a worker. An event naming no Slack user promises nothing: its follow-up
     could only fail, again and again."""
     user_id = event.get("user")
@@ -24,7 +28,7 @@ def handle_app_home_opened(event: dict, body: dict, context: BoltContext) -> Non
     if not (isinstance(user_id, str) and USER_ID.fullmatch(user_id)):
         log.info("Ignored an app_home_opened event that names no user")
         return
-    promise(context, follow_ups.open_home, user_id=user_id, now=context["clock"]())
+    promise(context, follow_ups.open_home, user_id=user_id, now=now)
 
 
 def answer_app_rate_limited(body: dict, next: Callable[[], None]) -> BoltResponse | None:
@@ -45,8 +49,3 @@ def answer_app_rate_limited(body: dict, next: Callable[[], None]) -> BoltRespons
 def handle_unsubscribed_event(event: dict) -> None:
     """Any other event callback (Bolt has acked it): answered 200 so Slack keeps delivering ours."""
     log.info("Ignored an event nothing listens for (%s)", event.get("type"))
-
-
-def register(app: App) -> None:
-    app.middleware(answer_app_rate_limited)
-    app.event("app_home_opened")(reported(once_per_event(handle_app_home_opened)))

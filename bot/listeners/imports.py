@@ -5,22 +5,22 @@ from __future__ import annotations
 
 import logging
 
-from slack_bolt import Ack, App, BoltContext
-from slack_sdk import WebClient
 from sqlalchemy.exc import SQLAlchemyError
 
-from bot.blocks.imports import ALREADY_DONE, build_import_modal, build_preview_modal, parse_year_choice, refusal_text
+from bot.blocks.imports import ALREADY_DONE, build_preview_modal, parse_year_choice, refusal_text
 from bot.blocks.messages import NOT_SAVED_IN_FORM, build_dm_hint_message, build_text_message
 from bot.blocks.state import entry_id_value, pressed, pressed_value, text_value
 from bot.domain import imports
 from bot.domain.entries import latest_allowed_day
 from bot.domain.markdown_import import ImportRefused
-from bot.listeners.flows import change, once_per_event, promise, translator_for, workspace_of
-from bot.slack.errors import reported
+from bot.listeners.changes import change, promise
+from bot.listeners.redelivery import once_per_event
+from bot.listeners.registry import Listeners
 from bot.slack.ids import Action, Block, View
 from bot.tasks import follow_ups
 
 log = logging.getLogger(__name__)
+listen = Listeners()
 # Slack puts up to 10 files in one message.
 FILES_PER_MESSAGE_MAX = 10
 # What a worker needs of a shared file; Slack's file object also quotes its text (`preview`), which
@@ -28,26 +28,19 @@ FILES_PER_MESSAGE_MAX = 10
 FILE_FIELDS = ("id", "name", "size", "mimetype", "filetype", "url_private", "url_private_download")
 
 
-def open_import_modal(client: WebClient, context: BoltContext, trigger_id: str) -> None:
-    """The form needs nothing read first: it opens straight on the trigger."""
-    client.views_open(trigger_id=trigger_id, view=build_import_modal(translator_for(context)))
-
-
-def handle_import_button(ack: Ack, body: dict, client: WebClient, context: BoltContext) -> None:
+@listen.action(Action.IMPORT)
+def handle_import_button(ack, body, modals) -> None:
     ack()
-    open_import_modal(client, context, body["trigger_id"])
+    modals.open_import(body["trigger_id"])
 
 
-def handle_import_submission(ack: Ack, body: dict, view: dict, context: BoltContext) -> None:
+@listen.view(View.IMPORT)
+def handle_import_submission(ack, view, user_id, workspace, session_factory, now, t) -> None:
     """The pasted resume is parsed here (it is at most a few thousand characters) and kept, then its
     preview replaces the form: the words are stored before Slack hears back."""
-    t = translator_for(context)
     text = text_value((view.get("state") or {}).get("values"), Block.IMPORT_TEXT, Action.IMPORT_TEXT)
-    now = context["clock"]()
     try:
-        prepared = imports.prepare_import(
-            context["session_factory"], workspace_of(context), body["user"]["id"], text, latest_allowed_day(now), now
-        )
+        prepared = imports.prepare_import(session_factory, workspace, user_id, text, latest_allowed_day(now), now)
     except ImportRefused as refused:
         ack(response_action="errors", errors={Block.IMPORT_TEXT: refusal_text(t, refused.reason, refused.count)})
         return
@@ -58,59 +51,53 @@ def handle_import_submission(ack: Ack, body: dict, view: dict, context: BoltCont
     ack(response_action="update", view=build_preview_modal(t, prepared.plan, prepared.import_id))
 
 
-def handle_import_preview_submission(ack: Ack, body: dict, view: dict, context: BoltContext) -> None:
+@listen.view(View.IMPORT_PREVIEW)
+def handle_import_preview_submission(ack, view, context, user_id, now) -> None:
     """*Import* under a pasted resume's preview: saved by a worker, which tells the person in their DM."""
     import_id = entry_id_value(view.get("private_metadata"))
     if import_id is not None:
-        promise(
-            context, follow_ups.finish_import, user_id=body["user"]["id"], import_id=import_id, now=context["clock"]()
-        )
+        promise(context, follow_ups.finish_import, user_id=user_id, import_id=import_id, now=now)
     ack()
 
 
-def handle_import_confirm(ack: Ack, body: dict, context: BoltContext) -> None:
+@listen.action(Action.IMPORT_CONFIRM)
+def handle_import_confirm(ack, body, context, user_id, now) -> None:
     """*Import* under a shared file's preview. Pressed twice, it still imports once (the claim)."""
     import_id = entry_id_value(pressed_value(body))
     if import_id is not None:
-        arguments = dict(import_id=import_id, response_url=body.get("response_url"), now=context["clock"]())
-        promise(context, follow_ups.finish_import, user_id=body["user"]["id"], **arguments)
+        arguments = dict(import_id=import_id, response_url=body.get("response_url"), now=now)
+        promise(context, follow_ups.finish_import, user_id=user_id, **arguments)
     ack()
 
 
-def handle_import_year(ack: Ack, body: dict, context: BoltContext) -> None:
+@listen.action(Action.IMPORT_YEAR)
+def handle_import_year(ack, body, context, user_id, workspace, now) -> None:
     """A year picked in a preview for the entries the file gives none: kept before the ack, then the
     preview comes again with Import (in the modal, or in place of the DM's message)."""
     choice = parse_year_choice((pressed(body).get("selected_option") or {}).get("value"))
-    user_id, now = body["user"]["id"], context["clock"]()
     if choice is not None:
         import_id, year = choice
-        ws, today = workspace_of(context), latest_allowed_day(now)
+        today = latest_allowed_day(now)
         with change(context) as made:
-            if imports.pick_import_year(made.sf, ws, user_id, import_id, year, today):
+            if imports.pick_import_year(made.sf, workspace, user_id, import_id, year, today):
                 where = dict(response_url=body.get("response_url"), view_id=(body.get("view") or {}).get("id"))
                 made.promise(follow_ups.show_import_preview, user_id=user_id, import_id=import_id, now=now, **where)
     ack()
 
 
-def handle_import_cancel(ack: Ack, body: dict, context: BoltContext) -> None:
-    t = translator_for(context)
-    user_id, import_id = body["user"]["id"], entry_id_value(pressed_value(body))
-    cancelled = import_id is not None and imports.cancel_import(
-        context["session_factory"], workspace_of(context), user_id, import_id
-    )
+@listen.action(Action.IMPORT_CANCEL)
+def handle_import_cancel(ack, body, context, user_id, workspace, session_factory, t) -> None:
+    import_id = entry_id_value(pressed_value(body))
+    cancelled = import_id is not None and imports.cancel_import(session_factory, workspace, user_id, import_id)
     message = build_text_message(t("Cancelled: nothing was imported.") if cancelled else t(ALREADY_DONE))
-    promise(
-        context,
-        follow_ups.answer,
-        user_id=user_id,
-        response_url=body.get("response_url"),
-        message=message,
-        replace_original=True,
-    )
+    where = dict(response_url=body.get("response_url"), replace_original=True)
+    promise(context, follow_ups.answer, user_id=user_id, message=message, **where)
     ack()
 
 
-def handle_direct_message(event: dict, body: dict, context: BoltContext) -> None:
+@listen.event("message")
+@once_per_event
+def handle_direct_message(event, context, workspace, now, t) -> None:
     """Files shared in the app's DM are read for import, each by a worker; a plain message gets a
     hint of what the DM is for, once a day. The app's own messages and edits are left alone."""
     if event.get("channel_type") != "im" or event.get("bot_id") or not event.get("user"):
@@ -120,28 +107,11 @@ def handle_direct_message(event: dict, body: dict, context: BoltContext) -> None
         files = [f for f in event.get("files") or [] if isinstance(f, dict)]
         for file in files[:FILES_PER_MESSAGE_MAX]:
             file = {key: file[key] for key in FILE_FIELDS if key in file}
-            promise(
-                context,
-                follow_ups.read_shared_file,
-                user_id=user_id,
-                channel=channel,
-                file=file,
-                now=context["clock"](),
-            )
+            promise(context, follow_ups.read_shared_file, user_id=user_id, channel=channel, file=file, now=now)
     elif event.get("subtype") is None:
-        message = build_dm_hint_message(translator_for(context))
+        message = build_dm_hint_message(t)
         with change(context) as made:
-            if imports.hint_due(made.sf, workspace_of(context), user_id, context["clock"]()):
+            if imports.hint_due(made.sf, workspace, user_id, now):
                 made.promise(follow_ups.answer, user_id=user_id, response_url=None, message=message)
     else:
         log.info("Ignored a direct message of subtype %s", event.get("subtype"))
-
-
-def register(app: App) -> None:
-    app.action(Action.IMPORT)(reported(handle_import_button))
-    app.action(Action.IMPORT_CONFIRM)(reported(handle_import_confirm))
-    app.action(Action.IMPORT_CANCEL)(reported(handle_import_cancel))
-    app.action(Action.IMPORT_YEAR)(reported(handle_import_year))
-    app.view(View.IMPORT)(reported(handle_import_submission))
-    app.view(View.IMPORT_PREVIEW)(reported(handle_import_preview_submission))
-    app.event("message")(reported(once_per_event(handle_direct_message)))

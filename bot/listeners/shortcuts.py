@@ -2,20 +2,18 @@
 
 from __future__ import annotations
 
-from slack_bolt import Ack, App, BoltContext
-from slack_sdk import WebClient
-
 from bot.blocks.entry_modal import TEXT_MAX, ModalContext
-from bot.listeners.flows import open_record_modal
-from bot.slack.errors import reported
+from bot.listeners.registry import Listeners
 from bot.slack.ids import Shortcut
 from bot.slack.text import decode_slack_text
 from storage.types import EntryFields
 
+listen = Listeners()
 
-def handle_record_lesson_shortcut(ack: Ack, shortcut: dict, client: WebClient, context: BoltContext) -> None:
+
+@listen.shortcut(Shortcut.RECORD_LESSON)
+def handle_record_lesson_shortcut(ack, shortcut, modals, now) -> None:
     ack()
-    now = context["clock"]()
     message = shortcut.get("message") or {}
     fields = EntryFields(
         what_happened=decode_slack_text(message.get("text") or "")[:TEXT_MAX],
@@ -31,8 +29,4 @@ def handle_record_lesson_shortcut(ack: Ack, shortcut: dict, client: WebClient, c
         source_channel=(shortcut.get("channel") or {}).get("id"),
         source_ts=message.get("ts"),
     )
-    open_record_modal(client, context, shortcut["trigger_id"], modal, now, fields=fields)
-
-
-def register(app: App) -> None:
-    app.shortcut(Shortcut.RECORD_LESSON)(reported(handle_record_lesson_shortcut))
+    modals.open_record(shortcut["trigger_id"], modal, now, fields=fields)

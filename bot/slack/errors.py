@@ -3,18 +3,15 @@ went wrong on our side where Slack gave us a way to answer them."""
 
 from __future__ import annotations
 
-import functools
 import logging
 import traceback
 import uuid
-from collections.abc import Callable
 
 from slack_bolt import App, BoltResponse
 from slack_sdk import WebClient
 from slack_sdk.webhook import WebhookClient
 
-from bot.domain.languages import language_for
-from bot.i18n import ENGLISH, Translator, translator
+from bot.i18n import ENGLISH, Translator
 from bot.ops import error_tracking
 from bot.slack import api
 
@@ -56,39 +53,6 @@ def report(error: Exception, body: object, client: WebClient | None = None, t: T
             client.chat_postMessage(channel=user_id, text=text)
     except Exception as reply_error:  # Slack itself may be what failed
         log.warning("Could not tell the person about reference %s (%s)", reference, type(reply_error).__name__)
-
-
-def reported(handler: Callable) -> Callable:
-    """Wraps a listener so that its failures are reported here and Slack still gets its ack.
-
-    Bolt loses an ack when a listener raises after acking (Slack then sees a 404 or a timeout),
-    so listeners are registered through this instead of relying on @app.error alone."""
-
-    @functools.wraps(handler)
-    def listener(**kwargs):
-        try:
-            return handler(**kwargs)
-        except Exception as error:
-            ack = kwargs.get("ack")
-            if ack is not None and ack.response is None:
-                ack()
-            request = next((kwargs[k] for k in ("body", "command", "shortcut", "event") if k in kwargs), None)
-            report(error, request, kwargs.get("client"), _their_language(kwargs.get("context")))
-
-    return listener
-
-
-def _their_language(context) -> Translator:
-    """The person's language for the apology: the request's, or read now (English with the
-    database down, which may be what failed)."""
-    if not context:
-        return ENGLISH
-    if context.get("translator"):
-        return context["translator"]
-    ws, user_id = context.get("workspace"), context.get("user_id")
-    if ws is None or not user_id or "session_factory" not in context:
-        return ENGLISH
-    return translator(language_for(context["session_factory"], ws, user_id))
 
 
 def register(app: App) -> None:
