@@ -23,7 +23,7 @@ from bot.blocks.entry_modal import (
     parse_record_submission,
 )
 from bot.blocks.fail_command import SUBCOMMANDS, FailCommand, parse_fail_command
-from bot.blocks.messages import build_acknowledgement_message, build_not_saved_message, build_too_long_message
+from bot.blocks.messages import build_nice_job_message, build_not_saved_message, build_too_long_message
 from bot.blocks.resume import HOME_ENTRIES_MAX, RESUME_PAGE_SIZE, build_home_view, build_resume_message
 from bot.blocks.settings_modal import build_settings_modal, parse_settings_submission
 from bot.domain.entries import markdown_text
@@ -239,7 +239,7 @@ def test_resume_message_is_valid_for_any_entries(entries, year, page):
 @given(entries=entries_strategy(min_size=1, max_size=1), quick=st.booleans())
 def test_entry_messages_and_dialogs_are_valid_for_any_entry(entries, quick):
     [entry] = built(entries)
-    assert_valid_message(build_acknowledgement_message(t, entry, quick=quick))
+    assert_valid_message(build_nice_job_message(t, entry, quick=quick))
     assert_valid_view(build_delete_modal(t, entry))
     assert_valid_view(build_visibility_modal(t, entry))
 
@@ -468,7 +468,7 @@ def test_resume_escapes_mentions_in_every_user_field():
     ],
 )
 def test_quick_acknowledgement_offers_next_steps(visibility, expected):
-    message = build_acknowledgement_message(t, make_entry(42, visibility=visibility), quick=True)
+    message = build_nice_job_message(t, make_entry(42, visibility=visibility), quick=True)
     assert_valid_message(message)
     assert message["text"].startswith("Nice job")
     buttons = [e for b in message["blocks"] if b["type"] == "actions" for e in b["elements"]]
@@ -477,7 +477,7 @@ def test_quick_acknowledgement_offers_next_steps(visibility, expected):
 
 
 def test_modal_acknowledgement_has_no_buttons():
-    message = build_acknowledgement_message(t, make_entry(3), quick=False)
+    message = build_nice_job_message(t, make_entry(3), quick=False)
     assert_valid_message(message)
     assert [b for b in message["blocks"] if b["type"] == "actions"] == []
 

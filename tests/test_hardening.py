@@ -23,9 +23,9 @@ from bot.blocks.entry_modal import TEXT_MAX, ModalContext, build_record_modal
 from bot.blocks.fail_command import SUBCOMMANDS, parse_fail_command
 from bot.blocks.imports import build_import_modal
 from bot.blocks.messages import (
-    build_acknowledgement_message,
     build_admins_only_message,
     build_help_message,
+    build_nice_job_message,
     build_not_saved_message,
     build_text_message,
     build_too_long_message,
@@ -638,7 +638,7 @@ def replies_for(text: str) -> list[dict]:
         action_items=[],
     )
     return [
-        build_acknowledgement_message(t, entry, quick=True),
+        build_nice_job_message(t, entry, quick=True),
         build_not_saved_message(t, parsed.text),
         build_resume_message(t, [entry]),
         build_home_view(t, [entry], lessons=0, is_admin=False),

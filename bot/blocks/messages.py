@@ -5,7 +5,7 @@ from __future__ import annotations
 from bot.blocks.common import button, context, echo_sections, escape_within, modal, section
 from bot.blocks.entry_modal import BLAME_SUGGESTION
 from bot.blocks.similar import earlier_lesson_text
-from bot.domain.entries import acknowledgement, category_label, entry_day, visibility_label
+from bot.domain.entries import category_label, entry_day, nice_job_words, visibility_label
 from bot.domain.suggestions import Suggestion
 from bot.i18n import N_, Translator
 from bot.slack.ids import Action, View
@@ -43,10 +43,10 @@ def entry_summary(t: Translator, entry: Entry) -> str:
     return " · ".join((category_label(t, entry.category), entry_day(t, entry), visibility_label(t, entry.visibility)))
 
 
-def build_acknowledgement_message(t: Translator, entry: Entry, quick: bool, earlier: Suggestion | None = None) -> dict:
+def build_nice_job_message(t: Translator, entry: Entry, quick: bool, earlier: Suggestion | None = None) -> dict:
     """The blameless 'Nice job' after a record, with the lesson of the most similar earlier entry;
     a quick entry also offers its next steps."""
-    thanks = acknowledgement(t, entry.id)
+    thanks = nice_job_words(t, entry.id)
     blocks = [section(thanks), context(escape_within(entry_summary(t, entry), 2000))]
     if earlier is not None:
         blocks.append(section(earlier_lesson_text(t, earlier)))

@@ -33,7 +33,7 @@ ACKNOWLEDGEMENTS = (
 LATEST_TIMEZONE_OFFSET = timedelta(hours=14)
 
 
-def acknowledgement(t: Translator, entry_id: int) -> str:
+def nice_job_words(t: Translator, entry_id: int) -> str:
     return t(ACKNOWLEDGEMENTS[entry_id % len(ACKNOWLEDGEMENTS)])
 
 

@@ -9,8 +9,8 @@ from bot.blocks.action_items import build_action_items_modal
 from bot.blocks.entry_dialogs import build_delete_modal, build_visibility_modal
 from bot.blocks.entry_modal import TEXT_MAX, ModalContext
 from bot.blocks.messages import (
-    build_acknowledgement_message,
     build_blame_warning_message,
+    build_nice_job_message,
     build_undone_message,
 )
 from bot.blocks.state import entry_id_value, pressed, pressed_entry_id, pressed_value
@@ -48,7 +48,7 @@ def handle_share_anonymously(ack, body, context, user_id, workspace, session_fac
         return
     with change(context) as made:
         entry = change_visibility(made.sf, workspace, user_id, entry_id, "anonymous", now)
-        made.promise(follow_ups.answer, **in_place(body, build_acknowledgement_message(t, entry, quick=True)))
+        made.promise(follow_ups.answer, **in_place(body, build_nice_job_message(t, entry, quick=True)))
     ack()  # after the change: Slack's 200 means it is made
 
 

@@ -16,7 +16,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from bot.blocks.action_items import HOME_ITEMS_MAX
 from bot.blocks.data_rights import build_shared_export_refused_message, workspace_counts_text
 from bot.blocks.digest import build_nice_job_button, digest_block_id
-from bot.blocks.messages import build_acknowledgement_message, build_admins_only_message, build_text_message
+from bot.blocks.messages import build_admins_only_message, build_nice_job_message, build_text_message
 from bot.blocks.resume import HOME_ENTRIES_MAX, RESUME_PAGE_SIZE, build_home_view, build_resume_page
 from bot.blocks.similar import EARLIER_IN_MODAL, SEARCH_PAGE_SIZE, build_search_message, with_earlier_lessons
 from bot.blocks.state import entry_id_value
@@ -97,7 +97,7 @@ def send_nice_job(
         if link:
             set_source_link(sf, ws, user_id, entry.id, link)
     earlier = similar_lesson(rt, ws, user_id, entry)
-    message = build_acknowledgement_message(t, entry, quick=quick, earlier=earlier)
+    message = build_nice_job_message(t, entry, quick=quick, earlier=earlier)
     answer(client, user_id, response_url, message, replace_original)
     # Recorded from the Home (no response_url there), or elsewhere while the Home may be on screen.
     if response_url is None or home_opened_lately(sf, ws, user_id, now) or first_entry(sf, ws, user_id, entry.id):
