@@ -160,27 +160,30 @@ class WorkspaceSettings(Base):
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, onupdate=utcnow)
 
 
-class Digest(Base):
+class InWorkspace:
+    """The two tenancy columns of a workspace's row (see storage.types.Workspace)."""
+
+    enterprise_id: Mapped[str] = mapped_column(String(32))
+    team_id: Mapped[str] = mapped_column(String(32))
+
+
+class Digest(InWorkspace, Base):
     """One team digest posted to a retro channel."""
 
     __tablename__ = "digests"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    enterprise_id: Mapped[str] = mapped_column(String(32))
-    team_id: Mapped[str] = mapped_column(String(32))
     channel: Mapped[str] = mapped_column(String(32))
     posted_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     message_ts: Mapped[str | None] = mapped_column(String(32))
 
 
-class Delivery(Base):
+class Delivery(InWorkspace, Base):
     """The ledger of scheduled messages: one row per recipient, kind and period, claimed before sending."""
 
     __tablename__ = "deliveries"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    enterprise_id: Mapped[str] = mapped_column(String(32))
-    team_id: Mapped[str] = mapped_column(String(32))
     recipient: Mapped[str] = mapped_column(String(32))
     kind: Mapped[str] = mapped_column(String(32))
     period: Mapped[str] = mapped_column(String(16))
@@ -233,7 +236,7 @@ class Person(Base):
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, onupdate=utcnow)
 
 
-class FollowUp(Base):
+class FollowUp(InWorkspace, Base):
     """The outbox: work an ack promised (a Nice job, an answer, an export), written in the same
     transaction as the change itself and removed only once the work is done. A relay hands each row
     to the task queue under a lease; a row whose worker died is handed again once its lease ends."""
@@ -241,8 +244,6 @@ class FollowUp(Base):
     __tablename__ = "outbox"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    enterprise_id: Mapped[str] = mapped_column(String(32))
-    team_id: Mapped[str] = mapped_column(String(32))
     task: Mapped[str] = mapped_column(String(32))
     arguments: Mapped[dict] = mapped_column(JSON)
     # Higher first: what a person is waiting for goes before background work.
@@ -256,15 +257,13 @@ class FollowUp(Base):
     sends: Mapped[int] = mapped_column(Integer, default=0)
 
 
-class PendingImport(Base):
+class PendingImport(InWorkspace, Base):
     """A Markdown resume waiting for its owner's yes after the preview. Its text is deleted once it
     is imported or cancelled, and after a day (bot.domain.retention)."""
 
     __tablename__ = "pending_imports"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    enterprise_id: Mapped[str] = mapped_column(String(32))
-    team_id: Mapped[str] = mapped_column(String(32))
     user_id: Mapped[str] = mapped_column(String(32))
     text: Mapped[str] = mapped_column(Text)
     status: Mapped[str] = mapped_column(String(16), default="pending")  # pending, imported, cancelled

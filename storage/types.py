@@ -13,6 +13,10 @@ class Workspace:
     enterprise_id: str
     team_id: str
 
+    def columns(self) -> dict[str, str]:
+        """A row's two tenancy columns, as a model's constructor takes them."""
+        return {"enterprise_id": self.enterprise_id, "team_id": self.team_id}
+
 
 @dataclass(frozen=True)
 class EntryFields:

@@ -28,8 +28,7 @@ def claim_delivery(
         with session.begin_nested():
             session.add(
                 Delivery(
-                    enterprise_id=ws.enterprise_id,
-                    team_id=ws.team_id,
+                    **ws.columns(),
                     recipient=recipient,
                     kind=kind,
                     period=period,

@@ -35,7 +35,7 @@ class AlreadyInADigest(Exception):
 
 def claim_for_digest(session: Session, ws: Workspace, entry_ids: list[int], channel: str, now: datetime) -> Digest:
     """Mark entries as carried by a new digest, all or none (the caller's unit of work rolls back)."""
-    digest = Digest(enterprise_id=ws.enterprise_id, team_id=ws.team_id, channel=channel, posted_at=now)
+    digest = Digest(**ws.columns(), channel=channel, posted_at=now)
     session.add(digest)
     session.flush()
     claimed = session.execute(

@@ -47,8 +47,7 @@ def add_entry(
     request_key: str | None = None,
 ) -> Entry:
     entry = Entry(
-        enterprise_id=ws.enterprise_id,
-        team_id=ws.team_id,
+        **ws.columns(),
         user_id=user_id,
         request_key=request_key,
         created_at=now,

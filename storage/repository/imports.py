@@ -12,9 +12,7 @@ from storage.types import Workspace
 
 
 def add_pending_import(session: Session, ws: Workspace, user_id: str, text: str, now: datetime) -> PendingImport:
-    pending = PendingImport(
-        enterprise_id=ws.enterprise_id, team_id=ws.team_id, user_id=user_id, text=text, status="pending"
-    )
+    pending = PendingImport(**ws.columns(), user_id=user_id, text=text, status="pending")
     pending.created_at = now
     session.add(pending)
     session.flush()

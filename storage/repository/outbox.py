@@ -17,8 +17,7 @@ from storage.types import Workspace
 def add_follow_up(session: Session, ws: Workspace, task: str, arguments: dict, priority: int) -> None:
     session.add(
         FollowUp(
-            enterprise_id=ws.enterprise_id,
-            team_id=ws.team_id,
+            **ws.columns(),
             task=task,
             arguments=arguments,
             priority=priority,

@@ -22,7 +22,7 @@ def save_person_choice(session: Session, ws: Workspace, user_id: str, now: datet
     """A person's own choice (prompts, language), their row made on the first one."""
     person = session.get(Person, (ws.enterprise_id, ws.team_id, user_id))
     if person is None:
-        person = Person(enterprise_id=ws.enterprise_id, team_id=ws.team_id, user_id=user_id, prompts_stopped=False)
+        person = Person(**ws.columns(), user_id=user_id, prompts_stopped=False)
         session.add(person)
     for name, value in values.items():
         setattr(person, name, value)
@@ -51,7 +51,7 @@ def _remember_about(session: Session, ws: Workspace, user_id: str, now: datetime
         execution_options={"synchronize_session": False},
     ).rowcount
     if not kept and session.scalar(select(Entry.id).where(*owner_is(ws, user_id)).limit(1)) is not None:
-        person = Person(enterprise_id=ws.enterprise_id, team_id=ws.team_id, user_id=user_id, prompts_stopped=False)
+        person = Person(**ws.columns(), user_id=user_id, prompts_stopped=False)
         for name, value in values.items():
             setattr(person, name, value)
         person.updated_at = now

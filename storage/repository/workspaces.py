@@ -18,8 +18,7 @@ def get_settings(session: Session, ws: Workspace) -> WorkspaceSettings:
     if found is not None:
         return found
     return WorkspaceSettings(
-        enterprise_id=ws.enterprise_id,
-        team_id=ws.team_id,
+        **ws.columns(),
         retro_channel=None,
         digest_cadence="monthly",
         prompt_day=0,
@@ -49,7 +48,7 @@ def mark_uninstalled(session: Session, ws: Workspace, now: datetime, grace: time
     An empty team_id stands for every workspace of an org-wide install."""
     mark = session.get(Uninstall, (ws.enterprise_id, ws.team_id))
     if mark is None:
-        mark = Uninstall(enterprise_id=ws.enterprise_id, team_id=ws.team_id, uninstalled_at=now)
+        mark = Uninstall(**ws.columns(), uninstalled_at=now)
         session.add(mark)
     mark.purge_after = now + grace
     return mark
