@@ -30,9 +30,9 @@ from pathlib import Path
 import bot.tasks.reflection_prompts as reflection_prompts
 from bench.fanout import POSTS_PER_MINUTE, USERS_LIST_PER_MINUTE, members
 from bench.stage import fake_slack_and_database
+from bot import wiring
 from bot.settings import Settings
-from bot.tasks import Tasks
-from bot.tasks.queue import POLL_SECONDS, make_queue
+from bot.tasks.queue import POLL_SECONDS
 from storage.migrate import upgrade_to_head
 from tests.fakes.oauth import CLIENT_ID, CLIENT_SECRET
 from tests.harness.bot import BotHarness
@@ -74,7 +74,7 @@ def main() -> None:
                 queue = {"REDIS_URL": args.redis_url} if args.redis_url else {"QUEUE_PATH": app.queue_dir + "/queue.db"}
                 if args.redis_url:
                     redis_settings = Settings(database_url=url, redis_url=args.redis_url)
-                    tasks = Tasks(make_queue(redis_settings), app.tasks.runtime)
+                    tasks = wiring.tasks(redis_settings, app.tasks.runtime)
                     tasks.huey.flush()
                 env = {
                     **os.environ,

@@ -15,12 +15,11 @@ from datetime import UTC, datetime
 
 import pytest
 
+from bot import wiring
 from bot.scheduler import workspace_tick
 from bot.settings import Settings
-from bot.slack.installations import single_client, single_workspace
-from bot.tasks import Tasks
+from bot.slack.installations import single_workspace
 from bot.tasks.queue import make_queue
-from bot.tasks.runtime import Runtime
 from storage.db import make_engine, make_session_factory
 from storage.models import Entry
 from storage.types import Workspace
@@ -69,7 +68,8 @@ def test_a_worker_stopped_mid_fan_out_leaves_it_to_the_next_worker_and_nobody_is
     engine = make_engine(url)
     settings = Settings(bot_token=TOKEN, slack_api_url=fake_slack.url, database_url=url)
     client = fake_slack_client(fake_slack)
-    tasks = Tasks(make_queue(settings), Runtime(make_session_factory(engine), single_client(client), lambda: []))
+    sf = make_session_factory(engine)
+    tasks = wiring.tasks(settings, wiring.runtime(settings, sf, wiring.one_workspace(client)))
     tasks.prompts(WS, datetime.now(UTC), True)  # everyone, at 4 a second: about 6 s of work
     try:
         wait_until(lambda: sum(prompted(fake_slack).values()) >= 3)
@@ -106,7 +106,7 @@ def test_two_clocks_started_by_mistake_enqueue_each_workspaces_fan_out_once(fake
     queue_a, queue_b = make_queue(settings), make_queue(settings)  # one queue file, two processes' handles
 
     def tasks_of(process, queue):
-        return Tasks(queue, Runtime(process.sf, single_client(process.client), single_workspace(process.client)))
+        return wiring.tasks(settings, wiring.runtime(settings, process.sf, wiring.one_workspace(process.client)), queue)
 
     tasks = {"first": tasks_of(a, queue_a), "second": tasks_of(b, queue_b)}
 
@@ -235,7 +235,7 @@ def test_the_worker_serve_started_stops_when_serve_is_killed(tmp_path, fake_slac
 def test_a_worker_starting_clears_the_prompt_locks_a_killed_worker_left(tmp_path, fake_slack):
     settings = Settings(database_url=f"sqlite:///{tmp_path}/x.db", queue_path=str(tmp_path / "queue.db"))
     client = fake_slack_client(fake_slack)
-    tasks = Tasks(make_queue(settings), Runtime(None, single_client(client), lambda: []))
+    tasks = wiring.tasks(settings, wiring.runtime(settings, None, wiring.one_workspace(client)))
     tasks.prompt_lock(WS).acquire()  # held by a worker killed with SIGKILL
     tasks.prompt_lock(Workspace("E1", "T2")).acquire()
     tasks.clear_prompt_locks()
