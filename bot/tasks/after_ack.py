@@ -38,7 +38,7 @@ from bot.domain.suggestions import SearchPage, Suggestion
 from bot.i18n import N_, translator
 from bot.slack.api import permalink, reply
 from bot.slack.ids import Block
-from bot.tasks.outbox import once
+from bot.tasks.outbox import once, upload_once
 from bot.tasks.runtime import Runtime
 from bot.tasks.team_digest import post_team_digest
 from storage.types import Workspace
@@ -248,23 +248,22 @@ def send_export(
     )
     day = now.date().isoformat()
     channel = client.conversations_open(users=user_id)["channel"]["id"]
-    once(
-        lambda: client.files_upload_v2(
-            channel=channel,
-            file_uploads=[
-                {"filename": f"failure-resume-{day}.md", "title": t("Failure resume"), "content": document},
-                {
-                    "filename": f"failure-resume-data-{day}.json",
-                    "title": t("All your Failure Resume data (JSON)"),
-                    "content": machine_readable,
-                },
-            ],
-            initial_comment=t.plural(
-                "Here is your failure resume: {n} entry. The JSON file holds all your data in this workspace.",
-                "Here is your failure resume: {n} entries. The JSON file holds all your data in this workspace.",
-                len(data.entries),
-            ),
-        )
+    upload_once(
+        client,
+        channel=channel,
+        file_uploads=[
+            {"filename": f"failure-resume-{day}.md", "title": t("Failure resume"), "content": document},
+            {
+                "filename": f"failure-resume-data-{day}.json",
+                "title": t("All your Failure Resume data (JSON)"),
+                "content": machine_readable,
+            },
+        ],
+        initial_comment=t.plural(
+            "Here is your failure resume: {n} entry. The JSON file holds all your data in this workspace.",
+            "Here is your failure resume: {n} entries. The JSON file holds all your data in this workspace.",
+            len(data.entries),
+        ),
     )
     if response_url:
         answer(client, user_id, response_url, build_text_message(t("Sent to you in a direct message.")))
@@ -280,14 +279,13 @@ def send_shared_export(
         return
     shared = shared_entries_for_admins(rt.session_factory, ws)
     channel = client.conversations_open(users=user_id)["channel"]["id"]
-    once(
-        lambda: client.files_upload_v2(
-            channel=channel,
-            filename=f"failure-resume-shared-entries-{now.date().isoformat()}.csv",
-            title=t("Shared entries"),
-            content=shared_entries_csv(shared.entries, shared.nice_jobs),
-            initial_comment=workspace_counts_text(t, shared.counts),
-        )
+    upload_once(
+        client,
+        channel=channel,
+        filename=f"failure-resume-shared-entries-{now.date().isoformat()}.csv",
+        title=t("Shared entries"),
+        content=shared_entries_csv(shared.entries, shared.nice_jobs),
+        initial_comment=workspace_counts_text(t, shared.counts),
     )
     if response_url:
         answer(client, user_id, response_url, build_text_message(t("Sent to you in a direct message.")))

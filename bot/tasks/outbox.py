@@ -10,6 +10,7 @@ run again never shows one twice (a run cut off during the call itself may have s
 from __future__ import annotations
 
 import contextvars
+import copy
 import logging
 import threading
 from collections.abc import Callable
@@ -17,6 +18,7 @@ from datetime import date, datetime, timedelta
 from typing import TypeVar
 
 from huey import Huey
+from slack_sdk import WebClient
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -99,6 +101,30 @@ def once(send: Callable[[], T]) -> T | None:
         log.info("Follow-up %s: message %s was already sent by an earlier run", run.row_id, run.sends)
         return None
     return send()
+
+
+class _AlreadyShown(Exception):
+    """An earlier run of this follow-up already shared these files."""
+
+
+def upload_once(client: WebClient, **upload) -> None:
+    """`client.files_upload_v2(**upload)`, with only its last call claimed by `once`: getting upload
+    addresses and sending the bytes show nothing, and a run cut off there uploads again when the
+    follow-up runs again; files.completeUploadExternal shows the files, so it is the one claimed.
+    (Claimed around the whole upload, a timeout in its first call lost the files for good.)"""
+
+    def complete_once(**arguments):
+        completion = once(lambda: client.files_completeUploadExternal(**arguments))
+        if completion is None:
+            raise _AlreadyShown
+        return completion
+
+    uploading = copy.copy(client)  # this run's own: the shared client keeps its own method
+    uploading.files_completeUploadExternal = complete_once
+    try:
+        uploading.files_upload_v2(**upload)
+    except _AlreadyShown:
+        pass
 
 
 # -- the relay -------------------------------------------------------------------------------
