@@ -9,8 +9,9 @@ import inspect
 from collections.abc import Callable, Iterable
 
 
-def parameters(handler: Callable) -> list[str]:
-    return list(inspect.signature(handler).parameters)
+@functools.cache  # read once a handler, not on every request's ack path
+def parameters(handler: Callable) -> tuple[str, ...]:
+    return tuple(inspect.signature(handler).parameters)
 
 
 def wrapping(handler: Callable, needs: Iterable[str]) -> Callable[[Callable], Callable]:
