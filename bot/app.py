@@ -67,18 +67,8 @@ def create_app(
     What a request leaves for after its ack goes to `tasks`, enqueued before the ack."""
     _quiet_logs()
     people = People()
-    app = App(
-        client=client,
-        signing_secret=settings.signing_secret,
-        request_verification_enabled=verify_requests,
-        # Listeners store and enqueue, then ack; Bolt's thread pool then opens the modals whose
-        # trigger lasts 3 s. Nothing slower runs here: the rest is on the task queue.
-        process_before_response=False,
-        listener_executor=ThreadPoolExecutor(max_workers=64, thread_name_prefix="listener"),
-        logger=logging.getLogger("bot.app"),
-        oauth_settings=oauth,
-        user_facing_authorize_error_message=ENGLISH(NOT_INSTALLED),
-    )
+    token_keys = settings.sealing_keys
+    app = _bolt_app(settings, client, verify_requests, oauth)
 
     @app.middleware
     def provide_dependencies(context: BoltContext, body: dict, next: Callable[[], None]) -> BoltResponse | None:
@@ -96,7 +86,7 @@ def create_app(
         # What listeners ask for by name. Nothing here reads the database: the person's language is
         # read when `t` is first used, and units of work are opened by the listeners.
         t = PersonTranslator(session_factory, people, ws, context.user_id, clock)
-        modals = Modals(context.client, t, session_factory, ws, people, clock, settings.retro_channel)
+        modals = Modals(context.client, t, session_factory, ws, people, clock, settings.retro_channel, bool(token_keys))
         context.update(
             workspace=ws,  # None for a request that names no workspace: nothing is stored or shown for it
             session_factory=session_factory,
@@ -107,6 +97,7 @@ def create_app(
             modals=modals,
             installation_store=oauth.installation_store if oauth else None,
             uninstall_grace=timedelta(days=settings.uninstall_grace_days),
+            token_keys=token_keys,  # they seal a tracker's token as an admin connects it
         )
         next()
         return None
@@ -114,6 +105,21 @@ def create_app(
     listeners.register(app)
     errors.register(app)
     return app
+
+
+def _bolt_app(settings: Settings, client: WebClient, verify_requests: bool, oauth: OAuthSettings | None) -> App:
+    return App(
+        client=client,
+        signing_secret=settings.signing_secret,
+        request_verification_enabled=verify_requests,
+        # Listeners store and enqueue, then ack; Bolt's thread pool then opens the modals whose
+        # trigger lasts 3 s. Nothing slower runs here: the rest is on the task queue.
+        process_before_response=False,
+        listener_executor=ThreadPoolExecutor(max_workers=64, thread_name_prefix="listener"),
+        logger=logging.getLogger("bot.app"),
+        oauth_settings=oauth,
+        user_facing_authorize_error_message=ENGLISH(NOT_INSTALLED),
+    )
 
 
 def _quiet_logs() -> None:

@@ -60,6 +60,18 @@ def workspace_tick(
     return beat(sf, holder, now, enqueue)
 
 
+def issues_tick(
+    sf: sessionmaker[Session], installations: Installations, tasks: Tasks, now: datetime, holder: str
+) -> bool:
+    """Each installed workspace's tracker issues, looked at for those whose webhooks never reach us."""
+
+    def enqueue() -> None:
+        for each in installations():
+            tasks.check_issues(each.workspace, now=now)
+
+    return beat(sf, holder, now, enqueue)
+
+
 def meanings_tick(sf: sessionmaker[Session], tasks: Tasks, now: datetime, holder: str) -> bool:
     """The entries still without a meaning (imported ones, say), made by a worker with the encoder."""
     return beat(sf, holder, now, tasks.meanings)
@@ -96,6 +108,7 @@ def run_scheduler(
     # Members are listed once a run (Tier 2), so prompts are checked every quarter of an hour.
     every(timedelta(minutes=15), "Workspace beat", lambda now: workspace_tick(sf, installations, tasks, now, holder))
     every(timedelta(minutes=15), "Meanings beat", lambda now: meanings_tick(sf, tasks, now, holder))
+    every(timedelta(hours=1), "Issue check", lambda now: issues_tick(sf, installations, tasks, now, holder))
     if check_installs:
         every(timedelta(hours=1), "Install check", lambda now: install_check_tick(sf, tasks, now, holder))
     log.info("Scheduler %s started", holder)

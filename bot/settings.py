@@ -6,12 +6,21 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
+from bot.trackers import Endpoints
 from storage.tokens import TokenKeyError, sealer
 
 DEFAULT_API_URL = "https://slack.com/api/"
 DEFAULT_DATABASE_URL = "sqlite:///failure_resume.db"
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
 LOG_FORMATS = ("text", "json")
+# Settings of the issue trackers (bot/trackers), each read as the field of its name.
+TRACKER_VARIABLES = (
+    "GITHUB_API_URL",
+    "LINEAR_API_URL",
+    "GITHUB_WEBHOOK_SECRET",
+    "JIRA_WEBHOOK_SECRET",
+    "LINEAR_WEBHOOK_SECRET",
+)
 
 
 def sqlalchemy_url(url: str) -> str:
@@ -66,10 +75,36 @@ class Settings:
     # Similar lessons and search by meaning and words (a sentence encoder in each worker, about 125 MB),
     # or by words alone, for small hosts.
     similar_by_meaning: bool = True
+    # Action items as issues (bot/trackers): where GitHub's and Linear's APIs are (GitHub Enterprise
+    # Server, say), and the operator's webhook secrets (an admin may set a workspace's own instead).
+    github_api_url: str = Endpoints.github
+    linear_api_url: str = Endpoints.linear
+    github_webhook_secret: str | None = None
+    jira_webhook_secret: str | None = None
+    linear_webhook_secret: str | None = None
 
     @property
     def serve_starts_worker(self) -> bool:
         return self.start_worker if self.start_worker is not None else not self.redis_url
+
+    @property
+    def tracker_endpoints(self) -> Endpoints:
+        return Endpoints(github=self.github_api_url, linear=self.linear_api_url)
+
+    @property
+    def webhook_secrets(self) -> dict[str, str | None]:
+        """The operator's webhook secret of each tracker."""
+        return {
+            "github": self.github_webhook_secret,
+            "jira": self.jira_webhook_secret,
+            "linear": self.linear_webhook_secret,
+        }
+
+    @property
+    def sealing_keys(self):
+        """TOKEN_ENCRYPTION_KEYS as keys, or None where unset (single-workspace mode needs none until a
+        tracker is connected)."""
+        return sealer(self.token_keys) if self.token_keys else None
 
     @property
     def oauth(self) -> bool:
@@ -143,6 +178,7 @@ class Settings:
             web_concurrency=max(1, whole("WEB_CONCURRENCY", "1", "a whole number of processes")),
             follow_up_lease_seconds=max(3, whole("FOLLOW_UP_LEASE_SECONDS", "30", "a whole number of seconds")),
             similar_by_meaning=by_meaning == "true",
+            **{name.lower(): get(name) for name in TRACKER_VARIABLES if get(name)},
         )
 
     def missing_for(self, mode: str) -> list[str]:
@@ -164,6 +200,11 @@ class Settings:
                 "SLACK_SIGNING_SECRET: from your app's Basic Information page, App Credentials "
                 "> Signing Secret. The bot refuses HTTP requests it cannot verify."
             )
+        if self.token_keys and not self.oauth:
+            try:  # optional here (a tracker's token needs it), but not malformed
+                sealer(self.token_keys)
+            except TokenKeyError as problem:
+                missing.append(str(problem))
         if mode == "socket" and not self.app_token:
             missing.append(
                 "SLACK_APP_TOKEN: an app-level token (starts with xapp-) with the "

@@ -17,6 +17,7 @@ from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.app import create_app
+from bot.listeners.webhooks import TrackerWebhooks
 from bot.settings import Settings
 from bot.slack.api import build_web_client
 from bot.slack.installations import (
@@ -99,6 +100,8 @@ def runtime(
         clock=clock,
         notice_lost=notice_lost,
         encoder=encoder,
+        token_keys=settings.sealing_keys,
+        trackers=settings.tracker_endpoints,
     )
 
 
@@ -119,3 +122,8 @@ def app(
     return create_app(
         settings, sf, slack.client, tasks, clock=clock, verify_requests=(mode == "serve"), oauth=slack.oauth
     )
+
+
+def webhooks(settings: Settings, sf: sessionmaker[Session], clock: Callable[[], datetime] = utcnow) -> TrackerWebhooks:
+    """The trackers' webhooks (POST /webhooks/github, /webhooks/jira, /webhooks/linear) on the HTTP port."""
+    return TrackerWebhooks(sf, settings.sealing_keys, settings.webhook_secrets, clock)

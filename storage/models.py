@@ -134,8 +134,21 @@ class ActionItem(Base):
     # Asked once, 30 days after it was done: did it help? (yes, not_yet, no)
     helped: Mapped[str | None] = mapped_column(String(16))
     helped_asked_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # Its issue in the workspace's tracker (bot/trackers): asked for once (the claim, with a random
+    # reference the issue's body carries, so a retry finds an issue a cut-off attempt made), then made.
+    issue_requested_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    issue_ref: Mapped[str | None] = mapped_column(String(32))
+    issue_tries: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    issue_tracker: Mapped[str | None] = mapped_column(String(16))  # github, jira, linear
+    # How the tracker's webhooks name it: "owner/repo#12", "<site host>/PROJ-12", a Linear issue id.
+    issue_key: Mapped[str | None] = mapped_column(String(300))
+    issue_url: Mapped[str | None] = mapped_column(String(500))
+    issue_label: Mapped[str | None] = mapped_column(String(64))  # what people see: "#12", "PROJ-12", "ENG-3"
 
-    __table_args__ = (Index("ix_action_items_owner", "owner_id", "status"),)
+    __table_args__ = (
+        Index("ix_action_items_owner", "owner_id", "status"),
+        Index("ix_action_items_issue", "issue_tracker", "issue_key"),
+    )
 
     entry: Mapped[Entry] = relationship(back_populates="action_items")
 
@@ -165,6 +178,28 @@ class InWorkspace:
 
     enterprise_id: Mapped[str] = mapped_column(String(32))
     team_id: Mapped[str] = mapped_column(String(32))
+
+
+class TrackerConnection(InWorkspace, Base):
+    """Where a workspace's action items become issues: one tracker per workspace, its secrets sealed
+    (storage/tokens.py) and never shown again."""
+
+    __tablename__ = "tracker_connections"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    kind: Mapped[str] = mapped_column(String(16))  # github, jira, linear
+    # GitHub's "owner/repo", Jira's project key, Linear's team key.
+    target: Mapped[str] = mapped_column(String(200))
+    site: Mapped[str | None] = mapped_column(String(300))  # Jira's site, "https://acme.atlassian.net"
+    account: Mapped[str | None] = mapped_column(String(254))  # the Jira account's email
+    secret: Mapped[str] = mapped_column(Text)
+    webhook_secret: Mapped[str | None] = mapped_column(Text)
+    connected_by: Mapped[str] = mapped_column(String(32))
+    connected_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    # What the tracker answered the last check, when it refused ("bad_credentials", "not_found").
+    problem: Mapped[str | None] = mapped_column(String(64))
+
+    __table_args__ = (UniqueConstraint("enterprise_id", "team_id"),)
 
 
 class Digest(InWorkspace, Base):

@@ -15,6 +15,8 @@ TOKEN_COLUMNS = {
     "slack_bots": ("bot_token", "bot_refresh_token"),
     "slack_installations": ("bot_token", "bot_refresh_token", "user_token", "user_refresh_token"),
 }
+# Every sealed column: the Slack tokens, and the secrets of a workspace's tracker (bot/trackers).
+SEALED_COLUMNS = {**TOKEN_COLUMNS, "tracker_connections": ("secret", "webhook_secret")}
 
 
 class TokenKeyError(Exception):
@@ -81,9 +83,11 @@ def _unopened(token: str) -> str:
     )
 
 
-def _stored(connection: sa.Connection) -> Iterator[tuple[sa.TableClause, str, int, str]]:
+def _stored(
+    connection: sa.Connection, tables: dict[str, tuple[str, ...]]
+) -> Iterator[tuple[sa.TableClause, str, int, str]]:
     """Every stored token, newest first: its table, column, row id and sealed (or plain) text."""
-    for name, columns in TOKEN_COLUMNS.items():
+    for name, columns in tables.items():
         table = sa.table(name, sa.column("id"), *(sa.column(column) for column in columns))
         for row in connection.execute(sa.select(table).order_by(table.c.id.desc())).mappings().all():
             for column in columns:
@@ -91,14 +95,14 @@ def _stored(connection: sa.Connection) -> Iterator[tuple[sa.TableClause, str, in
                     yield table, column, row["id"], row[column]
 
 
-def any_stored(connection: sa.Connection) -> bool:
-    return next(_stored(connection), None) is not None
+def any_stored(connection: sa.Connection, tables: dict[str, tuple[str, ...]] = SEALED_COLUMNS) -> bool:
+    return next(_stored(connection, tables), None) is not None
 
 
 def check_keys(connection: sa.Connection, keys: MultiFernet) -> None:
     """Refuse keys that open none of the stored tokens: a wrong key, or the only right one removed."""
     first = None
-    for *_, token in _stored(connection):
+    for *_, token in _stored(connection, SEALED_COLUMNS):
         try:
             keys.decrypt(token.encode())
             return
@@ -108,10 +112,12 @@ def check_keys(connection: sa.Connection, keys: MultiFernet) -> None:
         raise TokenKeyError(_unopened(first))
 
 
-def reseal(connection: sa.Connection, change: Callable[[bytes], bytes]) -> int:
+def reseal(
+    connection: sa.Connection, change: Callable[[bytes], bytes], tables: dict[str, tuple[str, ...]] = SEALED_COLUMNS
+) -> int:
     """Rewrite every stored token with `change`; how many were rewritten."""
     rewritten = 0
-    for table, column, row_id, token in _stored(connection):
+    for table, column, row_id, token in _stored(connection, tables):
         try:
             new = change(token.encode()).decode()
         except InvalidToken:

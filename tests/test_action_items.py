@@ -130,9 +130,10 @@ def test_the_home_lists_open_items_oldest_first_with_done_which_says_nice_job(bo
     nice = [c for c in bot.fake.wait_for("chat.postMessage") if c.args["channel"] == "U1"][-1]
     assert "Nice job! Done: Oldest step" in nice.args["text"]
     home = bot.fake.wait_for("views.publish", count=2)[1]
-    assert (
-        "Oldest step" not in json.dumps(home.args["view"]["blocks"]).split("Open action items")[1].split("divider")[0]
-    )
+    wire = json.dumps(home.args["view"]["blocks"], ensure_ascii=False)
+    open_part, _, done_part = wire.split("Open action items")[1].split("divider")[0].partition("Done lately")
+    # Done, it leaves the open items for the ones done lately, marked done, with no Done button.
+    assert "Oldest step" not in open_part and "☑ Oldest step" in done_part and "action_item_done" not in done_part
 
 
 def test_a_teammate_given_an_item_sees_it_in_their_home_and_can_mark_it_done(bot):
@@ -174,7 +175,9 @@ def test_the_prompt_asks_once_whether_an_item_done_a_month_ago_helped(job, fake_
     run(job, PROMPT_DAY)
     [call] = fake_slack.calls_to("chat.postMessage")
     wire = json.dumps(call.args["blocks"])
-    assert "A month ago we did this: Add a kill switch. Did it help?" in wire and "Recent" not in wire
+    assert "A month ago we did this: Add a kill switch. Did it help?" in wire and "did this: Recent" not in wire
+    # The item done lately is still shown, marked done.
+    assert "\\u2611 Recent" in wire
     values = [e["value"] for b in call.args["blocks"] if b["type"] == "actions" for e in b["elements"]]
     assert [f"{first_id}:yes", f"{first_id}:not_yet", f"{first_id}:no"] == [
         v for v in values if v.startswith(f"{first_id}:")

@@ -524,7 +524,8 @@ def test_the_prompt_follows_up_on_open_items_missing_lessons_and_a_lesson_from_a
     assert_no_refused_calls(fake_slack)
     text = json.dumps(blocks_of(call), ensure_ascii=False)
     assert accessories(call, Action.ACTION_ITEM_DONE) == [str(open_item_id)]
-    assert "Add a kill switch" in text and "Alert" not in text
+    # The item done yesterday is shown done, without a Done button: not hidden, not asked about again.
+    assert "☐ Add a kill switch" in text and "☐ Alert" not in text and "☑ Alert" in text
     assert accessories(call, Action.ADD_LESSON) == [str(open_entry), str(edge_no_lesson)]
     assert "The cache fell over" in text and "Exactly sixty days ago" in text
     assert "Too old to ask about" not in text and str(old_no_lesson) not in accessories(call, Action.ADD_LESSON)

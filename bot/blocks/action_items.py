@@ -7,7 +7,7 @@ import re
 from dataclasses import dataclass
 from datetime import date
 
-from bot.blocks.common import button, context, escape_within, header, modal, option, plain, section
+from bot.blocks.common import button, context, escape, escape_within, header, modal, option, plain, section
 from bot.blocks.entry_modal import ModalContext
 from bot.blocks.state import selected_value, string_value
 from bot.i18n import N_, Translator
@@ -36,11 +36,23 @@ def item_line(t: Translator, item: ActionItem) -> str:
     line = f"{mark} {escape_within(item.text, 500)}"
     if item.due_on and item.status == "open":
         line += " · " + t("due {date}", date=t.date(item.due_on))
+    if issue_link(item):
+        line += " · " + issue_link(item)
     return line
 
 
-def build_action_items_modal(t: Translator, entry: Entry) -> dict:
-    """One entry's action items: who does each, by when, and where it stands."""
+def issue_link(item: ActionItem) -> str:
+    """The item's issue as a link (an address the tracker gave us, refused if it could break out of one)."""
+    if not item.issue_url or not item.issue_url.startswith(("https://", "http://")):
+        return ""
+    if any(char in item.issue_url for char in "<>| "):
+        return ""
+    return f"<{item.issue_url}|{escape(item.issue_label or 'issue')}>"
+
+
+def build_action_items_modal(t: Translator, entry: Entry, tracker: bool = False) -> dict:
+    """One entry's action items: who does each, by when, and where it stands; with a tracker, each
+    without an issue has *Create issue*."""
     named = entry.visibility == "named"
     statuses = [option(t(label), key) for key, label in STATUSES.items()]
     blocks = [section(escape_within(entry.what_happened, 500))]
@@ -50,7 +62,10 @@ def build_action_items_modal(t: Translator, entry: Entry) -> dict:
         # An item given to a teammate would tell them whose private or anonymous entry it came from.
         blocks.append(context(t("Only a shared-by-name entry's action items can be given to a teammate.")))
     for item in entry.action_items[:20]:
-        blocks.append(section(item_line(t, item)))
+        create = (
+            button(t("Create issue"), Action.CREATE_ISSUE, str(item.id)) if tracker and not item.issue_url else None
+        )
+        blocks.append(section(item_line(t, item), create))
         if named:
             owner = {"type": "users_select", "action_id": Action.ITEM_OWNER, "initial_user": item.owner_id}
             blocks.append(_input(t("Owner"), item_block_id(item.id, "owner"), owner))
@@ -99,14 +114,25 @@ def parse_action_items_submission(
     return ({}, errors) if errors else (changes, {})
 
 
-def open_items_blocks(t: Translator, items: list[ActionItem], more: bool) -> list[dict]:
-    """The App Home's open items, oldest first, each with Done."""
-    if not items:
+def open_items_blocks(
+    t: Translator, items: list[ActionItem], more: bool, done: list[ActionItem] = (), tracker: bool = False
+) -> list[dict]:
+    """The App Home's open items, oldest first, each with Done (and, with a tracker, Create issue),
+    then the ones done lately, marked done."""
+    if not items and not done:
         return []
-    blocks = [header(t("Open action items"))]
-    blocks += [section(item_line(t, item), button(t("Done"), Action.ACTION_ITEM_DONE, str(item.id))) for item in items]
+    blocks = [header(t("Open action items"))] if items else []
+    for item in items:
+        blocks.append(section(item_line(t, item), button(t("Done"), Action.ACTION_ITEM_DONE, str(item.id))))
+        if tracker and not item.issue_url:
+            blocks.append(
+                {"type": "actions", "elements": [button(t("Create issue"), Action.CREATE_ISSUE, str(item.id))]}
+            )
     if more:
         blocks.append(context(t("Older ones first; the rest follow as these are done.")))
+    if done:
+        blocks.append(context(t("Done lately:")))
+        blocks += [section(item_line(t, item)) for item in done]
     return blocks
 
 

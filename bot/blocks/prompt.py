@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from bot.blocks.action_items import helped_blocks
+from bot.blocks.action_items import helped_blocks, item_line
 from bot.blocks.common import button, context, divider, escape_within, section
 from bot.domain.entries import category_label, entry_day
 from bot.i18n import Translator
@@ -18,7 +18,10 @@ def build_prompt_message(
     missing_lessons: list[Entry],
     year_ago: Entry | None,
     follow_up: ActionItem | None = None,
+    done_items: list[ActionItem] = (),
+    tracker: bool = False,
 ) -> dict:
+    """With `tracker`, each open item without an issue has *Create issue*."""
     question = t(
         "How did this month go? Did anything not go as planned? Writing it down, with what we learned, "
         "is how we make sure it never happens twice."
@@ -26,10 +29,13 @@ def build_prompt_message(
     blocks = [section(question), {"type": "actions", "elements": _answer_buttons(t, period)}]
     if open_items:
         blocks += [divider(), section(t("*Your open action items.* Done any of them?"))]
-        blocks += [
-            section(f"☐ {escape_within(item.text, 500)}", button(t("Done"), Action.ACTION_ITEM_DONE, str(item.id)))
-            for item in open_items
-        ]
+        for item in open_items:
+            blocks.append(section(item_line(t, item), button(t("Done"), Action.ACTION_ITEM_DONE, str(item.id))))
+            if tracker and not item.issue_url:
+                create = button(t("Create issue"), Action.CREATE_ISSUE, str(item.id))
+                blocks.append({"type": "actions", "elements": [create]})
+    if done_items:
+        blocks += [context(t("Done lately:")), *(section(item_line(t, item)) for item in done_items)]
     if follow_up is not None:
         blocks += [divider(), *helped_blocks(t, follow_up)]
     if missing_lessons:

@@ -136,6 +136,8 @@ def build_home_view(
     prompts_stopped: bool = False,
     search: SearchPage | None = None,
     open_items: list[ActionItem] | None = None,
+    done_items: list[ActionItem] | None = None,
+    tracker: bool = False,
     language: str | None = None,
 ) -> dict:
     """The person's own resume in the App Home: recent entries by year, with a menu on each; or,
@@ -157,7 +159,7 @@ def build_home_view(
         _search_box(t, search.words if search else None),
     ]
     items = open_items or []
-    blocks += open_items_blocks(t, items[:HOME_ITEMS_MAX], more=len(items) > HOME_ITEMS_MAX)
+    blocks += open_items_blocks(t, items[:HOME_ITEMS_MAX], len(items) > HOME_ITEMS_MAX, done_items or [], tracker)
     if search is not None:
         blocks += search_blocks(t, search, Action.HOME_SEARCH_PAGE)
         blocks.append({"type": "actions", "elements": [button(t("Back to my resume"), Action.CLEAR_SEARCH)]})

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
-from bot.blocks.common import input_block, modal, option, plain, radio_input, static_select
+from bot.blocks.common import divider, input_block, modal, option, plain, radio_input, static_select
 from bot.blocks.state import selected_value, selected_values, string_value
+from bot.blocks.trackers import tracker_section
+from bot.domain.trackers import Connected
 from bot.domain.vocabulary import ANONYMITY_CROWDS, DIGEST_CADENCES, PROMPT_DAYS, VISIBILITIES
 from bot.i18n import LANGUAGES, Translator
 from bot.slack.ids import Action, Block, View
@@ -16,8 +18,15 @@ def _select(block_id: str, action_id: str, label: str, options: list[dict], curr
     return static_select(block_id, action_id, label, options, initial)
 
 
-def build_settings_modal(t: Translator, settings: WorkspaceSettings, default_channel: str | None = None) -> dict:
-    """`default_channel` (RETRO_CHANNEL) is shown until an admin picks the workspace's own."""
+def build_settings_modal(
+    t: Translator,
+    settings: WorkspaceSettings,
+    default_channel: str | None = None,
+    tracker: Connected | None = None,
+    can_seal: bool = False,
+) -> dict:
+    """`default_channel` (RETRO_CHANNEL) is shown until an admin picks the workspace's own. `tracker`:
+    the connected issue tracker; `can_seal`: whether its token could be stored (TOKEN_ENCRYPTION_KEYS)."""
     visibilities = [option(t(label), key) for key, label in VISIBILITIES.items()]
     visibility = next((o for o in visibilities if o["value"] == settings.default_visibility), visibilities[0])
     blocks = [
@@ -59,6 +68,8 @@ def build_settings_modal(t: Translator, settings: WorkspaceSettings, default_cha
             [option(name, code) for code, name in LANGUAGES.items()],
             settings.language,
         ),
+        divider(),
+        *tracker_section(t, tracker, can_seal),
     ]
     return modal(View.SETTINGS, t("Settings"), t("Save"), t("Cancel"), blocks)
 

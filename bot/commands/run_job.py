@@ -15,7 +15,7 @@ from bot import wiring
 from bot.commands.setup import job_setup
 from bot.settings import Settings
 from bot.slack.installations import Installed
-from bot.tasks import fanout
+from bot.tasks import fanout, trackers
 from bot.tasks.runtime import Runtime
 
 # Workspaces served at once; each keeps within its own rate limit.
@@ -54,10 +54,16 @@ def run_purge(rt: Runtime, now: datetime) -> dict[str, str]:
     return fanout.purge(rt, now)
 
 
+def run_issue_check(rt: Runtime, now: datetime) -> dict[str, str]:
+    """Look at every tracker issue of an action item now: a closed one makes its item done."""
+    return each_workspace(rt, lambda each: trackers.check_issues(rt, each.client, each.workspace, now))
+
+
 JOBS: dict[str, Callable[[Runtime, datetime], dict[str, str]]] = {
     "team-digest": run_team_digest,
     "reflection-prompts": run_reflection_prompts,
     "purge-uninstalled": run_purge,
+    "check-issues": run_issue_check,
 }
 
 

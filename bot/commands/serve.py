@@ -10,6 +10,7 @@ import sys
 import threading
 import time
 
+from bot import wiring
 from bot.commands.setup import build_app
 from bot.settings import Settings
 from bot.tasks.queue import make_queue
@@ -37,9 +38,11 @@ def _serve(settings: Settings, with_clock: bool) -> int:
     if app.oauth_flow:
         log.info("OAuth mode: workspaces install the app from GET /slack/install")
     grace, processes = settings.shutdown_grace_seconds, settings.web_concurrency
+    sf = make_session_factory(engine)
     probes = dict(
         readiness=Readiness.of(settings),
-        read_queue=metrics.queue_state(make_session_factory(engine), make_queue(settings)),
+        read_queue=metrics.queue_state(sf, make_queue(settings)),
+        webhooks=wiring.webhooks(settings, sf),
     )
     with _beside(settings, with_clock):
         ProductionServer(app, engine, settings.port, grace, processes, **probes).run()

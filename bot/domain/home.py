@@ -10,10 +10,14 @@ from storage.models import ActionItem, Entry
 from storage.repository import action_items as action_item_store
 from storage.repository import entries as entry_store
 from storage.repository import people as person_store
+from storage.repository import trackers as tracker_store
 from storage.types import Workspace
 
 # How long after opening the App Home a person may still be looking at it.
 HOME_LOOKED_AT = timedelta(minutes=30)
+# A done action item stays in the Home (and the monthly prompt) this long, marked done.
+DONE_SHOWN = timedelta(days=30)
+DONE_SHOWN_MOST = 3
 
 
 @dataclass(frozen=True)
@@ -24,12 +28,17 @@ class HomeContents:
     per_year: dict[int, int]
     prompts_stopped: bool
     open_items: list[ActionItem]
+    done_items: list[ActionItem]
+    tracker: bool  # whether action items can become issues (a tracker is connected)
     language: str | None  # the person's own choice; None follows Slack's locale
 
 
-def home_contents(sf: SessionFactory, ws: Workspace, user_id: str, recent: int, open_items: int = 0) -> HomeContents:
+def home_contents(
+    sf: SessionFactory, ws: Workspace, user_id: str, recent: int, now: datetime, open_items: int = 0
+) -> HomeContents:
     """The newest entries and the counts the Home tab shows, without loading a long resume whole."""
     with sf() as session:
+        done = action_item_store.list_own_done_action_items(session, ws, user_id, now - DONE_SHOWN, DONE_SHOWN_MOST)
         total, lessons = entry_store.count_entries(session, ws, user_id)
         person = person_store.get_person(session, ws, user_id)
         return HomeContents(
@@ -39,6 +48,8 @@ def home_contents(sf: SessionFactory, ws: Workspace, user_id: str, recent: int, 
             per_year=entry_store.count_entries_by_year(session, ws, user_id),
             prompts_stopped=bool(person and person.prompts_stopped),
             open_items=action_item_store.list_own_open_action_items(session, ws, user_id, open_items),
+            done_items=done if open_items else [],
+            tracker=tracker_store.get_connection(session, ws) is not None,
             language=person.language if person else None,
         )
 

@@ -4,7 +4,8 @@ A listener asks for what it needs by name, as Bolt injects it: Bolt's own `ack`,
 `command`, `event`, `shortcut`, `client` and `context`, and what bot.app's middleware puts on the
 context: `user_id` (who acted), `workspace`, `session_factory`, `tasks`, `now` (the request's
 moment), `t` (the person's translator, read on first use), `modals` (opening the app's modals),
-`people`, `installation_store` and `uninstall_grace`. `context` itself is for `change(context)` and
+`people`, `installation_store`, `uninstall_grace` and `token_keys` (which seal a tracker's token).
+`context` itself is for `change(context)` and
 `promise(context, ...)`, the units of work that promise follow-ups."""
 
 import logging
@@ -23,6 +24,7 @@ from bot.listeners import (
     prompt_actions,
     search_actions,
     shortcuts,
+    trackers,
     views,
 )
 
@@ -50,6 +52,7 @@ def register(app: App) -> None:
         events,
         installs,
         shortcuts,
+        trackers,
     )
     for surface in surfaces:
         surface.listen.register(app)

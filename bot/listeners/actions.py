@@ -14,7 +14,7 @@ from bot.blocks.messages import (
     build_undone_message,
 )
 from bot.blocks.state import entry_id_value, pressed, pressed_entry_id, pressed_value
-from bot.domain import languages
+from bot.domain import languages, trackers
 from bot.domain.entries import change_visibility, delete_own_entry, get_own_entry, request_key
 from bot.domain.wording import points_at_person
 from bot.listeners.changes import change, in_place, promise
@@ -112,14 +112,13 @@ def handle_home_language(ack, body, context, user_id, workspace, now) -> None:
 
 # The entry menu's choices that open a modal about the entry, built once it is read.
 ENTRY_DIALOGS = {
-    EntryMenuOption.ACTION_ITEMS: build_action_items_modal,
     EntryMenuOption.VISIBILITY: build_visibility_modal,
     EntryMenuOption.DELETE: build_delete_modal,
 }
 
 
 @listen.action(Action.ENTRY_MENU)
-def handle_entry_menu(ack, body, user_id, modals, t) -> None:
+def handle_entry_menu(ack, body, user_id, workspace, session_factory, modals, t) -> None:
     ack()
     trigger_id = body["trigger_id"]
     selected = pressed(body).get("selected_option") or {}
@@ -127,6 +126,12 @@ def handle_entry_menu(ack, body, user_id, modals, t) -> None:
     entry_id = entry_id_value(raw_id)
     if choice == EntryMenuOption.EDIT:
         modals.open_edit(trigger_id, user_id, entry_id)
+    elif choice == EntryMenuOption.ACTION_ITEMS:  # with *Create issue* once a tracker is connected
+
+        def items_view(entry):
+            return build_action_items_modal(t, entry, trackers.connected(session_factory, workspace) is not None)
+
+        modals.open_about_entry(trigger_id, user_id, entry_id, items_view)
     elif choice in ENTRY_DIALOGS:
         build = ENTRY_DIALOGS[choice]
         modals.open_about_entry(trigger_id, user_id, entry_id, lambda entry: build(t, entry))

@@ -36,7 +36,7 @@ class Change:
 
     def __init__(self, context: BoltContext, session: Session) -> None:
         self.context, self.session = context, session
-        self.sf = _OneSession(session)
+        self.sf = OneSession(session)
 
     def promise(self, follow_up: FollowUp, **arguments) -> None:
         follow_up(self.session, workspace_of(self.context), **arguments)
@@ -62,7 +62,7 @@ def in_place(body: dict, message: dict, home: bool = True) -> dict:
     return dict(user_id=body["user"]["id"], message=message, **where)
 
 
-class _OneSession:
+class OneSession:
     """A session factory whose every session is one open transaction's: a service's own `with
     sf.begin()` then joins it rather than committing by itself."""
 

@@ -17,6 +17,7 @@ from bot.blocks.entry_modal import ModalContext, build_record_modal
 from bot.blocks.imports import build_import_modal
 from bot.blocks.messages import ADMINS_ONLY, NOT_LOADED, NOT_YOURS, build_loading_modal, build_notice_modal
 from bot.blocks.settings_modal import build_settings_modal
+from bot.domain import trackers
 from bot.domain.entries import NotYourEntry, get_own_entry
 from bot.domain.workspace_settings import default_visibility, workspace_settings
 from bot.listeners.changes import named
@@ -44,9 +45,11 @@ class Modals:
         people: People,
         clock: Callable[[], datetime],
         default_retro_channel: str | None,
+        can_seal: bool = False,
     ) -> None:
+        """can_seal: whether a tracker's token can be stored (TOKEN_ENCRYPTION_KEYS is set)."""
         self.client, self.t, self.session_factory, self.people = client, t, session_factory, people
-        self.clock, self.default_retro_channel = clock, default_retro_channel
+        self.clock, self.default_retro_channel, self.can_seal = clock, default_retro_channel, can_seal
         self._workspace = workspace
 
     def workspace(self) -> Workspace:
@@ -113,8 +116,10 @@ class Modals:
             # Asked afresh, after the loading view: the submission's check then reuses this answer.
             if not self.people.is_admin(self.client, user_id, fresh=True):
                 return build_notice_modal(t, t(ADMINS_ONLY))
-            settings = workspace_settings(self.session_factory, self.workspace())
-            return build_settings_modal(t, settings, default_channel=self.default_retro_channel)
+            ws = self.workspace()
+            settings = workspace_settings(self.session_factory, ws)
+            tracker = trackers.connected(self.session_factory, ws)
+            return build_settings_modal(t, settings, self.default_retro_channel, tracker, self.can_seal)
 
         self.open_then_show(trigger_id, settings_view)
 

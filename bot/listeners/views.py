@@ -18,6 +18,8 @@ from bot.blocks.messages import (
     build_text_message,
 )
 from bot.blocks.settings_modal import parse_settings_submission
+from bot.blocks.trackers import wants_disconnect
+from bot.domain import trackers
 from bot.domain.action_items import update_action_items
 from bot.domain.entries import (
     change_visibility,
@@ -153,6 +155,8 @@ def handle_settings_submission(ack, view, client, context, user_id, workspace, p
         return
     with change(context) as made:
         save_workspace_settings(made.sf, workspace, user_id, values, now)
+        if wants_disconnect((view.get("state") or {}).get("values")):
+            trackers.disconnect(made.sf, workspace)
         made.promise(
             follow_ups.answer, user_id=user_id, response_url=None, message=build_text_message(t("Settings saved."))
         )

@@ -20,6 +20,7 @@ class View(StrEnum):
     ACTION_ITEMS = "action_items_modal"
     IMPORT = "import_modal"
     IMPORT_PREVIEW = "import_preview_modal"
+    TRACKER = "connect_tracker_modal"
     # Modals without a submit button: nothing comes back from them.
     LOADING = "loading_modal"
     NOTICE = "notice_modal"
@@ -51,6 +52,12 @@ class Block(StrEnum):
     IMPORT_TEXT = "import_text_block"
     IMPORT_ACTIONS = "import_actions_block"
     IMPORT_YEAR = "import_year_block"
+    TRACKER_DISCONNECT = "tracker_disconnect_block"
+    TRACKER_TARGET = "tracker_target_block"
+    TRACKER_SITE = "tracker_site_block"
+    TRACKER_ACCOUNT = "tracker_account_block"
+    TRACKER_SECRET = "tracker_secret_block"
+    TRACKER_WEBHOOK_SECRET = "tracker_webhook_secret_block"
 
 
 class Action(StrEnum):
@@ -106,6 +113,10 @@ class Action(StrEnum):
     IMPORT_CANCEL = "import_cancel_button"
     IMPORT_YEAR = "import_year_select"
     REVIEW = "year_review_button"
+    CONNECT_TRACKER = "connect_tracker_button"
+    CREATE_ISSUE = "create_issue_button"
+    TRACKER_DISCONNECT = "tracker_disconnect_input"
+    TRACKER_FIELD = "tracker_field_input"
 
 
 class EntryMenuOption(StrEnum):

@@ -9,6 +9,7 @@ import logging
 import re
 import time
 from collections.abc import Callable
+from typing import Protocol
 from urllib.parse import parse_qsl
 
 from gunicorn.app.base import BaseApplication
@@ -22,12 +23,19 @@ from bot.ops.readiness import Readiness
 from storage.db import database_answers
 from storage.models import utcnow
 
+
+class Webhooks(Protocol):
+    """The trackers' webhooks (bot.listeners.webhooks), answered on the same port."""
+
+    def wsgi(self, environ, start_response, respond: Callable) -> list[bytes]: ...
+
 log = logging.getLogger(__name__)
 
 SLACK_PATH = "/slack/events"
 HEALTH_PATH = "/healthz"
 READY_PATH = "/readyz"
 METRICS_PATH = "/metrics"
+WEBHOOKS_PREFIX = "/webhooks/"
 KIND = "failure_resume.kind"  # the Slack request's kind, for the metrics
 # Slack's own payloads are far smaller; anything bigger is refused before it is read.
 MAX_BODY_BYTES = 1_000_000
@@ -39,10 +47,11 @@ def make_wsgi_app(
     engine: Engine,
     readiness: Readiness | None = None,
     read_queue: Callable[[], metrics.QueueState] | None = None,
+    webhooks: Webhooks | None = None,
 ) -> FrontDoor:
     """readiness: asked by GET /readyz (the database and the queue, over new connections). read_queue:
-    the queue's depth, for GET /metrics."""
-    return FrontDoor(bolt_app, engine, readiness, read_queue)
+    the queue's depth, for GET /metrics. webhooks: the trackers' (POST /webhooks/github, ...)."""
+    return FrontDoor(bolt_app, engine, readiness, read_queue, webhooks)
 
 
 class FrontDoor:
@@ -54,9 +63,10 @@ class FrontDoor:
         engine: Engine,
         readiness: Readiness | None,
         read_queue: Callable[[], metrics.QueueState] | None,
+        webhooks: Webhooks | None = None,
     ) -> None:
         self.slack = SlackRequestHandler(bolt_app, path=SLACK_PATH)
-        self.engine, self.readiness, self.read_queue = engine, readiness, read_queue
+        self.engine, self.readiness, self.read_queue, self.webhooks = engine, readiness, read_queue, webhooks
         # OAuth mode: the Add to Slack page and Slack's redirect back after a person allows the install.
         oauth = bolt_app.oauth_flow
         self.install_path = oauth.install_path if oauth else None
@@ -96,6 +106,8 @@ class FrontDoor:
             status = "200 OK" if ready else "503 Service Unavailable"
             body = {name: "ok" if up else "unreachable" for name, up in answers.items()}
             return _json(start_response, status, {"ok": ready, **body})
+        if path.startswith(WEBHOOKS_PREFIX) and self.webhooks is not None:
+            return self.webhooks.wsgi(environ, start_response, _json)
         if path in self.install_paths and method == "GET":
             if path == self.install_path:
                 # Bolt copies the page's query (team=…) into Slack's authorize URL unescaped.
@@ -167,8 +179,10 @@ class ProductionServer(BaseApplication):
         threads: int = 8,
         readiness: Readiness | None = None,
         read_queue: Callable[[], metrics.QueueState] | None = None,
+        webhooks: Webhooks | None = None,
     ):
         self.bolt_app, self.engine, self.readiness, self.read_queue = bolt_app, engine, readiness, read_queue
+        self.webhooks = webhooks
         self.options = {
             "bind": f"0.0.0.0:{port}",
             "workers": processes,
@@ -189,7 +203,7 @@ class ProductionServer(BaseApplication):
             self.cfg.set(key, value)
 
     def load(self):
-        return make_wsgi_app(self.bolt_app, self.engine, self.readiness, self.read_queue)
+        return make_wsgi_app(self.bolt_app, self.engine, self.readiness, self.read_queue, self.webhooks)
 
     def _post_fork(self, _arbiter, _worker) -> None:
         self.engine.dispose(close=False)  # connections opened before the fork stay the parent's

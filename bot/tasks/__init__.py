@@ -23,7 +23,7 @@ from sqlalchemy.orm import Session
 from bot.i18n import ENGLISH
 from bot.ops import metrics
 from bot.slack import errors
-from bot.tasks import fanout, follow_ups, meanings
+from bot.tasks import fanout, follow_ups, meanings, trackers
 from bot.tasks.follow_ups import FOLLOW_UPS
 from bot.tasks.outbox import Relay, decode
 from bot.tasks.runtime import Runtime
@@ -53,6 +53,9 @@ class Tasks:
         self.follow_up = huey.task(name="follow_up")(self._run_follow_up)
         # The clock's: one workspace each, logged if they fail; the next beat tries again.
         self.digest = self.huey.task(name="digest")(self._in_workspace("digest", fanout.digest_if_due))
+        self.check_issues = self.huey.task(name="check_issues")(
+            self._in_workspace("check_issues", trackers.check_issues)
+        )
         # A page is safe to run again (the ledger skips whoever had their prompt): Huey retries it.
         retried = dict(retries=RETRIES, retry_delay=RETRY_DELAY_SECONDS)
         self.prompts = self.huey.task(name="prompts", **retried)(_logged("prompts", self._prompts))

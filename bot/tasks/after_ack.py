@@ -145,7 +145,7 @@ def refresh_home(
     t = rt.translator_for(client, ws, user_id)
     try:
         found = rt.suggestions.search(ws, user_id, search, page, SEARCH_PAGE_SIZE) if search else None
-        home = home_contents(rt.session_factory, ws, user_id, HOME_ENTRIES_MAX, HOME_ITEMS_MAX + 1)
+        home = home_contents(rt.session_factory, ws, user_id, HOME_ENTRIES_MAX, rt.clock(), HOME_ITEMS_MAX + 1)
         view = build_home_view(
             t,
             home.recent,
@@ -156,6 +156,8 @@ def refresh_home(
             prompts_stopped=home.prompts_stopped,
             search=found,
             open_items=home.open_items,
+            done_items=home.done_items,
+            tracker=home.tracker,
             language=home.language,
         )
         client.views_publish(user_id=user_id, view=view)

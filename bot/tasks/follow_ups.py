@@ -12,7 +12,7 @@ from typing import Concatenate, Generic, ParamSpec
 from slack_sdk import WebClient
 from sqlalchemy.orm import Session
 
-from bot.tasks import after_ack, imports, meanings, year_review
+from bot.tasks import after_ack, imports, meanings, trackers, year_review
 from bot.tasks.outbox import ASKED, BACKGROUND, WAITING, promise
 from bot.tasks.runtime import Runtime
 from storage.types import Workspace
@@ -51,6 +51,9 @@ finish_import = FollowUp("finish_import", imports.finish_import)
 show_import_preview = FollowUp("show_import_preview", imports.show_import_preview, ASKED)
 year_review_now = FollowUp("year_review", year_review.send_year_review_now)
 embed_entry = FollowUp("embed_entry", meanings.embed_entry, BACKGROUND)
+create_issue = FollowUp("create_issue", trackers.create_issue, ASKED)
+check_tracker = FollowUp("check_tracker", trackers.check_connection, ASKED)
+item_done = FollowUp("item_done", trackers.tell_item_done)
 
 # What a worker runs, by the name an outbox row keeps.
 FOLLOW_UPS: dict[str, FollowUp] = {
@@ -73,6 +76,9 @@ FOLLOW_UPS: dict[str, FollowUp] = {
         show_import_preview,
         year_review_now,
         embed_entry,
+        create_issue,
+        check_tracker,
+        item_done,
     )
 }
 # A web process of the version before the rename may still write its old name during a deploy.

@@ -13,6 +13,7 @@ from slack_sdk import WebClient
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.blocks.prompt import build_prompt_message
+from bot.domain.home import DONE_SHOWN
 from bot.domain.languages import person_language
 from bot.domain.prompts import PROMPT_KIND, is_away, is_person_to_prompt, person_timezone, prompt_is_due, prompt_period
 from bot.i18n import translator
@@ -24,6 +25,7 @@ from storage.repository import action_items as action_item_store
 from storage.repository import deliveries as delivery_store
 from storage.repository import entries as entry_store
 from storage.repository import people as person_store
+from storage.repository import trackers as tracker_store
 from storage.repository import workspaces as workspace_store
 from storage.types import Workspace
 
@@ -165,11 +167,14 @@ def _send_batch(
     languages = {due.user_id: due.language for due in batch}
     for due in batch:
         groups.setdefault((due.period, due.today), []).append(due.user_id)
+    with sf() as session:
+        tracker = tracker_store.get_connection(session, ws) is not None  # items may become issues
     for (period, today), user_ids in groups.items():
         with sf() as session:
             already = delivery_store.list_recipients(session, ws, user_ids, PROMPT_KIND, period)
             to_prompt = [user_id for user_id in user_ids if user_id not in already]
             open_items = action_item_store.list_open_action_items(session, ws, to_prompt, limit=5)
+            done_items = action_item_store.list_open_action_items(session, ws, to_prompt, 3, now - DONE_SHOWN)
             missing = entry_store.list_entries_missing_lessons(session, ws, to_prompt, today - timedelta(days=60), 3)
             year_ago = entry_store.list_lessons_from_a_year_ago(session, ws, to_prompt, today)
             follow_ups = action_item_store.list_action_items_to_follow_up(session, ws, to_prompt, now - HELPED_AFTER)
@@ -187,6 +192,8 @@ def _send_batch(
                 missing_lessons=missing.get(user_id, []),
                 year_ago=year_ago.get(user_id),
                 follow_up=follow_ups.get(user_id),
+                done_items=done_items.get(user_id, []),
+                tracker=tracker,
             )
             asked = [follow_ups[user_id].id] if user_id in follow_ups else []
             _send_one(sf, client, ws, user_id, period, message, now, pace, counts, asked)

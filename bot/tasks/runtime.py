@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
+from cryptography.fernet import MultiFernet
 from slack_sdk import WebClient
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -17,6 +18,7 @@ from bot.domain.suggestions import Suggestions
 from bot.i18n import Translator, translator
 from bot.slack.installations import ClientFor, Installations
 from bot.slack.people import People
+from bot.trackers import Endpoints
 from storage.types import Workspace
 
 if TYPE_CHECKING:
@@ -39,6 +41,10 @@ class Runtime:
     people: People = field(default_factory=People)
     # A worker's sentence encoder, loaded at its start (None elsewhere, and with SIMILAR_BY_MEANING=false).
     encoder: Encoder | None = None
+    # TOKEN_ENCRYPTION_KEYS, which open a connected tracker's token (None when unset), and where the
+    # trackers' APIs are.
+    token_keys: MultiFernet | None = None
+    trackers: Endpoints = field(default_factory=Endpoints)
     # This process's similarity indexes, one per workspace lately served.
     suggestions: Suggestions = field(init=False)
 

@@ -21,13 +21,16 @@ def items_in(ws: Workspace):
 
 
 def list_open_action_items(
-    session: Session, ws: Workspace, user_ids: list[str], limit: int
+    session: Session, ws: Workspace, user_ids: list[str], limit: int, done_since: datetime | None = None
 ) -> dict[str, list[ActionItem]]:
     """The open action items each person owns, newest entry first, at most `limit` each, for a batch
-    of people at once."""
+    of people at once; with `done_since`, the ones done since then instead."""
     rank = func.row_number().over(
         partition_by=ActionItem.owner_id, order_by=(Entry.happened_on.desc(), ActionItem.position)
     )
+    which = ActionItem.status == "open"
+    if done_since is not None:
+        which = (ActionItem.status == "done") & (ActionItem.done_at >= done_since)
     ranked = (
         select(ActionItem.id, rank.label("rank"))
         .join(Entry, ActionItem.entry_id == Entry.id)
@@ -35,7 +38,7 @@ def list_open_action_items(
             Entry.enterprise_id == ws.enterprise_id,
             Entry.team_id == ws.team_id,
             ActionItem.owner_id.in_(user_ids),
-            ActionItem.status == "open",
+            which,
         )
         .subquery()
     )
@@ -55,6 +58,14 @@ def list_own_open_action_items(session: Session, ws: Workspace, user_id: str, li
     """The open action items a person owns, oldest first."""
     query = items_in(ws).where(ActionItem.owner_id == user_id, ActionItem.status == "open")
     return list(session.scalars(query.order_by(Entry.created_at, Entry.id, ActionItem.position).limit(limit)))
+
+
+def list_own_done_action_items(
+    session: Session, ws: Workspace, user_id: str, since: datetime, limit: int
+) -> list[ActionItem]:
+    """The action items a person owns that were done since `since`, latest first."""
+    query = items_in(ws).where(ActionItem.owner_id == user_id, ActionItem.status == "done", ActionItem.done_at >= since)
+    return list(session.scalars(query.order_by(ActionItem.done_at.desc(), ActionItem.id).limit(limit)))
 
 
 def get_action_item(session: Session, ws: Workspace, user_id: str, item_id: int) -> ActionItem | None:

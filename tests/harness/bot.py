@@ -69,6 +69,7 @@ class BotHarness(SlackSide):
                 self.engine,
                 Readiness.of(queue_settings),
                 metrics.queue_state(self.session_factory, self.tasks.huey),
+                wiring.webhooks(self.settings, self.session_factory, self.clock),
             ),
             server_class=ThreadingWSGIServer,
             handler_class=QuietHandler,

@@ -21,7 +21,7 @@ depends_on = None
 def _keys(why: str):
     """The keys, asked for only when there are tokens: a database without any (single-workspace mode)
     migrates without one. Asked for before any change, so that a refusal leaves the database as it was."""
-    if not any_stored(op.get_bind()):
+    if not any_stored(op.get_bind(), TOKEN_COLUMNS):
         return None
     if not os.environ.get(VARIABLE, "").strip():
         raise TokenKeyError(f"The database holds Slack tokens {why}. Set {VARIABLE} and run again.")
@@ -45,11 +45,11 @@ def upgrade() -> None:
         op.execute("PRAGMA secure_delete = ON")
     _retype(sa.String(length=200), sa.Text())  # a sealed token is longer than the token
     if keys is not None:
-        reseal(op.get_bind(), keys.encrypt)
+        reseal(op.get_bind(), keys.encrypt, TOKEN_COLUMNS)
 
 
 def downgrade() -> None:
     keys = _keys("encrypted, which going back decrypts")
     if keys is not None:
-        reseal(op.get_bind(), keys.decrypt)
+        reseal(op.get_bind(), keys.decrypt, TOKEN_COLUMNS)
     _retype(sa.Text(), sa.String(length=200))
