@@ -11,6 +11,9 @@ from sqlalchemy import text
 from storage.db import database_answers, make_engine, make_session_factory
 from storage.migrate import upgrade_to_head
 from storage.models import Base
+from tests.fakes.github import FakeGitHub
+from tests.fakes.jira import FakeJira
+from tests.fakes.linear import FakeLinear
 from tests.fakes.server import FakeSlack
 from tests.harness.bot import BotHarness
 from tests.harness.config import REPO, TOKEN, reference_methods
@@ -59,6 +62,24 @@ def database_url(migrated_template, tmp_path) -> str:
 @pytest.fixture
 def fake_slack():
     with FakeSlack(REPO / "manifest.yml", reference_methods(), tokens=(TOKEN,)) as fake:
+        yield fake
+
+
+@pytest.fixture
+def fake_github():
+    with FakeGitHub() as fake:
+        yield fake
+
+
+@pytest.fixture
+def fake_jira():
+    with FakeJira() as fake:
+        yield fake
+
+
+@pytest.fixture
+def fake_linear():
+    with FakeLinear() as fake:
         yield fake
 
 
