@@ -11,12 +11,13 @@ from sqlalchemy import text
 from storage.db import database_answers, make_engine, make_session_factory
 from storage.migrate import upgrade_to_head
 from storage.models import Base
+from tests import payloads
 from tests.fakes.github import FakeGitHub
 from tests.fakes.jira import FakeJira
 from tests.fakes.linear import FakeLinear
 from tests.fakes.server import FakeSlack
 from tests.harness.bot import BotHarness
-from tests.harness.config import REPO, TOKEN, reference_methods
+from tests.harness.config import REPO, TOKEN, TOKEN_KEYS, reference_methods
 from tests.harness.jobs import quick_client
 from tests.harness.servers import PG_CTL, REDIS_CTL, REDIS_URL, Server
 
@@ -151,3 +152,18 @@ def redis_server():
         yield server
     finally:
         server.keep_running()
+
+
+@pytest.fixture
+def trackers_bot(fake_slack, database_url, fake_github, fake_linear):
+    """The running app with TOKEN_ENCRYPTION_KEYS (single-workspace mode) and the fakes' API addresses."""
+    harness = BotHarness(
+        fake_slack,
+        database_url,
+        token_keys=TOKEN_KEYS,
+        github_api_url=fake_github.url,
+        linear_api_url=fake_linear.url,
+    )
+    fake_slack.users["U1"] = payloads.ADMIN
+    yield harness
+    harness.close()

@@ -10,7 +10,15 @@ import urllib.request
 from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
+from sqlalchemy import select
+
+from storage.models import ActionItem
+from tests import payloads
+from tests.harness.clicks import home_click, submit_dialog
+from tests.harness.waits import wait_until
+
 USER_AGENT = "failure-resume-tests"
+OWN_SECRET = "our-own-webhook-secret"  # a workspace's webhook secret, as its admin sets it
 
 
 @dataclass
@@ -77,3 +85,49 @@ class WebhookReceiver:
         self._server.shutdown()
         self._server.server_close()
         self._thread.join()
+
+
+# ---- the app's side: an admin connects a tracker, a person presses Create issue --------------------
+
+
+def tracker_values(**fields: str) -> dict:
+    return {f"tracker_{name}_block": {"tracker_field_input": {"type": "plain_text_input", "value": value}}
+            for name, value in fields.items()}  # fmt: skip
+
+
+def connect(bot, kind: str, **fields: str):
+    """The admin submits the tracker's form (pushed from the settings) as Slack sends it."""
+    return submit_dialog(bot, "connect_tracker_modal", tracker_values(**fields), metadata=kind)
+
+
+def connect_github(bot, fake_github, webhook_secret: str | None = OWN_SECRET) -> None:
+    fields = dict(target="acme/ops", secret=fake_github.token)
+    if webhook_secret:
+        fields["webhook_secret"] = webhook_secret
+    answer = connect(bot, "github", **fields)
+    assert answer.status == 200 and json.loads(answer.body) == {"response_action": "clear"}
+    told = wait_until(lambda: [c for c in bot.fake.calls_to("chat.postMessage") if "is connected" in c.args["text"]])
+    assert "GitHub is connected: action items' issues go to acme/ops." in told[0].args["text"]
+    bot.fake.reset()
+
+
+def item_rows(bot) -> list[ActionItem]:
+    with bot.session_factory() as session:
+        return list(session.scalars(select(ActionItem).order_by(ActionItem.id)))
+
+
+def press_create(bot, item_id: int, user: str = "U1"):
+    return home_click(bot, payloads.button("create_issue_button", str(item_id)), user=user)
+
+
+def told(bot, words: str, user: str = "U1") -> str:
+    """The DM to `user` that says `words`, once it arrives."""
+    found = wait_until(
+        lambda: [c.args["text"] for c in bot.fake.calls_to("chat.postMessage") if c.args["channel"] == user
+                 and words in c.args["text"]], what=f"a DM saying {words!r}"
+    )  # fmt: skip
+    return found[0]
+
+
+def issues_made(fake) -> list:
+    return [c for c in fake.calls if c.method == "POST" and c.path.endswith("/issues") and c.status == 201]
