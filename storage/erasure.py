@@ -9,7 +9,17 @@ from __future__ import annotations
 from sqlalchemy import Table, delete, select, update
 from sqlalchemy.orm import Session
 
-from storage.models import Acknowledgement, ActionItem, Base, Delivery, Entry, PendingImport, Person, WorkspaceSettings
+from storage.models import (
+    Acknowledgement,
+    ActionItem,
+    Base,
+    Delivery,
+    Entry,
+    PendingImport,
+    Person,
+    TrackerConnection,
+    WorkspaceSettings,
+)
 from storage.types import Workspace
 
 
@@ -49,6 +59,13 @@ def delete_person_data(session: Session, ws: Workspace, user_id: str) -> dict[st
             session, delete(PendingImport).where(*_is_workspace(PendingImport, ws), PendingImport.user_id == user_id)
         ),
         "people": _rows(session, delete(Person).where(*_is_workspace(Person, ws), Person.user_id == user_id)),
+        # A tracker an admin connected stays connected for the team, without their user id.
+        "tracker_connected_by": _rows(
+            session,
+            update(TrackerConnection)
+            .where(*_is_workspace(TrackerConnection, ws), TrackerConnection.connected_by == user_id)
+            .values(connected_by=""),
+        ),
         # An admin's user id is the only trace left in the workspace's settings.
         "settings_changed_by": _rows(
             session,

@@ -26,6 +26,7 @@ from storage.repository import digests as digest_store
 from storage.repository import entries as entry_store
 from storage.repository import imports as import_store
 from storage.repository import people as person_store
+from storage.repository import trackers as tracker_store
 from storage.repository import workspaces as workspace_store
 from storage.types import EntryFields, Workspace
 
@@ -66,6 +67,8 @@ def fill(session_factory, ws: Workspace, user: str, *, fans: tuple[str, ...] = (
         assert delivery_store.claim_delivery(session, ws, user, "reflection_prompt", "2024-02", NOW)
         if session.get(WorkspaceSettings, (ws.enterprise_id, ws.team_id)) is None:
             workspace_store.save_settings(session, ws, user, NOW, retro_channel="CRETRO")
+            tracker_store.save_connection(session, ws, kind="github", target="acme/ops", secret="sealed",
+                                          connected_by=user, connected_at=NOW)  # fmt: skip
         return entry.id
 
 
@@ -110,6 +113,7 @@ def test_delete_person_data_removes_everything_of_that_person_in_that_workspace_
         "deliveries": 1,
         "pending_imports": 1,
         "people": 1,
+        "tracker_connected_by": 1,  # U1 connected this workspace's tracker, which stays connected
         "settings_changed_by": 1,  # U1 saved this workspace's settings
     }
     after = rows(session_factory)
@@ -142,6 +146,7 @@ def test_delete_workspace_data_removes_one_workspace_in_every_table(session_fact
     assert counts["entries"] == 2 and counts["action_items"] == 4 and counts["acknowledgements"] == 3
     assert counts["digests"] == 2 and counts["deliveries"] == 2 and counts["people"] == 2
     assert counts["workspace_settings"] == 1 and counts["pending_imports"] == 2
+    assert counts["tracker_connections"] == 1
     after = rows(session_factory)
     assert after == {
         "entries": {e for e in before["entries"] if e[0] not in gone},
@@ -158,7 +163,7 @@ def test_delete_workspace_data_removes_one_workspace_in_every_table(session_fact
 def test_delete_workspace_data_covers_every_table_that_names_a_workspace(session_factory, crowd):
     """A table added later with enterprise and team columns is emptied for the workspace too."""
     named = {"entries", "digests", "deliveries", "people", "pending_imports", "workspace_settings", "uninstalls"}
-    named |= {"outbox"}
+    named |= {"outbox", "tracker_connections"}  # a purge takes the tracker's sealed token too
     # A new table with workspace columns lands here: decide whether a purge empties it, then list it.
     assert {t.name for t in workspace_tables()} == named
     with session_factory.begin() as session:

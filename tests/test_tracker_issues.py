@@ -213,3 +213,28 @@ def test_the_hourly_check_finds_an_issue_closed_where_no_webhook_reaches(tracker
     fake_github.reopen(1)
     bot.tasks.check_issues(WS, now=bot.clock())
     wait_until(lambda: status_of(bot, item_id) == "open", what="the item open again")
+
+
+def test_rotate_keys_reseals_the_trackers_token_and_issues_are_still_made(trackers_bot, fake_github, tmp_path):
+    from cryptography.fernet import Fernet
+
+    from tests.harness.bot import BotHarness
+    from tests.harness.config import TOKEN_KEYS
+    from tests.harness.processes import run_cli
+
+    bot = trackers_bot
+    seed(bot, "A mistake", items=("A step",))
+    connect_github(bot, fake_github)
+    new = Fernet.generate_key().decode()
+    env = dict(SLACK_BOT_TOKEN="xoxb-test", SLACK_API_URL=bot.fake.url, DATABASE_URL=bot.settings.database_url)
+    rotated = run_cli(tmp_path, "rotate-keys", TOKEN_ENCRYPTION_KEYS=f"{new},{TOKEN_KEYS}", **env)
+    assert rotated.returncode == 0, rotated.stderr
+    assert "re-encrypted under the first key of TOKEN_ENCRYPTION_KEYS: 2." in rotated.stdout  # token, webhook secret
+    bot.stop_worker()
+    harness = BotHarness(bot.fake, bot.settings.database_url, token_keys=new, github_api_url=fake_github.url)
+    try:
+        [item] = item_rows(harness)
+        press_create(harness, item.id)
+        told(harness, "is in GitHub")  # the new key alone opened the token
+    finally:
+        harness.close()

@@ -191,3 +191,46 @@ def test_without_a_tracker_create_issue_says_how_to_connect_one(trackers_bot):
     [item] = item_rows(trackers_bot)
     press_create(trackers_bot, item.id)
     assert "No issue tracker is connected yet" in told(trackers_bot, "No issue tracker")
+
+
+def test_create_issue_is_offered_in_the_prompt_and_the_entrys_action_items_form(trackers_bot, fake_github):
+    from tests.harness.jobs import NOW, quick_client, run
+
+    bot = trackers_bot
+    entry_id = seed(bot, "A mistake", lesson="A lesson", items=("First step", "Second step"))
+    connect_github(bot, fake_github)
+    first, second = item_rows(bot)
+    run((bot.session_factory, quick_client(bot.fake.url)), NOW, force=True)
+    prompt = next(c for c in bot.fake.calls_to("chat.postMessage") if "How did this month go" in c.args["text"])
+    offered = [e for b in prompt.args["blocks"] if b["type"] == "actions" for e in b["elements"]
+               if e["action_id"] == "create_issue_button"]  # fmt: skip
+    assert [e["value"] for e in offered] == [str(first.id), str(second.id)]
+    pressed = payloads.block_actions(offered[1], response_url=bot.fake.response_url("prompt"))
+    assert bot.interact(pressed).status == 200
+    [(key, answer)] = bot.fake.wait_for_responses()
+    assert key == "prompt" and "is in GitHub" in answer["text"] and "Second step" in answer["text"]
+
+    bot.fake.reset()
+    menu = payloads.block_actions(payloads.overflow(f"action_items:{entry_id}"), container="view")
+    assert bot.interact(menu).status == 200
+    modal = bot.fake.wait_for_views()[0]
+    sections = {b["text"]["text"]: b.get("accessory") for b in modal["blocks"] if b["type"] == "section"}
+    assert sections["☐ First step"]["action_id"] == "create_issue_button"
+    [with_issue] = [text for text in sections if "Second step" in text]
+    assert "|#1>" in with_issue and sections[with_issue] is None  # made: its link, no second button
+
+
+def test_no_token_or_secret_reaches_a_log(trackers_bot, fake_github, caplog):
+    caplog.set_level("DEBUG")
+    bot = trackers_bot
+    seed(bot, "A mistake", lesson="A private lesson", items=("A step",))
+    connect_github(bot, fake_github)
+    [item] = item_rows(bot)
+    fake_github.queue_failure(401)
+    press_create(bot, item.id)
+    told(bot, "refused the token")
+    bot.drain()
+    logged = caplog.text
+    assert "refused an issue (bad_credentials)" in logged
+    for secret in (fake_github.token, OWN_SECRET, "A private lesson", "A step"):
+        assert secret not in logged

@@ -29,6 +29,7 @@ class Webhooks(Protocol):
 
     def wsgi(self, environ, start_response, respond: Callable) -> list[bytes]: ...
 
+
 log = logging.getLogger(__name__)
 
 SLACK_PATH = "/slack/events"
