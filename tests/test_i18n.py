@@ -19,6 +19,7 @@ from bot.blocks.entry_modal import ModalContext, build_record_modal
 from bot.blocks.imports import build_import_modal, build_preview_modal
 from bot.blocks.messages import build_loading_modal, build_notice_modal
 from bot.blocks.settings_modal import build_settings_modal
+from bot.blocks.trackers import build_tracker_modal
 from bot.domain.entries import ACKNOWLEDGEMENTS
 from bot.domain.markdown_import import ImportedEntry, ImportPlan
 from bot.i18n import ENGLISH, LOCALE_DIR, Translator
@@ -195,6 +196,7 @@ def every_modal(t: Translator) -> list[dict]:
         build_visibility_modal(t, entry),
         build_delete_all_data_modal(t),
         build_settings_modal(t, settings),
+        build_tracker_modal(t, "jira"),
         build_import_modal(t),
         build_preview_modal(t, ImportPlan((imported,), ()), 1),
         build_preview_modal(t, ImportPlan((), ()), 1),
