@@ -100,21 +100,20 @@ def issue_body(t: Translator, lesson: str | None, link: str | None, ref: str) ->
 
 def check_connection(rt: Runtime, client: WebClient, ws: Workspace, user_id: str) -> None:
     """A new connection tried at once, and the admin who made it told what the tracker said."""
-    t = rt.translator_for(client, ws, user_id)
+    sf, t = rt.session_factory, rt.translator_for(client, ws, user_id)
+    connected = trackers.connected(sf, ws)
+    if connected is None:
+        return  # disconnected since
     try:
-        access = trackers.opened_access(rt.session_factory, ws, rt.token_keys)
-    except TokenKeyError:
-        access, problem = None, "keys"
-    if access is None:
-        return None
-    try:
-        client_for(access, rt.trackers).check()
+        client_for(trackers.opened_access(sf, ws, rt.token_keys), rt.trackers).check()
         problem = None
+    except TokenKeyError:
+        problem = "keys"  # this worker's keys cannot open what the web process sealed
     except TrackerRefused as refused:
         problem = refused.reason
-    trackers.note_check(rt.session_factory, ws, problem)
-    once(lambda: reply(client, user_id, None, build_connection_checked_message(t, access.kind, access.target, problem)))
-    return None
+    trackers.note_check(sf, ws, problem)
+    message = build_connection_checked_message(t, connected.kind, connected.target, problem)
+    once(lambda: reply(client, user_id, None, message))
 
 
 def tell_item_done(rt: Runtime, client: WebClient, ws: Workspace, user_id: str, item_id: int) -> None:
