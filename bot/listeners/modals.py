@@ -18,7 +18,7 @@ from bot.blocks.imports import build_import_modal
 from bot.blocks.messages import ADMINS_ONLY, NOT_LOADED, NOT_YOURS, build_loading_modal, build_notice_modal
 from bot.blocks.settings_modal import build_settings_modal
 from bot.domain.entries import NotYourEntry, get_own_entry
-from bot.domain.workspace_settings import default_visibility, workspace_settings
+from bot.domain.workspace_settings import default_visibility, lessons_canvas_state, workspace_settings
 from bot.listeners.changes import named
 from bot.listeners.language import PersonTranslator
 from bot.slack.people import People
@@ -114,7 +114,14 @@ class Modals:
             if not self.people.is_admin(self.client, user_id, fresh=True):
                 return build_notice_modal(t, t(ADMINS_ONLY))
             settings = workspace_settings(self.session_factory, self.workspace())
-            return build_settings_modal(t, settings, default_channel=self.default_retro_channel)
+            canvas_channel, canvas_problem = lessons_canvas_state(self.session_factory, self.workspace())
+            return build_settings_modal(
+                t,
+                settings,
+                default_channel=self.default_retro_channel,
+                canvas_channel=canvas_channel,
+                canvas_problem=canvas_problem,
+            )
 
         self.open_then_show(trigger_id, settings_view)
 
