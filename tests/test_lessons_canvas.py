@@ -144,6 +144,21 @@ def test_a_canvas_someone_deleted_is_made_again(job, fake_slack):
     assert "First lesson" in canvas["markdown"] and "Second lesson" in canvas["markdown"]
 
 
+def test_a_new_retro_channel_gets_its_own_canvas_and_the_old_one_goes(job, fake_slack):
+    sf, client = job
+    share(sf, "UNAMED", "named", "First lesson")
+    digest(sf, client)
+    [old] = fake_slack.canvas_ids
+    share(sf, "UNAMED", "named", "Second lesson")
+    assert post_team_digest(sf, client, WS, NOW + timedelta(days=30), "CNEWRETRO") == "posted"
+    assert [c.args["canvas_id"] for c in fake_slack.calls_to("canvases.delete")] == [old]
+    [new] = fake_slack.canvas_ids
+    assert fake_slack.canvas(new)["channel"] == "CNEWRETRO" and fake_slack.canvas(new)["access"] == {
+        "CNEWRETRO": "read"
+    }
+    assert (kept(sf).canvas_id, kept(sf).channel) == (new, "CNEWRETRO")
+
+
 def test_without_canvases_write_the_digest_goes_out_alone_and_the_settings_say_why(bot):
     sf, client = bot.session_factory, build_web_client(TOKEN, bot.fake.url)
     bot.fake.users["U1"] = member("U1", is_admin=True)
