@@ -173,6 +173,20 @@ class WorkspaceSettings(Base):
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, onupdate=utcnow)
 
 
+class LessonsCanvas(Base):
+    """The retro channel's canvas of the team's lessons, rewritten after each digest, or why there is none."""
+
+    __tablename__ = "lessons_canvases"
+
+    enterprise_id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    team_id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    canvas_id: Mapped[str | None] = mapped_column(String(32))
+    channel: Mapped[str | None] = mapped_column(String(32))
+    # Why the last rewrite made no canvas ("no_scope", "no_canvases"); None while the canvas is kept.
+    problem: Mapped[str | None] = mapped_column(String(32))
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, onupdate=utcnow)
+
+
 class InWorkspace:
     """The two tenancy columns of a workspace's row (see storage.types.Workspace)."""
 

@@ -163,7 +163,7 @@ def test_delete_workspace_data_removes_one_workspace_in_every_table(session_fact
 def test_delete_workspace_data_covers_every_table_that_names_a_workspace(session_factory, crowd):
     """A table added later with enterprise and team columns is emptied for the workspace too."""
     named = {"entries", "digests", "deliveries", "people", "pending_imports", "workspace_settings", "uninstalls"}
-    named |= {"outbox", "tracker_connections"}  # a purge takes the tracker's sealed token too
+    named |= {"outbox", "lessons_canvases", "tracker_connections"}  # a purge takes the tracker's sealed token too
     # A new table with workspace columns lands here: decide whether a purge empties it, then list it.
     assert {t.name for t in workspace_tables()} == named
     with session_factory.begin() as session:

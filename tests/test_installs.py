@@ -16,7 +16,7 @@ from sqlalchemy import func, select, update
 from bot.commands.run_job import run_reflection_prompts
 from bot.domain.retention import purge_workspace
 from bot.scheduler import install_check_tick, workspace_tick
-from bot.slack.installations import BOT_SCOPES
+from bot.slack.installations import BOT_SCOPES, OPTIONAL_BOT_SCOPES
 from bot.tasks.retention import purge_due
 from storage.models import Entry, ProcessedEvent, Uninstall, WorkspaceSettings
 from storage.types import Workspace
@@ -58,7 +58,8 @@ def test_the_install_page_asks_slack_for_the_least_scopes_with_a_signed_single_u
     assert link.startswith(app.fake.base + "/oauth/v2/authorize?")
     query = parse_qs(urlsplit(link).query)
     assert query["client_id"] == [CLIENT_ID]
-    assert query["scope"][0].split(",") == list(BOT_SCOPES)
+    # The optional scope is asked for too; the workspace may decline it (manifest.yml's bot_optional).
+    assert query["scope"][0].split(",") == [*BOT_SCOPES, *OPTIONAL_BOT_SCOPES]
     assert "user_scope" not in query or query["user_scope"] == [""]
     state = query["state"][0]
     issued, _, signature = state.rpartition(".")

@@ -13,7 +13,7 @@ from jsonschema.validators import validator_for
 
 from bot.blocks.fail_command import SUBCOMMANDS
 from bot.slack.ids import Command, Shortcut
-from bot.slack.installations import BOT_SCOPES
+from bot.slack.installations import BOT_SCOPES, OPTIONAL_BOT_SCOPES
 from bot.slack.web import SLACK_PATH
 from tests import payloads
 from tests.harness.config import REPO, SLACK_REFERENCE
@@ -112,6 +112,7 @@ def test_the_declared_shortcut_and_command_are_handled(bot):
 
 def test_the_oauth_install_asks_for_the_manifests_scopes_and_returns_to_the_redirect_path():
     assert tuple(MANIFEST["oauth_config"]["scopes"]["bot"]) == BOT_SCOPES
+    assert tuple(MANIFEST["oauth_config"]["scopes"]["bot_optional"]) == OPTIONAL_BOT_SCOPES
     assert "user" not in MANIFEST["oauth_config"]["scopes"]  # no user tokens, ever
     [redirect] = MANIFEST["oauth_config"]["redirect_urls"]
     assert redirect.startswith("https://") and redirect.endswith("/slack/oauth_redirect")
@@ -119,7 +120,7 @@ def test_the_oauth_install_asks_for_the_manifests_scopes_and_returns_to_the_redi
 
 def test_every_scope_is_explained_in_the_readme():
     readme = (REPO / "README.md").read_text()
-    for scope in BOT_SCOPES:
+    for scope in BOT_SCOPES + OPTIONAL_BOT_SCOPES:
         assert f"`{scope}`" in readme, scope
 
 

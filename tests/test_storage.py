@@ -369,6 +369,17 @@ def test_follow_ups_promised_under_their_old_name_keep_their_work_across_the_ren
     command.upgrade(config, "head")
 
 
+def test_the_lessons_canvas_table_comes_with_migration_0013_and_goes_with_its_downgrade(database_url, engine):
+    config = alembic_config(database_url)
+    command.downgrade(config, "0012")
+    engine.dispose()
+    assert "lessons_canvases" not in inspect(engine).get_table_names()
+    command.upgrade(config, "head")
+    engine.dispose()
+    assert "lessons_canvases" in inspect(engine).get_table_names()
+    assert schema_differences(engine) == []
+
+
 def test_a_year_only_entry_given_its_day_in_the_form_knows_it(session_factory):
     fields = EntryFields("Missed it", None, "career", date(2019, 1, 1), (), (), "private")
     with session_factory.begin() as session:

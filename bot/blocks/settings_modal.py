@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from bot.blocks.common import divider, input_block, modal, option, plain, radio_input, static_select
+from bot.blocks.common import context, divider, input_block, modal, option, plain, radio_input, static_select
+from bot.blocks.lessons_canvas import NO_CANVASES, NO_SCOPE
 from bot.blocks.state import selected_value, selected_values, string_value
 from bot.blocks.trackers import tracker_section
 from bot.domain.trackers import Connected
@@ -22,15 +23,19 @@ def build_settings_modal(
     t: Translator,
     settings: WorkspaceSettings,
     default_channel: str | None = None,
+    canvas_channel: str | None = None,
+    canvas_problem: str | None = None,
     tracker: Connected | None = None,
     can_seal: bool = False,
 ) -> dict:
-    """`default_channel` (RETRO_CHANNEL) is shown until an admin picks the workspace's own. `tracker`:
-    the connected issue tracker; `can_seal`: whether its token could be stored (TOKEN_ENCRYPTION_KEYS)."""
+    """`default_channel` (RETRO_CHANNEL) is shown until an admin picks the workspace's own.
+    `canvas_channel`: where the lessons canvas is kept up to date; `canvas_problem`: why there is none.
+    `tracker`: the connected issue tracker; `can_seal`: whether its token could be stored (TOKEN_ENCRYPTION_KEYS)."""
     visibilities = [option(t(label), key) for key, label in VISIBILITIES.items()]
     visibility = next((o for o in visibilities if o["value"] == settings.default_visibility), visibilities[0])
     blocks = [
         _retro_channel_input(t, settings.retro_channel or default_channel),
+        {**context(_lessons_canvas_line(t, canvas_channel, canvas_problem)), "block_id": Block.LESSONS_CANVAS},
         _select(
             Block.DIGEST_CADENCE,
             Action.DIGEST_CADENCE,
@@ -84,6 +89,16 @@ def _retro_channel_input(t: Translator, channel_id: str | None) -> dict:
     if channel_id:
         menu["initial_conversation"] = channel_id
     return input_block(Block.RETRO_CHANNEL, t("Retro channel for the team digest"), menu, optional=True)
+
+
+def _lessons_canvas_line(t: Translator, channel: str | None, problem: str | None) -> str:
+    if problem == NO_SCOPE:
+        return t("No lessons canvas: the app was not granted canvases:write. Reinstall the app to allow it.")
+    if problem == NO_CANVASES:
+        return t("No lessons canvas: this workspace's plan has no canvases for the app. The digest goes out alone.")
+    if channel:
+        return t("The lessons canvas in <#{channel}> is rewritten with every digest.", channel=channel)
+    return t("The lessons canvas is made in the retro channel with the next digest.")
 
 
 def _guests_input(t: Translator, prompt_guests: bool) -> dict:

@@ -8,6 +8,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from storage.db import SessionFactory
 from storage.models import WorkspaceSettings
+from storage.repository import canvases as canvas_store
 from storage.repository import workspaces as workspace_store
 from storage.types import Workspace
 
@@ -15,6 +16,15 @@ from storage.types import Workspace
 def workspace_settings(sf: SessionFactory, ws: Workspace) -> WorkspaceSettings:
     with sf() as session:
         return workspace_store.get_settings(session, ws)
+
+
+def lessons_canvas_state(sf: SessionFactory, ws: Workspace) -> tuple[str | None, str | None]:
+    """The channel whose lessons canvas is kept up to date (or None), and why there is none (or None)."""
+    with sf() as session:
+        canvas = canvas_store.get_lessons_canvas(session, ws)
+        if canvas is None:
+            return None, None
+        return (canvas.channel if canvas.canvas_id and not canvas.problem else None), canvas.problem
 
 
 def default_visibility(sf: SessionFactory, ws: Workspace) -> str:

@@ -19,7 +19,7 @@ from bot.blocks.messages import ADMINS_ONLY, NOT_LOADED, NOT_YOURS, build_loadin
 from bot.blocks.settings_modal import build_settings_modal
 from bot.domain import trackers
 from bot.domain.entries import NotYourEntry, get_own_entry
-from bot.domain.workspace_settings import default_visibility, workspace_settings
+from bot.domain.workspace_settings import default_visibility, lessons_canvas_state, workspace_settings
 from bot.listeners.changes import named
 from bot.listeners.language import PersonTranslator
 from bot.slack.people import People
@@ -118,8 +118,16 @@ class Modals:
                 return build_notice_modal(t, t(ADMINS_ONLY))
             ws = self.workspace()
             settings = workspace_settings(self.session_factory, ws)
-            tracker = trackers.connected(self.session_factory, ws)
-            return build_settings_modal(t, settings, self.default_retro_channel, tracker, self.can_seal)
+            canvas_channel, canvas_problem = lessons_canvas_state(self.session_factory, ws)
+            return build_settings_modal(
+                t,
+                settings,
+                default_channel=self.default_retro_channel,
+                canvas_channel=canvas_channel,
+                canvas_problem=canvas_problem,
+                tracker=trackers.connected(self.session_factory, ws),
+                can_seal=self.can_seal,
+            )
 
         self.open_then_show(trigger_id, settings_view)
 

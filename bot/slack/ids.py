@@ -40,6 +40,7 @@ class Block(StrEnum):
     DEFAULT_VISIBILITY = "default_visibility_block"
     ANONYMITY_CROWD = "anonymity_crowd_block"
     PROMPT_GUESTS = "prompt_guests_block"
+    LESSONS_CANVAS = "lessons_canvas_block"
     HOME_ACTIONS = "home_actions_block"
     DATA_ACTIONS = "data_actions_block"
     ENTRY_ACTIONS = "entry_actions_block"

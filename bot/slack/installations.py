@@ -38,6 +38,8 @@ BOT_SCOPES = (
     "users:read",
     "channels:join",
 )
+# Asked for, but a workspace may decline it (manifest.yml's bot_optional): nothing may require it.
+OPTIONAL_BOT_SCOPES = ("canvases:write",)  # the lessons canvas in the retro channel
 # Bolt refreshes a token that expires within 120 minutes; scheduled work does it from 180.
 REFRESH_MINUTES_BEFORE_EXPIRY = 180
 # Slack's answers for a token of a workspace that removed the app.
@@ -80,7 +82,7 @@ def oauth_settings(settings: Settings, store: InstallationStore) -> OAuthSetting
     oauth = OAuthSettings(
         client_id=settings.client_id,
         client_secret=settings.client_secret,
-        scopes=list(BOT_SCOPES),
+        scopes=[*BOT_SCOPES, *OPTIONAL_BOT_SCOPES],
         # Slack's authorize page lives beside its Web API (slack.com, or slack-gov.com for GovSlack).
         authorization_url=settings.slack_api_url.removesuffix("api/") + "oauth/v2/authorize",
         installation_store=store,

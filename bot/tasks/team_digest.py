@@ -7,6 +7,7 @@ from datetime import datetime, timedelta
 
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.blocks.digest import build_digest_messages
@@ -20,6 +21,7 @@ from bot.domain.digest import (
 from bot.i18n import N_, translator
 from bot.slack.api import post_joining
 from bot.tasks.admins import tell_admins_once
+from bot.tasks.lessons_canvas import rewrite_lessons_canvas
 from bot.tasks.pacing import Pacer
 from storage.models import Digest
 from storage.repository import digests as digest_store
@@ -41,6 +43,9 @@ def post_team_digest(
     sf: sessionmaker[Session], client: WebClient, ws: Workspace, now: datetime, default_channel: str | None
 ) -> str:
     """Post every shared entry no digest has carried yet (anonymous ones once there is a crowd).
+
+    Once posted, the retro channel's lessons canvas is rewritten (bot.tasks.lessons_canvas); a canvas
+    that fails never undoes or repeats the digest.
 
     Returns what happened: "posted", "nothing", "no_channel", "channel_problem" or "already"
     (another process claimed the entries first). Entries are claimed before posting, so two
@@ -85,7 +90,18 @@ def post_team_digest(
     with sf.begin() as session:
         session.get(Digest, digest_id).message_ts = first_ts
     _post_continuations(client, channel, first_ts, messages[1:])
+    _rewrite_canvas(sf, client, ws, channel, now)
     return "posted"
+
+
+def _rewrite_canvas(sf: sessionmaker[Session], client: WebClient, ws: Workspace, channel: str, now: datetime) -> None:
+    """The digest is out: a canvas the database could not be read for waits for the next digest."""
+    try:
+        outcome = rewrite_lessons_canvas(sf, client, ws, channel, now)
+    except SQLAlchemyError as error:
+        log.warning("Lessons canvas not rewritten (%s)", type(error).__name__)
+        return
+    log.info("Lessons canvas for %s: %s", ws.team_id, outcome)
 
 
 def _post_continuations(client: WebClient, channel: str, first_ts: str, messages: list[dict]) -> None:

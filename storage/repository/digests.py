@@ -121,3 +121,21 @@ def count_shared_items_done(
         done = done.where(carried.c.done_at > since)
     still_open = select(func.count()).select_from(carried).where(carried.c.status == "open")
     return session.scalar(done) or 0, session.scalar(still_open) or 0
+
+
+def list_carried_shared(session: Session, ws: Workspace) -> list[Entry]:
+    """The entries posted digests carried that are still shared (one made private or deleted since
+    drops out), newest digest first, then newest share."""
+    return list(
+        session.scalars(
+            select(Entry)
+            .join(Digest, Entry.digest_id == Digest.id)
+            .where(
+                *_posted_digests(ws),
+                Entry.enterprise_id == ws.enterprise_id,
+                Entry.team_id == ws.team_id,
+                Entry.visibility.in_(("anonymous", "named")),
+            )
+            .order_by(Digest.posted_at.desc(), Digest.id.desc(), Entry.id.desc())
+        )
+    )

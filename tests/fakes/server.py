@@ -24,12 +24,15 @@ from urllib.parse import urlsplit
 import yaml
 
 from tests.fakes.answers import TEAM_ID, Answers
+from tests.fakes.canvases import Canvases
 from tests.fakes.faults import Failure, Faults
 from tests.fakes.files import Files
 from tests.fakes.oauth import CLIENT_ID, CLIENT_SECRET, Grants
 from tests.fakes.rules import MESSAGE_BLOCKS_MAX, Rules, blocks_problem
 from tests.fakes.wire import Answer, Call, api_error, bearer_token, parse_api_args
 
+# Method references the shared set lacks (the canvases), in its format.
+OWN_METHODS = Path(__file__).parent / "methods"
 # The view an app shows while it reads what the real one needs (bot.blocks.messages).
 LOADING_CALLBACK_ID = "loading_modal"
 RESPONSE_URL_USES = 5
@@ -95,19 +98,21 @@ class _Server(ThreadingHTTPServer):
     fake: FakeSlack
 
 
-class FakeSlack(Rules, Answers, Faults, Files):
+class FakeSlack(Rules, Answers, Faults, Files, Canvases):
     """The fake Web API, its state and its HTTP serving; the mixins hold its rules, default answers,
-    fault knobs and files."""
+    fault knobs, files and canvases."""
 
     def __init__(self, manifest_path: Path, methods_dir: Path | None, tokens=("xoxb-test",)):
         manifest = yaml.safe_load(Path(manifest_path).read_text()) or {}
-        scopes = ((manifest.get("oauth_config") or {}).get("scopes") or {}).get("bot") or []
-        self.scopes: tuple[str, ...] = tuple(scopes)
+        scopes = (manifest.get("oauth_config") or {}).get("scopes") or {}
+        # What the workspace granted: every scope the manifest asks for, its optional ones included,
+        # until a test withholds some (withhold_scopes).
+        self.scopes: tuple[str, ...] = tuple(scopes.get("bot") or []) + tuple(scopes.get("bot_optional") or [])
         self.grants = Grants(tokens, TEAM_ID, CLIENT_ID, CLIENT_SECRET)
         self.users: dict[str, dict] = {}
         self._methods = None
         if methods_dir is not None:
-            files = Path(methods_dir).glob("*.json")
+            files = [*OWN_METHODS.glob("*.json"), *Path(methods_dir).glob("*.json")]  # the shared set wins
             self._methods = {f.name.removesuffix(".json"): json.loads(f.read_text()) for f in files}
         self._cond = threading.Condition()
         self._counters = defaultdict(lambda: itertools.count(1))
@@ -118,6 +123,7 @@ class FakeSlack(Rules, Answers, Faults, Files):
         self._views: dict[str, dict] = {}  # every modal opened or pushed, by id, as last shown
         self._shared_files: dict[str, tuple[bytes, str]] = {}  # files people shared: bytes, mimetype
         self._file_redirects: dict[str, str] = {}
+        self._canvases: dict[str, dict] = {}  # every canvas made, by id, as last written
         self._server: _Server | None = None
         self._thread: threading.Thread | None = None
         self.reset()
@@ -159,6 +165,10 @@ class FakeSlack(Rules, Answers, Faults, Files):
 
     def response_url(self, key: str = "r1") -> str:
         return f"{self.base}/response/{key}"
+
+    def withhold_scopes(self, *scopes: str) -> None:
+        """The workspace declined these scopes at install (an optional one), or an admin removed them."""
+        self.scopes = tuple(scope for scope in self.scopes if scope not in scopes)
 
     def reset(self) -> None:
         """Forget what was received, queued failures and delays.
@@ -238,6 +248,7 @@ class FakeSlack(Rules, Answers, Faults, Files):
                 answer = (
                     self._refusal(method, token and (refused or "ok"), args)
                     or self._org_token_refusal(method, args, grant)
+                    or self._canvas_answer(method, args)
                     or self._default_answer(method, args, grant)
                 )
         self._record(Call(method, args, answer.status, answer.ok, answer.error, grant and grant.team_id))
