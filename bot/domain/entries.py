@@ -220,10 +220,13 @@ def change_visibility(
         return entry
 
 
-def delete_own_entry(sf: SessionFactory, ws: Workspace, user_id: str, entry_id: int) -> None:
+def delete_own_entry(sf: SessionFactory, ws: Workspace, user_id: str, entry_id: int) -> bool:
+    """Whether a digest had carried it (the lessons canvas then shows it until it is rewritten)."""
     with sf.begin() as session:
-        if not entry_store.delete_entry(session, ws, user_id, entry_id):
-            raise NotYourEntry(entry_id)
+        entry = own_entry(session, ws, user_id, entry_id)
+        carried = entry.digest_id is not None
+        entry_store.delete_entry(session, ws, user_id, entry_id)
+        return carried
 
 
 @dataclass(frozen=True)

@@ -24,6 +24,7 @@ def handle_delete_all_data_submission(ack, context, user_id, workspace, t) -> No
     their_words = t.translator()  # before the deletion, which takes the person's language with it
     with change(context) as made:
         removed = delete_all_my_data(made.sf, workspace, user_id)
+        made.promise(follow_ups.refresh_canvas)  # their lessons leave the canvas now
         message = build_data_deleted_message(their_words, removed["entries"])
         made.promise(follow_ups.answer, user_id=user_id, response_url=None, message=message, home=True)
     ack()  # after the deletion: the modal closes once it is done

@@ -76,6 +76,8 @@ def handle_record_submission(ack, view, user_id, workspace, session_factory, tas
     def follow_up(session: Session, entry: Entry, created: bool) -> None:
         if entry.meaning_model is None and (created or meta.entry_id is not None):  # new words: a new meaning
             tasks.promise_meaning(session, ws, entry.id)
+        if not created and entry.digest_id is not None:  # the canvas shows its new words, or its new visibility
+            follow_ups.refresh_canvas(session, ws)
         if created:
             welcome = dict(response_url=meta.response_url, now=now, quick=False, source=source)
             follow_ups.nice_job(session, ws, user_id=user_id, entry_id=entry.id, **welcome)
@@ -101,7 +103,8 @@ def handle_record_submission(ack, view, user_id, workspace, session_factory, tas
 @listen.view(View.DELETE)
 def handle_delete_submission(ack, view, context, user_id, workspace) -> None:
     with change(context) as made:
-        delete_own_entry(made.sf, workspace, user_id, _entry_id(view))
+        if delete_own_entry(made.sf, workspace, user_id, _entry_id(view)):
+            made.promise(follow_ups.refresh_canvas)  # its lesson leaves the canvas now, not with the next digest
         made.promise(follow_ups.refresh_home, user_id=user_id)
     ack()
 
@@ -119,7 +122,9 @@ def handle_visibility_submission(ack, view, context, user_id, workspace, session
             ack(response_action="update", view=again)
             return
     with change(context) as made:
-        change_visibility(made.sf, workspace, user_id, _entry_id(view), visibility, now)
+        entry = change_visibility(made.sf, workspace, user_id, _entry_id(view), visibility, now)
+        if entry.digest_id is not None:  # the canvas shows it as it is shared now, or not at all
+            made.promise(follow_ups.refresh_canvas)
         made.promise(follow_ups.refresh_home, user_id=user_id)
     ack()
 

@@ -12,7 +12,7 @@ from typing import Concatenate, Generic, ParamSpec
 from slack_sdk import WebClient
 from sqlalchemy.orm import Session
 
-from bot.tasks import after_ack, imports, meanings, trackers, year_review
+from bot.tasks import after_ack, imports, lessons_canvas, meanings, trackers, year_review
 from bot.tasks.outbox import ASKED, BACKGROUND, WAITING, promise
 from bot.tasks.runtime import Runtime
 from storage.types import Workspace
@@ -54,6 +54,7 @@ embed_entry = FollowUp("embed_entry", meanings.embed_entry, BACKGROUND)
 create_issue = FollowUp("create_issue", trackers.create_issue, ASKED)
 check_tracker = FollowUp("check_tracker", trackers.check_connection, ASKED)
 item_done = FollowUp("item_done", trackers.tell_item_done)
+refresh_canvas = FollowUp("refresh_canvas", lessons_canvas.refresh_lessons_canvas, BACKGROUND)
 
 # What a worker runs, by the name an outbox row keeps.
 FOLLOW_UPS: dict[str, FollowUp] = {
@@ -79,6 +80,7 @@ FOLLOW_UPS: dict[str, FollowUp] = {
         create_issue,
         check_tracker,
         item_done,
+        refresh_canvas,
     )
 }
 # A web process of the version before the rename may still write its old name during a deploy.

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
@@ -21,6 +22,9 @@ from storage.repository import canvases as canvas_store
 from storage.repository import digests as digest_store
 from storage.repository import workspaces as workspace_store
 from storage.types import Workspace
+
+if TYPE_CHECKING:
+    from bot.tasks.runtime import Runtime
 
 log = logging.getLogger(__name__)
 
@@ -70,6 +74,15 @@ def rewrite_lessons_canvas(
     with sf.begin() as session:
         canvas_store.save_lessons_canvas(session, ws, now, canvas_id=canvas_id, channel=channel, problem=None)
     return outcome
+
+
+def refresh_lessons_canvas(rt: Runtime, client: WebClient, ws: Workspace) -> None:
+    """The follow-up of a change to a lesson a digest carried (made private, anonymous, deleted, edited):
+    the canvas rewritten at once, not with the next digest. Nothing to do where no canvas is kept."""
+    with rt.session_factory() as session:
+        kept = canvas_store.get_lessons_canvas(session, ws)
+    if kept is not None and kept.canvas_id and kept.channel:
+        rewrite_lessons_canvas(rt.session_factory, client, ws, kept.channel, rt.clock())
 
 
 def _edited(client: WebClient, canvas_id: str, content: dict) -> bool:
