@@ -241,3 +241,20 @@ def test_rotate_keys_reseals_the_trackers_token_and_issues_are_still_made(tracke
         told(harness, "is in GitHub")  # the new key alone opened the token
     finally:
         harness.close()
+
+
+def test_a_tracker_down_for_good_is_told_after_its_tries_and_nothing_is_made(trackers_bot, fake_github, monkeypatch):
+    import bot.tasks
+
+    monkeypatch.setattr(bot.tasks, "RETRY_DELAY_SECONDS", 0.2)  # the follow-up's waits between tries, shortened
+    harness = trackers_bot
+    seed(harness, "A mistake", items=("A step",))
+    connect_github(harness, fake_github)
+    [item] = item_rows(harness)
+    fake_github.queue_failure(503, times=20)
+    press_create(harness, item.id)
+    assert "The action item is unchanged" in told(harness, "GitHub is not answering right now")
+    harness.drain()
+    [row] = item_rows(harness)
+    assert row.issue_url is None and row.issue_requested_at is None and row.issue_tries == 5
+    assert issues_made(fake_github) == []
