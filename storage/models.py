@@ -144,6 +144,8 @@ class ActionItem(Base):
     issue_key: Mapped[str | None] = mapped_column(String(300))
     issue_url: Mapped[str | None] = mapped_column(String(500))
     issue_label: Mapped[str | None] = mapped_column(String(64))  # what people see: "#12", "PROJ-12", "ENG-3"
+    # Done because its issue was closed (so its issue reopened opens it again); a person's Done is theirs.
+    done_by_issue: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
 
     __table_args__ = (
         Index("ix_action_items_owner", "owner_id", "status"),

@@ -258,3 +258,20 @@ def test_a_tracker_down_for_good_is_told_after_its_tries_and_nothing_is_made(tra
     [row] = item_rows(harness)
     assert row.issue_url is None and row.issue_requested_at is None and row.issue_tries == 5
     assert issues_made(fake_github) == []
+
+
+def test_a_persons_done_is_theirs_an_open_issue_never_reopens_it(trackers_bot, fake_github):
+    """Done pressed in Slack while the issue is still open: neither the hourly check nor the issue's
+    other news reopen it; only an issue that closed the item reopens it."""
+    from tests import payloads
+    from tests.harness.clicks import home_click
+
+    bot = trackers_bot
+    item_id = make_issue(bot, fake_github)
+    assert home_click(bot, payloads.button("action_item_done_button", str(item_id))).status == 200
+    wait_until(lambda: status_of(bot, item_id) == "done", what="the item done by its owner")
+    bot.tasks.check_issues(WS, now=bot.clock())
+    bot.drain()
+    assert fake_github.issue_webhook(1, action="reopened", secret=OWN_SECRET).post(f"{bot.url}/webhooks/github") == 200
+    assert status_of(bot, item_id) == "done"
+    assert any(c.route == "GET /repos/acme/ops/issues/1" for c in fake_github.calls)  # the check did look

@@ -234,3 +234,18 @@ def test_no_token_or_secret_reaches_a_log(trackers_bot, fake_github, caplog):
     assert "refused an issue (bad_credentials)" in logged
     for secret in (fake_github.token, OWN_SECRET, "A private lesson", "A step"):
         assert secret not in logged
+
+
+def test_presses_at_the_same_moment_make_one_issue(trackers_bot, fake_github):
+    from concurrent.futures import ThreadPoolExecutor
+
+    bot = trackers_bot
+    seed(bot, "A mistake", items=("A step pressed at once",))
+    connect_github(bot, fake_github)
+    [item] = item_rows(bot)
+    with ThreadPoolExecutor(max_workers=6) as pool:
+        statuses = list(pool.map(lambda _: press_create(bot, item.id).status, range(6)))
+    assert statuses == [200] * 6
+    told(bot, "is in GitHub")
+    bot.drain()
+    assert len(issues_made(fake_github)) == 1

@@ -42,6 +42,7 @@ class Connected:
 class IssueRequest:
     outcome: str  # "asked" (a follow-up makes it), "made", "asking" (one is being made), "no_tracker"
     item: ActionItem
+    look_first: bool = False  # an earlier press's try may have made it: find it before making one
 
 
 @dataclass(frozen=True)
@@ -121,11 +122,10 @@ def ask_for_issue(sf: SessionFactory, ws: Workspace, user_id: str, item_id: int,
             return IssueRequest("made", item)
         if tracker_store.get_connection(session, ws) is None:
             return IssueRequest("no_tracker", item)
-        if item.issue_requested_at and now - item.issue_requested_at < CLAIM_LASTS:
+        tried_before = item.issue_ref is not None  # the reference is kept: a later try finds what it made
+        if not tracker_store.claim_issue(session, item.id, uuid.uuid4().hex, now, now - CLAIM_LASTS):
             return IssueRequest("asking", item)
-        item.issue_requested_at = now
-        item.issue_ref = item.issue_ref or uuid.uuid4().hex  # kept: a later try finds what an earlier made
-        return IssueRequest("asked", item)
+        return IssueRequest("asked", item, look_first=tried_before)
 
 
 def issue_draft(sf: SessionFactory, ws: Workspace, user_id: str, item_id: int) -> IssueDraft | None:
@@ -171,11 +171,13 @@ def release_claim(sf: SessionFactory, ws: Workspace, user_id: str, item_id: int)
 
 def follow_issue(item: ActionItem, done: bool, now: datetime) -> bool:
     """An item's status after its issue's: done when the issue is closed, open again when it is
-    reopened; a dropped item stays dropped. Whether it became done."""
+    reopened, but only if the issue had closed it (a person's Done, or Dropped, stays theirs).
+    Whether it became done."""
     if done and item.status == "open":
         action_item_store.set_action_item_status(item, "done", now)
+        item.done_by_issue = True
         return True
-    if not done and item.status == "done":
+    if not done and item.status == "done" and item.done_by_issue:
         action_item_store.set_action_item_status(item, "open", now)
     return False
 

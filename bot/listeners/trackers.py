@@ -70,7 +70,8 @@ def handle_create_issue(ack, body, context, user_id, workspace, now, t) -> None:
     with change(context) as made:
         asked = trackers.ask_for_issue(made.sf, workspace, user_id, item_id, now)
         if asked.outcome == "asked":
-            made.promise(follow_ups.create_issue, user_id=user_id, item_id=item_id, response_url=response_url)
+            where = dict(response_url=response_url, look_first=asked.look_first)
+            made.promise(follow_ups.create_issue, user_id=user_id, item_id=item_id, **where)
         else:
             message = build_issue_made_message(t, asked.item) if asked.outcome == "made" else ANSWERS[asked.outcome](t)
             made.promise(follow_ups.answer, user_id=user_id, response_url=response_url, message=message)

@@ -41,7 +41,13 @@ CHECKS_PER_SECOND = 2.0
 
 
 def create_issue(
-    rt: Runtime, client: WebClient, ws: Workspace, user_id: str, item_id: int, response_url: str | None = None
+    rt: Runtime,
+    client: WebClient,
+    ws: Workspace,
+    user_id: str,
+    item_id: int,
+    response_url: str | None = None,
+    look_first: bool = False,
 ) -> None:
     """The item's issue in the connected tracker. A try that may have made it (cut off, or timed out)
     is followed by one that first looks for it by the reference its body carries: one issue, however
@@ -62,7 +68,8 @@ def create_issue(
         return None  # made by an earlier run, which said so
     tracker = client_for(access, rt.trackers)
     try:
-        issue = tracker.find(draft.ref, draft.requested_at - FIND_SINCE) if draft.tries else None
+        tried = draft.tries or look_first  # a try of this press, or of an earlier one, may have made it
+        issue = tracker.find(draft.ref, draft.requested_at - FIND_SINCE) if tried else None
         if issue is None:
             link = permalink(client, *draft.digest) if draft.digest else None
             issue = tracker.create(draft.title, issue_body(t, draft.lesson, link, draft.ref), draft.ref)

@@ -75,6 +75,7 @@ def get_action_item(session: Session, ws: Workspace, user_id: str, item_id: int)
 
 
 def set_action_item_status(item: ActionItem, status: str, now: datetime) -> None:
+    item.done_by_issue = False  # whoever changes it now: its issue's next change follows from here
     if status == "done" and item.status != "done":
         item.done_at = now
     elif status != "done":

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import delete, or_, select
+from sqlalchemy import delete, func, or_, select, update
 from sqlalchemy.orm import Session
 
 from storage.models import ActionItem, Entry, TrackerConnection
@@ -50,9 +50,22 @@ def list_connections(session: Session, kind: str | None = None) -> list[TrackerC
 
 
 def get_item_for_issue(session: Session, ws: Workspace, user_id: str, item_id: int) -> ActionItem | None:
-    """An action item the person owns or whose entry they wrote, locked for its issue's claim."""
+    """An action item the person owns or whose entry they wrote."""
     mine = or_(ActionItem.owner_id == user_id, Entry.user_id == user_id)
-    return session.scalar(items_in(ws).where(ActionItem.id == item_id, mine).with_for_update(of=ActionItem))
+    return session.scalar(items_in(ws).where(ActionItem.id == item_id, mine))
+
+
+def claim_issue(session: Session, item_id: int, ref: str, now: datetime, stale_before: datetime) -> bool:
+    """The item claimed for its issue, in one conditional UPDATE (which SQLite serialises too): False
+    when it has its issue, or another press claimed it since `stale_before`."""
+    free = or_(ActionItem.issue_requested_at.is_(None), ActionItem.issue_requested_at < stale_before)
+    claimed = session.execute(
+        update(ActionItem)
+        .where(ActionItem.id == item_id, ActionItem.issue_url.is_(None), free)
+        .values(issue_requested_at=now, issue_ref=func.coalesce(ActionItem.issue_ref, ref), issue_tries=0)
+        .execution_options(synchronize_session=False)
+    )
+    return claimed.rowcount == 1
 
 
 def list_items_with_issue(session: Session, ws: Workspace, tracker: str, key: str) -> list[ActionItem]:

@@ -40,13 +40,22 @@ def upgrade() -> None:
         batch_op.add_column(sa.Column("issue_key", sa.String(length=300), nullable=True))
         batch_op.add_column(sa.Column("issue_url", sa.String(length=500), nullable=True))
         batch_op.add_column(sa.Column("issue_label", sa.String(length=64), nullable=True))
+        batch_op.add_column(sa.Column("done_by_issue", sa.Boolean(), server_default=sa.false(), nullable=False))
         batch_op.create_index("ix_action_items_issue", ["issue_tracker", "issue_key"], unique=False)
 
 
 def downgrade() -> None:
     with op.batch_alter_table("action_items", schema=None) as batch_op:
         batch_op.drop_index("ix_action_items_issue")
-        for column in ("issue_label", "issue_url", "issue_key", "issue_tracker", "issue_tries", "issue_ref"):
+        for column in (
+            "done_by_issue",
+            "issue_label",
+            "issue_url",
+            "issue_key",
+            "issue_tracker",
+            "issue_tries",
+            "issue_ref",
+        ):
             batch_op.drop_column(column)
         batch_op.drop_column("issue_requested_at")
     op.drop_table("tracker_connections")
