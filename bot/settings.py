@@ -82,6 +82,7 @@ class Settings:
     github_webhook_secret: str | None = None
     jira_webhook_secret: str | None = None
     linear_webhook_secret: str | None = None
+    jira_private_sites: bool = False
 
     @property
     def serve_starts_worker(self) -> bool:
@@ -89,7 +90,7 @@ class Settings:
 
     @property
     def tracker_endpoints(self) -> Endpoints:
-        return Endpoints(github=self.github_api_url, linear=self.linear_api_url)
+        return Endpoints(self.github_api_url, self.linear_api_url, self.jira_private_sites)
 
     @property
     def webhook_secrets(self) -> dict[str, str | None]:
@@ -179,6 +180,7 @@ class Settings:
             follow_up_lease_seconds=max(3, whole("FOLLOW_UP_LEASE_SECONDS", "30", "a whole number of seconds")),
             similar_by_meaning=by_meaning == "true",
             **{name.lower(): get(name) for name in TRACKER_VARIABLES if get(name)},
+            jira_private_sites=(get("JIRA_PRIVATE_SITES") or "").lower() == "true",
         )
 
     def missing_for(self, mode: str) -> list[str]:

@@ -101,7 +101,7 @@ def runtime(
         notice_lost=notice_lost,
         encoder=encoder,
         token_keys=settings.sealing_keys,
-        trackers=settings.tracker_endpoints,
+        tracker_endpoints=settings.tracker_endpoints,
     )
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import sqlite3
 import threading
+from contextlib import nullcontext
 
 from sqlalchemy import Engine, create_engine, event, text
 from sqlalchemy.orm import Session, sessionmaker
@@ -102,3 +103,17 @@ def database_answers(engine: Engine) -> bool:
         return True
     except Exception:
         return False
+
+
+class OneSession:
+    """A session factory whose every session is one open transaction's: a service's own `with
+    sf.begin()` then joins it rather than committing by itself."""
+
+    def __init__(self, session: Session) -> None:
+        self._session = session
+
+    def __call__(self):
+        return nullcontext(self._session)
+
+    def begin(self):
+        return nullcontext(self._session)

@@ -163,6 +163,7 @@ def trackers_bot(fake_slack, database_url, fake_github, fake_linear):
         token_keys=TOKEN_KEYS,
         github_api_url=fake_github.url,
         linear_api_url=fake_linear.url,
+        jira_private_sites=True,  # the fake Jira is on 127.0.0.1, over http
     )
     fake_slack.users["U1"] = payloads.ADMIN
     yield harness

@@ -249,3 +249,17 @@ def test_a_long_lesson_is_cut_within_the_canvas():
     markdown = build_lessons_canvas(translator("en"), [item])
     assert "x" * 599 + "…" in markdown and "x" * 600 not in markdown
     assert len(markdown) < 2000  # the canvas stays a page, not a dump
+
+
+def test_a_rewrite_slack_fails_is_tried_again_until_the_lesson_has_left(bot, monkeypatch):
+    import bot.tasks as tasks_module
+
+    monkeypatch.setattr(tasks_module, "RETRY_DELAY_SECONDS", 0.2)
+    sf, client = bot.session_factory, build_web_client(TOKEN, bot.fake.url)
+    regretted = share(sf, "U1", "named", "Regretted at once")
+    digest(sf, client)
+    for _ in range(4):  # past the Web API client's own retries
+        bot.fake.queue_failure("canvases.edit", status=500)
+    visibility = {"visibility_block": choice("visibility_input", "radio_buttons", "private")}
+    assert submit_dialog(bot, "change_visibility_modal", visibility, json.dumps({"entry_id": regretted})).status == 200
+    wait_until(lambda: "Regretted at once" not in the_canvas(bot.fake)["markdown"], what="the canvas rewritten")

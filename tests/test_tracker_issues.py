@@ -49,7 +49,7 @@ def status_of(bot, item_id: int) -> str:
 @pytest.mark.parametrize(
     ("status", "says"),
     [(401, "GitHub refused the token"), (404, "cannot find where the issue should go"),
-     (410, "Issues are turned off"), (422, "would not take this item")],
+     (410, "GitHub no longer takes issues there"), (422, "would not take this item")],
 )  # fmt: skip
 def test_a_refusal_is_answered_clearly_and_the_item_can_be_pressed_again(trackers_bot, fake_github, status, says):
     bot = trackers_bot
@@ -275,3 +275,23 @@ def test_a_persons_done_is_theirs_an_open_issue_never_reopens_it(trackers_bot, f
     assert fake_github.issue_webhook(1, action="reopened", secret=OWN_SECRET).post(f"{bot.url}/webhooks/github") == 200
     assert status_of(bot, item_id) == "done"
     assert any(c.route == "GET /repos/acme/ops/issues/1" for c in fake_github.calls)  # the check did look
+
+
+def test_a_signature_header_of_any_bytes_gets_a_clear_401(trackers_bot, fake_github):
+    bot = trackers_bot
+    item_id = make_issue(bot, fake_github)
+    fake_github.close(1)
+    webhook = fake_github.issue_webhook(1, secret=OWN_SECRET)
+    webhook.headers["X-Hub-Signature-256"] = "sha256=\u00e9\u00e9"
+    assert webhook.post(f"{bot.url}/webhooks/github") == 401
+    assert status_of(bot, item_id) == "open"
+
+
+def test_connecting_the_same_tracker_again_keeps_its_webhook_secret(trackers_bot, fake_github):
+    bot = trackers_bot
+    item_id = make_issue(bot, fake_github)  # connected with OWN_SECRET
+    assert connect(bot, "github", target="acme/ops", secret=fake_github.token).status == 200  # secret left empty
+    told(bot, "GitHub is connected")
+    fake_github.close(1)
+    assert fake_github.issue_webhook(1, secret=OWN_SECRET).post(f"{bot.url}/webhooks/github") == 200
+    assert status_of(bot, item_id) == "done"

@@ -249,3 +249,18 @@ def test_presses_at_the_same_moment_make_one_issue(trackers_bot, fake_github):
     told(bot, "is in GitHub")
     bot.drain()
     assert len(issues_made(fake_github)) == 1
+
+
+def test_a_jira_site_on_the_apps_own_network_is_never_called(fake_slack, database_url, fake_jira):
+    """An admin cannot make the app call addresses of its private network (or send credentials over http)."""
+    from tests.harness.config import TOKEN_KEYS
+
+    bot = BotHarness(fake_slack, database_url, token_keys=TOKEN_KEYS)
+    try:
+        fake_slack.users["U1"] = payloads.ADMIN
+        fields = dict(site=fake_jira.url, target="OPS", account=fake_jira.email, secret=fake_jira.api_token)
+        assert connect(bot, "jira", **fields).status == 200
+        assert "only over https at a public address" in told(bot, "Jira could not be connected")
+        assert fake_jira.calls == []
+    finally:
+        bot.close()

@@ -82,7 +82,8 @@ def build_tracker_modal(t: Translator, kind: str) -> dict:
     webhook = _text(Block.TRACKER_WEBHOOK_SECRET, t("Webhook secret (optional)"), "", optional=True)
     webhook["hint"] = plain(
         t(
-            "So that closed issues come back as done: the secret of the webhook you point at /webhooks/{kind}.",
+            "So that closed issues come back as done: the secret of the webhook you point at /webhooks/{kind}. "
+            "Left empty, the one given before is kept.",
             kind=kind,
         )
     )
@@ -109,13 +110,13 @@ def parse_tracker_submission(t: Translator, kind: str, values: object) -> tuple[
     read = lambda block: text_value(values, block, Action.TRACKER_FIELD)  # noqa: E731
     target, secret, site, account = read(Block.TRACKER_TARGET), read(Block.TRACKER_SECRET), None, None
     errors = {}
-    if kind == "github" and not REPOSITORY.fullmatch(target):
+    if kind == "github" and (len(target) > 200 or not REPOSITORY.fullmatch(target)):
         errors[Block.TRACKER_TARGET] = t("Please give the repository as owner/name.")
     if kind == "jira":
         site, account, target = read(Block.TRACKER_SITE).rstrip("/"), read(Block.TRACKER_ACCOUNT), target.upper()
-        if not SITE.fullmatch(site):
+        if len(site) > 300 or not SITE.fullmatch(site):
             errors[Block.TRACKER_SITE] = t("Please give the site's address, like https://your-team.atlassian.net.")
-        if not EMAIL.fullmatch(account):
+        if len(account) > 254 or not EMAIL.fullmatch(account):
             errors[Block.TRACKER_ACCOUNT] = t("Please give an email address.")
         if not JIRA_PROJECT.fullmatch(target):
             errors[Block.TRACKER_TARGET] = t("Please give the project's key, like OPS.")
@@ -166,7 +167,12 @@ REFUSALS = {
     "forbidden": N_("{tracker} does not let the token create issues there. An admin can give it that permission."),
     "not_found": N_("{tracker} cannot find where the issue should go, or the token may not see it."),
     "issues_disabled": N_("Issues are turned off in that repository."),
-    "gone": N_("Issues are turned off in that repository."),
+    "gone": N_("{tracker} no longer takes issues there."),
+    "private_address": N_(
+        "The app calls a Jira site only over https at a public address (the operator can allow sites on the "
+        "private network with JIRA_PRIVATE_SITES)."
+    ),
+    "unexpected": N_("The address given does not answer as {tracker}'s API does: please check it."),
     "keys": N_("The app cannot open the tracker's token: the operator's TOKEN_ENCRYPTION_KEYS changed."),
     "busy": N_("{tracker} is not answering right now."),
 }

@@ -77,6 +77,9 @@ def connect(
     """The workspace's tracker, its secrets sealed; it replaces any earlier one."""
     seal = lambda secret: keys.encrypt(secret.encode()).decode()  # noqa: E731
     with sf.begin() as session:
+        before = tracker_store.get_connection(session, ws)
+        # Never shown again, so never typed again: the same tracker connected anew keeps its webhook secret.
+        kept = before.webhook_secret if before is not None and before.kind == access.kind else None
         tracker_store.save_connection(
             session,
             ws,
@@ -85,7 +88,7 @@ def connect(
             site=access.site,
             account=access.account,
             secret=seal(access.secret),
-            webhook_secret=seal(webhook_secret) if webhook_secret else None,
+            webhook_secret=seal(webhook_secret) if webhook_secret else kept,
             connected_by=user_id,
             connected_at=now,
             problem=None,
@@ -136,7 +139,8 @@ def issue_draft(sf: SessionFactory, ws: Workspace, user_id: str, item_id: int) -
             return None
         tries, item.issue_tries = item.issue_tries, item.issue_tries + 1
         entry, digest = item.entry, None
-        if entry.visibility in ("named", "anonymous") and entry.digest_id is not None:
+        # Named entries only: an anonymous one's digest may have carried it by name before it was made anonymous.
+        if entry.visibility == "named" and entry.digest_id is not None:
             carried = session.get(Digest, entry.digest_id)
             digest = (carried.channel, carried.message_ts) if carried and carried.message_ts else None
         requested = item.issue_requested_at or item.entry.created_at
@@ -193,8 +197,18 @@ def webhook_secrets(sf: SessionFactory, keys: MultiFernet | None, tracker: str) 
     """Each workspace connected to `tracker`, with the webhook secret its admin set (opened), if any."""
     with sf() as session:
         found = tracker_store.list_connections(session, tracker)
-    opened = lambda sealed: _open(keys, sealed) if sealed and keys is not None else None  # noqa: E731
-    return [(Workspace(c.enterprise_id, c.team_id), opened(c.webhook_secret)) for c in found]
+    return [(Workspace(c.enterprise_id, c.team_id), _open_or_none(keys, c.webhook_secret)) for c in found]
+
+
+def _open_or_none(keys: MultiFernet | None, sealed: str | None) -> str | None:
+    """A webhook secret, or None where these keys cannot open it: that workspace's webhooks are refused,
+    everyone else's still verified."""
+    if not sealed or keys is None:
+        return None
+    try:
+        return _open(keys, sealed)
+    except TokenKeyError:
+        return None
 
 
 def _open(keys: MultiFernet | None, sealed: str) -> str:

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from contextlib import contextmanager, nullcontext
+from contextlib import contextmanager
 from typing import TYPE_CHECKING
 
 from slack_bolt import BoltContext
 from sqlalchemy.orm import Session
+
+from storage.db import OneSession
 
 if TYPE_CHECKING:
     from bot.tasks.follow_ups import FollowUp
@@ -60,17 +62,3 @@ def in_place(body: dict, message: dict, home: bool = True) -> dict:
     """An answer's arguments: `message` in place of the one pressed, and with `home` the Home tab follows."""
     where = dict(response_url=body.get("response_url"), replace_original=True, home=home)
     return dict(user_id=body["user"]["id"], message=message, **where)
-
-
-class OneSession:
-    """A session factory whose every session is one open transaction's: a service's own `with
-    sf.begin()` then joins it rather than committing by itself."""
-
-    def __init__(self, session: Session) -> None:
-        self._session = session
-
-    def __call__(self):
-        return nullcontext(self._session)
-
-    def begin(self):
-        return nullcontext(self._session)

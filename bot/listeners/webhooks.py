@@ -13,11 +13,10 @@ from cryptography.fernet import MultiFernet
 from sqlalchemy.exc import SQLAlchemyError
 
 from bot.domain import trackers
-from bot.listeners.changes import OneSession
 from bot.tasks import follow_ups
 from bot.trackers import KINDS
 from bot.trackers.webhooks import read, signed
-from storage.db import SessionFactory
+from storage.db import OneSession, SessionFactory
 from storage.types import Workspace
 
 log = logging.getLogger(__name__)

@@ -82,7 +82,9 @@ def refresh_lessons_canvas(rt: Runtime, client: WebClient, ws: Workspace) -> Non
     with rt.session_factory() as session:
         kept = canvas_store.get_lessons_canvas(session, ws)
     if kept is not None and kept.canvas_id and kept.channel:
-        rewrite_lessons_canvas(rt.session_factory, client, ws, kept.channel, rt.clock())
+        if rewrite_lessons_canvas(rt.session_factory, client, ws, kept.channel, rt.clock()) == "failed":
+            # Passing trouble to the follow-up machinery: tried again until the lesson has left the canvas.
+            raise ConnectionError("the lessons canvas was not rewritten")
 
 
 def _edited(client: WebClient, canvas_id: str, content: dict) -> bool:

@@ -44,7 +44,7 @@ class Runtime:
     # TOKEN_ENCRYPTION_KEYS, which open a connected tracker's token (None when unset), and where the
     # trackers' APIs are.
     token_keys: MultiFernet | None = None
-    trackers: Endpoints = field(default_factory=Endpoints)
+    tracker_endpoints: Endpoints = field(default_factory=Endpoints)
     # This process's similarity indexes, one per workspace lately served.
     suggestions: Suggestions = field(init=False)
 

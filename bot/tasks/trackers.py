@@ -25,6 +25,7 @@ from bot.tasks.outbox import once
 from bot.tasks.pacing import Pacer
 from bot.tasks.runtime import Runtime
 from bot.trackers import TrackerBusy, TrackerRefused, client_for
+from storage.db import OneSession
 from storage.models import ActionItem
 from storage.tokens import TokenKeyError
 from storage.types import Workspace
@@ -66,7 +67,7 @@ def create_issue(
     draft = trackers.issue_draft(sf, ws, user_id, item_id)
     if draft is None:
         return None  # made by an earlier run, which said so
-    tracker = client_for(access, rt.trackers)
+    tracker = client_for(access, rt.tracker_endpoints)
     try:
         tried = draft.tries or look_first  # a try of this press, or of an earlier one, may have made it
         issue = tracker.find(draft.ref, draft.requested_at - FIND_SINCE) if tried else None
@@ -112,7 +113,7 @@ def check_connection(rt: Runtime, client: WebClient, ws: Workspace, user_id: str
     if connected is None:
         return  # disconnected since
     try:
-        client_for(trackers.opened_access(sf, ws, rt.token_keys), rt.trackers).check()
+        client_for(trackers.opened_access(sf, ws, rt.token_keys), rt.tracker_endpoints).check()
         problem = None
     except TokenKeyError:
         problem = "keys"  # this worker's keys cannot open what the web process sealed
@@ -133,7 +134,10 @@ def tell_item_done(rt: Runtime, client: WebClient, ws: Workspace, user_id: str, 
 
 
 def check_issues(rt: Runtime, client: WebClient, ws: Workspace, now: datetime) -> str:
-    """The hourly look at the workspace's issues, for trackers whose webhooks cannot reach the app."""
+    """The hourly look at the workspace's issues, for trackers whose webhooks cannot reach the app. An
+    item its issue made done promises its owner's Nice job in the same transaction, as a webhook does."""
+    from bot.tasks import follow_ups  # the follow-ups run this module's functions
+
     sf = rt.session_factory
     try:
         access = trackers.opened_access(sf, ws, rt.token_keys)
@@ -141,20 +145,23 @@ def check_issues(rt: Runtime, client: WebClient, ws: Workspace, now: datetime) -
         return "keys"
     if access is None:
         return "no tracker"
-    tracker, pace, done = client_for(access, rt.trackers), Pacer(CHECKS_PER_SECOND), 0
+    tracker, pace, done = client_for(access, rt.tracker_endpoints), Pacer(CHECKS_PER_SECOND), 0
     for item_id, key in trackers.items_to_check(sf, ws, access.kind, now, CHECK_MOST):
         pace()
         try:
             issue = tracker.issue(key)
+        except TrackerBusy:
+            continue  # this one waits for the next hour; the others need not
         except TrackerRefused as refused:
             if refused.reason != "not_found":  # an issue deleted tells nothing; a refused token does
                 trackers.note_check(sf, ws, refused.reason)
                 return refused.reason
             continue
-        item = trackers.apply_issue_state(sf, ws, item_id, issue, now)
-        if item is not None:
-            done += 1
-            tell_item_done(rt, client, ws, item.owner_id, item.id)
+        with sf.begin() as session:
+            item = trackers.apply_issue_state(OneSession(session), ws, item_id, issue, now)
+            if item is not None:
+                follow_ups.item_done(session, ws, user_id=item.owner_id, item_id=item.id)
+                done += 1
     return f"{done} done"
 
 

@@ -5,7 +5,7 @@ decide what to do with what a tracker answers."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 KINDS = ("github", "jira", "linear")
 NAMES = {"github": "GitHub", "jira": "Jira", "linear": "Linear"}
@@ -25,7 +25,7 @@ class Access:
 
     kind: str
     target: str  # "owner/repo", a Jira project key, a Linear team key
-    secret: str
+    secret: str = field(repr=False)
     site: str | None = None  # Jira's site URL
     account: str | None = None  # the Jira account's email
 
@@ -37,6 +37,9 @@ class Endpoints:
 
     github: str = "https://api.github.com"
     linear: str = "https://api.linear.app/graphql"
+    # A Jira site an admin gives is called only over https at a public address, unless the operator
+    # allows sites on the private network (JIRA_PRIVATE_SITES): an admin must not reach the app's own.
+    jira_private_sites: bool = False
 
 
 class TrackerBusy(OSError):
@@ -60,7 +63,7 @@ def client_for(access: Access, endpoints: Endpoints):
     if access.kind == "github":
         return github.GitHub(access, endpoints.github)
     if access.kind == "jira":
-        return jira.Jira(access)
+        return jira.Jira(access, endpoints.jira_private_sites)
     if access.kind == "linear":
         return linear.Linear(access, endpoints.linear)
     raise ValueError(f"unknown tracker {access.kind!r}")

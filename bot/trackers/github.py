@@ -30,7 +30,8 @@ class GitHub:
             raise TrackerRefused("issues_disabled")
 
     def create(self, title: str, body: str, ref: str) -> Issue:
-        issue = call("POST", f"{self.base}/issues", self.headers, {"title": title[:TITLE_MAX], "body": body}).body
+        issue = {"title": _unmentioned(title)[:TITLE_MAX], "body": _unmentioned(body)}
+        issue = call("POST", f"{self.base}/issues", self.headers, issue).body
         return self._issue(issue)
 
     def find(self, ref: str, since: datetime) -> Issue | None:
@@ -50,6 +51,12 @@ class GitHub:
         return Issue(
             issue_key(self.repository, number), f"#{number}", issue["html_url"], issue.get("state") == "closed"
         )
+
+
+def _unmentioned(text: str) -> str:
+    """A lesson's "@name" would notify that GitHub user or team: a word joiner after each @ keeps the
+    words and breaks the mention."""
+    return text.replace("@", "@\u2060")
 
 
 def issue_key(repository: str, number: int | str) -> str:

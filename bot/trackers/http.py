@@ -3,6 +3,7 @@ No retries here: a follow-up that meets passing trouble is run again by the outb
 
 from __future__ import annotations
 
+import http.client
 import json
 import urllib.error
 import urllib.request
@@ -33,20 +34,39 @@ def call(method: str, url: str, headers: dict[str, str], payload: object | None 
     if data is not None:
         request.add_header("Content-Type", "application/json")
     try:
-        with urllib.request.urlopen(request, timeout=TIMEOUT_SECONDS) as response:  # noqa: S310 - http(s) only
-            return Answer(response.status, _lower(response.headers), _json(response.read()))
+        with OPENER.open(request, timeout=TIMEOUT_SECONDS) as response:
+            answer = Answer(response.status, _lower(response.headers), _json(response.read()))
     except urllib.error.HTTPError as error:
         answer = Answer(error.code, _lower(error.headers), _json(error.read()))
-    except (urllib.error.URLError, ConnectionError, TimeoutError) as error:
+    except (urllib.error.URLError, http.client.HTTPException, ConnectionError, TimeoutError) as error:
         raise TrackerBusy(type(error).__name__) from None
+    if 200 <= answer.status < 300:
+        if answer.body is None:  # not the tracker's API (a wrong address answering with a web page)
+            raise TrackerRefused("unexpected", answer.status)
+        return answer
     if answer.status in PASSING or _rate_limited(answer):
         raise TrackerBusy(f"HTTP {answer.status}")
     raise TrackerRefused(REFUSALS.get(answer.status, "refused"), answer.status, answer.body)
 
 
 def _rate_limited(answer: Answer) -> bool:
-    """GitHub says "over your limit" with a 403 and no requests remaining."""
-    return answer.status == 403 and answer.headers.get("x-ratelimit-remaining") == "0"
+    """GitHub says "slow down" with a 403 too: no requests remaining, or a secondary limit (Retry-After,
+    or its message)."""
+    if answer.status != 403:
+        return False
+    message = str(answer.body.get("message", "")).lower() if isinstance(answer.body, dict) else ""
+    limited = answer.headers.get("x-ratelimit-remaining") == "0" or "retry-after" in answer.headers
+    return limited or "rate limit" in message
+
+
+class _NoRedirects(urllib.request.HTTPRedirectHandler):
+    """A tracker's API answers where it is asked: a redirect would carry the token to another address."""
+
+    def redirect_request(self, req, fp, code, msg, headers, newurl):
+        return None
+
+
+OPENER = urllib.request.build_opener(_NoRedirects)
 
 
 def _lower(headers) -> dict[str, str]:

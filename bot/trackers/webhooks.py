@@ -31,8 +31,9 @@ def signed(tracker: str, headers: dict[str, str], body: bytes, secret: str) -> b
         scheme, _, given = given.partition("=")
         if scheme != "sha256":
             return False
-    expected = hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
-    return bool(secret) and hmac.compare_digest(expected, given.strip().lower())
+    expected = hmac.new(secret.encode(), body, hashlib.sha256).hexdigest().encode()
+    # Compared as bytes: a header with other than ASCII in it is simply not the signature.
+    return bool(secret) and hmac.compare_digest(expected, given.strip().lower().encode("utf-8", "replace"))
 
 
 def read(tracker: str, headers: dict[str, str], body: bytes, now: datetime) -> IssueEvent | None:
