@@ -263,3 +263,24 @@ def test_a_rewrite_slack_fails_is_tried_again_until_the_lesson_has_left(bot, mon
     visibility = {"visibility_block": choice("visibility_input", "radio_buttons", "private")}
     assert submit_dialog(bot, "change_visibility_modal", visibility, json.dumps({"entry_id": regretted})).status == 200
     wait_until(lambda: "Regretted at once" not in the_canvas(bot.fake)["markdown"], what="the canvas rewritten")
+
+
+def test_a_lesson_made_private_while_a_rewrite_lands_still_leaves_the_canvas(job, fake_slack):
+    """A rewrite of the lessons as they were read lands after the change: it reads them again and
+    writes once more, so the older words do not stay."""
+    import threading
+
+    from bot.tasks.lessons_canvas import rewrite_lessons_canvas
+
+    sf, client = job
+    regretted = share(sf, "U1", "named", "Private by the time it lands")
+    digest(sf, client)
+    assert "Private by the time it lands" in the_canvas(fake_slack)["markdown"]
+    fake_slack.set_delay("canvases.edit", 1.0)
+    rewrite = threading.Thread(target=rewrite_lessons_canvas, args=(sf, client, WS, "CRETRO", NOW))
+    rewrite.start()
+    wait_until(lambda: fake_slack.arrived.get("canvases.edit"), what="the rewrite's edit on its way")
+    with sf.begin() as session:  # made private while the rewrite's edit is on its way
+        session.get(Entry, regretted).visibility = "private"
+    rewrite.join(timeout=60)
+    assert "Private by the time it lands" not in the_canvas(fake_slack)["markdown"]

@@ -44,6 +44,9 @@ NO_CANVAS_ERRORS = frozenset(
 )
 # ... that the canvas kept is gone (someone deleted it): it is made again.
 GONE_ERRORS = frozenset({"canvas_not_found", "canvas_deleted"})
+# After its write, a rewrite reads the lessons again, and writes again if they changed meanwhile (a
+# lesson made private while another rewrite of older words was landing): this many times at most.
+RECHECKS = 2
 
 
 def rewrite_lessons_canvas(
@@ -52,12 +55,9 @@ def rewrite_lessons_canvas(
     """Write every lesson the digests carried and still shared into the channel's canvas. Returns
     "created", "edited", NO_SCOPE, NO_CANVASES or "failed"."""
     with sf() as session:
-        language = workspace_store.get_settings(session, ws).language
-        items = digest_items(digest_store.list_carried_shared(session, ws))
         kept = canvas_store.get_lessons_canvas(session, ws)
         kept_id, kept_channel = (kept.canvas_id, kept.channel) if kept else (None, None)
-    t = translator(language)  # the channel's language, as the digest's
-    content = {"type": "markdown", "markdown": build_lessons_canvas(t, items)}
+    t, content = _content(sf, ws)
     try:
         if kept_id and kept_channel != channel:  # the retro channel changed: the old one's canvas goes
             _delete_quietly(client, kept_id)
@@ -66,6 +66,12 @@ def rewrite_lessons_canvas(
         canvas_id = kept_id if outcome == "edited" else _create(sf, client, ws, t, content, channel, now)
         # Every time, so that a canvas whose access was not set (or was changed) is read-only again.
         client.canvases_access_set(canvas_id=canvas_id, access_level="read", channel_ids=[channel])
+        for _ in range(RECHECKS):  # a rewrite of an older read may have landed after this one's
+            _t, latest = _content(sf, ws)
+            if latest == content:
+                break
+            content = latest
+            _edited(client, canvas_id, content)
     except SlackApiError as error:
         return _refused(sf, ws, now, error.response.get("error"))
     except OSError as error:  # no answer: the next digest tries again
@@ -74,6 +80,15 @@ def rewrite_lessons_canvas(
     with sf.begin() as session:
         canvas_store.save_lessons_canvas(session, ws, now, canvas_id=canvas_id, channel=channel, problem=None)
     return outcome
+
+
+def _content(sf: sessionmaker[Session], ws: Workspace) -> tuple[Translator, dict]:
+    """The canvas as the database reads now, in the channel's language (the digest's)."""
+    with sf() as session:
+        language = workspace_store.get_settings(session, ws).language
+        items = digest_items(digest_store.list_carried_shared(session, ws))
+    t = translator(language)
+    return t, {"type": "markdown", "markdown": build_lessons_canvas(t, items)}
 
 
 def refresh_lessons_canvas(rt: Runtime, client: WebClient, ws: Workspace) -> None:

@@ -50,6 +50,7 @@ class Faults:
             self._team_limits: dict[str, tuple[float, float]] = {}
             self._team_buckets: dict[tuple[str, str | None], Bucket] = {}
             self._random_failures: dict[str, tuple[float, tuple[int, ...], random.Random]] = {}
+            self.arrived: dict[str, int] = {}  # calls received per method, answered or not yet (a delay)
 
     def queue_failure(self, method: str, status=429, retry_after=1, error: str | None = None) -> None:
         """Fail the next call to `method` ("response"/"upload" included), once, in FIFO order."""
@@ -99,6 +100,7 @@ class Faults:
         with self._cond:
             delay = self._delays_once.pop(method, None)
             delay = self._delays.get(method, 0) if delay is None else delay
+            self.arrived[method] = self.arrived.get(method, 0) + 1
         time.sleep(delay)
         with self._cond:
             queue = self._failures.get(method)
