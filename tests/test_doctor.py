@@ -57,7 +57,7 @@ def test_a_good_configuration_passes_every_check(tmp_path, fake_slack, migrated)
     assert set(checks) == {"Signing secret", "Database", "Queue", "Slack token", "Retro channel"}
     assert all(line.startswith("ok  ") for line in checks.values()), result.stdout
     assert "migrated to head" in checks["Database"]
-    assert "every scope of manifest.yml" in checks["Slack token"]
+    assert "every required scope of manifest.yml" in checks["Slack token"]
     assert "C0RETRO" in checks["Retro channel"]
     assert result.stdout.splitlines()[-1] == "Every check passed."
     assert [c.args["channel"] for c in fake_slack.calls_to("conversations.join")] == ["C0RETRO"]
@@ -139,7 +139,7 @@ def test_oauth_mode_checks_that_the_keys_open_the_stored_tokens(tmp_path, fake_s
         app.close()
     assert good.returncode == 0, good.stdout
     assert "opens the stored tokens" in lines(good)["Stored tokens"]
-    assert "1 installed, each with every scope" in lines(good)["Installed workspaces"]
+    assert "1 installed, each with every required scope" in lines(good)["Installed workspaces"]
     assert stale.returncode == 1
     assert lines(stale)["Installed workspaces"].startswith("FAIL") and "1 of 2 installed" in stale.stdout
     assert "(T3)" in lines(stale)["Installed workspaces"]

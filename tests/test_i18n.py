@@ -30,7 +30,12 @@ REPO = Path(__file__).resolve().parents[1]
 
 
 def msgids(pot: str) -> set[str]:
-    return {line[len('msgid "') : -1] for line in pot.splitlines() if line.startswith('msgid "') and line != 'msgid ""'}
+    """Every message of a catalogue, a long one wrapped over several lines included."""
+    from io import BytesIO
+
+    from babel.messages.pofile import read_po
+
+    return {m.id if isinstance(m.id, str) else m.id[0] for m in read_po(BytesIO(pot.encode())) if m.id}
 
 
 def test_catalogue_template_is_up_to_date(tmp_path):

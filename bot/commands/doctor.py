@@ -163,7 +163,7 @@ class Doctor:
                 f"valid for {who}, but without the scopes {', '.join(missing)}: add them from manifest.yml and "
                 "reinstall the app",
             )
-        return Finding("Slack token", True, f"valid for {who}, with every scope of manifest.yml")
+        return Finding("Slack token", True, f"valid for {who}, with every required scope of manifest.yml")
 
     def retro_channel(self) -> Finding:
         channels = [self.settings.retro_channel] if self.settings.retro_channel else []
@@ -235,10 +235,12 @@ class Doctor:
             return Finding(
                 "Installed workspaces",
                 False,
-                f"{len(lacking)} of {len(bots)} installed without every scope of manifest.yml ({', '.join(lacking)}):"
+                f"{len(lacking)} of {len(bots)} installed without every required scope of manifest.yml "
+                f"({', '.join(lacking)}):"
                 " an admin of each installs again from /slack/install",
             )
-        return Finding("Installed workspaces", True, f"{len(bots)} installed, each with every scope of manifest.yml")
+        every = "each with every required scope of manifest.yml"
+        return Finding("Installed workspaces", True, f"{len(bots)} installed, {every}")
 
 
 def run(settings: Settings, say: Callable[[str], None] = print) -> int:
