@@ -17,6 +17,7 @@ from datetime import UTC, datetime, timedelta
 from apscheduler.schedulers.blocking import BlockingScheduler
 from sqlalchemy.orm import Session, sessionmaker
 
+from bot.domain import trackers
 from bot.slack.installations import Installations
 from bot.tasks import Tasks
 from storage.repository import housekeeping as housekeeping_store
@@ -60,14 +61,13 @@ def workspace_tick(
     return beat(sf, holder, now, enqueue)
 
 
-def issues_tick(
-    sf: sessionmaker[Session], installations: Installations, tasks: Tasks, now: datetime, holder: str
-) -> bool:
-    """Each installed workspace's tracker issues, looked at for those whose webhooks never reach us."""
+def issues_tick(sf: sessionmaker[Session], tasks: Tasks, now: datetime, holder: str) -> bool:
+    """The issues of each workspace with a tracker, looked at for those whose webhooks never reach us
+    (a task for each such workspace, none for the others; one the app left is skipped by the task)."""
 
     def enqueue() -> None:
-        for each in installations():
-            tasks.check_issues(each.workspace, now=now)
+        for ws in trackers.connected_workspaces(sf):
+            tasks.check_issues(ws, now=now)
 
     return beat(sf, holder, now, enqueue)
 
@@ -108,7 +108,7 @@ def run_scheduler(
     # Members are listed once a run (Tier 2), so prompts are checked every quarter of an hour.
     every(timedelta(minutes=15), "Workspace beat", lambda now: workspace_tick(sf, installations, tasks, now, holder))
     every(timedelta(minutes=15), "Meanings beat", lambda now: meanings_tick(sf, tasks, now, holder))
-    every(timedelta(hours=1), "Issue check", lambda now: issues_tick(sf, installations, tasks, now, holder))
+    every(timedelta(hours=1), "Issue check", lambda now: issues_tick(sf, tasks, now, holder))
     if check_installs:
         every(timedelta(hours=1), "Install check", lambda now: install_check_tick(sf, tasks, now, holder))
     log.info("Scheduler %s started", holder)

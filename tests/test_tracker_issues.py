@@ -209,8 +209,8 @@ def test_the_hourly_check_finds_an_issue_closed_where_no_webhook_reaches(tracker
     fake_github.close(1)
     from bot.scheduler import issues_tick
 
-    # The clock's hourly beat enqueues each installed workspace's check; a worker does it.
-    assert issues_tick(bot.session_factory, bot.installations, bot.tasks, bot.clock(), "clock-1")
+    # The clock's hourly beat enqueues the check of each workspace with a tracker; a worker does it.
+    assert issues_tick(bot.session_factory, bot.tasks, bot.clock(), "clock-1")
     wait_until(lambda: status_of(bot, item_id) == "done", what="the item done by the hourly check")
     told(bot, "Nice job! Done")
     fake_github.reopen(1)

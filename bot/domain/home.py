@@ -38,7 +38,9 @@ def home_contents(
 ) -> HomeContents:
     """The newest entries and the counts the Home tab shows, without loading a long resume whole."""
     with sf() as session:
-        done = action_item_store.list_own_done_action_items(session, ws, user_id, now - DONE_SHOWN, DONE_SHOWN_MOST)
+        done = []
+        if open_items:
+            done = action_item_store.list_own_done_action_items(session, ws, user_id, now - DONE_SHOWN, DONE_SHOWN_MOST)
         total, lessons = entry_store.count_entries(session, ws, user_id)
         person = person_store.get_person(session, ws, user_id)
         return HomeContents(
@@ -48,7 +50,7 @@ def home_contents(
             per_year=entry_store.count_entries_by_year(session, ws, user_id),
             prompts_stopped=bool(person and person.prompts_stopped),
             open_items=action_item_store.list_own_open_action_items(session, ws, user_id, open_items),
-            done_items=done if open_items else [],
+            done_items=done,
             tracker=tracker_store.get_connection(session, ws) is not None,
             language=person.language if person else None,
         )

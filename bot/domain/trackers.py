@@ -35,7 +35,6 @@ class Connected:
     target: str
     site: str | None
     problem: str | None
-    signs_webhooks: bool
 
 
 @dataclass(frozen=True)
@@ -62,7 +61,7 @@ def connected(sf: SessionFactory, ws: Workspace) -> Connected | None:
         found = tracker_store.get_connection(session, ws)
         if found is None:
             return None
-        return Connected(found.kind, found.target, found.site, found.problem, bool(found.webhook_secret))
+        return Connected(found.kind, found.target, found.site, found.problem)
 
 
 def connect(

@@ -132,6 +132,15 @@ class Modals:
         self.open_then_show(trigger_id, settings_view)
 
 
+def refused_unless_admin(ack, people: People, client: WebClient, user_id: str, t) -> bool:
+    """A submission that changes the workspace, checked again on submit: a non-admin's is answered in the
+    modal. Slack's answer from when the modal opened is still kept, so nothing slow comes before the ack."""
+    if people.is_admin(client, user_id):
+        return False
+    ack(response_action="update", view=build_notice_modal(t, t(ADMINS_ONLY)))
+    return True
+
+
 def fields_of(entry: Entry) -> EntryFields:
     return EntryFields(
         what_happened=entry.what_happened,

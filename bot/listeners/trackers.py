@@ -14,6 +14,7 @@ from bot.blocks.trackers import (
 )
 from bot.domain import trackers
 from bot.listeners.changes import change
+from bot.listeners.modals import refused_unless_admin
 from bot.listeners.registry import Listeners
 from bot.slack.ids import Action, Block, View
 from bot.tasks import follow_ups
@@ -53,8 +54,7 @@ def handle_tracker_submission(ack, view, client, context, user_id, workspace, pe
     if errors:
         ack(response_action="errors", errors=errors)
         return
-    if not people.is_admin(client, user_id):
-        ack(response_action="update", view=build_notice_modal(t, t(ADMINS_ONLY)))
+    if refused_unless_admin(ack, people, client, user_id, t):
         return
     with change(context) as made:
         trackers.connect(made.sf, workspace, token_keys, user_id, form.access, form.webhook_secret, now)

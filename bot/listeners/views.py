@@ -12,9 +12,7 @@ from bot.blocks.action_items import build_item_done_message, parse_action_items_
 from bot.blocks.entry_dialogs import build_visibility_modal, parse_visibility_submission
 from bot.blocks.entry_modal import ModalContext, build_record_modal, keeps_own_words, parse_record_submission
 from bot.blocks.messages import (
-    ADMINS_ONLY,
     NOT_SAVED_IN_FORM,
-    build_notice_modal,
     build_text_message,
 )
 from bot.blocks.settings_modal import parse_settings_submission
@@ -32,6 +30,7 @@ from bot.domain.entries import (
 from bot.domain.wording import entry_points_at_person
 from bot.domain.workspace_settings import save_workspace_settings
 from bot.listeners.changes import change
+from bot.listeners.modals import refused_unless_admin
 from bot.listeners.registry import Listeners
 from bot.slack.ids import Block, View
 from bot.tasks import follow_ups
@@ -153,10 +152,7 @@ def handle_settings_submission(ack, view, client, context, user_id, workspace, p
     if errors:
         ack(response_action="errors", errors=errors)
         return
-    # Checked again: only an admin's submission may change the workspace. Slack's answer from when
-    # the modal opened is still kept, so nothing slow comes before the ack.
-    if not people.is_admin(client, user_id):
-        ack(response_action="update", view=build_notice_modal(t, t(ADMINS_ONLY)))
+    if refused_unless_admin(ack, people, client, user_id, t):
         return
     with change(context) as made:
         save_workspace_settings(made.sf, workspace, user_id, values, now)

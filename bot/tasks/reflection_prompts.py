@@ -13,7 +13,7 @@ from slack_sdk import WebClient
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.blocks.prompt import build_prompt_message
-from bot.domain.home import DONE_SHOWN
+from bot.domain.home import DONE_SHOWN, DONE_SHOWN_MOST
 from bot.domain.languages import person_language
 from bot.domain.prompts import PROMPT_KIND, is_away, is_person_to_prompt, person_timezone, prompt_is_due, prompt_period
 from bot.i18n import translator
@@ -174,7 +174,8 @@ def _send_batch(
             already = delivery_store.list_recipients(session, ws, user_ids, PROMPT_KIND, period)
             to_prompt = [user_id for user_id in user_ids if user_id not in already]
             open_items = action_item_store.list_open_action_items(session, ws, to_prompt, limit=5)
-            done_items = action_item_store.list_open_action_items(session, ws, to_prompt, 3, now - DONE_SHOWN)
+            lately = now - DONE_SHOWN
+            done_items = action_item_store.list_open_action_items(session, ws, to_prompt, DONE_SHOWN_MOST, lately)
             missing = entry_store.list_entries_missing_lessons(session, ws, to_prompt, today - timedelta(days=60), 3)
             year_ago = entry_store.list_lessons_from_a_year_ago(session, ws, to_prompt, today)
             follow_ups = action_item_store.list_action_items_to_follow_up(session, ws, to_prompt, now - HELPED_AFTER)

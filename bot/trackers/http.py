@@ -78,8 +78,3 @@ def _json(data: bytes) -> object:
         return json.loads(data) if data else None
     except ValueError:
         return None
-
-
-def web_url(url: str) -> bool:
-    """An address the app may call and show: http(s) only, never file: or javascript:."""
-    return url.startswith(("https://", "http://"))
