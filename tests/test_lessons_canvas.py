@@ -284,3 +284,18 @@ def test_a_lesson_made_private_while_a_rewrite_lands_still_leaves_the_canvas(job
         session.get(Entry, regretted).visibility = "private"
     rewrite.join(timeout=60)
     assert "Private by the time it lands" not in the_canvas(fake_slack)["markdown"]
+
+
+def test_an_admins_post_digest_now_writes_the_canvas(bot):
+    """Over a signed request, as an admin would: *Post digest now* in the App Home, then the canvas."""
+    from tests import payloads
+    from tests.harness.clicks import home_click
+
+    bot.fake.users["U1"] = payloads.ADMIN
+    share(bot.session_factory, "U2", "named", "Shared before the button")
+    with bot.session_factory.begin() as session:
+        session.merge(WorkspaceSettings(enterprise_id="", team_id="T0001", retro_channel="CRETRO"))
+    assert home_click(bot, payloads.button("post_digest_button")).status == 200
+    wait_until(lambda: bot.fake.canvas_ids, what="the lessons canvas made")
+    markdown = the_canvas(bot.fake)["markdown"]
+    assert "Shared before the button" in markdown and "![](@U2)" in markdown

@@ -295,3 +295,37 @@ def test_connecting_the_same_tracker_again_keeps_its_webhook_secret(trackers_bot
     fake_github.close(1)
     assert fake_github.issue_webhook(1, secret=OWN_SECRET).post(f"{bot.url}/webhooks/github") == 200
     assert status_of(bot, item_id) == "done"
+
+
+def test_an_item_its_issue_closed_is_asked_about_a_month_later(trackers_bot, fake_github):
+    """ "Did it help?" follows an issue's close as it follows a Done pressed in Slack."""
+    from datetime import timedelta
+
+    from tests.harness.jobs import quick_client, run
+
+    bot = trackers_bot
+    item_id = make_issue(bot, fake_github)
+    fake_github.close(1)
+    assert fake_github.issue_webhook(1, secret=OWN_SECRET).post(f"{bot.url}/webhooks/github") == 200
+    bot.drain()
+    run((bot.session_factory, quick_client(bot.fake.url)), bot.clock() + timedelta(days=31), force=True)
+    prompt = next(c for c in bot.fake.calls_to("chat.postMessage") if "How did this month go" in c.args["text"])
+    wire = json.dumps(prompt.args["blocks"])
+    assert "A month ago we did this: Add a kill switch. Did it help?" in wire and f'"{item_id}:yes"' in wire
+
+
+def test_korean_emoji_mentions_and_a_long_item_make_an_issue_that_pings_nobody(trackers_bot, fake_github):
+    bot = trackers_bot
+    text = "배포 전에 카나리 단계 추가 🚀 <!channel> <@U2> @ops-team " + "긴 글 " * 1000  # over 5,000 characters
+    seed(bot, "배포가 깨졌어요", lesson="작게 나눠서 배포 @oncall <!here>", items=(text,))
+    connect_github(bot, fake_github)
+    [item] = item_rows(bot)
+    assert press_create(bot, item.id).status == 200
+    answer = told(bot, "is in GitHub")
+    assert "<!channel>" not in answer and "<@U2>" not in answer and "&lt;!channel&gt;" in answer
+    [made] = issues_made(fake_github)
+    assert len(made.body["title"]) <= 256 and made.body["title"].startswith("배포 전에 카나리 단계 추가 🚀")
+    assert "@ops-team" not in made.body["title"] and "@\u2060ops-team" in made.body["title"]
+    assert "@\u2060oncall" in made.body["body"] and "작게 나눠서 배포" in made.body["body"]
+    [row] = item_rows(bot)
+    assert row.text == text  # the item itself keeps every word
