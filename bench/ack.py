@@ -176,6 +176,8 @@ def main() -> None:
     parser.add_argument("--levels", default="1,16,64")
     parser.add_argument("--web-processes", type=int, default=1, help="the bot's WEB_CONCURRENCY (the floor keeps one)")
     parser.add_argument("--workloads", default="text,modal,resume", help="which of text, modal and resume to run")
+    parser.add_argument("--database-url", help="an empty PostgreSQL database instead of SQLite (migrated first)")
+    parser.add_argument("--redis-url", help="the task queue on Redis instead of a SQLite file")
     args = parser.parse_args()
     levels = [int(level) for level in args.levels.split(",")]
 
@@ -212,7 +214,11 @@ def main() -> None:
         ),
     }
     env = bot_env(api_url, WEB_CONCURRENCY=str(args.web_processes))
+    env.update({"DATABASE_URL": args.database_url} if args.database_url else {})
+    env.update({"REDIS_URL": args.redis_url, "START_WORKER": "true"} if args.redis_url else {})
     with tempfile.TemporaryDirectory() as tmp:
+        if args.database_url:
+            subprocess.run([sys.executable, "-m", "bot.cli", "migrate"], cwd=tmp, env=env, check=True)
         bot, bot_base = start([sys.executable, "-m", "bot.cli", "serve"], env, Path(tmp))
         bare, bare_base = start([sys.executable, "-m", "bench.bare_bolt"], {**env, "PYTHONPATH": str(REPO)}, REPO)
         clock = start_clock(env, Path(tmp))

@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from bot import listeners
 from bot.blocks.messages import NOT_INSTALLED, build_not_installed_modal, build_text_message
 from bot.i18n import ENGLISH
+from bot.listeners.after_ack import AfterAck
 from bot.listeners.language import PersonTranslator
 from bot.listeners.modals import Modals
 from bot.settings import Settings
@@ -86,7 +87,10 @@ def create_app(
         # What listeners ask for by name. Nothing here reads the database: the person's language is
         # read when `t` is first used, and units of work are opened by the listeners.
         t = PersonTranslator(session_factory, people, ws, context.user_id, clock)
-        modals = Modals(context.client, t, session_factory, ws, people, clock, settings.retro_channel, bool(token_keys))
+        after_ack = AfterAck(app.listener_runner.listener_executor, body, context.client, t)
+        modals = Modals(
+            context.client, t, session_factory, ws, people, clock, settings.retro_channel, after_ack, bool(token_keys)
+        )
         context.update(
             workspace=ws,  # None for a request that names no workspace: nothing is stored or shown for it
             session_factory=session_factory,
@@ -95,6 +99,7 @@ def create_app(
             now=clock(),
             t=t,
             modals=modals,
+            after_ack=after_ack,
             installation_store=oauth.installation_store if oauth else None,
             uninstall_grace=timedelta(days=settings.uninstall_grace_days),
             token_keys=token_keys,  # they seal a tracker's token as an admin connects it
@@ -112,9 +117,10 @@ def _bolt_app(settings: Settings, client: WebClient, verify_requests: bool, oaut
         client=client,
         signing_secret=settings.signing_secret,
         request_verification_enabled=verify_requests,
-        # Listeners store and enqueue, then ack; Bolt's thread pool then opens the modals whose
-        # trigger lasts 3 s. Nothing slower runs here: the rest is on the task queue.
-        process_before_response=False,
+        # Listeners store and promise, then ack, on the request's own thread (no hand-over to a pool
+        # and back: the ack path's CPU is what bounds a web process); Slack's 200 leaves when they
+        # return. The pool opens the modals whose trigger lasts 3 s (bot.listeners.after_ack).
+        process_before_response=True,
         listener_executor=ThreadPoolExecutor(max_workers=64, thread_name_prefix="listener"),
         logger=logging.getLogger("bot.app"),
         oauth_settings=oauth,

@@ -39,6 +39,17 @@ def test_fail_without_text_opens_the_record_modal(bot):
     assert entries(bot) == []
 
 
+def test_the_ack_does_not_wait_for_the_modal_to_open(bot):
+    """The listener runs on the request's thread and Slack's 200 leaves when it returns: opening the
+    modal on its trigger comes after, so a slow views.open never makes the ack late."""
+    bot.fake.delay_once("views.open", 2)  # within the trigger's 3 s
+    answer = bot.command("")
+    assert answer.status == 200
+    assert bot.fake.calls_to("views.open") == []  # still opening when the ack arrived
+    [view] = bot.fake.wait_for_views()
+    assert view["callback_id"] == "record_entry_modal"
+
+
 def test_quick_text_records_a_private_entry_and_says_nice_job(bot):
     answer = bot.command("I merged without running the migrations locally")
     assert answer.status == 200

@@ -132,19 +132,23 @@ def record_quick_entry(
     request_key: str,
     now: datetime,
     today: date,
-    then: Then | None = None,
-) -> tuple[Entry, bool]:
-    """The entry, and whether it is new (False for a replay of the same request)."""
-    fields = EntryFields(
-        what_happened=text,
-        lesson=None,
-        category="other",
-        happened_on=today,
-        safeguards=(),
-        action_items=(),
-        visibility="private",
-    )
-    return save_entry(sf, ws, user_id, fields, now, request_key=request_key, then=then)
+    then: Callable[[Session, int], None] | None = None,
+) -> tuple[int, bool]:
+    """A private entry of words alone: its ID, and whether it is new (False for a replay of the same
+    request). `then(session, entry_id)` runs in its transaction, only for a new entry."""
+    try:
+        with sf.begin() as session:
+            entry_id = entry_store.add_words(session, ws, user_id, text, today, now, request_key)
+            if then is not None:
+                then(session, entry_id)
+            return entry_id, True
+    except IntegrityError:
+        # The same request again (a double click, a retry): the request key's unique index refused the copy.
+        with sf() as session:
+            existing = entry_store.get_entry_by_request_key(session, ws, user_id, request_key)
+        if existing is None:
+            raise
+        return existing.id, False
 
 
 def redate_entry(sf: SessionFactory, ws: Workspace, user_id: str, entry_id: int, day: date) -> Entry:

@@ -13,9 +13,9 @@ listen = Listeners()
 
 
 @listen.action(Action.DELETE_ALL_DATA)
-def handle_delete_all_data_button(ack, body, client, t) -> None:
+def handle_delete_all_data_button(ack, body, modals, t) -> None:
     ack()
-    client.views_open(trigger_id=body["trigger_id"], view=build_delete_all_data_modal(t))
+    modals.open_view(body["trigger_id"], build_delete_all_data_modal(t))
 
 
 @listen.view(View.DELETE_ALL_DATA)

@@ -1,5 +1,5 @@
-"""Opening the app's modals for one request (`modals`, as listeners ask for it): a loading view the
-moment the trigger arrives, then the real one, built once the 3-second trigger is spent."""
+"""Opening the app's modals for one request (`modals`, as listeners ask for it), after its ack: a
+loading view the moment the trigger arrives, then the real one, built once the 3-second trigger is spent."""
 
 from __future__ import annotations
 
@@ -45,21 +45,33 @@ class Modals:
         people: People,
         clock: Callable[[], datetime],
         default_retro_channel: str | None,
+        after_ack: Callable[[Callable[[], object]], None],
         can_seal: bool = False,
     ) -> None:
-        """can_seal: whether a tracker's token can be stored (TOKEN_ENCRYPTION_KEYS is set)."""
+        """after_ack: runs the opening once the ack is on its way (bot.listeners.after_ack).
+        can_seal: whether a tracker's token can be stored (TOKEN_ENCRYPTION_KEYS is set)."""
         self.client, self.t, self.session_factory, self.people = client, t, session_factory, people
         self.clock, self.default_retro_channel, self.can_seal = clock, default_retro_channel, can_seal
-        self._workspace = workspace
+        self._workspace, self.after_ack = workspace, after_ack
 
     def workspace(self) -> Workspace:
         return named(self._workspace)
 
     def open_import(self, trigger_id: str) -> None:
         """The import form needs nothing read first: it opens straight on the trigger."""
-        self.client.views_open(trigger_id=trigger_id, view=build_import_modal(self.t))
+        self.open_view(trigger_id, build_import_modal(self.t))
+
+    def open_view(self, trigger_id: str, view: dict) -> None:
+        self.after_ack(lambda: self.client.views_open(trigger_id=trigger_id, view=view))
+
+    def push_view(self, trigger_id: str, build_view: Callable[[], dict]) -> None:
+        """On top of the modal the trigger came from."""
+        self.after_ack(lambda: self.client.views_push(trigger_id=trigger_id, view=build_view()))
 
     def open_then_show(self, trigger_id: str, build_view: Callable[[], dict]) -> None:
+        self.after_ack(lambda: self._open_then_show(trigger_id, build_view))
+
+    def _open_then_show(self, trigger_id: str, build_view: Callable[[], dict]) -> None:
         t = self.t
         opened = self.client.views_open(trigger_id=trigger_id, view=build_loading_modal(t))["view"]
         t.learn(self.client)  # for the view built next

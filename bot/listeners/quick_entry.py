@@ -15,10 +15,8 @@ from bot.domain.entries import record_quick_entry
 from bot.listeners.changes import named
 from bot.listeners.language import PersonTranslator
 from bot.tasks import follow_ups
-from storage.models import Entry
 
 if TYPE_CHECKING:
-    from bot.tasks import Tasks
     from storage.types import Workspace
 
 log = logging.getLogger(__name__)
@@ -32,7 +30,6 @@ def store_quick_entry_then_ack(
     replace_original: bool = False,
     *,
     session_factory: sessionmaker[Session],
-    tasks: Tasks,
     workspace: Workspace | None,
     user_id: str,
     now: datetime,
@@ -42,11 +39,10 @@ def store_quick_entry_then_ack(
     means the words are kept and will be answered. With the database down, the ack gives the words back."""
     ws = named(workspace)
 
-    def welcome(session: Session, entry: Entry, created: bool) -> None:
-        if created:  # the same request again was answered the first time
-            arguments = dict(response_url=response_url, now=now, quick=True, replace_original=replace_original)
-            follow_ups.nice_job(session, ws, user_id=user_id, entry_id=entry.id, **arguments)
-            tasks.promise_meaning(session, ws, entry.id)
+    def welcome(session: Session, entry_id: int) -> None:
+        arguments = dict(response_url=response_url, now=now, quick=True, replace_original=replace_original)
+        # Its meaning too: the Nice job embeds the words for its lookup, and keeps them (one follow-up, not two).
+        follow_ups.nice_job(session, ws, user_id=user_id, entry_id=entry_id, **arguments)
 
     try:
         # Dated in UTC for now: the person's time zone is a Slack call, made by the task.

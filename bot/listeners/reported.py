@@ -1,13 +1,14 @@
 """Every listener is registered through `reported` (in bot.listeners.register): its failures are
 reported, Slack still gets its ack, and an entry that is not the person's gets the one refusal.
 
-Bolt loses an ack when a listener raises after acking (Slack then sees a 404 or a timeout), so
-listeners are wrapped here instead of relying on @app.error alone."""
+Bolt answers a listener that raises with a 500, even after it acked (Slack then shows the person an
+error for a change that was made), so listeners are wrapped here instead of relying on @app.error alone."""
 
 from __future__ import annotations
 
 import logging
 from collections.abc import Callable
+from functools import partial
 
 from slack_bolt import Ack, BoltContext
 
@@ -39,8 +40,10 @@ def reported(handler: Callable) -> Callable:
             if ack is not None and ack.response is None:
                 ack()
             # In the person's language, read now if the request did not need it (English with the
-            # database down, which may be what failed).
-            report(error, body, kwargs["client"], context.get("t") or ENGLISH)
+            # database down, which may be what failed); after the ack, which telling them must not delay.
+            telling = partial(report, error, body, kwargs["client"], context.get("t") or ENGLISH)
+            after_ack = context.get("after_ack") or (lambda work: work())
+            after_ack(telling)
             return None
 
     return listener

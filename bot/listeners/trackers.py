@@ -26,15 +26,18 @@ ANSWERS = {"asking": build_issue_asking_message, "no_tracker": build_no_tracker_
 
 
 @listen.action(Action.CONNECT_TRACKER)
-def handle_connect_tracker(ack, body, client, user_id, people, t) -> None:
+def handle_connect_tracker(ack, body, client, user_id, people, modals, t) -> None:
     """From the settings modal: the tracker's form, pushed on top of it (the trigger is live)."""
     ack()
     kind = pressed_value(body)
     if kind not in KINDS:
         return
-    allowed = people.is_admin(client, user_id)  # Slack's answer from when the settings opened
-    view = build_tracker_modal(t, kind) if allowed else build_notice_modal(t, t(ADMINS_ONLY))
-    client.views_push(trigger_id=body["trigger_id"], view=view)
+
+    def view() -> dict:
+        allowed = people.is_admin(client, user_id)  # Slack's answer from when the settings opened
+        return build_tracker_modal(t, kind) if allowed else build_notice_modal(t, t(ADMINS_ONLY))
+
+    modals.push_view(body["trigger_id"], view)
 
 
 @listen.view(View.TRACKER)

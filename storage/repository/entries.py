@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import Select, case, extract, func, or_, select
+from sqlalchemy import Select, case, extract, func, insert, or_, select
 from sqlalchemy.orm import Session, lazyload
 
 from storage.models import ActionItem, Entry
@@ -56,6 +56,27 @@ def add_entry(
     session.add(entry)
     session.flush()
     return entry
+
+
+def add_words(
+    session: Session, ws: Workspace, user_id: str, words: str, day: date, now: datetime, request_key: str
+) -> int:
+    """A quick entry (words only, private, no lesson or items) in one INSERT, without the ORM's unit of
+    work: the hottest write there is, made before each `/fail <text>` ack. Returns its ID."""
+    row = dict(
+        **ws.columns(),
+        user_id=user_id,
+        what_happened=words,
+        category="other",
+        happened_on=day,
+        day_known=True,
+        safeguards=[],
+        visibility="private",
+        request_key=request_key,
+        created_at=now,
+        updated_at=now,
+    )
+    return session.execute(insert(Entry.__table__).returning(Entry.__table__.c.id), [row]).scalar_one()
 
 
 def apply_fields(entry: Entry, fields: EntryFields, now: datetime) -> None:

@@ -7,24 +7,17 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import delete, func, or_, select, update
+from sqlalchemy import delete, func, insert, or_, select, update
 from sqlalchemy.orm import Session
 
-from storage.models import FollowUp
+from storage.models import FollowUp, utcnow
 from storage.types import Workspace
 
 
 def add_follow_up(session: Session, ws: Workspace, task: str, arguments: dict, priority: int) -> None:
-    session.add(
-        FollowUp(
-            **ws.columns(),
-            task=task,
-            arguments=arguments,
-            priority=priority,
-            lease=0,
-            sends=0,
-        )
-    )
+    # One INSERT, not an ORM object: a follow-up is written before nearly every ack.
+    row = dict(**ws.columns(), task=task, arguments=arguments, priority=priority, lease=0, sends=0, created_at=utcnow())
+    session.execute(insert(FollowUp.__table__), [row])
 
 
 def lease_due(session: Session, now: datetime, until: datetime, limit: int) -> list[tuple[int, int, int]]:
