@@ -61,7 +61,7 @@ def handle_undo(ack, body, context, user_id, workspace, t) -> None:
 
 
 @listen.action(Action.RECORD_TYPED)
-def handle_record_typed(ack, body, user_id, workspace, session_factory, now, t) -> None:
+def handle_record_typed(ack, body, user_id, workspace, session_factory, tasks, now, t) -> None:
     """*Record it* under a `/fail` that looked like a typo: the words it showed become a quick entry."""
     text = clean_text(pressed_value(body)).strip()[:TEXT_MAX]
     if not text:
@@ -70,7 +70,7 @@ def handle_record_typed(ack, body, user_id, workspace, session_factory, now, t) 
     # One entry however often the button is pressed: the key is the message, not the press.
     shown_in = (body.get("container") or {}).get("message_ts") or body.get("trigger_id")
     key = request_key("typed", f"{shown_in}:{text}")
-    request = dict(session_factory=session_factory, workspace=workspace, user_id=user_id, now=now, t=t)
+    request = dict(session_factory=session_factory, tasks=tasks, workspace=workspace, user_id=user_id, now=now, t=t)
     store_quick_entry_then_ack(ack, text, key, body.get("response_url"), True, **request)
 
 

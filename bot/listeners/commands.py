@@ -34,14 +34,14 @@ listen = Listeners()
 
 
 @listen.command(Command.FAIL)
-def handle_fail_command(ack, command, context, user_id, workspace, session_factory, now, t, modals) -> None:
+def handle_fail_command(ack, command, context, user_id, workspace, session_factory, tasks, now, t, modals) -> None:
     """What needs Slack or more than a short write is promised (before the ack, so that the 200
     means it will happen); only the modals open here, while their trigger lasts."""
     response_url = command.get("response_url")
     parsed = parse_fail_command(command.get("text", ""))
     if parsed.action == "record" and len(parsed.text) <= TEXT_MAX:
         key = request_key("command", command["trigger_id"])
-        request = dict(session_factory=session_factory, workspace=workspace, user_id=user_id, now=now, t=t)
+        request = dict(session_factory=session_factory, tasks=tasks, workspace=workspace, user_id=user_id, now=now, t=t)
         store_quick_entry_then_ack(ack, parsed.text, key, response_url, **request)
         return
     if parsed.action == "form":

@@ -17,6 +17,7 @@ from bot.listeners.language import PersonTranslator
 from bot.tasks import follow_ups
 
 if TYPE_CHECKING:
+    from bot.tasks import Tasks
     from storage.types import Workspace
 
 log = logging.getLogger(__name__)
@@ -30,6 +31,7 @@ def store_quick_entry_then_ack(
     replace_original: bool = False,
     *,
     session_factory: sessionmaker[Session],
+    tasks: Tasks,
     workspace: Workspace | None,
     user_id: str,
     now: datetime,
@@ -41,8 +43,8 @@ def store_quick_entry_then_ack(
 
     def welcome(session: Session, entry_id: int) -> None:
         arguments = dict(response_url=response_url, now=now, quick=True, replace_original=replace_original)
-        # Its meaning too: the Nice job embeds the words for its lookup, and keeps them (one follow-up, not two).
         follow_ups.nice_job(session, ws, user_id=user_id, entry_id=entry_id, **arguments)
+        tasks.promise_meaning(session, ws, entry_id)
 
     try:
         # Dated in UTC for now: the person's time zone is a Slack call, made by the task.

@@ -38,7 +38,6 @@ from bot.domain.suggestions import SearchPage, Suggestion
 from bot.i18n import N_, translator
 from bot.slack.api import permalink, reply
 from bot.slack.ids import Block
-from bot.tasks.meanings import embed_entry
 from bot.tasks.outbox import once, upload_once
 from bot.tasks.runtime import Runtime
 from bot.tasks.team_digest import post_team_digest
@@ -100,8 +99,6 @@ def send_nice_job(
     earlier = similar_lesson(rt, ws, user_id, entry)
     message = build_nice_job_message(t, entry, quick=quick, earlier=earlier)
     answer(client, user_id, response_url, message, replace_original)
-    if quick:  # its meaning is its words', embedded just now for the lookup: kept, with no follow-up of its own
-        embed_entry(rt, client, ws, entry.id)
     # Recorded from the Home (no response_url there), or elsewhere while the Home may be on screen.
     if response_url is None or home_opened_lately(sf, ws, user_id, now) or first_entry(sf, ws, user_id, entry.id):
         refresh_home(rt, client, ws, user_id)
