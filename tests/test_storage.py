@@ -436,3 +436,19 @@ def test_sqlite_commits_of_the_process_that_acks_reach_the_disk_and_a_workers_wa
             assert connection.execute(text("PRAGMA journal_mode")).scalar() == "wal"
             assert connection.execute(text("PRAGMA synchronous")).scalar() == expected
         engine.dispose()
+
+
+def test_a_quick_entrys_single_insert_stores_what_the_orm_path_would(session_factory):
+    """`add_words` skips the ORM's unit of work for speed: its row must be the one `add_entry` makes of
+    the same words (on PostgreSQL too: CI runs this file there)."""
+    words = "Deployed on a Friday 🙈 <!channel> 금요일 배포"
+    fields = EntryFields(words, None, "other", date(2024, 3, 1), (), (), "private")
+    with session_factory.begin() as session:
+        by_orm = entry_store.add_entry(session, E1_T1, "U1", fields, NOW, request_key="orm").id
+        by_insert = entry_store.add_words(session, E1_T1, "U1", words, date(2024, 3, 1), NOW, "insert")
+    with session_factory() as session:
+        columns = [c.key for c in inspect(Entry).columns if c.key not in ("id", "request_key", "updated_at")]
+        rows = {i: session.get(Entry, i) for i in (by_orm, by_insert)}
+        stored = {i: {c: getattr(entry, c) for c in columns} for i, entry in rows.items()}
+        assert stored[by_insert] == stored[by_orm]
+        assert rows[by_insert].updated_at > NOW  # the moment of the write (not the request's clock), as for any entry

@@ -15,7 +15,7 @@ listen = Listeners()
 @listen.action(Action.DELETE_ALL_DATA)
 def handle_delete_all_data_button(ack, body, modals, t) -> None:
     ack()
-    modals.open_view(body["trigger_id"], build_delete_all_data_modal(t))
+    modals.open_view(body["trigger_id"], lambda: build_delete_all_data_modal(t))
 
 
 @listen.view(View.DELETE_ALL_DATA)

@@ -47,5 +47,5 @@ def answer_app_rate_limited(body: dict, next: Callable[[], None]) -> BoltRespons
 
 
 def handle_unsubscribed_event(event: dict) -> None:
-    """Any other event callback (Bolt has acked it): answered 200 so Slack keeps delivering ours."""
+    """Any other event callback (Bolt acks it once this returns): answered 200 so Slack keeps delivering ours."""
     log.info("Ignored an event nothing listens for (%s)", event.get("type"))

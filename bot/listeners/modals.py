@@ -59,10 +59,11 @@ class Modals:
 
     def open_import(self, trigger_id: str) -> None:
         """The import form needs nothing read first: it opens straight on the trigger."""
-        self.open_view(trigger_id, build_import_modal(self.t))
+        self.open_view(trigger_id, lambda: build_import_modal(self.t))
 
-    def open_view(self, trigger_id: str, view: dict) -> None:
-        self.after_ack(lambda: self.client.views_open(trigger_id=trigger_id, view=view))
+    def open_view(self, trigger_id: str, build_view: Callable[[], dict]) -> None:
+        """Built after the ack too: the person's words are a database read."""
+        self.after_ack(lambda: self.client.views_open(trigger_id=trigger_id, view=build_view()))
 
     def push_view(self, trigger_id: str, build_view: Callable[[], dict]) -> None:
         """On top of the modal the trigger came from."""

@@ -9,13 +9,18 @@ from bot.listeners.wrapping import own_arguments, wrapping
 
 
 def once_per_event(handler: Callable) -> Callable:
-    """Checked here, after Bolt's automatic ack, to keep the database off the ack path."""
+    """Acked at once, then checked and handled after the ack: the database stays off an event's ack
+    path (Slack wants events answered within 3 s, and counts a late one as failed)."""
 
-    @wrapping(handler, needs=("body", "session_factory", "now"))
+    @wrapping(handler, needs=("ack", "body", "session_factory", "now", "after_ack"))
     def listener(**kwargs):
         body = kwargs["body"]
-        if first_delivery(kwargs["session_factory"], body.get("event_id"), kwargs["now"]):
-            return handler(**own_arguments(handler, kwargs))
-        return None
+
+        def handle() -> None:
+            if first_delivery(kwargs["session_factory"], body.get("event_id"), kwargs["now"]):
+                handler(**own_arguments(handler, kwargs))
+
+        kwargs["ack"]()
+        kwargs["after_ack"](handle)
 
     return listener

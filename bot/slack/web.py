@@ -167,8 +167,9 @@ def _json(start_response, status: str, body: dict) -> list[bytes]:
 
 class ProductionServer(BaseApplication):
     """gunicorn: `processes` (WEB_CONCURRENCY) forked workers of `threads` each. On SIGTERM it stops
-    accepting and answers the requests in flight, then exits; what a request left for after its ack is
-    already on the task queue, so nothing acknowledged is lost with the process."""
+    accepting and answers the requests in flight, then exits; what a request promised is already in the
+    outbox, so nothing acknowledged is lost with the process (a modal still opening, an event still
+    being handled or a failure still being told may be: bot.listeners.after_ack)."""
 
     def __init__(
         self,
@@ -210,6 +211,6 @@ class ProductionServer(BaseApplication):
         self.engine.dispose(close=False)  # connections opened before the fork stay the parent's
 
     def _worker_exit(self, _arbiter, _worker) -> None:
-        # The listeners left after their acks only open modals (a trigger lasts 3 s) or enqueue.
+        # What listeners left for after their acks (bot.listeners.after_ack): modals, events, failures told.
         self.bolt_app.listener_runner.listener_executor.shutdown(wait=True)
         log.info("Stopped: every acknowledged request is stored or on the task queue")

@@ -73,8 +73,7 @@ def add_words(
         safeguards=[],
         visibility="private",
         request_key=request_key,
-        created_at=now,
-        updated_at=now,
+        created_at=now,  # updated_at: the column's default, the moment of the write, as for any entry
     )
     return session.execute(insert(Entry.__table__).returning(Entry.__table__.c.id), [row]).scalar_one()
 
