@@ -119,7 +119,8 @@ def _bolt_app(settings: Settings, client: WebClient, verify_requests: bool, oaut
         request_verification_enabled=verify_requests,
         # Listeners store and promise, then ack, on the request's own thread (no hand-over to a pool
         # and back: the ack path's CPU is what bounds a web process); Slack's 200 leaves when they
-        # return. The pool opens the modals whose trigger lasts 3 s (bot.listeners.after_ack).
+        # return. The pool then opens the modals whose trigger lasts 3 s, handles events and tells of
+        # failures (bot.listeners.after_ack).
         process_before_response=True,
         listener_executor=ThreadPoolExecutor(max_workers=64, thread_name_prefix="listener"),
         logger=logging.getLogger("bot.app"),

@@ -143,12 +143,17 @@ def record_quick_entry(
                 then(session, entry_id)
             return entry_id, True
     except IntegrityError:
-        # The same request again (a double click, a retry): the request key's unique index refused the copy.
-        with sf() as session:
-            existing = entry_store.get_entry_by_request_key(session, ws, user_id, request_key)
+        existing = _first_of_request(sf, ws, user_id, request_key)
         if existing is None:
             raise
         return existing.id, False
+
+
+def _first_of_request(sf: SessionFactory, ws: Workspace, user_id: str, request_key: str | None) -> Entry | None:
+    """The entry of the same request again (a double click, a retry), whose copy the request key's unique
+    index refused; None if the refusal was something else."""
+    with sf() as session:
+        return entry_store.get_entry_by_request_key(session, ws, user_id, request_key or "")
 
 
 def redate_entry(sf: SessionFactory, ws: Workspace, user_id: str, entry_id: int, day: date) -> Entry:
@@ -194,9 +199,7 @@ def save_entry(
                 then(session, entry, created)
             return entry, created
     except IntegrityError:
-        # The same request again (a double click, a retry): the request key's unique index refused the copy.
-        with sf() as session:
-            existing = entry_store.get_entry_by_request_key(session, ws, user_id, request_key or "")
+        existing = _first_of_request(sf, ws, user_id, request_key)
         if existing is None:
             raise
         return existing, False

@@ -48,7 +48,7 @@ class Modals:
         after_ack: Callable[[Callable[[], object]], None],
         can_seal: bool = False,
     ) -> None:
-        """after_ack: runs the opening once the ack is on its way (bot.listeners.after_ack).
+        """after_ack: runs the opening beside the ack, not before it (bot.listeners.after_ack).
         can_seal: whether a tracker's token can be stored (TOKEN_ENCRYPTION_KEYS is set)."""
         self.client, self.t, self.session_factory, self.people = client, t, session_factory, people
         self.clock, self.default_retro_channel, self.can_seal = clock, default_retro_channel, can_seal

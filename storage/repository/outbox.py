@@ -10,13 +10,13 @@ from datetime import datetime
 from sqlalchemy import delete, func, insert, or_, select, update
 from sqlalchemy.orm import Session
 
-from storage.models import FollowUp, utcnow
+from storage.models import FollowUp
 from storage.types import Workspace
 
 
 def add_follow_up(session: Session, ws: Workspace, task: str, arguments: dict, priority: int) -> None:
-    # One INSERT, not an ORM object: a follow-up is written before nearly every ack.
-    row = dict(**ws.columns(), task=task, arguments=arguments, priority=priority, lease=0, sends=0, created_at=utcnow())
+    # One INSERT, not an ORM object: a follow-up is written before nearly every ack (the rest: column defaults).
+    row = dict(**ws.columns(), task=task, arguments=arguments, priority=priority)
     session.execute(insert(FollowUp.__table__), [row])
 
 
