@@ -3,10 +3,13 @@ signed HTTP in test_suggestions.py)."""
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
+
 import numpy as np
 
 from bot.domain import similarity
-from bot.domain.meaning import SIZE, Encoder, from_bytes, to_bytes
+from bot.domain.meaning import ADAPTER, MODEL, SIZE, Encoder, from_bytes, to_bytes
 from bot.domain.similarity import Document, SimilarityIndex
 
 
@@ -84,3 +87,30 @@ def test_each_embedding_runs_on_one_blas_thread(encoder):
     """threadpoolctl (the package's "fast" extra) is there: on a busy host, OpenBLAS's threads waiting for
     each other made single embeddings take hundreds of milliseconds."""
     assert encoder._use.threads == 1 and encoder._use._model._threadpool is not None
+
+
+def test_every_meaning_goes_through_the_shipped_adapter_keeping_its_length(encoder):
+    adapter = np.load(ADAPTER).astype(np.float32)
+    own = encoder.adapted(None)
+    text = "Our TLS cert expired and nobody could reach the site"
+    moved = own.of_query(text) @ adapter.T
+    assert np.allclose(encoder.of_query(text), moved / np.linalg.norm(moved), atol=1e-5)
+    assert not np.allclose(encoder.of_query(text), own.of_query(text), atol=1e-2)
+    entry = [(text, "We monitor expiry")]
+    assert np.isclose(np.linalg.norm(encoder.of_entries(entry)[0]), np.linalg.norm(own.of_entries(entry)[0]), atol=1e-5)
+    assert encoder.model == MODEL != own.model  # stored vectors say which they are
+
+
+def test_the_adapter_brings_a_mistake_closer_to_its_own_earlier_entry_than_the_encoder_alone(encoder):
+    """On the labelled set it learned from (bench/adapter.py): the earlier entry closest to each mistake is
+    its labelled one more often (the identity, an adapter never learned, fails this)."""
+    data = json.loads((Path(__file__).parents[1] / "bench" / "similarity_set.json").read_text(encoding="utf-8"))
+    labelled = [q for q in data["queries"] if q["similar"]]
+    ids = [e["id"] for e in data["entries"]]
+
+    def right(method) -> int:
+        entries = np.stack(method.of_entries([(e["what_happened"], e["lesson"]) for e in data["entries"]]))
+        closest = [ids[int(np.argmax(entries @ method.of_query(q["text"])))] for q in labelled]
+        return sum(found in q["similar"] for found, q in zip(closest, labelled, strict=True))
+
+    assert right(encoder) >= right(encoder.adapted(None)) + 5

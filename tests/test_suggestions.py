@@ -6,11 +6,12 @@ from __future__ import annotations
 import json
 from datetime import date, timedelta
 
+import numpy as np
 from sqlalchemy import update
 
 from bot.blocks.entry_modal import ModalContext
 from bot.domain import suggestions
-from bot.domain.meaning import MODEL
+from bot.domain.meaning import MODEL, from_bytes, to_bytes
 from storage.models import Digest, Entry, utcnow
 from tests import payloads
 from tests.rows import entries, seed
@@ -459,3 +460,23 @@ def test_the_backlog_run_makes_each_missing_meaning_once(meaning_bot):
     meaning_bot.tasks.meanings()
     meaning_bot.drain()
     assert [(e.id, e.updated_at) for e in entries(meaning_bot)] == before  # nothing made twice
+
+
+def test_a_meaning_made_before_the_adapter_is_never_compared_and_is_made_again(meaning_bot, encoder):
+    """After an upgrade from a release without the meaning adapter, the stored vectors are another
+    model's: the backlog makes them again, and until then the entry goes by its words."""
+    entry_id = seed(
+        meaning_bot, CERTIFICATE, date(2024, 3, 5), user="U2", lesson=CERTIFICATE_LESSON, visibility="named"
+    )
+    own = encoder.adapted(None)
+    [before] = own.of_entries([(CERTIFICATE, CERTIFICATE_LESSON)])
+    with meaning_bot.session_factory.begin() as session:
+        session.execute(
+            update(Entry).where(Entry.id == entry_id).values(meaning=to_bytes(before), meaning_model=own.model)
+        )
+    assert earlier_lesson(nice_job(meaning_bot, CERTIFICATE_RETOLD, key="before")) is None
+    with_meanings(meaning_bot)
+    with meaning_bot.session_factory() as session:
+        made = session.get(Entry, entry_id).meaning
+    assert np.allclose(from_bytes(made), encoder.of_entries([(CERTIFICATE, CERTIFICATE_LESSON)])[0], atol=1e-3)
+    assert CERTIFICATE_LESSON in earlier_lesson(nice_job(meaning_bot, CERTIFICATE_RETOLD, key="after"))

