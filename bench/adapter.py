@@ -8,7 +8,7 @@ Each new mistake of a set is pulled towards its labelled earlier entries and awa
 entry of the set (a softmax over the set's entries, temperature TEMPERATURE), while the matrix is kept
 near the identity (PULL_TO_IDENTITY × the squared distance): with a few hundred labelled pairs a free
 matrix would learn the sets by heart. The temperature and the pull were chosen on how well a matrix
-learned on one set does on the other (bench/similarity.py's choice, which learns the same way).
+learned on one set does on the other (`python -m bench.similarity --adapter-grid`).
 The retold set is never learned from."""
 
 from __future__ import annotations
@@ -49,15 +49,20 @@ def _unit(vectors: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return vectors / lengths, lengths
 
 
-def _loss_and_gradient(flat: np.ndarray, sets: list[Pairs]) -> tuple[float, np.ndarray]:
+def _loss_and_gradient(
+    flat: np.ndarray, sets: list[Pairs], temperature: float, pull: float
+) -> tuple[float, np.ndarray]:
+    """Scored as the app scores: a mistake's unit vector against each entry's, times the entry's length
+    (the adapter keeps it: an entry whose two texts disagree counts for less)."""
     matrix = flat.reshape(SIZE, SIZE)
     loss, gradient, count = 0.0, np.zeros((SIZE, SIZE)), sum(len(s.pairs) for s in sets)
     for s in sets:
         mistakes, mistake_lengths = _unit(s.mistakes @ matrix.T)
         entries, entry_lengths = _unit(s.entries @ matrix.T)
+        kept = np.linalg.norm(s.entries, axis=1)
         rows = np.array([p[0] for p in s.pairs])
         wanted = np.array([p[1] for p in s.pairs])
-        logits = mistakes[rows] @ entries.T / TEMPERATURE
+        logits = mistakes[rows] @ entries.T * kept / temperature
         for n, (_, match, matches) in enumerate(s.pairs):
             logits[n, [m for m in matches if m != match]] = -np.inf
         top = logits.max(axis=1, keepdims=True)
@@ -67,23 +72,23 @@ def _loss_and_gradient(flat: np.ndarray, sets: list[Pairs]) -> tuple[float, np.n
         shares /= totals[:, None]
         shares[np.arange(len(rows)), wanted] -= 1
         by_cosine = np.zeros((len(mistakes), len(entries)))
-        np.add.at(by_cosine, rows, shares / TEMPERATURE)
+        np.add.at(by_cosine, rows, shares * kept / temperature)
         # Back through the cosines, each vector's unit length and the matrix.
         to_mistakes, to_entries = by_cosine @ entries, by_cosine.T @ mistakes
         to_mistakes = (to_mistakes - mistakes * (mistakes * to_mistakes).sum(1, keepdims=True)) / mistake_lengths
         to_entries = (to_entries - entries * (entries * to_entries).sum(1, keepdims=True)) / entry_lengths
         gradient += to_mistakes.T @ s.mistakes + to_entries.T @ s.entries
     away = matrix - np.eye(SIZE)
-    loss = loss / count + PULL_TO_IDENTITY * float((away**2).sum())
-    return loss, (gradient / count + 2 * PULL_TO_IDENTITY * away).ravel()
+    loss = loss / count + pull * float((away**2).sum())
+    return loss, (gradient / count + 2 * pull * away).ravel()
 
 
-def learn(sets: list[Pairs]) -> np.ndarray:
+def learn(sets: list[Pairs], temperature: float = TEMPERATURE, pull: float = PULL_TO_IDENTITY) -> np.ndarray:
     """The matrix, from the identity (the encoder's own vectors)."""
     found = minimize(
         _loss_and_gradient,
         np.eye(SIZE).ravel(),
-        args=(sets,),
+        args=(sets, temperature, pull),
         jac=True,
         method="L-BFGS-B",
         options={"maxiter": ITERATIONS},

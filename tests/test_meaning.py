@@ -11,6 +11,7 @@ import numpy as np
 from bot.domain import similarity
 from bot.domain.meaning import ADAPTER, MODEL, SIZE, Encoder, from_bytes, to_bytes
 from bot.domain.similarity import Document, SimilarityIndex
+from storage.models import Entry
 
 
 def test_the_table_read_from_disk_gives_the_same_meanings_as_the_table_in_memory(encoder, monkeypatch, tmp_path):
@@ -96,9 +97,11 @@ def test_every_meaning_goes_through_the_shipped_adapter_keeping_its_length(encod
     moved = own.of_query(text) @ adapter.T
     assert np.allclose(encoder.of_query(text), moved / np.linalg.norm(moved), atol=1e-5)
     assert not np.allclose(encoder.of_query(text), own.of_query(text), atol=1e-2)
-    entry = [(text, "We monitor expiry")]
-    assert np.isclose(np.linalg.norm(encoder.of_entries(entry)[0]), np.linalg.norm(own.of_entries(entry)[0]), atol=1e-5)
+    [entry], [own_entry] = (method.of_entries([(text, "We monitor expiry")]) for method in (encoder, own))
+    moved = own_entry @ adapter.T
+    assert np.allclose(entry, moved / np.linalg.norm(moved) * np.linalg.norm(own_entry), atol=1e-5)
     assert encoder.model == MODEL != own.model  # stored vectors say which they are
+    assert len(MODEL) <= Entry.meaning_model.type.length
 
 
 def test_the_adapter_brings_a_mistake_closer_to_its_own_earlier_entry_than_the_encoder_alone(encoder):

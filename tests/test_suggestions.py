@@ -480,3 +480,16 @@ def test_a_meaning_made_before_the_adapter_is_never_compared_and_is_made_again(m
         made = session.get(Entry, entry_id).meaning
     assert np.allclose(from_bytes(made), encoder.of_entries([(CERTIFICATE, CERTIFICATE_LESSON)])[0], atol=1e-3)
     assert CERTIFICATE_LESSON in earlier_lesson(nice_job(meaning_bot, CERTIFICATE_RETOLD, key="after"))
+
+
+def test_a_meaning_of_a_model_this_release_does_not_know_is_left_alone(meaning_bot, encoder):
+    """A newer release's worker, running beside this one during an upgrade: neither undoes the other."""
+    entry_id = seed(meaning_bot, CERTIFICATE, date(2024, 3, 5), lesson=CERTIFICATE_LESSON)
+    newer = to_bytes(np.full(512, 1 / np.sqrt(512)))
+    with meaning_bot.session_factory.begin() as session:
+        session.execute(update(Entry).where(Entry.id == entry_id).values(meaning=newer, meaning_model="a-newer-model"))
+    meaning_bot.tasks.meanings()
+    meaning_bot.drain()
+    with meaning_bot.session_factory() as session:
+        entry = session.get(Entry, entry_id)
+        assert (entry.meaning_model, entry.meaning) == ("a-newer-model", newer)

@@ -27,8 +27,12 @@ from storage.types import EntryWords, Workspace
 
 log = logging.getLogger(__name__)
 
-# Stored with each vector: a vector of another model is made again (bot/tasks/meanings.py).
-MODEL = "use-multilingual-v3+adapter-1"
+ENCODER = "use-multilingual-v3"
+# Stored with each vector: the index compares only this model's vectors (bot/tasks/meanings.py makes
+# them again for entries with none or a SUPERSEDED model's; any other, such as a newer release's while
+# both run during an upgrade, is left alone, so that two releases never undo each other's work).
+MODEL = f"{ENCODER}+adapter-1"
+SUPERSEDED = (ENCODER,)
 SIZE = 512
 # The matrix that moves the encoder's vectors (bench/adapter.py learns it on bench/similarity.py's
 # first two labelled sets): a mistake comes out closer to an earlier one of the same kind than to a
@@ -67,7 +71,7 @@ def _table_on_disk(backend, version: str) -> bool:
     if not isinstance(table, np.ndarray) or table.dtype != np.uint8 or table.ndim != 2:
         return False
     folder = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "failure-resume"
-    path = folder / f"{MODEL}-{version}-pieces.u8"
+    path = folder / f"{ENCODER}-{version}-pieces.u8"
     probe = [0, 1, len(table) // 2, len(table) - 1]
     try:
         if not path.exists() or path.stat().st_size != table.nbytes:
@@ -83,6 +87,13 @@ def _table_on_disk(backend, version: str) -> bool:
         return False
     backend.table = rows
     return True
+
+
+def _shipped_adapter() -> np.ndarray:
+    matrix = np.load(ADAPTER).astype(np.float32)
+    if matrix.shape != (SIZE, SIZE) or not np.isfinite(matrix).all():
+        raise ValueError(f"{ADAPTER} is not a {SIZE} × {SIZE} matrix: learn it again (python -m bench.adapter)")
+    return matrix
 
 
 def to_bytes(vector: np.ndarray) -> bytes:
@@ -112,14 +123,15 @@ class Encoder:
         self.load_seconds = time.monotonic() - started
         self._kept: LRUCache = LRUCache(maxsize=KEPT)
         self._lock = threading.Lock()
-        self.model, self.adapter = MODEL, np.load(ADAPTER).astype(np.float32)
+        self.model, self.adapter = MODEL, _shipped_adapter()
 
     def adapted(self, adapter: np.ndarray | None) -> Encoder:
         """The same encoder with another adapter (None: the encoder's own vectors), to learn and choose
-        one (bench/adapter.py, bench/similarity.py); its vectors are another model's."""
+        one (bench/adapter.py, bench/similarity.py); its vectors are another model's. It shares the
+        texts kept, which are the encoder's own vectors, before any adapter."""
         other = copy.copy(self)
         other.adapter = adapter
-        other.model = "use-multilingual-v3" if adapter is None else "use-multilingual-v3+trial"
+        other.model = ENCODER if adapter is None else f"{ENCODER}+trial"
         return other
 
     def _adapt(self, vectors: np.ndarray) -> np.ndarray:
@@ -185,5 +197,5 @@ def make_missing_meanings(sf: sessionmaker[Session], encoder: Encoder, batch: in
     """Up to `batch` entries of any workspace that have no meaning of this model yet, made: (how many
     were found, how many stored). Safe to run anywhere, any number of times."""
     with sf() as session:
-        missing = entry_index_store.list_entries_without_meaning(session, encoder.model, batch)
+        missing = entry_index_store.list_entries_without_meaning(session, encoder.model, SUPERSEDED, batch)
     return len(missing), make_meanings(sf, encoder, missing)

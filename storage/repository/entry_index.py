@@ -36,12 +36,15 @@ def get_entry_words(session: Session, ws: Workspace, entry_id: int) -> EntryWord
     return EntryWords(entry_id, ws, *row) if row else None
 
 
-def list_entries_without_meaning(session: Session, meaning_model: str, limit: int) -> list[EntryWords]:
-    """Entries of any workspace with no meaning made by `meaning_model` (none yet, or another model's):
+def list_entries_without_meaning(
+    session: Session, meaning_model: str, superseded: tuple[str, ...], limit: int
+) -> list[EntryWords]:
+    """Entries of any workspace with no meaning, or one of a `superseded` model's (never `meaning_model`'s):
     stored before meanings existed, imported, or whose follow-up was lost. Read from their index."""
+    superseded = tuple(m for m in superseded if m != meaning_model)
     query = (
         select(Entry.id, Entry.enterprise_id, Entry.team_id, Entry.what_happened, Entry.lesson)
-        .where(or_(Entry.meaning_model.is_(None), Entry.meaning_model != meaning_model))
+        .where(or_(Entry.meaning_model.is_(None), Entry.meaning_model.in_(superseded)))
         .limit(limit)
     )
     return [EntryWords(i, Workspace(e, t), what, lesson) for i, e, t, what, lesson in session.execute(query)]
