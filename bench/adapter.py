@@ -13,6 +13,7 @@ The retold set is never learned from."""
 
 from __future__ import annotations
 
+import hashlib
 import json
 from pathlib import Path
 
@@ -101,6 +102,8 @@ def main() -> None:
     matrix = learn([Pairs(encoder, path) for path in SETS])
     np.save(ADAPTER, matrix.astype(np.float16))
     print(f"{ADAPTER}: {np.linalg.norm(matrix - np.eye(SIZE)):.3f} from the identity")
+    print(f"SHA-256 {hashlib.sha256(ADAPTER.read_bytes()).hexdigest()}: bot/domain/meaning.py's ADAPTER_SHA256,")
+    print("with a new MODEL and the one before it SUPERSEDED")
 
 
 if __name__ == "__main__":

@@ -155,26 +155,29 @@ def pooled(sets: list[Labelled], tops: list[list], threshold: float) -> tuple[fl
     return (right / made if made else 1.0), right / wanted
 
 
-def crossed(url: str | None, encoder: Encoder, **learning: float) -> list[Labelled]:
+def crossed(url: str | None, encoder: Encoder, pairs: list[Pairs] | None = None, **learning: float) -> list[Labelled]:
     """The first two sets, each with an adapter learned on the other (bench/adapter.py): the shipped
     one learned on both, so its scores on them would say more than it will on mistakes it never saw."""
-    first, second = (Pairs(encoder, path) for path in (SET, HELD_OUT))
+    first, second = pairs or [Pairs(encoder, path) for path in (SET, HELD_OUT)]
     return [
         Labelled(url, SET, encoder.adapted(learn([second], **learning))),
         Labelled(url, HELD_OUT, encoder.adapted(learn([first], **learning))),
     ]
 
 
-def adapter_grid(url: str | None, encoder: Encoder) -> None:
+def adapter_grid(encoder: Encoder) -> None:
     """bench/adapter.py's temperature and pull: for each, recall at precision 0.9 of meaning and words at
-    the app's share, both earlier sets together, each with an adapter learned on the other."""
+    the app's share, both earlier sets together, each with an adapter learned on the other, scored as
+    choose() scores them (each cell in temporary SQLite databases of its own)."""
+    pairs = [Pairs(encoder, path) for path in (SET, HELD_OUT)]
     pulls = (0.001, 0.01, 0.1, 0.3, 1.0)
     print("recall at precision 0.9 (threshold)  pull: " + "   ".join(f"{pull:>12}" for pull in pulls))
     for temperature in (0.02, 0.05, 0.1):
         cells = []
         for pull in pulls:
-            sets = crossed(url, encoder, temperature=temperature, pull=pull)
-            found = [s.tops(s.meaning) for s in sets]
+            sets = crossed(None, encoder, pairs, temperature=temperature, pull=pull)
+            with weights(similarity.MEANING_WEIGHT, 0.0):
+                found = [s.tops(s.meaning) for s in sets]
             th = lowest_from(lambda th, found=found, sets=sets: pooled(sets, found, th)[0], 0.9)
             cells.append(f"{pooled(sets, found, th)[1]:.2f} ({th:.3f})")
         print(f"  temperature {temperature:<24} " + "   ".join(f"{cell:>12}" for cell in cells))
@@ -275,7 +278,8 @@ def ceiling(labelled: Labelled, tops: list) -> None:
     """What no threshold can mend (for analysis, never to choose): how often the earlier entry ranked first
     is the right one, whatever its score, and the best that a threshold chosen on these very figures does."""
     first = sum(1 for q, i, _ in tops if i in {labelled.ids[x] for x in q["similar"]})
-    reaching = [(labelled.figures(tops, th)[1], th) for th in THRESHOLDS if labelled.figures(tops, th)[0] >= 0.9]
+    made = {th: labelled.figures(tops, th) for th in THRESHOLDS}
+    reaching = [(figures[1], th) for th, figures in made.items() if figures[0] >= 0.9 and figures[3]]
     best = max(reaching, default=(0.0, THRESHOLDS[-1]))
     print(
         f"  same-language: ranked first, whatever the score, right for {first} of {len(tops)}; the best "
@@ -402,7 +406,7 @@ def main() -> None:
         encoder = Encoder()
         print(f"sentence encoder {encoder.model} loaded in {encoder.load_seconds:.1f} s")
     if args.adapter_grid:
-        adapter_grid(args.database_url, encoder or Encoder())
+        adapter_grid(encoder or Encoder())
         return
     if not args.speed_only:
         sets = [Labelled(args.database_url, path, encoder) for path in (SET, HELD_OUT, RETOLD)]

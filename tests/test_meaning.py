@@ -3,13 +3,15 @@ signed HTTP in test_suggestions.py)."""
 
 from __future__ import annotations
 
+import hashlib
 import json
 from pathlib import Path
 
 import numpy as np
+import pytest
 
-from bot.domain import similarity
-from bot.domain.meaning import ADAPTER, MODEL, SIZE, Encoder, from_bytes, to_bytes
+from bot.domain import meaning, similarity
+from bot.domain.meaning import ADAPTER, ADAPTER_SHA256, MODEL, SIZE, Encoder, from_bytes, to_bytes
 from bot.domain.similarity import Document, SimilarityIndex
 from storage.models import Entry
 
@@ -117,3 +119,17 @@ def test_the_adapter_brings_a_mistake_closer_to_its_own_earlier_entry_than_the_e
         return sum(found in q["similar"] for found, q in zip(closest, labelled, strict=True))
 
     assert right(encoder) >= right(encoder.adapted(None)) + 5
+
+
+def test_the_shipped_adapter_is_the_one_its_model_name_stands_for():
+    """Stored meanings are known by MODEL alone: a matrix learned again under the same name would leave
+    every meaning made before it compared with the new ones."""
+    assert hashlib.sha256(ADAPTER.read_bytes()).hexdigest() == ADAPTER_SHA256
+
+
+def test_a_shipped_adapter_of_the_wrong_shape_or_not_finite_stops_the_worker_clearly(monkeypatch, tmp_path):
+    for name, matrix in (("small", np.eye(4)), ("broken", np.full((SIZE, SIZE), np.nan))):
+        np.save(tmp_path / f"{name}.npy", matrix)
+        monkeypatch.setattr(meaning, "ADAPTER", tmp_path / f"{name}.npy")
+        with pytest.raises(ValueError, match="not a finite 512 × 512 matrix: learn it again"):
+            meaning._shipped_adapter()

@@ -485,6 +485,7 @@ def test_a_meaning_made_before_the_adapter_is_never_compared_and_is_made_again(m
 def test_a_meaning_of_a_model_this_release_does_not_know_is_left_alone(meaning_bot, encoder):
     """A newer release's worker, running beside this one during an upgrade: neither undoes the other."""
     entry_id = seed(meaning_bot, CERTIFICATE, date(2024, 3, 5), lesson=CERTIFICATE_LESSON)
+    without = seed(meaning_bot, PASSWORD, date(2024, 3, 5), lesson=PASSWORD_LESSON)
     newer = to_bytes(np.full(512, 1 / np.sqrt(512)))
     with meaning_bot.session_factory.begin() as session:
         session.execute(update(Entry).where(Entry.id == entry_id).values(meaning=newer, meaning_model="a-newer-model"))
@@ -493,3 +494,4 @@ def test_a_meaning_of_a_model_this_release_does_not_know_is_left_alone(meaning_b
     with meaning_bot.session_factory() as session:
         entry = session.get(Entry, entry_id)
         assert (entry.meaning_model, entry.meaning) == ("a-newer-model", newer)
+        assert session.get(Entry, without).meaning_model == MODEL  # the run did make the missing one

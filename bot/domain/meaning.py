@@ -35,9 +35,11 @@ MODEL = f"{ENCODER}+adapter-1"
 SUPERSEDED = (ENCODER,)
 SIZE = 512
 # The matrix that moves the encoder's vectors (bench/adapter.py learns it on bench/similarity.py's
-# first two labelled sets): a mistake comes out closer to an earlier one of the same kind than to a
-# different mistake of the same topic. A new matrix needs a new MODEL.
+# first two labelled sets): a retold mistake scores higher against its earlier entry, a different
+# mistake of the same topic lower.
 ADAPTER = Path(__file__).with_name("meaning_adapter.npy")
+# Its SHA-256, checked by a test: a matrix learned again needs a new MODEL, and this one SUPERSEDED.
+ADAPTER_SHA256 = "0b4aa34206e8ddeef4be1e048d27193fb1891d699c7996bab6c33d596ff7ce3d"
 # Texts embedded lately (the Nice job's lookup, then the entry's own follow-up): made once.
 KEPT = 256
 
@@ -92,7 +94,7 @@ def _table_on_disk(backend, version: str) -> bool:
 def _shipped_adapter() -> np.ndarray:
     matrix = np.load(ADAPTER).astype(np.float32)
     if matrix.shape != (SIZE, SIZE) or not np.isfinite(matrix).all():
-        raise ValueError(f"{ADAPTER} is not a {SIZE} × {SIZE} matrix: learn it again (python -m bench.adapter)")
+        raise ValueError(f"{ADAPTER} is not a finite {SIZE} × {SIZE} matrix: learn it again (python -m bench.adapter)")
     return matrix
 
 
