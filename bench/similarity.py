@@ -155,6 +155,15 @@ def pooled(sets: list[Labelled], tops: list[list], threshold: float) -> tuple[fl
     return (right / made if made else 1.0), right / wanted
 
 
+def at_precision(sets: list[Labelled], meaning: float, across: float) -> tuple[float, float, float]:
+    """With this share of meaning (and scale across scripts), both sets together: the lowest threshold
+    from which precision stays at 0.9, and the precision and recall there."""
+    with weights(meaning, across):
+        found = [s.tops(s.meaning) for s in sets]
+    th = lowest_from(lambda th: pooled(sets, found, th)[0], 0.9)
+    return (th, *pooled(sets, found, th))
+
+
 def crossed(url: str | None, encoder: Encoder, pairs: list[Pairs] | None = None, **learning: float) -> list[Labelled]:
     """The first two sets, each with an adapter learned on the other (bench/adapter.py): the shipped
     one learned on both, so its scores on them would say more than it will on mistakes it never saw."""
@@ -176,14 +185,12 @@ def adapter_grid(encoder: Encoder) -> None:
         cells = []
         for pull in pulls:
             sets = crossed(None, encoder, pairs, temperature=temperature, pull=pull)
-            with weights(similarity.MEANING_WEIGHT, 0.0):
-                found = [s.tops(s.meaning) for s in sets]
-            th = lowest_from(lambda th, found=found, sets=sets: pooled(sets, found, th)[0], 0.9)
-            cells.append(f"{pooled(sets, found, th)[1]:.2f} ({th:.3f})")
+            th, _, recall = at_precision(sets, similarity.MEANING_WEIGHT, 0.0)
+            cells.append(f"{recall:.2f} ({th:.3f})")
         print(f"  temperature {temperature:<24} " + "   ".join(f"{cell:>12}" for cell in cells))
 
 
-def choose(sets: list[Labelled], crossed: list[Labelled]) -> None:
+def choose(sets: list[Labelled], crossed_sets: list[Labelled]) -> None:
     """The thresholds and weights, from the first two sets alone: words on the first set, meaning and
     words on each set with an adapter learned on the other."""
     first = sets[0]
@@ -199,19 +206,13 @@ def choose(sets: list[Labelled], crossed: list[Labelled]) -> None:
     print(f"  test half at the app's: precision {t[0]:.2f}, recall {t[1]:.2f}, quiet {t[2]:.2f} ({t[3]} suggestions)")
     if first.meaning is None:
         return
-    sets = crossed
     print("meaning and words, both earlier sets together, each with an adapter learned on the other:")
     print("  the lowest threshold with precision >= 0.90")
-    with weights(1.0, 1.0):
-        alone = [s.tops(s.meaning) for s in sets]
-    alone_from = lowest_from(lambda th: pooled(sets, alone, th)[0], 0.9)
-    p, r = pooled(sets, alone, alone_from)
+    alone_from, p, r = at_precision(crossed_sets, 1.0, 1.0)
     print(f"  meaning alone: from {alone_from:.3f}, precision {p:.2f}, recall {r:.2f}")
     for weight in WEIGHTS:
-        with weights(weight, 0.0):  # the earlier sets pair no query with an entry in another script
-            found = [s.tops(s.meaning) for s in sets]
-        th = lowest_from(lambda th: pooled(sets, found, th)[0], 0.9)
-        p, r = pooled(sets, found, th)
+        # across 0: the earlier sets pair no query with an entry in another script
+        th, p, r = at_precision(crossed_sets, weight, 0.0)
         across = th / alone_from
         print(f"  weight {weight:.1f}: from {th:.3f}, precision {p:.2f}, recall {r:.2f}; across scripts x{across:.3f}")
     print(
